@@ -1,0 +1,167 @@
+/**
+ * Human-readable lines for flogfile records, as `flogtool dump` prints
+ * them, with level names and facilities added (or not, to match flogtool
+ * exactly).
+ *
+ * @module
+ */
+
+import type { FlogEvent } from "./event.ts";
+import type { FlogRecord } from "./flogfile.ts";
+import { pyRepr, pyStr, renderMessage } from "./format.ts";
+import { levelName } from "./levels.ts";
+
+/**
+ * How timestamps are written, as flogtool's `--timestamps`.
+ *
+ * @example
+ * ```ts
+ * import type { TimestampMode } from "@flightlog/flightlog";
+ * const mode: TimestampMode = "utc";
+ * ```
+ */
+export type TimestampMode = "short-local" | "long-local" | "utc" | "epoch";
+
+/**
+ * Options of {@linkcode dumpLines}.
+ *
+ * @example
+ * ```ts
+ * import type { DumpOptions } from "@flightlog/flightlog";
+ * const opts: DumpOptions = { timestamps: "utc", flogtool: false };
+ * ```
+ */
+export interface DumpOptions {
+  /** Default `short-local` (`HH:MM:SS.mmm` in local time). */
+  timestamps?: TimestampMode;
+  /** Print exactly what `flogtool dump` prints (no level or facility). */
+  flogtool?: boolean;
+  /** Append every key of the event. */
+  verbose?: boolean;
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+
+/**
+ * A timestamp (float seconds) the way flogtool formats it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { formatTime } from "@flightlog/flightlog";
+ * assert(formatTime(1795555320.5, "utc") === "2026-11-24_21:22:00.500000Z");
+ * assert(formatTime(1795555320.3781, "epoch") === "1795555320.378");
+ * ```
+ */
+export function formatTime(when: number, mode: TimestampMode): string {
+  if (mode === "epoch") return when.toFixed(3);
+  const whole = Math.floor(when);
+  const frac = when - whole;
+  const d = new Date(whole * 1000);
+  if (mode === "utc") {
+    return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${
+      pad(d.getUTCDate())
+    }_${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${
+      pad(d.getUTCSeconds())
+    }.${pad(Math.trunc(1e6 * frac), 6)}Z`;
+  }
+  const hms = `${pad(d.getHours())}:${pad(d.getMinutes())}:${
+    pad(d.getSeconds())
+  }`;
+  if (mode === "short-local") return `${hms}.${pad(Math.trunc(1e3 * frac), 3)}`;
+  const off = -d.getTimezoneOffset();
+  const zone = `${off < 0 ? "-" : "+"}${pad(Math.trunc(Math.abs(off) / 60))}${
+    pad(Math.abs(off) % 60)
+  }`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${
+    pad(d.getDate())
+  }_${hms}.${pad(Math.trunc(1e6 * frac), 6)}${zone}`;
+}
+
+/**
+ * The lines `flightlog dump` prints for `records`: the header's versions
+ * and PID, then one line per event (`from#num time LEVEL facility: text`),
+ * the trigger marked `[INCIDENT-TRIGGER]`, failures below their event.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { dumpLines } from "@flightlog/flightlog";
+ * const trigger = {
+ *   num: 3, time: 0.5, incarnation: ["ab", null] as [string, null],
+ *   level: 30, facility: "app/disk", message: "disk full",
+ * };
+ * const lines = await Array.fromAsync(dumpLines([
+ *   { header: { type: "incident", trigger, pid: 7 } },
+ *   { from: "local", rx_time: 0.5, d: trigger },
+ * ], { timestamps: "epoch" }));
+ * assert(
+ *   lines.at(-1) === "local#3 0.500 WEIRD app/disk: disk full [INCIDENT-TRIGGER]",
+ * );
+ * ```
+ */
+export async function* dumpLines(
+  records: AsyncIterable<FlogRecord> | Iterable<FlogRecord>,
+  options: DumpOptions = {},
+): AsyncGenerator<string> {
+  const mode = options.timestamps ?? "short-local";
+  let trigger: FlogEvent | undefined;
+  for await (const r of records) {
+    if ("header" in r) {
+      const h = r.header;
+      if (h.type === "incident" && h.trigger) trigger = h.trigger;
+      if (options.verbose) yield pyRepr(r);
+      else yield* headerLines(h, options.flogtool === true);
+      continue;
+    }
+    const d = r.d;
+    let line = `${String(r.from).slice(0, 8)}#${d.num} ${
+      formatTime(d.time, mode)
+    }`;
+    if (!options.flogtool) {
+      line += ` ${levelName(d.level ?? 20)}`;
+      if (d.facility) line += ` ${d.facility}`;
+    }
+    line += `: ${renderMessage(d)}`;
+    if (options.verbose) line += `: ${pyRepr(d)}`;
+    if (
+      trigger !== undefined && d.num === trigger.num &&
+      sameIncarnation(d, trigger)
+    ) line += " [INCIDENT-TRIGGER]";
+    yield line;
+    if (d.failure !== undefined) {
+      yield " FAILURE:";
+      const f = d.failure as unknown;
+      const text = typeof f === "object" && f !== null && "str" in f
+        ? String(f.str)
+        : pyStr(f);
+      for (const l of text.split("\n")) yield ` ${l}`;
+    }
+  }
+}
+
+function sameIncarnation(a: FlogEvent, b: FlogEvent): boolean {
+  return JSON.stringify(a.incarnation) === JSON.stringify(b.incarnation);
+}
+
+function* headerLines(
+  h: Record<string, unknown>,
+  flogtoolOnly: boolean,
+): Generator<string> {
+  const versions = h.versions as Record<string, unknown> | undefined;
+  if (versions !== undefined) {
+    yield "Application versions (embedded in logfile):";
+    const names = Object.keys(versions).sort();
+    const width = Math.max(0, ...names.map((n) => n.length));
+    for (const n of names) yield `${n.padStart(width)}: ${versions[n]}`;
+  }
+  if (h.pid !== undefined) yield `PID: ${h.pid}`;
+  if (!flogtoolOnly) {
+    if (h.app !== undefined) yield `App: ${h.app}`;
+    if (h.host !== undefined) yield `Host: ${h.host}`;
+    if (h.suppressed_incidents !== undefined) {
+      yield `Incidents suppressed by the rate limit before this one: ${h.suppressed_incidents}`;
+    }
+  }
+  yield "";
+}

@@ -1,0 +1,312 @@
+/**
+ * The event: a flat, foolscap-shaped dictionary, and the helpers that build
+ * its parts (templates, failures, values that JSON cannot encode).
+ *
+ * @module
+ */
+
+/**
+ * `[unique, sequential]`: identifies one run of a logger. foolscap writes a
+ * random 16-hex-digit id and `null`; so do we.
+ *
+ * @example
+ * ```ts
+ * import type { Incarnation } from "@flightlog/flightlog";
+ * const inc: Incarnation = ["936e1ca3b14f02c4", null];
+ * ```
+ */
+export type Incarnation = [string, string | null];
+
+/**
+ * One log event, exactly as it is stored in buffers, files and on the wire.
+ * `format` is a printf-style template (`%(name)s`) whose values are the
+ * event's own top-level keys; `message` (with optional `args`) is the plain
+ * alternative foolscap also writes.
+ *
+ * @example
+ * ```ts
+ * import type { FlogEvent } from "@flightlog/flightlog";
+ * const e: FlogEvent = {
+ *   num: 0, time: 1795555320.37, incarnation: ["936e1ca3b14f02c4", null],
+ *   level: 20, facility: "app/req", format: "request %(req)d", req: 7,
+ * };
+ * ```
+ */
+export interface FlogEvent {
+  num: number;
+  time: number;
+  incarnation: Incarnation;
+  level: number;
+  facility?: string;
+  format?: string;
+  message?: string;
+  args?: unknown[];
+  parent?: number;
+  isError?: number;
+  failure?: FailureValue;
+  [key: string]: unknown;
+}
+
+/**
+ * User-supplied fields of a log call. They are stored flat in the event;
+ * `parent` (an event `num`) links related events.
+ *
+ * @example
+ * ```ts
+ * import type { Fields } from "@flightlog/flightlog";
+ * const f: Fields = { user: "alice", parent: 12 };
+ * ```
+ */
+export type Fields = Record<string, unknown>;
+
+/**
+ * An error recorded the way foolscap records a Twisted `Failure`, so that
+ * `flogtool dump` prints its `str`. `cause` holds the chain of causes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { toFailure } from "@flightlog/flightlog";
+ * const f = toFailure(new Error("disk full"));
+ * assert(f["@"] === "Failure" && f.message === "disk full");
+ * ```
+ */
+export interface FailureValue {
+  "@": "Failure";
+  str: string;
+  repr: string;
+  traceback: string;
+  name: string;
+  message: string;
+  cause?: FailureValue | UnJSONableValue;
+}
+
+/**
+ * Stands for a value JSON cannot encode (a cycle, a BigInt, a function, a
+ * symbol, a Map...), as foolscap writes it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { toJSONable } from "@flightlog/flightlog";
+ * const v = toJSONable(10n) as { "@": string; repr: string };
+ * assert(v["@"] === "UnJSONable" && v.repr === "10n");
+ * ```
+ */
+export interface UnJSONableValue {
+  "@": "UnJSONable";
+  repr: string;
+  message: string;
+}
+
+/** Keys the event itself owns; a field with one of these names is renamed. */
+const RESERVED = new Set([
+  "num",
+  "time",
+  "incarnation",
+  "level",
+  "facility",
+  "format",
+  "message",
+  "args",
+]);
+
+/**
+ * The name under which a field is stored: its own, or `_name` when it
+ * would collide with one of the event's own keys (`num`, `time`, `level`...).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { fieldKey } from "@flightlog/flightlog";
+ * assert(fieldKey("user") === "user");
+ * assert(fieldKey("time") === "_time");
+ * ```
+ */
+export function fieldKey(name: string): string {
+  return RESERVED.has(name) ? "_" + name : name;
+}
+
+const templateCache = new Map<string, string>();
+const TEMPLATE_CACHE_MAX = 4096;
+
+/**
+ * Turns a `{name}` template into foolscap's `%(name)s` form. A literal `%`
+ * becomes `%%`; `{{` and `}}` stand for literal braces. Results are cached,
+ * so a log call with a constant template costs a map lookup.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { toFoolscapFormat } from "@flightlog/flightlog";
+ * assert(
+ *   toFoolscapFormat("disk {disk} is {pct}% full") ===
+ *     "disk %(disk)s is %(pct)s%% full",
+ * );
+ * ```
+ */
+export function toFoolscapFormat(template: string): string {
+  let out = templateCache.get(template);
+  if (out !== undefined) return out;
+  out = template.replace(
+    /\{\{|\}\}|%|\{([^{}()]+)\}/g,
+    (m, name: string | undefined) => {
+      if (m === "{{") return "{";
+      if (m === "}}") return "}";
+      if (m === "%") return "%%";
+      return `%(${fieldKey(name!)})s`;
+    },
+  );
+  if (templateCache.size >= TEMPLATE_CACHE_MAX) templateCache.clear();
+  templateCache.set(template, out);
+  return out;
+}
+
+const UNJSONABLE_MESSAGE =
+  "flightlog was given a value that JSON cannot encode; its repr is in .repr";
+
+function unjsonable(value: unknown): UnJSONableValue {
+  let repr: string;
+  try {
+    repr = typeof value === "bigint"
+      ? `${value}n`
+      : Deno.inspect(value, { depth: 3, colors: false });
+  } catch (e) {
+    repr = `<repr failed: ${e}>`;
+  }
+  return { "@": "UnJSONable", repr, message: UNJSONABLE_MESSAGE };
+}
+
+/**
+ * Records an error as a foolscap `Failure`-shaped value: `str` is the stack
+ * (what `flogtool dump` prints), with the `cause` chain appended and kept as
+ * nested failures. Non-errors are recorded by their repr.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { toFailure } from "@flightlog/flightlog";
+ * const f = toFailure(new Error("outer", { cause: new Error("inner") }));
+ * assert(f.cause !== undefined && f.str.includes("Caused by"));
+ * ```
+ */
+export function toFailure(error: unknown, depth = 0): FailureValue {
+  const isErr = error instanceof Error;
+  const name = isErr ? error.name : typeof error;
+  const message = isErr
+    ? String(error.message)
+    : typeof error === "string"
+    ? error
+    : unjsonable(error).repr;
+  const stack = isErr && typeof error.stack === "string"
+    ? error.stack
+    : `${name}: ${message}`;
+  const failure: FailureValue = {
+    "@": "Failure",
+    str: stack,
+    repr: `${name}(${JSON.stringify(message)})`,
+    traceback: stack,
+    name,
+    message,
+  };
+  const cause = isErr ? error.cause : undefined;
+  if (cause !== undefined) {
+    failure.cause = depth < 8 ? toFailure(cause, depth + 1) : unjsonable(cause);
+    const c = failure.cause;
+    failure.str += `\nCaused by: ${"str" in c ? c.str : c.repr}`;
+  }
+  return failure;
+}
+
+/**
+ * Returns a copy of `value` that `JSON.stringify` encodes without loss or
+ * error: cycles, BigInts, functions, symbols, `undefined` and exotic objects
+ * (Map, Set, class instances without `toJSON`) become UnJSONable values,
+ * errors become failures. Plain data comes back unchanged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { toJSONable } from "@flightlog/flightlog";
+ * const a: Record<string, unknown> = { n: 1 };
+ * a.self = a;
+ * const safe = toJSONable(a) as Record<string, { "@": string }>;
+ * assert(safe.self["@"] === "UnJSONable");
+ * JSON.stringify(safe); // does not throw
+ * ```
+ */
+export function toJSONable(value: unknown, seen: unknown[] = []): unknown {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return value;
+    case "number":
+      return Number.isFinite(value) ? value : unjsonable(value);
+    case "object":
+      break;
+    default:
+      return unjsonable(value);
+  }
+  if (value === null) return null;
+  if (seen.includes(value)) return unjsonable(value);
+  if (value instanceof Error) return toFailure(value);
+  if (value instanceof Date) {
+    return Number.isNaN(value.getTime()) ? unjsonable(value) : value;
+  }
+  seen.push(value);
+  try {
+    if (Array.isArray(value)) return value.map((v) => toJSONable(v, seen));
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON !== "function") return unjsonable(value);
+      return toJSONable(toJSON.call(value), seen);
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = toJSONable(v, seen);
+    return out;
+  } finally {
+    seen.pop();
+  }
+}
+
+/**
+ * Whether `value` can be stored in an event as it is, leaving deep checks
+ * to serialization time (see {@linkcode encodeJSON}). Cheap: one `typeof`
+ * and, for objects, one prototype check.
+ */
+export function isPlainValue(value: unknown): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value);
+    case "object": {
+      if (value === null || Array.isArray(value)) return true;
+      const proto = Object.getPrototypeOf(value);
+      return proto === Object.prototype || proto === null;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * `JSON.stringify` that never throws: on a cycle or BigInt deep inside, it
+ * encodes {@linkcode toJSONable}'s copy instead.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { encodeJSON } from "@flightlog/flightlog";
+ * assert(encodeJSON({ n: 1n }).includes("UnJSONable"));
+ * ```
+ */
+export function encodeJSON(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return JSON.stringify(toJSONable(value));
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * foolscap's per-(facility, level) history: one ring buffer for each pair,
+ * so a flood of NOISY events cannot push out the rare UNUSUAL ones.
+ *
+ * @module
+ */
+
+import type { FlogEvent } from "./event.ts";
+import { parseLevel } from "./levels.ts";
+import { RingBuffer } from "./ring_buffer.ts";
+
+/**
+ * How many events to keep. `default` applies to every (facility, level)
+ * pair (100, as in foolscap); `levels` overrides it per level (keys are level
+ * names or integers); `facilities` overrides both for a facility and the
+ * facilities below it (`"net"` covers `"net/http"`; the longest match wins).
+ *
+ * @example
+ * ```ts
+ * import type { BufferSizes } from "@flightlog/flightlog";
+ * const sizes: BufferSizes = {
+ *   default: 100,
+ *   levels: { NOISY: 1000 },
+ *   facilities: { "net/http": { levels: { NOISY: 10 } } },
+ * };
+ * ```
+ */
+export interface BufferSizes {
+  default?: number;
+  levels?: Record<string, number>;
+  facilities?: Record<
+    string,
+    { default?: number; levels?: Record<string, number> }
+  >;
+}
+
+/** The default number of events kept per (facility, level), as in foolscap. */
+export const DEFAULT_BUFFER_SIZE = 100;
+
+/**
+ * The entry of `table` that applies to `facility`: the longest key that is
+ * the facility itself or a slash-separated prefix of it (`""` matches all).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { matchFacility } from "@flightlog/flightlog";
+ * assert(matchFacility({ net: 1, "": 2 }, "net/http") === 1);
+ * assert(matchFacility({ net: 1, "": 2 }, "network") === 2);
+ * ```
+ */
+export function matchFacility<T>(
+  table: Record<string, T> | undefined,
+  facility: string | undefined,
+): T | undefined {
+  if (table === undefined) return undefined;
+  let f = facility ?? "";
+  for (;;) {
+    if (Object.hasOwn(table, f)) return table[f];
+    if (f === "") return undefined;
+    const cut = f.lastIndexOf("/");
+    f = cut < 0 ? "" : f.slice(0, cut);
+  }
+}
+
+function levelTable(
+  table: Record<string, number> | undefined,
+): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [k, v] of Object.entries(table ?? {})) {
+    out.set(parseLevel(k), checkSize(v, `bufferSizes level ${k}`));
+  }
+  return out;
+}
+
+function checkSize(n: unknown, where: string): number {
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+    throw new RangeError(`${where}: expected a whole number >= 0, got ${n}`);
+  }
+  return n;
+}
+
+/**
+ * The buffers of one facility, one ring per level, created on first use.
+ * Keep a reference to skip the facility lookup on every event.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { EventBuffers } from "@flightlog/flightlog";
+ * const buffers = new EventBuffers({ default: 2 });
+ * const db = buffers.facility("app/db");
+ * db.push({ num: 0, time: 0, incarnation: ["x", null], level: 20 });
+ * assert(buffers.snapshot().length === 1);
+ * ```
+ */
+export class FacilityBuffers {
+  readonly #rings = new Map<number, RingBuffer<FlogEvent>>();
+  readonly #sizeFor: (level: number) => number;
+
+  /** Buffers sized by `sizeFor(level)`; normally made by {@linkcode EventBuffers}. */
+  constructor(sizeFor: (level: number) => number) {
+    this.#sizeFor = sizeFor;
+  }
+
+  /** Stores `event` in the ring of its level. */
+  push(event: FlogEvent): void {
+    let ring = this.#rings.get(event.level);
+    if (ring === undefined) {
+      ring = new RingBuffer(this.#sizeFor(event.level));
+      this.#rings.set(event.level, ring);
+    }
+    ring.push(event);
+  }
+
+  /** Every ring of this facility. */
+  rings(): Iterable<RingBuffer<FlogEvent>> {
+    return this.#rings.values();
+  }
+}
+
+/**
+ * All buffers of a recorder, by facility and level.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { EventBuffers, Level } from "@flightlog/flightlog";
+ * const buffers = new EventBuffers({ default: 1 });
+ * const inc: [string, null] = ["x", null];
+ * for (let num = 0; num < 5; num++) {
+ *   buffers.push({ num, time: 0, incarnation: inc, level: Level.NOISY });
+ * }
+ * buffers.push({ num: 5, time: 0, incarnation: inc, level: Level.UNUSUAL });
+ * assert(buffers.snapshot().map((e) => e.num).join() === "4,5");
+ * ```
+ */
+export class EventBuffers {
+  readonly #byFacility = new Map<string | undefined, FacilityBuffers>();
+  readonly #default: number;
+  readonly #levels: Map<number, number>;
+  readonly #facilities: Record<
+    string,
+    { default?: number; levels: Map<number, number> }
+  > = {};
+
+  /** Buffers sized by `sizes`; throws a `RangeError` naming a bad size. */
+  constructor(sizes: BufferSizes = {}) {
+    this.#default = checkSize(
+      sizes.default ?? DEFAULT_BUFFER_SIZE,
+      "bufferSizes.default",
+    );
+    this.#levels = levelTable(sizes.levels);
+    for (const [f, s] of Object.entries(sizes.facilities ?? {})) {
+      this.#facilities[f] = {
+        default: s.default === undefined
+          ? undefined
+          : checkSize(s.default, `bufferSizes.facilities[${f}].default`),
+        levels: levelTable(s.levels),
+      };
+    }
+  }
+
+  /** How many events of `level` are kept for `facility`. */
+  sizeFor(facility: string | undefined, level: number): number {
+    const f = matchFacility(this.#facilities, facility);
+    return f?.levels.get(level) ?? f?.default ?? this.#levels.get(level) ??
+      this.#default;
+  }
+
+  /** The buffers of one facility (created on first use). */
+  facility(facility: string | undefined): FacilityBuffers {
+    let fb = this.#byFacility.get(facility);
+    if (fb === undefined) {
+      fb = new FacilityBuffers((level) => this.sizeFor(facility, level));
+      this.#byFacility.set(facility, fb);
+    }
+    return fb;
+  }
+
+  /** Stores `event` in the ring of its facility and level. */
+  push(event: FlogEvent): void {
+    this.facility(event.facility).push(event);
+  }
+
+  /**
+   * Every buffered event, oldest first: by `num` within one incarnation,
+   * by time across incarnations (a restarted app counts from 0 again).
+   */
+  snapshot(): FlogEvent[] {
+    const all: FlogEvent[] = [];
+    for (const fb of this.#byFacility.values()) {
+      for (const ring of fb.rings()) for (const e of ring) all.push(e);
+    }
+    return all.sort(compareEvents);
+  }
+
+  /** Drops every buffered event. */
+  clear(): void {
+    this.#byFacility.clear();
+  }
+}
+
+function compareEvents(a: FlogEvent, b: FlogEvent): number {
+  if (a.incarnation?.[0] === b.incarnation?.[0]) return a.num - b.num;
+  return a.time - b.time || a.num - b.num;
+}

@@ -1,0 +1,92 @@
+/**
+ * Turns uncaught errors and unhandled rejections into BAD events, so the
+ * crash that takes the process down leaves an incident behind.
+ *
+ * @module
+ */
+
+import { Level } from "./levels.ts";
+import type { Logger } from "./logger.ts";
+
+/**
+ * Options of {@linkcode installGlobalHandlers}.
+ *
+ * @example
+ * ```ts
+ * import type { GlobalHandlerOptions } from "@flightlog/flightlog";
+ * const opts: GlobalHandlerOptions = { exit: true, exitCode: 70 };
+ * ```
+ */
+export interface GlobalHandlerOptions {
+  /**
+   * After recording, finish the incident (`logger.close()`) and exit the
+   * process, as Deno would have (default true). With false, the error is
+   * recorded and Deno's default handling goes on (the process dies at
+   * once; the next start recovers the incident).
+   */
+  exit?: boolean;
+  /** Exit code when `exit` is true (default 1, as Deno). */
+  exitCode?: number;
+}
+
+/**
+ * What {@linkcode installGlobalHandlers} returns: removes the handlers.
+ *
+ * @example
+ * ```ts
+ * import type { GlobalHandlers } from "@flightlog/flightlog";
+ * function done(h: GlobalHandlers) { h.remove(); }
+ * ```
+ */
+export interface GlobalHandlers extends Disposable {
+  remove(): void;
+}
+
+/**
+ * Records uncaught errors and unhandled promise rejections as BAD events
+ * (with the error as a failure), which triggers an incident under the
+ * default qualifier. By default it then finishes the incident and exits
+ * with code 1, printing the error as Deno does.
+ *
+ * @example
+ * ```ts
+ * import { createLogger, installGlobalHandlers } from "@flightlog/flightlog";
+ * await using log = createLogger();
+ * using _handlers = installGlobalHandlers(log);
+ * ```
+ */
+export function installGlobalHandlers(
+  logger: Logger,
+  options: GlobalHandlerOptions = {},
+): GlobalHandlers {
+  const exit = options.exit ?? true;
+  let handling = false;
+  const handle = (kind: string, error: unknown, event: Event) => {
+    if (exit) event.preventDefault();
+    if (handling) return;
+    handling = true;
+    logger.err(error, {
+      level: Level.BAD,
+      why: `${kind}: ${error instanceof Error ? error.message : String(error)}`,
+    });
+    if (!exit) return;
+    logger.close().finally(() => {
+      console.error(
+        `error: ${kind}`,
+        error instanceof Error ? (error.stack ?? error.message) : error,
+      );
+      Deno.exit(options.exitCode ?? 1);
+    });
+  };
+  const onError = (e: ErrorEvent) =>
+    handle("Uncaught " + (e.error?.name ?? "error"), e.error ?? e.message, e);
+  const onRejection = (e: PromiseRejectionEvent) =>
+    handle("Unhandled promise rejection", e.reason, e);
+  globalThis.addEventListener("error", onError);
+  globalThis.addEventListener("unhandledrejection", onRejection);
+  const remove = () => {
+    globalThis.removeEventListener("error", onError);
+    globalThis.removeEventListener("unhandledrejection", onRejection);
+  };
+  return { remove, [Symbol.dispose]: remove };
+}

@@ -1,0 +1,75 @@
+/**
+ * Splits text into lines. A small stand-in for `@std/streams`'
+ * `TextLineStream` (JSR is not reachable here); swap it in when it is.
+ *
+ * @module
+ */
+
+/**
+ * Splits text arriving in pieces into lines (without their `\n`; a trailing
+ * `\r` is kept). Use it directly where a stream pipeline could drop queued
+ * data on error; otherwise {@linkcode LineStream} wraps it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { LineSplitter } from "@flightlog/flightlog";
+ * const s = new LineSplitter();
+ * assert.deepEqual(s.push("a\nb"), ["a"]);
+ * assert.deepEqual(s.push("c\n"), ["bc"]);
+ * assert.equal(s.end(), undefined);
+ * ```
+ */
+export class LineSplitter {
+  #rest = "";
+
+  /** Adds text; returns the lines it completes. */
+  push(text: string): string[] {
+    const parts = text.split("\n");
+    if (parts.length === 1) {
+      this.#rest += text;
+      return [];
+    }
+    parts[0] = this.#rest + parts[0];
+    this.#rest = parts.pop()!;
+    return parts;
+  }
+
+  /** The text after the last newline, if any (a cut last line). */
+  end(): string | undefined {
+    const rest = this.#rest;
+    this.#rest = "";
+    return rest === "" ? undefined : rest;
+  }
+}
+
+/**
+ * A `TransformStream` from text chunks to lines. Text after the last
+ * newline is emitted at the end, so a cut last line reaches the reader,
+ * which can judge it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { LineStream } from "@flightlog/flightlog";
+ * const lines = await Array.fromAsync(
+ *   ReadableStream.from(["a\nb", "c\n", "d"]).pipeThrough(new LineStream()),
+ * );
+ * assert.equal(lines.join("|"), "a|bc|d");
+ * ```
+ */
+export class LineStream extends TransformStream<string, string> {
+  /** Creates the stream. */
+  constructor() {
+    const splitter = new LineSplitter();
+    super({
+      transform(chunk, controller) {
+        for (const line of splitter.push(chunk)) controller.enqueue(line);
+      },
+      flush(controller) {
+        const rest = splitter.end();
+        if (rest !== undefined) controller.enqueue(rest);
+      },
+    });
+  }
+}

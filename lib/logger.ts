@@ -1,0 +1,335 @@
+/**
+ * The logger apps call: builds flat foolscap events and hands them to its
+ * flight recorder. Log calls never throw and never wait on I/O.
+ *
+ * @module
+ */
+
+import {
+  fieldKey,
+  type Fields,
+  type FlogEvent,
+  type Incarnation,
+  isPlainValue,
+  toFailure,
+  toFoolscapFormat,
+  toJSONable,
+} from "./event.ts";
+import { type FacilityBuffers, matchFacility } from "./event_buffers.ts";
+import { Level, parseLevel } from "./levels.ts";
+import {
+  FlightRecorder,
+  type RecorderOptions,
+  type RecorderStats,
+} from "./recorder.ts";
+import type { IncidentInfo } from "./reporter.ts";
+
+/**
+ * A generation threshold: events below it are dropped before they reach
+ * buffers or observers. One level for all, or a default with per-facility
+ * levels (a facility covers the ones below it: `"net"` covers `"net/http"`).
+ * Levels are integers or names.
+ *
+ * @example
+ * ```ts
+ * import type { Threshold } from "@flightlog/flightlog";
+ * const t: Threshold = { default: "NOISY", facilities: { "net/peer": "OPERATIONAL" } };
+ * ```
+ */
+export type Threshold =
+  | number
+  | string
+  | { default?: number | string; facilities?: Record<string, number | string> };
+
+/**
+ * Options of {@linkcode createLogger}: the recorder's, plus the root
+ * facility and the generation threshold.
+ *
+ * @example
+ * ```ts
+ * import { createLogger, type LoggerOptions } from "@flightlog/flightlog";
+ * const options: LoggerOptions = { app: "shop", threshold: "OPERATIONAL" };
+ * await using log = createLogger(options);
+ * ```
+ */
+export interface LoggerOptions extends RecorderOptions {
+  /** Facility of the root logger (default: none). */
+  facility?: string;
+  /** Generation threshold (default NOISY: everything is kept). */
+  threshold?: Threshold;
+}
+
+function thresholdFor(t: Threshold | undefined, facility?: string): number {
+  if (t === undefined) return Level.NOISY;
+  if (typeof t !== "object") return parseLevel(t);
+  const v = matchFacility(t.facilities, facility) ?? t.default;
+  return v === undefined ? Level.NOISY : parseLevel(v);
+}
+
+/**
+ * A logger for one facility. Children share their root's recorder: buffers,
+ * qualifier, incidents, observers, and `close()`.
+ *
+ * Every log call returns the new event's `num` (or -1 when the event was
+ * dropped by the threshold or after `close()`); pass it as `parent` to
+ * link later events to it.
+ *
+ * | method | level |
+ * | --- | --- |
+ * | `noisy`, `debug` | NOISY 10 |
+ * | `operational`, `info` | OPERATIONAL 20 |
+ * | `unusual`, `warn` | UNUSUAL 23 |
+ * | `infrequent` | INFREQUENT 25 |
+ * | `curious` | CURIOUS 28 |
+ * | `weird` | WEIRD 30 |
+ * | `scary`, `error` | SCARY 35 |
+ * | `bad`, `fatal` | BAD 40 |
+ *
+ * @example
+ * ```ts
+ * import { createLogger } from "@flightlog/flightlog";
+ * await using log = createLogger({ app: "shop" });
+ * const http = log.child("http");
+ * const req = http.info("GET {path}", { path: "/cart" });
+ * http.child("db").debug("query took {ms} ms", { ms: 3, parent: req });
+ * ```
+ */
+export class Logger implements AsyncDisposable {
+  /** The recorder behind this logger and its family. */
+  readonly recorder: FlightRecorder;
+  /** The slash-joined facility, or undefined for a root logger without one. */
+  readonly facility: string | undefined;
+  readonly #threshold: number;
+  readonly #buffers: FacilityBuffers;
+  readonly #thresholdSpec: Threshold | undefined;
+  readonly #children = new Map<string, Logger>();
+
+  /** Use {@linkcode createLogger}; this is for sharing a recorder. */
+  constructor(
+    recorder: FlightRecorder,
+    facility?: string,
+    threshold?: Threshold,
+  ) {
+    this.recorder = recorder;
+    this.facility = facility;
+    this.#thresholdSpec = threshold;
+    this.#threshold = thresholdFor(threshold, facility);
+    this.#buffers = recorder.buffers.facility(facility);
+  }
+
+  /** The incarnation of this logger's events. */
+  get incarnation(): Incarnation {
+    return this.recorder.incarnation;
+  }
+
+  /**
+   * Records an event at `level`. `template` uses `{name}` placeholders
+   * filled from `fields` (stored as foolscap's `%(name)s`), and the fields
+   * are stored flat in the event. Returns the event's `num`.
+   */
+  log(level: number, template: string, fields?: Fields): number {
+    const rec = this.recorder;
+    if (level < this.#threshold || rec.closed) {
+      rec.stats.belowThreshold += rec.closed ? 0 : 1;
+      return -1;
+    }
+    try {
+      const event: FlogEvent = {
+        num: rec.nextNum(),
+        time: Date.now() / 1000,
+        incarnation: rec.incarnation,
+        level,
+        facility: this.facility,
+        format: toFoolscapFormat(
+          typeof template === "string" ? template : String(template),
+        ),
+      };
+      if (fields !== undefined) addFields(event, fields);
+      rec.record(event, this.#buffers);
+      return event.num;
+    } catch (e) {
+      rec.reportOnce("log call", e);
+      return -1;
+    }
+  }
+
+  /** Logs at NOISY (10). */
+  noisy(template: string, fields?: Fields): number {
+    return this.log(Level.NOISY, template, fields);
+  }
+  /** Logs at OPERATIONAL (20). */
+  operational(template: string, fields?: Fields): number {
+    return this.log(Level.OPERATIONAL, template, fields);
+  }
+  /** Logs at UNUSUAL (23). */
+  unusual(template: string, fields?: Fields): number {
+    return this.log(Level.UNUSUAL, template, fields);
+  }
+  /** Logs at INFREQUENT (25). */
+  infrequent(template: string, fields?: Fields): number {
+    return this.log(Level.INFREQUENT, template, fields);
+  }
+  /** Logs at CURIOUS (28). */
+  curious(template: string, fields?: Fields): number {
+    return this.log(Level.CURIOUS, template, fields);
+  }
+  /** Logs at WEIRD (30): triggers an incident under the default qualifier. */
+  weird(template: string, fields?: Fields): number {
+    return this.log(Level.WEIRD, template, fields);
+  }
+  /** Logs at SCARY (35). */
+  scary(template: string, fields?: Fields): number {
+    return this.log(Level.SCARY, template, fields);
+  }
+  /** Logs at BAD (40). */
+  bad(template: string, fields?: Fields): number {
+    return this.log(Level.BAD, template, fields);
+  }
+  /** Alias of `noisy` (NOISY, 10). */
+  debug(template: string, fields?: Fields): number {
+    return this.log(Level.NOISY, template, fields);
+  }
+  /** Alias of `operational` (OPERATIONAL, 20). */
+  info(template: string, fields?: Fields): number {
+    return this.log(Level.OPERATIONAL, template, fields);
+  }
+  /** Alias of `unusual` (UNUSUAL, 23): kept, but does not trigger by default. */
+  warn(template: string, fields?: Fields): number {
+    return this.log(Level.UNUSUAL, template, fields);
+  }
+  /** Alias of `scary` (SCARY, 35). */
+  error(template: string, fields?: Fields): number {
+    return this.log(Level.SCARY, template, fields);
+  }
+  /** Alias of `bad` (BAD, 40). */
+  fatal(template: string, fields?: Fields): number {
+    return this.log(Level.BAD, template, fields);
+  }
+
+  /**
+   * Records an error as foolscap does: a `failure` value (name, message,
+   * stack, `cause` chain) with `isError: 1`. The text is `fields.why` if
+   * given, else `Name: message`. The level is `fields.level` (default
+   * SCARY).
+   *
+   * @example
+   * ```ts
+   * import { createLogger } from "@flightlog/flightlog";
+   * await using log = createLogger();
+   * try {
+   *   JSON.parse("{");
+   * } catch (e) {
+   *   log.err(e, { why: "config unreadable", file: "app.json", level: 23 });
+   * }
+   * ```
+   */
+  err(error: unknown, fields: Fields = {}): number {
+    try {
+      const { level, why, ...rest } = fields;
+      const failure = toFailure(error);
+      const text = why === undefined
+        ? `${failure.name}: ${failure.message}`
+        : String(why);
+      return this.log(
+        typeof level === "number" ? level : Level.SCARY,
+        text.replaceAll("{", "{{").replaceAll("}", "}}"),
+        { ...rest, ...(why === undefined ? {} : { why }), failure, isError: 1 },
+      );
+    } catch (e) {
+      this.recorder.reportOnce("log call", e);
+      return -1;
+    }
+  }
+
+  /**
+   * The logger of a sub-facility: `log.child("db").child("pool")` logs to
+   * `db/pool` (joined to this logger's own facility).
+   */
+  child(facility: string): Logger {
+    let child = this.#children.get(facility);
+    if (child === undefined) {
+      const name = this.facility === undefined
+        ? facility
+        : `${this.facility}/${facility}`;
+      child = new Logger(this.recorder, name, this.#thresholdSpec);
+      this.#children.set(facility, child);
+    }
+    return child;
+  }
+
+  /** See {@linkcode FlightRecorder.onEvent}. */
+  onEvent(fn: (event: FlogEvent) => void): () => void {
+    return this.recorder.onEvent(fn);
+  }
+
+  /** See {@linkcode FlightRecorder.onIncident}. */
+  onIncident(fn: (info: IncidentInfo) => void): () => void {
+    return this.recorder.onIncident(fn);
+  }
+
+  /** Recent finished incidents, oldest first. */
+  get incidents(): readonly IncidentInfo[] {
+    return this.recorder.incidents;
+  }
+
+  /** Counters of the shared recorder. */
+  get stats(): RecorderStats {
+    return this.recorder.stats;
+  }
+
+  /** Resolves to the incidents recovered from a crash at start. */
+  get ready(): Promise<string[]> {
+    return this.recorder.ready;
+  }
+
+  /** Every buffered event of the shared recorder, oldest first. */
+  snapshot(): FlogEvent[] {
+    return this.recorder.snapshot();
+  }
+
+  /** Finishes active incidents and releases everything (whole family). */
+  close(): Promise<void> {
+    return this.recorder.close();
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function addFields(event: FlogEvent, fields: Fields): void {
+  for (const k in fields) {
+    const v = fields[k];
+    event[fieldKey(k)] = isPlainValue(v) ? v : toJSONable(v);
+  }
+}
+
+/**
+ * Creates a root logger with its own flight recorder.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { createLogger, Level } from "@flightlog/flightlog";
+ * const dir = await Deno.makeTempDir();
+ * const log = createLogger({
+ *   incidentDir: dir,
+ *   app: "shop",
+ *   qualifier: (e) => e.level >= Level.SCARY,
+ *   trailingMs: 100,
+ * });
+ * log.info("order {id} placed", { id: 17 });
+ * log.error("payment for order {id} failed", { id: 17 }); // an incident
+ * await log.close();
+ * assert(log.incidents.length === 1);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  return new Logger(
+    new FlightRecorder(options),
+    options.facility,
+    options.threshold,
+  );
+}

@@ -1,0 +1,218 @@
+/**
+ * The reporter writes one incident: header and history at once, then the
+ * trailing events, then the compressed file.
+ *
+ * @module
+ */
+
+import type { FlogEvent } from "./event.ts";
+import {
+  eventLine,
+  FLOG_MAGIC,
+  type FlogHeader,
+  headerLine,
+} from "./flogfile.ts";
+import {
+  activePlainFiles,
+  compressIncident,
+  incidentBaseName,
+  writeAll,
+} from "./incident_files.ts";
+
+/**
+ * What is known of an incident, while it is recorded and after.
+ *
+ * @example
+ * ```ts
+ * import type { IncidentInfo } from "@flightlog/flightlog";
+ * function show(i: IncidentInfo) { return `${i.name}: ${i.events} events`; }
+ * ```
+ */
+export interface IncidentInfo {
+  /** The final file name, `incident-…Z-<random>.flog.gz`. */
+  name: string;
+  /** The `.flog.gz` once complete; the plain `.flog` until then. */
+  path: string;
+  trigger: FlogEvent;
+  /** Events in the file: history, trigger and trailing events. */
+  events: number;
+  /** Of which trailing (after the trigger). */
+  trailing: number;
+  /** Further events that qualified while this incident was recorded. */
+  extraTriggers: number;
+  /** Why recording stopped: enough trailing events, time, or close. */
+  reason?: "count" | "time" | "close";
+  /** Compressed and in place. */
+  complete: boolean;
+  /** What went wrong writing it, if anything (the plain file is kept). */
+  error?: string;
+}
+
+/** Settings of one {@linkcode IncidentReporter}. */
+export interface ReporterOptions {
+  dir: string;
+  header: FlogHeader & { trigger: FlogEvent };
+  /** Buffered events before the trigger, oldest first (trigger excluded). */
+  history: Iterable<FlogEvent>;
+  /** The `from` of each record (foolscap writes `"local"`). */
+  from: string;
+  trailingEvents: number;
+  trailingMs: number;
+  /** Called once when the incident is finished (complete or not). */
+  onFinish?: (info: IncidentInfo) => void;
+}
+
+const BATCH = 64 * 1024;
+
+/**
+ * Records one incident. The constructor writes the magic line, header,
+ * history and trigger to a plain `.flog` synchronously, so the file is on
+ * disk before the log call that triggered it returns. Trailing events are
+ * appended asynchronously; at the limit (count or time) or on `finish()`,
+ * the file is gzipped into place.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { IncidentReporter } from "@flightlog/flightlog";
+ * const dir = await Deno.makeTempDir();
+ * const trigger = {
+ *   num: 1, time: Date.now() / 1000, incarnation: ["x", null] as [string, null],
+ *   level: 30, message: "odd",
+ * };
+ * const reporter = new IncidentReporter({
+ *   dir, from: "local", trailingEvents: 100, trailingMs: 5000, history: [],
+ *   header: { type: "incident", trigger },
+ * });
+ * reporter.add({ ...trigger, num: 2, level: 20, message: "after" });
+ * const info = await reporter.finish();
+ * assert(info.complete && info.events === 2);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class IncidentReporter {
+  readonly info: IncidentInfo;
+  readonly #opts: ReporterOptions;
+  readonly #plain: string;
+  readonly #file: Deno.FsFile;
+  readonly #encoder = new TextEncoder();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #pending: string[] = [];
+  #flushing: Promise<void> | undefined;
+  #finished: Promise<IncidentInfo> | undefined;
+
+  /** Starts the incident; throws if the plain file cannot be written. */
+  constructor(opts: ReporterOptions) {
+    this.#opts = opts;
+    const base = incidentBaseName(new Date(opts.header.trigger.time * 1000));
+    this.#plain = `${opts.dir}/${base}.flog`;
+    this.info = {
+      name: `${base}.flog.gz`,
+      path: this.#plain,
+      trigger: opts.header.trigger,
+      events: 0,
+      trailing: 0,
+      extraTriggers: 0,
+      complete: false,
+    };
+    Deno.mkdirSync(opts.dir, { recursive: true });
+    this.#file = Deno.openSync(this.#plain, { write: true, createNew: true });
+    activePlainFiles.add(this.#plain);
+    try {
+      const rx = Date.now() / 1000;
+      let batch = FLOG_MAGIC + headerLine(opts.header);
+      for (const e of opts.history) {
+        batch += eventLine(opts.from, rx, e);
+        this.info.events++;
+        if (batch.length >= BATCH) {
+          this.#writeSync(batch);
+          batch = "";
+        }
+      }
+      batch += eventLine(opts.from, rx, opts.header.trigger);
+      this.info.events++;
+      this.#writeSync(batch);
+    } catch (e) {
+      this.#file.close();
+      activePlainFiles.delete(this.#plain);
+      throw e;
+    }
+    if (opts.trailingEvents <= 0 || opts.trailingMs <= 0) {
+      this.#finished = this.#finish(
+        opts.trailingEvents <= 0 ? "count" : "time",
+      );
+    } else {
+      this.#timer = setTimeout(() => this.finish("time"), opts.trailingMs);
+    }
+  }
+
+  #writeSync(text: string): void {
+    const bytes = this.#encoder.encode(text);
+    let off = 0;
+    while (off < bytes.length) {
+      off += this.#file.writeSync(bytes.subarray(off));
+    }
+  }
+
+  /** Whether trailing events are still being taken. */
+  get recording(): boolean {
+    return this.#finished === undefined;
+  }
+
+  /** Appends a trailing event; finishes the incident at the count limit. */
+  add(event: FlogEvent): void {
+    if (this.#finished !== undefined) return;
+    this.#pending.push(eventLine(this.#opts.from, Date.now() / 1000, event));
+    this.info.events++;
+    this.info.trailing++;
+    this.#flushing ??= this.#flush();
+    if (this.info.trailing >= this.#opts.trailingEvents) this.finish("count");
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        const text = this.#pending.join("");
+        this.#pending = [];
+        await writeAll(this.#file, this.#encoder.encode(text));
+      }
+    } catch (e) {
+      this.info.error ??= `writing ${this.#plain}: ${e}`;
+      this.#pending = [];
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  /**
+   * Stops taking trailing events and produces the `.flog.gz`. Safe to call
+   * more than once; resolves to the final {@linkcode IncidentInfo}.
+   */
+  finish(reason: "count" | "time" | "close" = "close"): Promise<IncidentInfo> {
+    this.#finished ??= this.#finish(reason);
+    return this.#finished;
+  }
+
+  async #finish(reason: "count" | "time" | "close"): Promise<IncidentInfo> {
+    clearTimeout(this.#timer);
+    this.info.reason = reason;
+    // Let the caller's synchronous code (the log call) return first.
+    await Promise.resolve();
+    while (this.#flushing !== undefined) await this.#flushing;
+    this.#file.close();
+    try {
+      if (this.info.error === undefined) {
+        this.info.path = await compressIncident(this.#plain);
+        this.info.complete = true;
+      }
+    } catch (e) {
+      this.info.error = `compressing ${this.#plain}: ${e}`;
+    } finally {
+      activePlainFiles.delete(this.#plain);
+    }
+    try {
+      this.#opts.onFinish?.(this.info);
+    } catch { /* an observer's problem is not the incident's */ }
+    return this.info;
+  }
+}

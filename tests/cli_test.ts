@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { createLogger } from "../mod.ts";
+import { FIXTURE, ROOT, runDeno, tempDir } from "./_util.ts";
+
+const CLI = `${ROOT}cli/flightlog.ts`;
+const dump = (args: string[], stdin?: Uint8Array) =>
+  runDeno(["run", "--allow-read", CLI, "dump", ...args], { stdin, env: { TZ: "UTC" } });
+
+Deno.test("dump --flogtool prints exactly what flogtool dump prints for foolscap's incident", async () => {
+  const expected = await Deno.readTextFile(`${ROOT}tests/fixtures/foolscap-incident.flogtool-dump.txt`);
+  const { code, stdout } = await dump(["--flogtool", FIXTURE]);
+  assert.equal(code, 0);
+  assert.equal(stdout, expected);
+});
+
+Deno.test("dump adds levels and facilities, marks the trigger, prints failures", async () => {
+  const { code, stdout } = await dump([FIXTURE]);
+  assert.equal(code, 0);
+  const lines = stdout.split("\n");
+  assert.ok(lines.includes("local#0 21:22:00.376 OPERATIONAL app/req: request 0 for alice"));
+  assert.ok(lines.includes("local#300 21:22:00.378 WEIRD app/disk: disk /dev/sda1 is 97% full [INCIDENT-TRIGGER]"));
+  assert.ok(lines.includes(" FAILURE:"));
+});
+
+Deno.test("dump reads our own .flog.gz and stdin; --json prints raw records", async () => {
+  await using dir = await tempDir();
+  const log = createLogger({ incidentDir: dir.path, trailingMs: 0, app: "cli-test" });
+  log.info("warming up {n}", { n: 1 });
+  log.weird("odd value {v}", { v: 42 });
+  await log.close();
+  const path = log.incidents[0].path;
+  const fromFile = await dump(["-t", "epoch", path]);
+  assert.equal(fromFile.code, 0);
+  assert.match(fromFile.stdout, /App: cli-test/);
+  assert.match(fromFile.stdout, /local#0 \d+\.\d{3} OPERATIONAL: warming up 1\n/);
+  assert.match(fromFile.stdout, /local#1 \d+\.\d{3} WEIRD: odd value 42 \[INCIDENT-TRIGGER\]/);
+  const fromStdin = await dump(["-t", "epoch", "-"], await Deno.readFile(path));
+  assert.equal(fromStdin.stdout, fromFile.stdout);
+  const json = await dump(["--json", path]);
+  const records = json.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(records[0].header.type, "incident");
+  assert.equal(records[2].d.v, 42);
+});
+
+Deno.test("dump exits 1 on damage (after printing the good events) and 2 on bad usage", async () => {
+  await using dir = await tempDir();
+  const text = await Deno.readTextFile(FIXTURE);
+  await Deno.writeTextFile(`${dir.path}/cut.flog`, text.slice(0, text.length - 100));
+  const cut = await dump([`${dir.path}/cut.flog`]);
+  assert.equal(cut.code, 1);
+  assert.match(cut.stderr, /damaged: .*cut\.flog:299: bad JSON/);
+  assert.match(cut.stdout, /local#315 /);
+  const usage = await dump([]);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /expected one FILE/);
+  const missing = await dump([`${dir.path}/none.flog`]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /none\.flog: cannot open/);
+});
