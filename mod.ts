@@ -40,6 +40,7 @@ export {
   type Fields,
   type FlogEvent,
   type Incarnation,
+  jsonableEvent,
   toFailure,
   toFoolscapFormat,
   toJSONable,

@@ -220,7 +220,7 @@ export function toFailure(error: unknown, depth = 0): FailureValue {
 
 /**
  * Returns a copy of `value` that `JSON.stringify` encodes without loss or
- * error: cycles, BigInts, functions, symbols, `undefined` and exotic objects
+ * error: cycles, BigInts, functions, symbols, NaN and exotic objects
  * (Map, Set, class instances without `toJSON`) become UnJSONable values,
  * errors become failures. Plain data comes back unchanged.
  *
@@ -239,6 +239,7 @@ export function toJSONable(value: unknown, seen: unknown[] = []): unknown {
   switch (typeof value) {
     case "string":
     case "boolean":
+    case "undefined": // omitted, as JSON does
       return value;
     case "number":
       return Number.isFinite(value) ? value : unjsonable(value);
@@ -271,14 +272,15 @@ export function toJSONable(value: unknown, seen: unknown[] = []): unknown {
 }
 
 /**
- * Whether `value` can be stored in an event as it is, leaving deep checks
- * to serialization time (see {@linkcode encodeJSON}). Cheap: one `typeof`
- * and, for objects, one prototype check.
+ * Whether JSON encodes `value` as it is at the top level: one `typeof` and,
+ * for objects, one prototype check. (Deeper problems are caught by
+ * {@linkcode encodeJSON}.)
  */
-export function isPlainValue(value: unknown): boolean {
+function isPlainValue(value: unknown): boolean {
   switch (typeof value) {
     case "string":
     case "boolean":
+    case "undefined":
       return true;
     case "number":
       return Number.isFinite(value);
@@ -309,4 +311,27 @@ export function encodeJSON(value: unknown): string {
   } catch {
     return JSON.stringify(toJSONable(value));
   }
+}
+
+/**
+ * `event` itself when each of its values is plain data at the top level
+ * (the common case, checked cheaply), else its {@linkcode toJSONable} copy:
+ * values that JSON would silently drop or mangle (functions, symbols, Maps,
+ * NaN...) become UnJSONable instead.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { jsonableEvent } from "@flightlog/flightlog";
+ * const e = { num: 0, time: 0, incarnation: ["x", null] as [string, null], level: 20 };
+ * assert.equal(jsonableEvent(e), e);
+ * const odd = jsonableEvent<Record<string, unknown>>({ ...e, cb: () => 1 });
+ * assert.equal((odd.cb as { "@": string })["@"], "UnJSONable");
+ * ```
+ */
+export function jsonableEvent<T extends Record<string, unknown>>(event: T): T {
+  for (const k in event) {
+    if (!isPlainValue(event[k])) return toJSONable(event) as T;
+  }
+  return event;
 }

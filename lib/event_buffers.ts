@@ -97,6 +97,8 @@ function checkSize(n: unknown, where: string): number {
 export class FacilityBuffers {
   readonly #rings = new Map<number, RingBuffer<FlogEvent>>();
   readonly #sizeFor: (level: number) => number;
+  #lastLevel: number | undefined;
+  #lastRing: RingBuffer<FlogEvent> | undefined;
 
   /** Buffers sized by `sizeFor(level)`; normally made by {@linkcode EventBuffers}. */
   constructor(sizeFor: (level: number) => number) {
@@ -105,11 +107,15 @@ export class FacilityBuffers {
 
   /** Stores `event` in the ring of its level. */
   push(event: FlogEvent): void {
-    let ring = this.#rings.get(event.level);
+    const level = event.level;
+    if (level === this.#lastLevel) return this.#lastRing!.push(event);
+    let ring = this.#rings.get(level);
     if (ring === undefined) {
-      ring = new RingBuffer(this.#sizeFor(event.level));
-      this.#rings.set(event.level, ring);
+      ring = new RingBuffer(this.#sizeFor(level));
+      this.#rings.set(level, ring);
     }
+    this.#lastLevel = level;
+    this.#lastRing = ring;
     ring.push(event);
   }
 

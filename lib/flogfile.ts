@@ -6,7 +6,7 @@
  * @module
  */
 
-import { encodeJSON, type FlogEvent } from "./event.ts";
+import { encodeJSON, type FlogEvent, jsonableEvent } from "./event.ts";
 import { LineSplitter } from "./lines.ts";
 
 /**
@@ -98,7 +98,8 @@ export function headerLine(header: FlogHeader): string {
 
 /**
  * The JSON line (newline included) of an event record. Never throws: values
- * JSON cannot encode are written as foolscap's UnJSONable objects.
+ * JSON cannot encode (or would drop) are written as foolscap's UnJSONable
+ * objects.
  *
  * @example
  * ```ts
@@ -110,8 +111,12 @@ export function headerLine(header: FlogHeader): string {
  * assert(line.startsWith('{"from":"local","rx_time":2,"d":{'));
  * ```
  */
-export function eventLine(from: string, rxTime: number, event: FlogEvent) {
-  return encodeJSON({ from, rx_time: rxTime, d: event }) + "\n";
+export function eventLine(
+  from: string,
+  rxTime: number,
+  event: FlogEvent,
+): string {
+  return encodeJSON({ from, rx_time: rxTime, d: jsonableEvent(event) }) + "\n";
 }
 
 /**

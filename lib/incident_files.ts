@@ -40,27 +40,47 @@ export const INCIDENT_FILE =
   /^(incident-\d{4}-\d\d-\d\d--\d\d-\d\d-\d\dZ-[a-z2-7]+)(\.flog(?:\.gz)?(?:\.tmp)?)$/;
 
 /**
- * Compresses the finished plain incident `plainPath` (`X.flog`) into
- * `X.flog.gz`: gzip through `CompressionStream` into `X.flog.gz.tmp`,
- * renamed into place, then the plain file is removed. Returns the `.gz` path.
+ * Writes `chunks` gzipped (through `CompressionStream`) to `gzPath`: first
+ * to `gzPath.tmp`, then renamed into place, so `gzPath` is whole or absent.
  */
-export async function compressIncident(plainPath: string): Promise<string> {
-  const gzPath = plainPath + ".gz";
+export async function writeGzip(
+  chunks:
+    | ReadableStream<Uint8Array<ArrayBuffer>>
+    | Iterable<Uint8Array<ArrayBuffer>>,
+  gzPath: string,
+): Promise<void> {
   const tmpPath = gzPath + ".tmp";
-  const src = await Deno.open(plainPath);
   const dst = await Deno.open(tmpPath, {
     write: true,
     create: true,
     truncate: true,
   });
   try {
-    await src.readable.pipeThrough(new CompressionStream("gzip"))
-      .pipeTo(dst.writable);
+    const gzip = new CompressionStream("gzip");
+    const piping = gzip.readable.pipeTo(dst.writable);
+    if (chunks instanceof ReadableStream) {
+      await chunks.pipeTo(gzip.writable);
+    } else {
+      const writer = gzip.writable.getWriter();
+      for (const chunk of chunks) await writer.write(chunk);
+      await writer.close();
+    }
+    await piping;
   } catch (e) {
     await Deno.remove(tmpPath).catch(() => {});
     throw e;
   }
   await Deno.rename(tmpPath, gzPath);
+}
+
+/**
+ * Compresses the finished plain incident `plainPath` (`X.flog`) into
+ * `X.flog.gz` (see {@linkcode writeGzip}), then removes the plain file.
+ * Returns the `.gz` path.
+ */
+export async function compressIncident(plainPath: string): Promise<string> {
+  const gzPath = plainPath + ".gz";
+  await writeGzip((await Deno.open(plainPath)).readable, gzPath);
   await Deno.remove(plainPath);
   return gzPath;
 }

@@ -10,10 +10,8 @@ import {
   type Fields,
   type FlogEvent,
   type Incarnation,
-  isPlainValue,
   toFailure,
   toFoolscapFormat,
-  toJSONable,
 } from "./event.ts";
 import { type FacilityBuffers, matchFacility } from "./event_buffers.ts";
 import { Level, parseLevel } from "./levels.ts";
@@ -103,6 +101,9 @@ export class Logger implements AsyncDisposable {
   readonly #buffers: FacilityBuffers;
   readonly #thresholdSpec: Threshold | undefined;
   readonly #children = new Map<string, Logger>();
+  // One-entry cache of the last template's conversion (saves a map lookup).
+  #lastTemplate: unknown = undefined;
+  #lastFormat = "";
 
   /** Use {@linkcode createLogger}; this is for sharing a recorder. */
   constructor(
@@ -134,17 +135,44 @@ export class Logger implements AsyncDisposable {
       return -1;
     }
     try {
-      const event: FlogEvent = {
-        num: rec.nextNum(),
-        time: Date.now() / 1000,
-        incarnation: rec.incarnation,
-        level,
-        facility: this.facility,
-        format: toFoolscapFormat(
+      let format = this.#lastFormat;
+      if (template !== this.#lastTemplate) {
+        format = toFoolscapFormat(
           typeof template === "string" ? template : String(template),
-        ),
-      };
-      if (fields !== undefined) addFields(event, fields);
+        );
+        this.#lastTemplate = template;
+        this.#lastFormat = format;
+      }
+      // Spreading the fields first is V8's fast object clone; a field named
+      // like one of the event's own keys takes the slow path and is renamed.
+      const event: FlogEvent = fields === undefined
+        ? {
+          num: rec.nextNum(),
+          time: Date.now() / 1000,
+          incarnation: rec.incarnation,
+          level,
+          facility: this.facility,
+          format,
+        }
+        : hasReservedKey(fields)
+        ? {
+          ...renameReserved(fields),
+          num: rec.nextNum(),
+          time: Date.now() / 1000,
+          incarnation: rec.incarnation,
+          level,
+          facility: this.facility,
+          format,
+        }
+        : {
+          ...fields,
+          num: rec.nextNum(),
+          time: Date.now() / 1000,
+          incarnation: rec.incarnation,
+          level,
+          facility: this.facility,
+          format,
+        };
       rec.record(event, this.#buffers);
       return event.num;
     } catch (e) {
@@ -298,11 +326,17 @@ export class Logger implements AsyncDisposable {
   }
 }
 
-function addFields(event: FlogEvent, fields: Fields): void {
-  for (const k in fields) {
-    const v = fields[k];
-    event[fieldKey(k)] = isPlainValue(v) ? v : toJSONable(v);
-  }
+function hasReservedKey(f: Fields): boolean {
+  return f.num !== undefined || f.time !== undefined ||
+    f.incarnation !== undefined || f.level !== undefined ||
+    f.facility !== undefined || f.format !== undefined ||
+    f.message !== undefined || f.args !== undefined;
+}
+
+function renameReserved(fields: Fields): Fields {
+  const out: Fields = {};
+  for (const k in fields) out[fieldKey(k)] = fields[k];
+  return out;
 }
 
 /**

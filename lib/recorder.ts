@@ -273,7 +273,11 @@ export class FlightRecorder implements AsyncDisposable {
    * Records an event of flightlog's own (facility `flightlog`), numbered by
    * this recorder, which never triggers an incident.
    */
-  note(level: number, format: string, fields: Record<string, unknown> = {}) {
+  note(
+    level: number,
+    format: string,
+    fields: Record<string, unknown> = {},
+  ): FlogEvent {
     const event: FlogEvent = {
       num: this.nextNum(),
       time: Date.now() / 1000,

@@ -14,9 +14,9 @@ import {
 } from "./flogfile.ts";
 import {
   activePlainFiles,
-  compressIncident,
   incidentBaseName,
   writeAll,
+  writeGzip,
 } from "./incident_files.ts";
 
 /**
@@ -98,6 +98,8 @@ export class IncidentReporter {
   readonly #encoder = new TextEncoder();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pending: string[] = [];
+  // Everything written to the plain file, kept to gzip without reading it back.
+  readonly #written: Uint8Array<ArrayBuffer>[] = [];
   #flushing: Promise<void> | undefined;
   #finished: Promise<IncidentInfo> | undefined;
 
@@ -148,6 +150,7 @@ export class IncidentReporter {
 
   #writeSync(text: string): void {
     const bytes = this.#encoder.encode(text);
+    this.#written.push(bytes);
     let off = 0;
     while (off < bytes.length) {
       off += this.#file.writeSync(bytes.subarray(off));
@@ -172,9 +175,10 @@ export class IncidentReporter {
   async #flush(): Promise<void> {
     try {
       while (this.#pending.length > 0) {
-        const text = this.#pending.join("");
+        const bytes = this.#encoder.encode(this.#pending.join(""));
         this.#pending = [];
-        await writeAll(this.#file, this.#encoder.encode(text));
+        this.#written.push(bytes);
+        await writeAll(this.#file, bytes);
       }
     } catch (e) {
       this.info.error ??= `writing ${this.#plain}: ${e}`;
@@ -202,7 +206,11 @@ export class IncidentReporter {
     this.#file.close();
     try {
       if (this.info.error === undefined) {
-        this.info.path = await compressIncident(this.#plain);
+        const gzPath = this.#plain + ".gz";
+        await writeGzip(this.#written, gzPath);
+        this.#written.length = 0;
+        await Deno.remove(this.#plain);
+        this.info.path = gzPath;
         this.info.complete = true;
       }
     } catch (e) {

@@ -35,7 +35,8 @@ export async function ls(dir: string): Promise<string[]> {
 /** Runs `deno` with `args`; returns its exit code and output. */
 export async function runDeno(
   args: string[],
-  options: { stdin?: Uint8Array; env?: Record<string, string>; cwd?: string } = {},
+  options: { stdin?: Uint8Array; env?: Record<string, string>; cwd?: string } =
+    {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = new Deno.Command(Deno.execPath(), {
     args,

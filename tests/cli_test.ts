@@ -4,10 +4,15 @@ import { FIXTURE, ROOT, runDeno, tempDir } from "./_util.ts";
 
 const CLI = `${ROOT}cli/flightlog.ts`;
 const dump = (args: string[], stdin?: Uint8Array) =>
-  runDeno(["run", "--allow-read", CLI, "dump", ...args], { stdin, env: { TZ: "UTC" } });
+  runDeno(["run", "--allow-read", CLI, "dump", ...args], {
+    stdin,
+    env: { TZ: "UTC" },
+  });
 
 Deno.test("dump --flogtool prints exactly what flogtool dump prints for foolscap's incident", async () => {
-  const expected = await Deno.readTextFile(`${ROOT}tests/fixtures/foolscap-incident.flogtool-dump.txt`);
+  const expected = await Deno.readTextFile(
+    `${ROOT}tests/fixtures/foolscap-incident.flogtool-dump.txt`,
+  );
   const { code, stdout } = await dump(["--flogtool", FIXTURE]);
   assert.equal(code, 0);
   assert.equal(stdout, expected);
@@ -17,14 +22,26 @@ Deno.test("dump adds levels and facilities, marks the trigger, prints failures",
   const { code, stdout } = await dump([FIXTURE]);
   assert.equal(code, 0);
   const lines = stdout.split("\n");
-  assert.ok(lines.includes("local#0 21:22:00.376 OPERATIONAL app/req: request 0 for alice"));
-  assert.ok(lines.includes("local#300 21:22:00.378 WEIRD app/disk: disk /dev/sda1 is 97% full [INCIDENT-TRIGGER]"));
+  assert.ok(
+    lines.includes(
+      "local#0 21:22:00.376 OPERATIONAL app/req: request 0 for alice",
+    ),
+  );
+  assert.ok(
+    lines.includes(
+      "local#300 21:22:00.378 WEIRD app/disk: disk /dev/sda1 is 97% full [INCIDENT-TRIGGER]",
+    ),
+  );
   assert.ok(lines.includes(" FAILURE:"));
 });
 
 Deno.test("dump reads our own .flog.gz and stdin; --json prints raw records", async () => {
   await using dir = await tempDir();
-  const log = createLogger({ incidentDir: dir.path, trailingMs: 0, app: "cli-test" });
+  const log = createLogger({
+    incidentDir: dir.path,
+    trailingMs: 0,
+    app: "cli-test",
+  });
   log.info("warming up {n}", { n: 1 });
   log.weird("odd value {v}", { v: 42 });
   await log.close();
@@ -32,8 +49,14 @@ Deno.test("dump reads our own .flog.gz and stdin; --json prints raw records", as
   const fromFile = await dump(["-t", "epoch", path]);
   assert.equal(fromFile.code, 0);
   assert.match(fromFile.stdout, /App: cli-test/);
-  assert.match(fromFile.stdout, /local#0 \d+\.\d{3} OPERATIONAL: warming up 1\n/);
-  assert.match(fromFile.stdout, /local#1 \d+\.\d{3} WEIRD: odd value 42 \[INCIDENT-TRIGGER\]/);
+  assert.match(
+    fromFile.stdout,
+    /local#0 \d+\.\d{3} OPERATIONAL: warming up 1\n/,
+  );
+  assert.match(
+    fromFile.stdout,
+    /local#1 \d+\.\d{3} WEIRD: odd value 42 \[INCIDENT-TRIGGER\]/,
+  );
   const fromStdin = await dump(["-t", "epoch", "-"], await Deno.readFile(path));
   assert.equal(fromStdin.stdout, fromFile.stdout);
   const json = await dump(["--json", path]);
@@ -45,7 +68,10 @@ Deno.test("dump reads our own .flog.gz and stdin; --json prints raw records", as
 Deno.test("dump exits 1 on damage (after printing the good events) and 2 on bad usage", async () => {
   await using dir = await tempDir();
   const text = await Deno.readTextFile(FIXTURE);
-  await Deno.writeTextFile(`${dir.path}/cut.flog`, text.slice(0, text.length - 100));
+  await Deno.writeTextFile(
+    `${dir.path}/cut.flog`,
+    text.slice(0, text.length - 100),
+  );
   const cut = await dump([`${dir.path}/cut.flog`]);
   assert.equal(cut.code, 1);
   assert.match(cut.stderr, /damaged: .*cut\.flog:299: bad JSON/);

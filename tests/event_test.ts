@@ -21,17 +21,35 @@ Deno.test("templates become foolscap formats; % and braces are escaped", () => {
 Deno.test("renderMessage follows Python's % rules like flogtool", () => {
   const r = (d: Record<string, unknown>) => renderMessage(d);
   assert.equal(r({ format: "%(n)d items", n: 5.9 }), "5 items");
-  assert.equal(r({ format: "%(f).2f|%(f)8.1f|%(f)-6.1f|", f: 3.14159 }), "3.14|     3.1|3.1   |");
+  assert.equal(
+    r({ format: "%(f).2f|%(f)8.1f|%(f)-6.1f|", f: 3.14159 }),
+    "3.14|     3.1|3.1   |",
+  );
   assert.equal(r({ format: "%(x)r %(x)s", x: "it's" }), `"it's" it's`);
-  assert.equal(r({ format: "%(b)s %(n)s %(l)s", b: true, n: null, l: [1, "a"] }), "True None [1, 'a']");
+  assert.equal(
+    r({ format: "%(b)s %(n)s %(l)s", b: true, n: null, l: [1, "a"] }),
+    "True None [1, 'a']",
+  );
   assert.equal(r({ format: "%(h)x %(h)05d %(h)+d", h: 255 }), "ff 00255 +255");
-  assert.equal(r({ format: "%(e)e %(g)g", e: 12345.678, g: 0.0001 }), "1.234568e+04 0.0001");
+  assert.equal(
+    r({ format: "%(e)e %(g)g", e: 12345.678, g: 0.0001 }),
+    "1.234568e+04 0.0001",
+  );
   assert.equal(r({ format: "100%% sure" }), "100% sure");
   assert.equal(r({ message: "user %s", args: ["alice"] }), "user ['alice']");
-  assert.equal(r({ message: "a %s b %s", args: ["x", "y"] }), "a %s b %s [formatting failed]");
+  assert.equal(
+    r({ message: "a %s b %s", args: ["x", "y"] }),
+    "a %s b %s [formatting failed]",
+  );
   assert.equal(r({ message: "no args" }), "no args");
-  assert.equal(r({ format: "hi %(who)s" }), "hi %(who)s [formatting failed: missing key 'who']");
-  assert.equal(r({ format: "%(n)d", n: "x" }), "%(n)d [formatting failed: %d format: a number is required]");
+  assert.equal(
+    r({ format: "hi %(who)s" }),
+    "hi %(who)s [formatting failed: missing key 'who']",
+  );
+  assert.equal(
+    r({ format: "%(n)d", n: "x" }),
+    "%(n)d [formatting failed: %d format: a number is required]",
+  );
   assert.equal(r({}), "");
 });
 

@@ -1,27 +1,49 @@
 import assert from "node:assert/strict";
-import { FLOG_MAGIC, FlogFileError, type FlogRecord, readFlog } from "../mod.ts";
+import {
+  FLOG_MAGIC,
+  FlogFileError,
+  type FlogRecord,
+  readFlog,
+} from "../mod.ts";
 import { FIXTURE, tempDir } from "./_util.ts";
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
-  const out = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new CompressionStream("gzip"));
+  const out = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
+    new CompressionStream("gzip"),
+  );
   return new Uint8Array(await new Response(out).arrayBuffer());
 }
 
 function lines(n: number): string {
-  let text = FLOG_MAGIC + JSON.stringify({ header: { type: "log-file-observer" } }) + "\n";
+  let text = FLOG_MAGIC +
+    JSON.stringify({ header: { type: "log-file-observer" } }) + "\n";
   for (let i = 0; i < n; i++) {
     text += JSON.stringify({
       from: "local",
       rx_time: i,
-      d: { num: i, time: i, incarnation: ["x", null], level: 20, message: `event ${i} ${"x".repeat(40)}` },
+      d: {
+        num: i,
+        time: i,
+        incarnation: ["x", null],
+        level: 20,
+        message: `event ${i} ${"x".repeat(40)}`,
+      },
     }) + "\n";
   }
   return text;
 }
 
-async function collect(src: string | ReadableStream<Uint8Array>, damage?: FlogFileError[]) {
+async function collect(
+  src: string | ReadableStream<Uint8Array>,
+  damage?: FlogFileError[],
+) {
   const out: FlogRecord[] = [];
-  for await (const r of readFlog(src, damage ? { onDamage: (e) => damage.push(e) } : {})) out.push(r);
+  for await (
+    const r of readFlog(
+      src,
+      damage ? { onDamage: (e) => damage.push(e) } : {},
+    )
+  ) out.push(r);
   return out;
 }
 
@@ -45,7 +67,10 @@ Deno.test("plain, gzip (detected by content, whatever the name) and streams read
   const plain = await collect(`${dir.path}/a.flog`);
   assert.equal(plain.length, 51);
   assert.deepEqual(await collect(`${dir.path}/b.flog`), plain);
-  assert.deepEqual(await collect(ReadableStream.from([bytes.slice(0, 7), bytes.slice(7)])), plain);
+  assert.deepEqual(
+    await collect(ReadableStream.from([bytes.slice(0, 7), bytes.slice(7)])),
+    plain,
+  );
 });
 
 Deno.test("a truncated gzip yields every complete event before the cut, then reports it", async () => {
@@ -60,14 +85,21 @@ Deno.test("a truncated gzip yields every complete event before the cut, then rep
   const nums = records.slice(1).map((r) => (r as { d: { num: number } }).d.num);
   assert.deepEqual(nums, nums.map((_, i) => i), "no gap, no reordering");
   assert.ok(damage.length >= 1);
-  assert.match(damage.at(-1)!.message, /cut\.flog\.gz: gzip data is truncated or corrupt after line \d+/);
+  assert.match(
+    damage.at(-1)!.message,
+    /cut\.flog\.gz: gzip data is truncated or corrupt after line \d+/,
+  );
 
   // Without onDamage: the same records arrive, then the error is thrown.
   const seen: FlogRecord[] = [];
   await assert.rejects(async () => {
     for await (const r of readFlog(path)) seen.push(r);
   }, FlogFileError);
-  assert.equal(seen.length, records.length, `strict ${seen.length} vs tolerant ${records.length}`);
+  assert.equal(
+    seen.length,
+    records.length,
+    `strict ${seen.length} vs tolerant ${records.length}`,
+  );
 });
 
 Deno.test("a cut last line and a bad line are reported with their line numbers", async () => {
@@ -88,10 +120,22 @@ Deno.test("not a flogfile, empty, bzip2 and missing files get clear errors namin
   await using dir = await tempDir();
   await Deno.writeTextFile(`${dir.path}/x.txt`, "hello world\n");
   await Deno.writeTextFile(`${dir.path}/empty.flog`, "");
-  await assert.rejects(() => collect(`${dir.path}/x.txt`), /x\.txt:1: not a flogfile: expected the line "# foolscap flogfile v1", found "hello world"/);
-  await assert.rejects(() => collect(`${dir.path}/empty.flog`), /empty\.flog: not a flogfile: it is empty/);
-  await assert.rejects(() => collect(FIXTURE + ".bz2"), /foolscap-incident\.flog\.bz2: is bzip2-compressed .*bunzip2/);
-  await assert.rejects(() => collect(`${dir.path}/nope.flog`), /nope\.flog: cannot open/);
+  await assert.rejects(
+    () => collect(`${dir.path}/x.txt`),
+    /x\.txt:1: not a flogfile: expected the line "# foolscap flogfile v1", found "hello world"/,
+  );
+  await assert.rejects(
+    () => collect(`${dir.path}/empty.flog`),
+    /empty\.flog: not a flogfile: it is empty/,
+  );
+  await assert.rejects(
+    () => collect(FIXTURE + ".bz2"),
+    /foolscap-incident\.flog\.bz2: is bzip2-compressed .*bunzip2/,
+  );
+  await assert.rejects(
+    () => collect(`${dir.path}/nope.flog`),
+    /nope\.flog: cannot open/,
+  );
 });
 
 Deno.test("reading stops and releases the file when aborted", async () => {

@@ -41,7 +41,10 @@ Deno.test("EventBuffers: sizes per level and per facility, longest prefix wins",
   assert.equal(b.sizeFor("net/http/2", Level.NOISY), 2);
   assert.equal(b.sizeFor("net/http", Level.WEIRD), 3);
   assert.throws(() => new EventBuffers({ default: -2 }), /bufferSizes.default/);
-  assert.throws(() => new EventBuffers({ levels: { LOUD: 1 } }), /unknown level "LOUD"/);
+  assert.throws(
+    () => new EventBuffers({ levels: { LOUD: 1 } }),
+    /unknown level "LOUD"/,
+  );
 });
 
 Deno.test("EventBuffers: a NOISY flood does not evict UNUSUAL events", () => {

@@ -7,7 +7,15 @@
  */
 
 const deno = Deno.execPath();
-const CHECKED = ["mod.ts", "lib/", "cli/", "sidecar/", "tests/", "demo/", "tools/"]
+const CHECKED = [
+  "mod.ts",
+  "lib/",
+  "cli/",
+  "sidecar/",
+  "tests/",
+  "demo/",
+  "tools/",
+]
   .filter((p) => {
     try {
       Deno.statSync(p);
@@ -27,7 +35,10 @@ async function run(name: string, args: string[]): Promise<string> {
   }).spawn();
   const decoder = new TextDecoder();
   let out = "";
-  const pump = async (s: ReadableStream<Uint8Array>, to: typeof Deno.stdout) => {
+  const pump = async (
+    s: ReadableStream<Uint8Array>,
+    to: typeof Deno.stdout,
+  ) => {
     for await (const chunk of s) {
       out += decoder.decode(chunk, { stream: true });
       await to.write(chunk);
@@ -64,17 +75,21 @@ const out = await run("test", [
   "-A",
   "--doc",
   "--parallel",
-  ...(extra.length > 0 ? extra : ["mod.ts", "lib/", "cli/", "sidecar/", "tests/", "README.md"]
-    .filter((p) => {
-      try {
-        Deno.statSync(p);
-        return true;
-      } catch {
-        return false;
-      }
-    })),
+  ...(extra.length > 0
+    ? extra
+    : ["mod.ts", "lib/", "cli/", "sidecar/", "tests/", "README.md"]
+      .filter((p) => {
+        try {
+          Deno.statSync(p);
+          return true;
+        } catch {
+          return false;
+        }
+      })),
 ]);
-const summary = [...out.matchAll(/(ok|FAILED) \| (\d+) passed.*?\| (\d+) failed/g)].at(-1);
+const summary = [
+  ...out.matchAll(/(ok|FAILED) \| (\d+) passed.*?\| (\d+) failed/g),
+].at(-1);
 if (summary) {
   passed += Number(summary[2]);
   failed += Number(summary[3]);

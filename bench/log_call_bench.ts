@@ -1,0 +1,107 @@
+/**
+ * The cost of a buffered log call (one that does not trigger), beside its
+ * floor, a bare ring push, and two peers from npm: pino writing to a no-op
+ * destination and LogTape's `fingersCrossed` sink (its flight-recorder
+ * mode). `deno task bench` prints each as a ratio to the floor.
+ */
+// Peers from npm, in bench/ only (the product has no npm dependency).
+// deno-lint-ignore no-import-prefix
+import pino from "npm:pino@9";
+// deno-lint-ignore no-import-prefix
+import * as logtape from "npm:@logtape/logtape@2";
+import { createLogger, type FlogEvent, RingBuffer } from "../mod.ts";
+
+const FIELDS = { id: 0, user: "alice" };
+const incarnation: [string, null] = ["0123456789abcdef", null];
+
+// Floor: build the same flat event (with its clock read) and store it in a
+// preallocated ring.
+const floorRing: FlogEvent[] = new Array(100).fill(undefined);
+let floorNext = 0;
+let floorNum = 0;
+Deno.bench({
+  name: "floor: build flat event + store in preallocated ring",
+  group: "log call",
+  baseline: true,
+  fn() {
+    const e: FlogEvent = {
+      num: floorNum++,
+      time: Date.now() / 1000,
+      incarnation,
+      level: 20,
+      facility: "app/http",
+      format: "request %(id)s from %(user)s",
+    };
+    e.id = FIELDS.id;
+    e.user = FIELDS.user;
+    floorRing[floorNext] = e;
+    floorNext = floorNext === 99 ? 0 : floorNext + 1;
+  },
+});
+
+const ring = new RingBuffer<FlogEvent>(100);
+const prebuilt: FlogEvent = { num: 0, time: 0, incarnation, level: 20 };
+Deno.bench({
+  name: "bare RingBuffer.push (prebuilt event)",
+  group: "log call",
+  fn() {
+    ring.push(prebuilt);
+  },
+});
+
+const log = createLogger({ facility: "app" }).child("http");
+Deno.bench({
+  name: "flightlog: log.info(template, fields), buffered",
+  group: "log call",
+  fn() {
+    log.info("request {id} from {user}", FIELDS);
+  },
+});
+
+const templates = [
+  "request {id} from {user}",
+  "cache miss for {user}",
+  "request {id} done",
+  "user {user} logged in",
+];
+let t = 0;
+Deno.bench({
+  name: "flightlog: log.info, 4 templates in turn",
+  group: "log call",
+  fn() {
+    log.info(templates[t++ & 3], FIELDS);
+  },
+});
+
+const noop = { write(_s: string) {} };
+const p = pino({ level: "debug" }, noop);
+Deno.bench({
+  name: "pino: info(fields, msg) to a no-op destination",
+  group: "log call",
+  fn() {
+    p.info(FIELDS, "request");
+  },
+});
+
+logtape.resetSync();
+logtape.configureSync({
+  sinks: {
+    crossed: logtape.fingersCrossed(() => {}, {
+      triggerLevel: "error",
+      maxBufferSize: 100,
+    }),
+  },
+  loggers: [{ category: ["app"], lowestLevel: "debug", sinks: ["crossed"] }, {
+    category: ["logtape", "meta"],
+    lowestLevel: "error",
+    sinks: [],
+  }],
+});
+const lt = logtape.getLogger(["app", "http"]);
+Deno.bench({
+  name: "LogTape: fingersCrossed sink, buffered info()",
+  group: "log call",
+  fn() {
+    lt.info("request {id} from {user}", FIELDS);
+  },
+});

@@ -1,0 +1,162 @@
+import assert from "node:assert/strict";
+import { createLogger, eventLine, type FlogEvent, Level } from "../mod.ts";
+
+function capture(log: ReturnType<typeof createLogger>) {
+  const events: FlogEvent[] = [];
+  log.onEvent((e) => events.push(e));
+  return events;
+}
+
+Deno.test("level methods and aliases log at foolscap's levels and return nums", async () => {
+  await using log = createLogger();
+  const events = capture(log);
+  const calls = [
+    ["noisy", 10],
+    ["debug", 10],
+    ["operational", 20],
+    ["info", 20],
+    ["unusual", 23],
+    ["warn", 23],
+    ["infrequent", 25],
+    ["curious", 28],
+    ["weird", 30],
+    ["scary", 35],
+    ["error", 35],
+    ["bad", 40],
+    ["fatal", 40],
+  ] as const;
+  const nums = calls.map(([m]) => log[m](m));
+  assert.deepEqual(nums, calls.map((_, i) => i));
+  assert.deepEqual(events.map((e) => [e.format, e.level]), calls);
+  assert.equal(log.log(31, "custom"), calls.length);
+  assert.equal(events.at(-1)!.level, 31);
+});
+
+Deno.test("events are flat foolscap dicts: format, fields, facility, incarnation, parent", async () => {
+  await using log = createLogger({ facility: "app" });
+  const events = capture(log);
+  const before = Date.now() / 1000;
+  const parent = log.info("request {id} from {user}", { id: 7, user: "zoë" });
+  log.child("db").child("pool").debug("query {sql} took {ms} ms", {
+    sql: "select 1",
+    ms: 3,
+    parent,
+    time: "x",
+  });
+  const [a, b] = events;
+  assert.equal(a.format, "request %(id)s from %(user)s");
+  assert.equal(a.id, 7);
+  assert.equal(a.user, "zoë");
+  assert.equal(a.facility, "app");
+  assert.ok(a.time >= before && a.time <= Date.now() / 1000);
+  assert.match(a.incarnation[0], /^[0-9a-f]{16}$/);
+  assert.equal(a.incarnation[1], null);
+  assert.equal(b.facility, "app/db/pool");
+  assert.equal(b.parent, parent);
+  assert.equal(b._time, "x", "a field named like a reserved key is renamed");
+  assert.equal(b.format, "query %(sql)s took %(ms)s ms");
+  assert.equal(log.child("db"), log.child("db"), "children are cached");
+});
+
+Deno.test("generation threshold per facility drops events before buffers and observers", async () => {
+  await using log = createLogger({
+    threshold: {
+      default: "OPERATIONAL",
+      facilities: { "net/peer": Level.NOISY },
+    },
+  });
+  const events = capture(log);
+  assert.equal(log.debug("dropped"), -1);
+  assert.notEqual(log.child("net").child("peer").debug("kept"), -1);
+  assert.notEqual(log.child("net").debug("dropped too"), 0);
+  assert.deepEqual(events.map((e) => e.format), ["kept"]);
+  assert.equal(log.stats.belowThreshold, 2);
+  assert.equal(log.snapshot().length, 1);
+});
+
+Deno.test("err records an Error as a foolscap Failure with isError and its cause chain", async () => {
+  await using log = createLogger();
+  const events = capture(log);
+  const cause = new RangeError("inner");
+  log.err(new Error("outer {braces} 100%", { cause }), { request: 9 });
+  log.err("a string", { why: "context was {lost}", level: Level.UNUSUAL });
+  const [a, b] = events;
+  assert.equal(a.level, Level.SCARY);
+  assert.equal(a.isError, 1);
+  assert.equal(a.request, 9);
+  assert.equal(a.failure!.name, "Error");
+  assert.equal(a.failure!.message, "outer {braces} 100%");
+  assert.equal((a.failure!.cause as { name: string }).name, "RangeError");
+  assert.equal(a.format, "Error: outer {braces} 100%%");
+  assert.equal(b.level, Level.UNUSUAL);
+  assert.equal(b.why, "context was {lost}");
+  assert.equal(b.failure!.message, "a string");
+});
+
+Deno.test("a log call never throws: bad values, throwing observers and qualifiers are contained once", async () => {
+  const errors: string[] = [];
+  const origError = console.error;
+  console.error = (...a: unknown[]) => errors.push(a.join(" "));
+  try {
+    const dir = await Deno.makeTempDir();
+    await using log = createLogger({
+      incidentDir: dir,
+      trailingMs: 0,
+      qualifier: (e) => {
+        if (e.format === "boom") throw new Error("qualifier broke");
+        return false;
+      },
+    });
+    const events = capture(log);
+    log.onEvent(() => {
+      throw new Error("observer broke");
+    });
+    const cyc: Record<string, unknown> = {};
+    cyc.cyc = cyc;
+    assert.equal(
+      typeof log.info("values {a}", {
+        a: 10n,
+        b: () => 1,
+        c: Symbol("s"),
+        d: cyc,
+      }),
+      "number",
+    );
+    // deno-lint-ignore no-explicit-any
+    assert.equal(typeof log.info(undefined as any), "number");
+    log.log(Level.BAD, "boom"); // qualifier throws: falls back to the default one
+    log.log(Level.BAD, "boom");
+    await log.close();
+    assert.equal(
+      log.incidents.length,
+      2,
+      "the default qualifier took over (no trailing window: one incident each)",
+    );
+    assert.equal(errors.filter((e) => e.includes("qualifier")).length, 1);
+    assert.equal(errors.filter((e) => e.includes("event observer")).length, 1);
+    const notes = events.filter((e) => e.facility === "flightlog");
+    assert.ok(notes.some((e) => String(e.what) === "qualifier"));
+    assert.ok(log.stats.contained >= 4);
+    // Stored as given (no cost on the log call); made safe when written.
+    const v = JSON.parse(eventLine("local", 0, events[0])).d;
+    for (const k of ["a", "b", "c"]) assert.equal(v[k]["@"], "UnJSONable", k);
+    assert.equal(v.d.cyc["@"], "UnJSONable");
+    await Deno.remove(dir, { recursive: true });
+  } finally {
+    console.error = origError;
+  }
+});
+
+Deno.test("onEvent / onIncident unsubscribe; close() is idempotent and later calls are ignored", async () => {
+  const log = createLogger();
+  const seen: number[] = [];
+  const off = log.onEvent((e) => seen.push(e.num));
+  log.info("one");
+  off();
+  log.info("two");
+  assert.deepEqual(seen, [0]);
+  await log.close();
+  await log.close();
+  assert.equal(log.info("after close"), -1);
+  assert.equal(log.snapshot().length, 0);
+});

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { createLogger, listIncidents } from "../mod.ts";
+import { LineSplitter } from "../lib/lines.ts";
+import { ls, readIncident, ROOT, tempDir } from "./_util.ts";
+
+/** Starts a test app and waits for the line starting with `prefix`. */
+async function startApp(script: string, args: string[], prefix: string) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}tests/apps/${script}`, ...args],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const splitter = new LineSplitter();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`${script} ended before printing ${prefix}`);
+    const line = splitter.push(value).find((l) => l.startsWith(prefix));
+    if (line !== undefined) {
+      return { child, reader, line: line.slice(prefix.length) };
+    }
+  }
+}
+
+Deno.test("SIGKILL during the trailing window leaves a readable .flog that the next start recovers", async () => {
+  await using dir = await tempDir();
+  const { child, reader, line: plainPath } = await startApp(
+    "crash_during_incident.ts",
+    [dir.path],
+    "TRIGGERED ",
+  );
+  child.kill("SIGKILL");
+  await child.status;
+  await reader.cancel();
+
+  // What the crash left: the plain file, readable, with header, history, trigger and trailing events.
+  assert.deepEqual(await ls(dir.path), [plainPath.slice(dir.path.length + 1)]);
+  const left = await readIncident(plainPath);
+  assert.equal(left.header.app, "crasher");
+  assert.equal(left.events.length, 26);
+  assert.equal(left.events[20].d.format, "something odd with item %(i)s");
+  const [listed] = await listIncidents(dir.path);
+  assert.equal(listed.complete, false);
+
+  // A half-written last line, as a crash in the middle of a write leaves.
+  const f = await Deno.open(plainPath, { append: true });
+  await f.write(
+    new TextEncoder().encode('{"from": "local", "rx_time": 1, "d": {"num"'),
+  );
+  f.close();
+
+  await using log = createLogger({ incidentDir: dir.path });
+  const recovered = await log.ready;
+  assert.deepEqual(recovered, [plainPath + ".gz"]);
+  assert.deepEqual(await ls(dir.path), [
+    plainPath.slice(dir.path.length + 1) + ".gz",
+  ]);
+  const { header, events } = await readIncident(plainPath + ".gz");
+  assert.equal(header.app, "crasher");
+  assert.equal(events.length, 27, "all 26 events kept, plus the recovery note");
+  const note = events.at(-1)!.d;
+  assert.equal(note.recovered, true);
+  assert.ok(Number(note.cut_bytes) > 0);
+  const [summary] = await listIncidents(dir.path);
+  assert.ok(summary.complete && summary.recovered);
+});
+
+Deno.test("recovery removes leftovers and leaves live incidents alone", async () => {
+  await using dir = await tempDir();
+  const base = `${dir.path}/incident-2026-01-01--00-00-00Z-aaaaaaa`;
+  await Deno.writeTextFile(`${base}.flog.gz.tmp`, "half a gzip");
+  // A plain file whose .gz made it (crash between rename and unlink).
+  const other = `${dir.path}/incident-2026-01-01--00-00-01Z-bbbbbbb`;
+  await Deno.writeTextFile(`${other}.flog`, "# foolscap flogfile v1\n");
+  await Deno.writeTextFile(`${other}.flog.gz`, "");
+  // An incident being recorded by this very process right now.
+  await using live = createLogger({
+    incidentDir: dir.path,
+    trailingMs: 60_000,
+  });
+  live.weird("in progress");
+  await using log = createLogger({ incidentDir: dir.path });
+  assert.deepEqual(await log.ready, []);
+  const names = await ls(dir.path);
+  assert.equal(names.length, 2);
+  assert.ok(names.includes(`incident-2026-01-01--00-00-01Z-bbbbbbb.flog.gz`));
+  assert.ok(
+    names.some((n) =>
+      n.endsWith(".flog") && n !== "incident-2026-01-01--00-00-01Z-bbbbbbb.flog"
+    ),
+  );
+  await live.close();
+  assert.equal(
+    (await ls(dir.path)).filter((n) => n.endsWith(".flog.gz")).length,
+    2,
+  );
+});
+
+for (const how of ["throw", "reject"]) {
+  Deno.test(`installGlobalHandlers: an uncaught ${how} becomes a BAD incident before the process exits`, async () => {
+    await using dir = await tempDir();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${ROOT}tests/apps/uncaught.ts`, dir.path, how],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 1);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.match(
+      stderr,
+      how === "throw" ? /nobody caught this/ : /nobody caught this promise/,
+    );
+    const [incident] = await listIncidents(dir.path);
+    assert.ok(
+      incident?.complete,
+      "the incident was finished, not left for recovery",
+    );
+    const { header, events } = await readIncident(incident.path);
+    assert.equal(header.trigger!.level, 40);
+    assert.equal(header.trigger!.isError, 1);
+    assert.equal(events[0].d.format, "about to fail");
+    if (how === "throw") {
+      assert.match(
+        String(header.trigger!.why),
+        /^Uncaught TypeError: nobody caught this/,
+      );
+      assert.match(
+        header.trigger!.failure!.str,
+        /Caused by: Error: root cause/,
+      );
+    } else {
+      assert.match(
+        String(header.trigger!.why),
+        /^Unhandled promise rejection: nobody caught this promise/,
+      );
+    }
+  });
+}
