@@ -79,6 +79,7 @@ export {
   type ReadFlogOptions,
 } from "./lib/flogfile.ts";
 export {
+  eventId,
   incidentBaseName,
   type IncidentSummary,
   listIncidents,
@@ -113,3 +114,15 @@ export {
   type TimestampMode,
 } from "./lib/dump.ts";
 export { VERSION } from "./lib/version.ts";
+export {
+  type HelloMessage,
+  PROTOCOL_VERSION,
+  type PublishMessage,
+  readMessages,
+} from "./lib/protocol.ts";
+export {
+  publish,
+  Publisher,
+  type PublisherStats,
+  type PublishOptions,
+} from "./lib/publisher.ts";

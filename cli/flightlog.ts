@@ -14,11 +14,13 @@ import { dumpLines, type TimestampMode } from "../lib/dump.ts";
 import { encodeJSON } from "../lib/event.ts";
 import { type FlogFileError, readFlog } from "../lib/flogfile.ts";
 import { VERSION } from "../lib/version.ts";
+import { runSidecar } from "../sidecar/main.ts";
 
 const USAGE = `flightlog ${VERSION}
 
 Usage:
   flightlog dump [options] FILE     print a flogfile (.flog, .flog.gz, - for stdin)
+  flightlog sidecar [options]       run a sidecar (flightlog sidecar --help)
 
 dump options:
   --json               print the raw records as JSON lines
@@ -129,6 +131,8 @@ export async function main(args: string[]): Promise<number> {
   switch (command) {
     case "dump":
       return await dump(rest);
+    case "sidecar":
+      return await runSidecar(rest);
     case "--version":
     case "version":
       console.log(`flightlog ${VERSION}`);

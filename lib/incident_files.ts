@@ -193,6 +193,20 @@ async function finishCrashed(
   await compressIncident(path);
 }
 
+/**
+ * The identity of an event across processes: `<incarnation>#<num>`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { eventId } from "@flightlog/flightlog";
+ * assert.equal(eventId({ num: 7, time: 0, level: 20, incarnation: ["ab12", null] }), "ab12#7");
+ * ```
+ */
+export function eventId(event: FlogEvent): string {
+  return `${event.incarnation?.[0]}#${event.num}`;
+}
+
 /** Writes all of `bytes` (a single `write` may write fewer). */
 export async function writeAll(
   file: { write(p: Uint8Array): Promise<number> },
@@ -224,6 +238,8 @@ export interface IncidentSummary {
   path: string;
   /** When the incident was triggered (the trigger's time), in ms. */
   time: number;
+  /** The trigger's identity, `<incarnation>#<num>`. */
+  triggerId?: string;
   /** The trigger's level and facility, and its rendered text. */
   level?: number;
   facility?: string;
@@ -326,6 +342,7 @@ async function summarize(path: string, name: string): Promise<IncidentSummary> {
     time: typeof trigger?.time === "number"
       ? trigger.time * 1000
       : stat.mtime?.getTime() ?? 0,
+    triggerId: trigger ? eventId(trigger) : undefined,
     level: trigger?.level,
     facility: trigger?.facility,
     summary: trigger ? renderMessage(trigger) : "",

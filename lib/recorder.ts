@@ -260,6 +260,21 @@ export class FlightRecorder implements AsyncDisposable {
     }
   }
 
+  /**
+   * Records `event` and starts an incident for it whatever the qualifier
+   * says (or records it in the incident in progress, as another trigger).
+   * The sidecar uses it for the incident it writes when an app dies.
+   */
+  trigger(event: FlogEvent): void {
+    if (this.#closed) return;
+    this.record(event, undefined, false);
+    try {
+      this.#trigger(event);
+    } catch (e) {
+      this.reportOnce("record", e);
+    }
+  }
+
   #qualifies(event: FlogEvent): boolean {
     try {
       return this.#qualify(event) === true;

@@ -1,0 +1,139 @@
+/**
+ * The publish protocol, version 1: newline-delimited JSON on a Unix socket,
+ * from the app to each reader (a sidecar, `flightlog tail`...). Every line
+ * is one message with a `t` (type):
+ *
+ * | `t`         | when                                   | fields |
+ * | ----------- | -------------------------------------- | ------ |
+ * | `hello`     | first, once                            | `v`, `app`, `pid`, `incarnation`, `versions`, `host`, `bufferSizes`, `heartbeatMs`, `writesIncidents`, `time` |
+ * | `events`    | catch-up (`history: true`), then live  | `events`: flat foolscap event dicts |
+ * | `dropped`   | before the next batch after an overflow | `count` (since the last), `total` |
+ * | `incident`  | the app recorded an incident itself    | `name`, `path`, `trigger`, `events`, `complete` |
+ * | `heartbeat` | every `heartbeatMs`                     | `time` |
+ * | `goodbye`   | clean shutdown, last                   | `reason` |
+ *
+ * Readers ignore message types they do not know, so later versions can add
+ * some; a change that breaks readers bumps `v`.
+ *
+ * @module
+ */
+
+import type { FlogEvent, Incarnation } from "./event.ts";
+import type { BufferSizes } from "./event_buffers.ts";
+import { LineSplitter } from "./lines.ts";
+
+/**
+ * The protocol version this library speaks.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { PROTOCOL_VERSION } from "@flightlog/flightlog";
+ * assert.equal(PROTOCOL_VERSION, 1);
+ * ```
+ */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * The first message on every connection.
+ *
+ * @example
+ * ```ts
+ * import type { HelloMessage } from "@flightlog/flightlog";
+ * const hello: HelloMessage = {
+ *   t: "hello", v: 1, app: "shop", pid: 42, incarnation: ["ab", null],
+ *   versions: {}, heartbeatMs: 1000, writesIncidents: false, time: 0,
+ * };
+ * ```
+ */
+export interface HelloMessage {
+  t: "hello";
+  v: number;
+  app?: string;
+  pid: number;
+  incarnation: Incarnation;
+  versions: Record<string, string>;
+  host?: string;
+  bufferSizes?: BufferSizes;
+  heartbeatMs: number;
+  /** The app writes its own incidents (it has an `incidentDir`). */
+  writesIncidents: boolean;
+  time: number;
+}
+
+/**
+ * Any message of the protocol.
+ *
+ * @example
+ * ```ts
+ * import type { PublishMessage } from "@flightlog/flightlog";
+ * function isEnd(m: PublishMessage) { return m.t === "goodbye"; }
+ * ```
+ */
+export type PublishMessage =
+  | HelloMessage
+  | { t: "events"; events: FlogEvent[]; history?: boolean }
+  | { t: "dropped"; count: number; total: number }
+  | {
+    t: "incident";
+    name: string;
+    path: string;
+    trigger: FlogEvent;
+    events: number;
+    complete: boolean;
+  }
+  | { t: "heartbeat"; time: number }
+  | { t: "goodbye"; reason: string };
+
+/**
+ * Reads protocol messages from a byte stream (a connection's `readable`).
+ * Lines that are not JSON objects with a string `t` are skipped and counted
+ * in `onBadLine`; a cut last line is ignored.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { readMessages } from "@flightlog/flightlog";
+ * const bytes = new TextEncoder().encode('{"t":"heartbeat","time":1}\nnot json\n');
+ * let bad = 0;
+ * const messages = await Array.fromAsync(
+ *   readMessages(ReadableStream.from([bytes]), { onBadLine: () => bad++ }),
+ * );
+ * assert.equal(messages[0].t, "heartbeat");
+ * assert.equal(bad, 1);
+ * ```
+ */
+export async function* readMessages(
+  readable: ReadableStream<Uint8Array>,
+  options: { onBadLine?: (line: string) => void } = {},
+): AsyncGenerator<PublishMessage> {
+  const decoder = new TextDecoder();
+  const splitter = new LineSplitter();
+  const reader = readable.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      for (
+        const line of splitter.push(decoder.decode(value, { stream: true }))
+      ) {
+        let message: unknown;
+        try {
+          message = JSON.parse(line);
+        } catch {
+          message = undefined;
+        }
+        if (
+          typeof message === "object" && message !== null &&
+          typeof (message as { t?: unknown }).t === "string"
+        ) {
+          yield message as PublishMessage;
+        } else if (line.trim() !== "") {
+          options.onBadLine?.(line);
+        }
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}

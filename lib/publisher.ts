@@ -1,0 +1,390 @@
+/**
+ * Publishes a logger's events on a Unix socket (protocol in
+ * {@link ./protocol.ts}), for sidecars and tail clients. A slow or stuck
+ * reader never slows the app: each connection has a bounded queue, and
+ * what does not fit is dropped, counted, and reported to that reader.
+ *
+ * @module
+ */
+
+import { encodeJSON, type FlogEvent, jsonableEvent } from "./event.ts";
+import { writeAll } from "./incident_files.ts";
+import type { Logger } from "./logger.ts";
+import { PROTOCOL_VERSION, type PublishMessage } from "./protocol.ts";
+import { VERSION } from "./version.ts";
+
+/**
+ * Options of {@linkcode publish}.
+ *
+ * @example
+ * ```ts
+ * import type { PublishOptions } from "@flightlog/flightlog";
+ * const opts: PublishOptions = { socketPath: "/run/shop/flightlog.sock", queueLimit: 10_000 };
+ * ```
+ */
+export interface PublishOptions {
+  /** Where to listen. Created with mode 0600; a stale socket is replaced. */
+  socketPath: string;
+  /** Events queued per connection before new ones are dropped (10,000). */
+  queueLimit?: number;
+  /** Heartbeat interval in ms (1000). */
+  heartbeatMs?: number;
+  /** Most events in one `events` message (1000). */
+  batchSize?: number;
+  /** How long `close()` waits for readers to take what is queued (2000 ms). */
+  closeTimeoutMs?: number;
+  /** Closes the publisher when aborted. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Counters of a {@linkcode Publisher}.
+ *
+ * @example
+ * ```ts
+ * import type { PublisherStats } from "@flightlog/flightlog";
+ * function lossRate(s: PublisherStats) { return s.dropped / (s.sent + s.dropped); }
+ * ```
+ */
+export interface PublisherStats {
+  /** Readers connected now. */
+  connections: number;
+  /** Readers accepted since the start. */
+  accepted: number;
+  /** Events written to readers (counted once per reader). */
+  sent: number;
+  /** Events dropped because a reader's queue was full (per reader). */
+  dropped: number;
+}
+
+class Subscriber {
+  queue: FlogEvent[] = [];
+  control: PublishMessage[] = [];
+  dropped = 0;
+  droppedTotal = 0;
+  closing = false;
+  #wake: (() => void) | undefined;
+
+  constructor(
+    readonly conn: Deno.Conn,
+    readonly limit: number,
+    readonly stats: PublisherStats,
+  ) {}
+
+  push(event: FlogEvent): void {
+    if (this.closing) return;
+    if (this.queue.length >= this.limit) {
+      this.dropped++;
+      this.droppedTotal++;
+      this.stats.dropped++;
+    } else {
+      this.queue.push(event);
+    }
+    this.wakeUp();
+  }
+
+  send(message: PublishMessage): void {
+    if (this.closing) return;
+    this.control.push(message);
+    this.wakeUp();
+  }
+
+  wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Resolves when there is something to write (or at once if there is). */
+  idle(): Promise<void> {
+    if (this.queue.length > 0 || this.control.length > 0 || this.closing) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#wake = resolve);
+  }
+}
+
+/**
+ * An app's event stream on a Unix socket. Made by {@linkcode publish}.
+ *
+ * @example
+ * ```ts
+ * import { createLogger, publish } from "@flightlog/flightlog";
+ * const dir = await Deno.makeTempDir();
+ * await using log = createLogger({ app: "shop" });
+ * await using publisher = await publish(log, { socketPath: `${dir}/app.sock` });
+ * log.info("serving");
+ * await publisher.close("done");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class Publisher implements AsyncDisposable {
+  /** Counters. */
+  readonly stats: PublisherStats = {
+    connections: 0,
+    accepted: 0,
+    sent: 0,
+    dropped: 0,
+  };
+  readonly #logger: Logger;
+  readonly #listener: Deno.Listener;
+  readonly #opts: Required<Omit<PublishOptions, "signal">>;
+  readonly #subs = new Set<Subscriber>();
+  readonly #loops = new Set<Promise<void>>();
+  readonly #unsubscribe: (() => void)[] = [];
+  readonly #heartbeat: ReturnType<typeof setInterval>;
+  readonly #accepting: Promise<void>;
+  #closing: Promise<void> | undefined;
+
+  /** Use {@linkcode publish}. */
+  constructor(
+    logger: Logger,
+    listener: Deno.Listener,
+    options: PublishOptions,
+  ) {
+    this.#logger = logger;
+    this.#listener = listener;
+    this.#opts = {
+      queueLimit: 10_000,
+      heartbeatMs: 1000,
+      batchSize: 1000,
+      closeTimeoutMs: 2000,
+      ...options,
+    };
+    const subs = this.#subs;
+    this.#unsubscribe.push(
+      logger.onEvent((event) => {
+        for (const sub of subs) sub.push(event);
+      }),
+      logger.onIncident((i) => {
+        for (const sub of subs) {
+          sub.send({
+            t: "incident",
+            name: i.name,
+            path: i.path,
+            trigger: i.trigger,
+            events: i.events,
+            complete: i.complete,
+          });
+        }
+      }),
+    );
+    this.#heartbeat = setInterval(() => {
+      const time = Date.now() / 1000;
+      for (const sub of subs) sub.send({ t: "heartbeat", time });
+    }, this.#opts.heartbeatMs);
+    this.#accepting = this.#accept();
+    options.signal?.addEventListener("abort", () => this.close("aborted"), {
+      once: true,
+    });
+  }
+
+  /** The socket's path. */
+  get socketPath(): string {
+    return this.#opts.socketPath;
+  }
+
+  async #accept(): Promise<void> {
+    try {
+      for await (const conn of this.#listener) {
+        const sub = new Subscriber(conn, this.#opts.queueLimit, this.stats);
+        // Snapshot and subscription in one synchronous step: no gap, no overlap.
+        const history = this.#logger.snapshot();
+        this.#subs.add(sub);
+        this.stats.accepted++;
+        this.stats.connections++;
+        const loop = this.#serve(sub, history).finally(() => {
+          this.#subs.delete(sub);
+          this.#loops.delete(loop);
+          this.stats.connections--;
+          try {
+            sub.conn.close();
+          } catch { /* already closed */ }
+        });
+        this.#loops.add(loop);
+      }
+    } catch {
+      // The listener was closed.
+    }
+  }
+
+  async #serve(sub: Subscriber, history: FlogEvent[]): Promise<void> {
+    const rec = this.#logger.recorder;
+    const encoder = new TextEncoder();
+    const write = async (text: string) => {
+      await writeAll(sub.conn, encoder.encode(text));
+    };
+    try {
+      await write(
+        encodeJSON(
+          {
+            t: "hello",
+            v: PROTOCOL_VERSION,
+            app: rec.options.app,
+            pid: Deno.pid,
+            incarnation: rec.incarnation,
+            versions: {
+              flightlog: VERSION,
+              deno: Deno.version.deno,
+              ...rec.options.versions,
+            },
+            host: rec.host,
+            bufferSizes: rec.options.bufferSizes,
+            heartbeatMs: this.#opts.heartbeatMs,
+            writesIncidents: rec.options.incidentDir !== undefined,
+            time: Date.now() / 1000,
+          } satisfies PublishMessage,
+        ) + "\n",
+      );
+      await write(this.#eventLines(history, true));
+      sub.stats.sent += history.length;
+      for (;;) {
+        await sub.idle();
+        const events = sub.queue;
+        const control = sub.control;
+        const dropped = sub.dropped;
+        sub.queue = [];
+        sub.control = [];
+        sub.dropped = 0;
+        let text = this.#eventLines(events, false);
+        if (dropped > 0) {
+          text += encodeJSON({
+            t: "dropped",
+            count: dropped,
+            total: sub.droppedTotal,
+          }) + "\n";
+        }
+        for (const m of control) text += encodeJSON(m) + "\n";
+        if (text !== "") await write(text);
+        sub.stats.sent += events.length;
+        if (sub.closing && sub.queue.length === 0 && sub.control.length === 0) {
+          return;
+        }
+      }
+    } catch {
+      // The reader went away (or the publisher closed the connection).
+    }
+  }
+
+  #eventLines(events: FlogEvent[], history: boolean): string {
+    let text = "";
+    const size = this.#opts.batchSize;
+    for (let i = 0; i < events.length; i += size) {
+      const batch = events.slice(i, i + size).map(jsonableEvent);
+      text += encodeJSON(
+        history
+          ? { t: "events", events: batch, history: true }
+          : { t: "events", events: batch },
+      ) + "\n";
+    }
+    return text;
+  }
+
+  /**
+   * Stops listening, sends `goodbye` (with `reason`) after what is queued,
+   * closes every connection (waiting at most `closeTimeoutMs` for slow
+   * readers) and removes the socket file. Safe to call more than once.
+   */
+  close(reason = "closed"): Promise<void> {
+    this.#closing ??= (async () => {
+      clearInterval(this.#heartbeat);
+      for (const off of this.#unsubscribe) off();
+      try {
+        this.#listener.close();
+      } catch { /* already closed */ }
+      for (const sub of this.#subs) {
+        sub.send({ t: "goodbye", reason });
+        sub.closing = true;
+        sub.wakeUp();
+      }
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(this.#loops),
+        new Promise((r) => timer = setTimeout(r, this.#opts.closeTimeoutMs)),
+      ]);
+      clearTimeout(timer);
+      for (const sub of this.#subs) {
+        try {
+          sub.conn.close();
+        } catch { /* already closed */ }
+      }
+      await Promise.all(this.#loops);
+      await this.#accepting;
+      await Deno.remove(this.#opts.socketPath).catch(() => {});
+    })();
+    return this.#closing;
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Makes `socketPath` free to listen on: a stale socket (nobody listening)
+ * is removed; a live one, or anything that is not a socket, is an error.
+ */
+async function claimSocketPath(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  if (!info.isSocket) {
+    throw new Error(
+      `${path} exists and is not a socket: refusing to replace it`,
+    );
+  }
+  let conn: Deno.Conn;
+  try {
+    conn = await Deno.connect({ transport: "unix", path });
+  } catch {
+    await Deno.remove(path); // stale: nobody is listening there
+    return;
+  }
+  conn.close();
+  throw new Error(`${path}: another process is already publishing there`);
+}
+
+/**
+ * Publishes `logger`'s events on a Unix socket: each reader gets a `hello`,
+ * the buffered history, then live events in batches, incident notices,
+ * heartbeats, and a `goodbye` on `close()`. See {@link ./protocol.ts}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { createLogger, publish } from "@flightlog/flightlog";
+ * const dir = await Deno.makeTempDir();
+ * await using log = createLogger({ app: "shop" });
+ * log.info("before anyone listens");
+ * await using publisher = await publish(log, { socketPath: `${dir}/app.sock` });
+ * const conn = await Deno.connect({ transport: "unix", path: publisher.socketPath });
+ * const reader = conn.readable.pipeThrough(new TextDecoderStream()).getReader();
+ * let text = "";
+ * while (text.split("\n").length < 3) text += (await reader.read()).value;
+ * const [hello, history] = text.split("\n").slice(0, 2).map((l) => JSON.parse(l));
+ * assert.equal(hello.t, "hello");
+ * assert.equal(history.events[0].format, "before anyone listens");
+ * await reader.cancel();
+ * await publisher.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function publish(
+  logger: Logger,
+  options: PublishOptions,
+): Promise<Publisher> {
+  await claimSocketPath(options.socketPath);
+  const listener = Deno.listen({ transport: "unix", path: options.socketPath });
+  try {
+    await Deno.chmod(options.socketPath, 0o600);
+  } catch (e) {
+    listener.close();
+    throw e;
+  }
+  return new Publisher(logger, listener, options);
+}

@@ -1,0 +1,303 @@
+/**
+ * `flightlog sidecar`: runs a sidecar from flags and/or a JSON config file.
+ *
+ * ```sh
+ * flightlog sidecar --socket /run/shop.sock --dir ./incidents --listen 127.0.0.1:0
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { BufferSizes } from "../lib/event_buffers.ts";
+import { parseLevel } from "../lib/levels.ts";
+import {
+  atLeast,
+  byFacility,
+  never,
+  type Qualifier,
+} from "../lib/qualifier.ts";
+import type { Peer } from "./outbox.ts";
+import { Sidecar, type SidecarOptions } from "./sidecar.ts";
+
+/**
+ * The usage text of `flightlog sidecar`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { SIDECAR_USAGE } from "@flightlog/flightlog/sidecar";
+ * assert.match(SIDECAR_USAGE, /--socket/);
+ * ```
+ */
+export const SIDECAR_USAGE = `Usage: flightlog sidecar [options]
+
+  --dir DIR              incident store (required, here or in --config)
+  --socket PATH          the app's socket to tail (optional: without it, only store and serve)
+  --listen HOST:PORT     HTTP API address (default 127.0.0.1:7477; port 0 picks a free one)
+  --token-file FILE      bearer token file (default DIR/token; generated, mode 0600)
+  --peer URL             push new incidents to this sidecar (repeatable)
+  --peer-token-file FILE the peers' bearer token
+  --cert FILE --key FILE serve HTTPS
+  --qualify LEVEL        incidents from this level up (default WEIRD)
+  --trailing-events N    trailing events per incident (default 100)
+  --trailing-ms MS       trailing window (default 5000)
+  --retention-count N    keep at most N incidents
+  --retention-days D     drop incidents older than D days
+  --retention-bytes B    keep at most B bytes of incidents
+  --heartbeat-timeout-ms MS  app taken as hung after MS without a message
+  --config FILE          JSON file with the same settings (flags win); see README
+  -h, --help             this help
+`;
+
+/** The JSON config file, as README documents it. */
+interface ConfigFile {
+  dir?: string;
+  socket?: string;
+  listen?: string;
+  tokenFile?: string;
+  peers?: (string | { url: string; tokenFile?: string })[];
+  peerTokenFile?: string;
+  cert?: string;
+  key?: string;
+  qualifier?: {
+    atLeast?: string | number;
+    facilities?: Record<string, string | number>;
+  };
+  bufferSizes?: BufferSizes;
+  trailingEvents?: number;
+  trailingMs?: number;
+  rateLimit?: { max: number; windowMs: number } | false;
+  retention?: { maxCount?: number; maxAgeDays?: number; maxBytes?: number };
+  heartbeatTimeoutMs?: number;
+  maxBodyBytes?: number;
+}
+
+class ConfigError extends Error {}
+
+function num(where: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === "string" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isFinite(n) || n < 0) {
+    throw new ConfigError(
+      `${where}: expected a number >= 0, got ${JSON.stringify(v)}`,
+    );
+  }
+  return n;
+}
+
+function parseListen(
+  where: string,
+  v: string,
+): { hostname: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(v);
+  if (m === null || Number(m[2]) > 65535) {
+    throw new ConfigError(
+      `${where}: expected HOST:PORT, got ${JSON.stringify(v)}`,
+    );
+  }
+  return { hostname: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+}
+
+function qualifierOf(
+  where: string,
+  q: ConfigFile["qualifier"],
+): Qualifier | undefined {
+  if (q === undefined) return undefined;
+  const level = (v: string | number, w: string): Qualifier => {
+    if (v === "never") return never;
+    try {
+      return atLeast(parseLevel(v));
+    } catch (e) {
+      throw new ConfigError(`${w}: ${(e as Error).message}`);
+    }
+  };
+  const base = q.atLeast === undefined
+    ? undefined
+    : level(q.atLeast, `${where}.atLeast`);
+  if (q.facilities === undefined) return base;
+  const table: Record<string, Qualifier> = {};
+  for (const [f, v] of Object.entries(q.facilities)) {
+    table[f] = level(v, `${where}.facilities.${f}`);
+  }
+  return byFacility(table, base);
+}
+
+async function readText(where: string, path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    throw new ConfigError(
+      `${where}: cannot read ${path}: ${(e as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Turns `flightlog sidecar` arguments (and the `--config` file they name)
+ * into sidecar options. Throws an error naming the flag or config field
+ * that is wrong.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { parseSidecarArgs } from "@flightlog/flightlog/sidecar";
+ * const opts = await parseSidecarArgs(["--dir", "/tmp/x", "--listen", "127.0.0.1:0", "--qualify", "SCARY"]);
+ * assert.equal(opts.listen?.port, 0);
+ * ```
+ */
+export async function parseSidecarArgs(
+  args: string[],
+): Promise<SidecarOptions> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      dir: { type: "string" },
+      socket: { type: "string" },
+      listen: { type: "string" },
+      "token-file": { type: "string" },
+      peer: { type: "string", multiple: true },
+      "peer-token-file": { type: "string" },
+      cert: { type: "string" },
+      key: { type: "string" },
+      qualify: { type: "string" },
+      "trailing-events": { type: "string" },
+      "trailing-ms": { type: "string" },
+      "retention-count": { type: "string" },
+      "retention-days": { type: "string" },
+      "retention-bytes": { type: "string" },
+      "heartbeat-timeout-ms": { type: "string" },
+      config: { type: "string" },
+    },
+  });
+  let cfg: ConfigFile = {};
+  const src = values.config ?? "";
+  if (values.config !== undefined) {
+    const text = await readText("--config", values.config);
+    try {
+      cfg = JSON.parse(text);
+    } catch (e) {
+      throw new ConfigError(`${src}: not valid JSON: ${(e as Error).message}`);
+    }
+    if (typeof cfg !== "object" || cfg === null || Array.isArray(cfg)) {
+      throw new ConfigError(`${src}: expected a JSON object`);
+    }
+  }
+  const field = (name: string) => `${src}: field "${name}"`;
+  const dir = values.dir ?? cfg.dir;
+  if (dir === undefined) {
+    throw new ConfigError('--dir is required (or "dir" in --config)');
+  }
+  const listenText = values.listen ?? cfg.listen;
+  const peerToken = values["peer-token-file"] ?? cfg.peerTokenFile;
+  const sharedToken = peerToken === undefined ? undefined : (await readText(
+    values["peer-token-file"] ? "--peer-token-file" : field("peerTokenFile"),
+    peerToken,
+  )).trim();
+  const peers: Peer[] = [];
+  for (const p of values.peer ?? cfg.peers ?? []) {
+    const url = typeof p === "string" ? p : p.url;
+    try {
+      new URL(url);
+    } catch {
+      throw new ConfigError(
+        `${values.peer ? "--peer" : field("peers")}: not a URL: ${
+          JSON.stringify(url)
+        }`,
+      );
+    }
+    const own = typeof p === "object" && p.tokenFile !== undefined
+      ? (await readText(field("peers[].tokenFile"), p.tokenFile)).trim()
+      : undefined;
+    peers.push({ url, token: own ?? sharedToken });
+  }
+  const cert = values.cert ?? cfg.cert;
+  const key = values.key ?? cfg.key;
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ConfigError("--cert and --key go together");
+  }
+  const qualifier = values.qualify !== undefined
+    ? qualifierOf("--qualify", { atLeast: values.qualify })
+    : qualifierOf(field("qualifier"), cfg.qualifier);
+  const days = num("--retention-days", values["retention-days"]) ??
+    num(field("retention.maxAgeDays"), cfg.retention?.maxAgeDays);
+  return {
+    dir,
+    socketPath: values.socket ?? cfg.socket,
+    listen: listenText === undefined
+      ? undefined
+      : parseListen(values.listen ? "--listen" : field("listen"), listenText),
+    tokenFile: values["token-file"] ?? cfg.tokenFile,
+    peers,
+    tls: cert === undefined ? undefined : {
+      cert: await readText("--cert", cert),
+      key: await readText("--key", key!),
+    },
+    recorder: {
+      qualifier,
+      bufferSizes: cfg.bufferSizes,
+      trailingEvents: num("--trailing-events", values["trailing-events"]) ??
+        num(field("trailingEvents"), cfg.trailingEvents),
+      trailingMs: num("--trailing-ms", values["trailing-ms"]) ??
+        num(field("trailingMs"), cfg.trailingMs),
+      rateLimit: cfg.rateLimit,
+    },
+    retention: {
+      maxCount: num("--retention-count", values["retention-count"]) ??
+        num(field("retention.maxCount"), cfg.retention?.maxCount),
+      maxAgeMs: days === undefined ? undefined : days * 86_400_000,
+      maxBytes: num("--retention-bytes", values["retention-bytes"]) ??
+        num(field("retention.maxBytes"), cfg.retention?.maxBytes),
+    },
+    heartbeatTimeoutMs:
+      num("--heartbeat-timeout-ms", values["heartbeat-timeout-ms"]) ??
+        num(field("heartbeatTimeoutMs"), cfg.heartbeatTimeoutMs),
+    maxBodyBytes: num(field("maxBodyBytes"), cfg.maxBodyBytes),
+  };
+}
+
+/**
+ * Runs `flightlog sidecar ARGS` until SIGINT or SIGTERM; returns the exit
+ * code (2 for bad arguments).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { runSidecar } from "@flightlog/flightlog/sidecar";
+ * assert.equal(await runSidecar(["--help"]), 0);
+ * ```
+ */
+export async function runSidecar(args: string[]): Promise<number> {
+  if (args.includes("-h") || args.includes("--help")) {
+    console.log(SIDECAR_USAGE);
+    return 0;
+  }
+  let options: SidecarOptions;
+  try {
+    options = await parseSidecarArgs(args);
+  } catch (e) {
+    console.error(
+      `flightlog sidecar: ${(e as Error).message}\n\n${SIDECAR_USAGE}`,
+    );
+    return 2;
+  }
+  const sidecar = await Sidecar.start(options);
+  console.log(`flightlog sidecar listening on ${sidecar.url}`);
+  if (sidecar.tokenFile) console.log(`token file: ${sidecar.tokenFile}`);
+  if (options.socketPath) console.log(`tailing ${options.socketPath}`);
+  console.log(`incidents in ${options.dir}`);
+  const stopped = Promise.withResolvers<string>();
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  const handlers = signals.map((sig) => {
+    const h = () => stopped.resolve(sig);
+    Deno.addSignalListener(sig, h);
+    return () => Deno.removeSignalListener(sig, h);
+  });
+  const sig = await stopped.promise;
+  for (const off of handlers) off();
+  console.log(`${sig}: finishing incidents and stopping`);
+  await sidecar.close();
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await runSidecar(Deno.args));

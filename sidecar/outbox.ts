@@ -1,0 +1,294 @@
+/**
+ * Delivery of incidents to peer sidecars: a durable outbox on disk (one
+ * marker file per incident and peer), retried with backoff until the peer
+ * has the incident, across restarts of either side.
+ *
+ * @module
+ */
+
+import type { IncidentStore } from "./store.ts";
+
+/**
+ * A peer to push incidents to: its base URL and bearer token.
+ *
+ * @example
+ * ```ts
+ * import type { Peer } from "@flightlog/flightlog/sidecar";
+ * const peer: Peer = { url: "http://127.0.0.1:7477", token: "s3cret" };
+ * ```
+ */
+export interface Peer {
+  url: string;
+  token?: string;
+}
+
+/**
+ * Settings of an {@linkcode Outbox}.
+ *
+ * @example
+ * ```ts
+ * import type { OutboxOptions } from "@flightlog/flightlog/sidecar";
+ * const o: OutboxOptions = { baseDelayMs: 500, maxDelayMs: 30_000 };
+ * ```
+ */
+export interface OutboxOptions {
+  /** First retry delay; doubles per failure (500 ms). */
+  baseDelayMs?: number;
+  /** Longest retry delay (30 s). */
+  maxDelayMs?: number;
+  /** Time limit of one request (10 s). */
+  requestTimeoutMs?: number;
+  /** PEM CA certificates to trust for `https` peers. */
+  caCerts?: string[];
+}
+
+/**
+ * Counters of an {@linkcode Outbox}.
+ *
+ * @example
+ * ```ts
+ * import type { OutboxStats } from "@flightlog/flightlog/sidecar";
+ * const healthy = (s: OutboxStats) => s.pending === 0;
+ * ```
+ */
+export interface OutboxStats {
+  /** Incident deliveries waiting (summed over peers). */
+  pending: number;
+  /** Deliveries acknowledged. */
+  delivered: number;
+  /** Attempts that failed (each retry counts). */
+  failed: number;
+  /** Incidents a peer refused for good (bad request): not retried. */
+  rejected: number;
+}
+
+class PeerQueue {
+  readonly pending = new Set<string>();
+  wake: (() => void) | undefined;
+  constructor(readonly peer: Peer, readonly dir: string) {}
+}
+
+async function peerId(url: string): Promise<string> {
+  const hash = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(url),
+  );
+  return Array.from(
+    new Uint8Array(hash).slice(0, 8),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+}
+
+/**
+ * Pushes every incident it is given to each peer with
+ * `POST /v1/incidents?name=…`, first asking `HEAD /v1/incidents/{name}` so
+ * that nothing is sent twice to a peer that already has it. Pending
+ * deliveries are files under `dir`, so they survive restarts.
+ *
+ * @example
+ * ```ts
+ * import { IncidentStore, Outbox } from "@flightlog/flightlog/sidecar";
+ * const dir = await Deno.makeTempDir();
+ * const store = await IncidentStore.open(dir);
+ * await using outbox = await Outbox.open(`${dir}/outbox`, [], store);
+ * outbox.enqueue("incident-2026-11-25--01-00-00Z-abcdefg.flog.gz");
+ * await outbox.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class Outbox implements AsyncDisposable {
+  /** Counters. */
+  readonly stats: OutboxStats = {
+    pending: 0,
+    delivered: 0,
+    failed: 0,
+    rejected: 0,
+  };
+  readonly #queues: PeerQueue[];
+  readonly #store: IncidentStore;
+  readonly #opts: Required<Omit<OutboxOptions, "caCerts">>;
+  readonly #client: Deno.HttpClient | undefined;
+  readonly #abort = new AbortController();
+  #loops: Promise<void>[] = [];
+  #closing: Promise<void> | undefined;
+
+  private constructor(
+    queues: PeerQueue[],
+    store: IncidentStore,
+    options: OutboxOptions,
+  ) {
+    this.#queues = queues;
+    this.#store = store;
+    this.#opts = {
+      baseDelayMs: 500,
+      maxDelayMs: 30_000,
+      requestTimeoutMs: 10_000,
+      ...options,
+    };
+    this.#client = options.caCerts?.length
+      ? Deno.createHttpClient({ caCerts: options.caCerts })
+      : undefined;
+  }
+
+  /** Opens the outbox in `dir` for `peers`, and starts delivering. */
+  static async open(
+    dir: string,
+    peers: Peer[],
+    store: IncidentStore,
+    options: OutboxOptions = {},
+  ): Promise<Outbox> {
+    const queues: PeerQueue[] = [];
+    for (const peer of peers) {
+      const q = new PeerQueue(peer, `${dir}/${await peerId(peer.url)}`);
+      await Deno.mkdir(q.dir, { recursive: true });
+      await Deno.writeTextFile(
+        `${q.dir}/peer.json`,
+        JSON.stringify({ url: peer.url }),
+      );
+      for await (const e of Deno.readDir(q.dir)) {
+        if (e.name.endsWith(".flog.gz")) q.pending.add(e.name);
+      }
+      queues.push(q);
+    }
+    const outbox = new Outbox(queues, store, options);
+    outbox.#count();
+    outbox.#loops = queues.map((q) => outbox.#run(q));
+    return outbox;
+  }
+
+  #count(): void {
+    this.stats.pending = this.#queues.reduce((n, q) => n + q.pending.size, 0);
+  }
+
+  /** Queues `name` (a stored incident) for every peer. */
+  enqueue(name: string): void {
+    for (const q of this.#queues) {
+      if (q.pending.has(name)) continue;
+      Deno.writeTextFileSync(`${q.dir}/${name}`, "");
+      q.pending.add(name);
+      const wake = q.wake;
+      q.wake = undefined;
+      wake?.();
+    }
+    this.#count();
+  }
+
+  #wait(q: PeerQueue, ms?: number): Promise<void> {
+    return new Promise((resolve) => {
+      const signal = this.#abort.signal;
+      if (signal.aborted) return resolve();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        if (q.wake === done) q.wake = undefined;
+        resolve();
+      };
+      signal.addEventListener("abort", done);
+      if (ms === undefined) q.wake = done;
+      else timer = setTimeout(done, ms);
+    });
+  }
+
+  async #run(q: PeerQueue): Promise<void> {
+    let failures = 0;
+    while (!this.#abort.signal.aborted) {
+      const next = [...q.pending].sort()[0];
+      if (next === undefined) {
+        await this.#wait(q);
+        continue;
+      }
+      const outcome = await this.#deliver(q.peer, next);
+      if (outcome === "retry") {
+        this.stats.failed++;
+        failures++;
+        const delay = Math.min(
+          this.#opts.maxDelayMs,
+          this.#opts.baseDelayMs * 2 ** (failures - 1),
+        );
+        await this.#wait(q, delay * (0.75 + Math.random() / 2));
+        continue;
+      }
+      failures = 0;
+      if (outcome === "delivered") this.stats.delivered++;
+      else this.stats.rejected++;
+      q.pending.delete(next);
+      await Deno.remove(`${q.dir}/${next}`).catch(() => {});
+      this.#count();
+    }
+  }
+
+  async #request(
+    url: string,
+    init: RequestInit,
+  ): Promise<number | undefined> {
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), this.#opts.requestTimeoutMs);
+    const onClose = () => ac.abort();
+    this.#abort.signal.addEventListener("abort", onClose);
+    try {
+      const res = await fetch(url, {
+        ...init,
+        signal: ac.signal,
+        ...(this.#client ? { client: this.#client } : {}),
+      });
+      await res.body?.cancel();
+      return res.status;
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+      this.#abort.signal.removeEventListener("abort", onClose);
+    }
+  }
+
+  async #deliver(
+    peer: Peer,
+    name: string,
+  ): Promise<"delivered" | "rejected" | "retry"> {
+    const stored = this.#store.get(name);
+    if (stored === undefined) return "rejected"; // gone (retention)
+    const base = peer.url.replace(/\/+$/, "");
+    const headers: Record<string, string> = peer.token
+      ? { authorization: `Bearer ${peer.token}` }
+      : {};
+    const has = await this.#request(`${base}/v1/incidents/${name}`, {
+      method: "HEAD",
+      headers,
+    });
+    if (has === 200) return "delivered";
+    if (has !== 404) return "retry";
+    let body: Uint8Array<ArrayBuffer>;
+    try {
+      body = await Deno.readFile(stored.path);
+    } catch {
+      return "rejected";
+    }
+    const status = await this.#request(
+      `${base}/v1/incidents?name=${encodeURIComponent(name)}`,
+      {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/gzip" },
+        body,
+      },
+    );
+    if (status === 200 || status === 201) return "delivered";
+    if (status === 400 || status === 413 || status === 422) return "rejected";
+    return "retry";
+  }
+
+  /** Stops delivering (pending deliveries stay on disk for next time). */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#abort.abort();
+      await Promise.all(this.#loops);
+      this.#client?.close();
+    })();
+    return this.#closing;
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
