@@ -6,7 +6,7 @@
  * | `t`         | when                                   | fields |
  * | ----------- | -------------------------------------- | ------ |
  * | `hello`     | first, once                            | `v`, `app`, `pid`, `incarnation`, `versions`, `host`, `bufferSizes`, `heartbeatMs`, `writesIncidents`, `time` |
- * | `events`    | catch-up (`history: true`), then live  | `events`: flat foolscap event dicts |
+ * | `events`    | catch-up (`history: true`, at least one message, maybe empty), then live | `events`: flat foolscap event dicts |
  * | `dropped`   | before the next batch after an overflow | `count` (since the last), `total` |
  * | `incident`  | the app recorded an incident itself    | `name`, `path`, `trigger`, `events`, `complete` |
  * | `heartbeat` | every `heartbeatMs`                     | `time` |

@@ -135,6 +135,8 @@ export class Publisher implements AsyncDisposable {
   readonly #heartbeat: ReturnType<typeof setInterval>;
   readonly #accepting: Promise<void>;
   #closing: Promise<void> | undefined;
+  #greeted = 0;
+  #waiters: (() => void)[] = [];
 
   /** Use {@linkcode publish}. */
   constructor(
@@ -177,6 +179,18 @@ export class Publisher implements AsyncDisposable {
     options.signal?.addEventListener("abort", () => this.close("aborted"), {
       once: true,
     });
+  }
+
+  /**
+   * Resolves once at least one reader is connected and has been sent its
+   * `hello` and the history (at once if one is). An app can wait for its
+   * sidecar at start, with a time limit of its own.
+   */
+  connected(): Promise<void> {
+    if (this.#greeted > 0) return Promise.resolve();
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#waiters.push(resolve);
+    return promise;
   }
 
   /** The socket's path. */
@@ -238,6 +252,8 @@ export class Publisher implements AsyncDisposable {
       );
       await write(this.#eventLines(history, true));
       sub.stats.sent += history.length;
+      this.#greeted++;
+      for (const resolve of this.#waiters.splice(0)) resolve();
       for (;;) {
         await sub.idle();
         const events = sub.queue;
@@ -269,6 +285,10 @@ export class Publisher implements AsyncDisposable {
   #eventLines(events: FlogEvent[], history: boolean): string {
     let text = "";
     const size = this.#opts.batchSize;
+    if (history && events.length === 0) {
+      // An empty catch-up still says so: readers know where live events start.
+      return encodeJSON({ t: "events", events: [], history: true }) + "\n";
+    }
     for (let i = 0; i < events.length; i += size) {
       const batch = events.slice(i, i + size).map(jsonableEvent);
       text += encodeJSON(

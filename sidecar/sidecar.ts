@@ -106,6 +106,41 @@ async function loadToken(file: string): Promise<string> {
   return token;
 }
 
+/**
+ * Waits until `path` is created (watching its folder), `ms` pass, or
+ * `signal` aborts, whichever comes first: an app that starts is connected
+ * to at once, not at the next backoff step.
+ */
+async function waitForPath(path: string, ms: number, signal: AbortSignal) {
+  if (signal.aborted) return;
+  let watcher: Deno.FsWatcher | undefined;
+  try {
+    watcher = Deno.watchFs(path.slice(0, path.lastIndexOf("/")) || "/", {
+      recursive: false,
+    });
+  } catch { /* no folder (yet): just wait */ }
+  const stop = () => {
+    try {
+      watcher?.close();
+    } catch { /* closed */ }
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+  const created = (async () => {
+    if (watcher === undefined) return await timeout;
+    for await (const e of watcher) {
+      if (e.kind === "create" && e.paths.includes(path)) return;
+    }
+  })();
+  await Promise.race([timeout, created]);
+  clearTimeout(timer);
+  stop();
+  await created.catch(() => {});
+}
+
 const escapeLabel = (s: string) =>
   s.replace(/[\\"\n]/g, (c) => c === "\n" ? "\\n" : "\\" + c);
 
@@ -274,15 +309,7 @@ export class Sidecar implements AsyncDisposable {
       try {
         conn = await Deno.connect({ transport: "unix", path });
       } catch {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(done, delay);
-          function done() {
-            clearTimeout(t);
-            signal.removeEventListener("abort", done);
-            resolve();
-          }
-          signal.addEventListener("abort", done);
-        });
+        await waitForPath(path, delay, signal);
         delay = Math.min(maxMs, delay * 2);
         continue;
       }

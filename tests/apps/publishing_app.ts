@@ -2,6 +2,7 @@
 // stdin, one per line, answering "OK <command>" when done:
 //   log LEVEL TEXT   log TEXT at LEVEL (a name or an integer)
 //   flood N          log N NOISY events
+//   wait-reader      wait until a reader (the sidecar) is connected
 //   close            publisher.close("bye"), logger.close(), exit 0
 // Prints "READY <socket>" once listening. Exits by itself after 60 s.
 import { createLogger, LineSplitter, parseLevel, publish } from "../../mod.ts";
@@ -22,6 +23,7 @@ for await (const chunk of Deno.stdin.readable) {
   for (const line of splitter.push(decoder.decode(chunk, { stream: true }))) {
     const [cmd, a = "", ...rest] = line.split(" ");
     if (cmd === "log") log.log(parseLevel(a), rest.join(" "));
+    else if (cmd === "wait-reader") await publisher.connected();
     else if (cmd === "flood") {
       for (let i = 0; i < Number(a); i++) log.noisy("flood {i}", { i });
     } else if (cmd === "close") {

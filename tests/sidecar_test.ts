@@ -1,0 +1,214 @@
+// End to end: the app and the sidecar as real subprocesses, talking over a
+// Unix socket in a temp dir; the test talks to the sidecar's HTTP API.
+import assert from "node:assert/strict";
+import {
+  nextSse,
+  Proc,
+  ROOT,
+  type SseEvent,
+  sseEvents,
+  tempDir,
+} from "./_util.ts";
+
+const SIDECAR = `${ROOT}sidecar/main.ts`;
+const APP = `${ROOT}tests/apps/publishing_app.ts`;
+
+interface Running {
+  proc: Proc;
+  url: string;
+  token: string;
+  get(path: string): Promise<Response>;
+  incidents(): Promise<Record<string, unknown>[]>;
+  subscribe(
+    lastEventId?: string,
+  ): Promise<AsyncGenerator<SseEvent> & { cancel(): Promise<void> }>;
+}
+
+async function startSidecar(
+  dir: string,
+  socket: string,
+  ...extra: string[]
+): Promise<Running> {
+  const proc = new Proc([
+    "run",
+    "-A",
+    SIDECAR,
+    "--dir",
+    `${dir}/store`,
+    "--socket",
+    socket,
+    "--listen",
+    "127.0.0.1:0",
+    ...extra,
+  ]);
+  const url = await proc.waitFor("flightlog sidecar listening on ");
+  const tokenFile = await proc.waitFor("token file: ");
+  assert.equal((await Deno.stat(tokenFile)).mode! & 0o777, 0o600);
+  const token = (await Deno.readTextFile(tokenFile)).trim();
+  const get = (path: string, headers: HeadersInit = {}) =>
+    fetch(url + path, {
+      headers: { authorization: `Bearer ${token}`, ...headers },
+    });
+  return {
+    proc,
+    url,
+    token,
+    get,
+    async incidents() {
+      return (await (await get("/v1/incidents")).json()).incidents;
+    },
+    async subscribe(lastEventId?: string) {
+      const res = await get(
+        "/v1/incidents/stream",
+        lastEventId ? { "last-event-id": lastEventId } : {},
+      );
+      assert.equal(res.status, 200);
+      return sseEvents(res);
+    },
+  };
+}
+
+/** Starts the test app; unless told otherwise, waits for the sidecar to connect. */
+async function startApp(socket: string, heartbeatMs = 1000, waitForReader = true): Promise<Proc> {
+  const app = new Proc(["run", "-A", APP, socket, String(heartbeatMs)], true);
+  await app.waitFor("READY ");
+  if (waitForReader) await app.command("wait-reader");
+  return app;
+}
+
+const incidentOf = (e: SseEvent) => JSON.parse(e.data);
+
+Deno.test("sidecar started before the app: a WEIRD event and a SIGKILL each give an incident", async () => {
+  await using dir = await tempDir();
+  const socket = `${dir.path}/app.sock`;
+  const sidecar = await startSidecar(dir.path, socket, "--trailing-ms", "300");
+  const stream = await sidecar.subscribe();
+  const app = await startApp(socket); // the sidecar was retrying all along
+  await app.command("log info request 1 served");
+  await app.command("log WEIRD disk on fire");
+  const first = incidentOf(await nextSse(stream, "the WEIRD incident"));
+  assert.equal(first.summary, "disk on fire");
+  assert.equal(first.app, "testapp");
+  assert.equal(first.pid, app.child.pid);
+  const json =
+    await (await sidecar.get(`/v1/incidents/${first.name}?format=json`)).json();
+  const [header, ...events] = json.records;
+  assert.equal(header.header.versions.testapp, "9.9");
+  assert.equal(header.header.recorded_by, "flightlog sidecar");
+  const texts = events.map((r: { d: { format: string } }) => r.d.format);
+  assert.ok(texts.includes("testapp started"));
+  assert.ok(texts.includes("request 1 served"));
+
+  await app.stop("SIGKILL");
+  const crash = incidentOf(await nextSse(stream, "the crash incident"));
+  assert.match(
+    crash.summary,
+    /^app testapp \(pid \d+\) went away without a goodbye: the connection closed$/,
+  );
+  assert.equal(crash.level, 40);
+  assert.equal((await sidecar.incidents()).length, 2);
+  // The crash incident holds the app's last buffered events.
+  const records =
+    (await (await sidecar.get(`/v1/incidents/${crash.name}?format=json`))
+      .json()).records;
+  assert.ok(
+    records.some((r: { d?: { format: string } }) =>
+      r.d?.format === "disk on fire"
+    ),
+  );
+
+  await stream.cancel();
+  assert.equal((await sidecar.proc.stop("SIGTERM")).code, 0);
+});
+
+Deno.test("one failure, one incident: a BAD event and the death right after it", async () => {
+  await using dir = await tempDir();
+  const socket = `${dir.path}/app.sock`;
+  const sidecar = await startSidecar(dir.path, socket, "--trailing-ms", "1500");
+  const app = await startApp(socket);
+  const stream = await sidecar.subscribe();
+  await app.command("log BAD fatal: out of memory");
+  await app.stop("SIGKILL"); // within the incident's trailing window
+  const incident = incidentOf(await nextSse(stream, "the incident"));
+  assert.equal(incident.summary, "fatal: out of memory");
+  // The death was recorded in that incident, not in a second one.
+  const records =
+    (await (await sidecar.get(`/v1/incidents/${incident.name}?format=json`))
+      .json()).records;
+  assert.ok(
+    records.some((r: { d?: { app_died?: boolean } }) => r.d?.app_died === true),
+  );
+  assert.equal((await sidecar.incidents()).length, 1);
+  await stream.cancel();
+  await sidecar.proc.stop();
+});
+
+Deno.test("a restarted sidecar catches up from the app's buffers and keeps what it stored", async () => {
+  await using dir = await tempDir();
+  const socket = `${dir.path}/app.sock`;
+  const app = await startApp(socket, 1000, false);
+  let sidecar = await startSidecar(dir.path, socket, "--trailing-ms", "100");
+  await app.command("wait-reader");
+  let stream = await sidecar.subscribe();
+  await app.command("log WEIRD first failure");
+  const first = incidentOf(await nextSse(stream, "the first incident"));
+  await stream.cancel();
+  assert.equal((await sidecar.proc.stop("SIGTERM")).code, 0);
+
+  await app.command("log info logged while the sidecar was down");
+  sidecar = await startSidecar(dir.path, socket, "--trailing-ms", "100");
+  stream = await sidecar.subscribe();
+  const stored = await sidecar.incidents();
+  assert.deepEqual(
+    stored.map((s) => s.name),
+    [first.name],
+    "the first incident survived the restart",
+  );
+  await app.command("log SCARY second failure");
+  const second = incidentOf(await nextSse(stream, "the second incident"));
+  assert.equal(second.summary, "second failure");
+  const records =
+    (await (await sidecar.get(`/v1/incidents/${second.name}?format=json`))
+      .json()).records;
+  const texts = records.map((r: { d?: { format: string } }) => r.d?.format);
+  assert.ok(
+    texts.includes("logged while the sidecar was down"),
+    "caught up from the app's history",
+  );
+  assert.ok(texts.includes("first failure"));
+  // "first failure" came again in the catch-up, but was not recorded twice.
+  assert.equal((await sidecar.incidents()).length, 2);
+  await stream.cancel();
+  await app.command("close"); // a clean goodbye: no crash incident
+  await app.stop();
+  assert.equal((await sidecar.proc.stop("SIGTERM")).code, 0);
+  const after = await startSidecar(dir.path, socket);
+  assert.equal((await after.incidents()).length, 2);
+  await after.proc.stop();
+});
+
+Deno.test("a hung app (SIGSTOP) is taken as dead after the heartbeat timeout", async () => {
+  await using dir = await tempDir();
+  const socket = `${dir.path}/app.sock`;
+  const sidecar = await startSidecar(
+    dir.path,
+    socket,
+    "--trailing-ms",
+    "100",
+    "--heartbeat-timeout-ms",
+    "800",
+  );
+  const app = await startApp(socket, 100);
+  const stream = await sidecar.subscribe();
+  await app.command("log info working");
+  app.child.kill("SIGSTOP");
+  const incident = incidentOf(await nextSse(stream, "the hang incident"));
+  assert.match(
+    incident.summary,
+    /went away without a goodbye: no message for 800 ms \(hung\?\)/,
+  );
+  app.child.kill("SIGCONT");
+  await app.stop("SIGKILL");
+  await stream.cancel();
+  await sidecar.proc.stop();
+});
