@@ -73,6 +73,7 @@ class Subscriber {
 
   push(event: FlogEvent): void {
     if (this.closing) return;
+    this.caughtUp = false;
     if (this.queue.length >= this.limit) {
       this.dropped++;
       this.droppedTotal++;
@@ -85,6 +86,7 @@ class Subscriber {
 
   send(message: PublishMessage): void {
     if (this.closing) return;
+    this.caughtUp = false;
     this.control.push(message);
     this.wakeUp();
   }
@@ -93,6 +95,31 @@ class Subscriber {
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
+  }
+
+  #drained: (() => void)[] = [];
+  /** True while the serving loop has written everything it was given. */
+  caughtUp = false;
+
+  /** Resolves once everything queued so far has been written. */
+  drained(): Promise<void> {
+    if (this.caughtUp && this.queue.length === 0 && this.control.length === 0) {
+      return Promise.resolve();
+    }
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#drained.push(resolve);
+    return promise;
+  }
+
+  /** Called by the serving loop when it has nothing left to write. */
+  markCaughtUp(): void {
+    this.caughtUp = true;
+    for (const resolve of this.#drained.splice(0)) resolve();
+  }
+
+  /** Releases every `drained()` waiter (the connection is gone). */
+  release(): void {
+    for (const resolve of this.#drained.splice(0)) resolve();
   }
 
   /** Resolves when there is something to write (or at once if there is). */
@@ -158,6 +185,7 @@ export class Publisher implements AsyncDisposable {
       logger.onEvent((event) => {
         for (const sub of subs) sub.push(event);
       }),
+      logger.recorder.onClose(() => this.close("logger closed")),
       logger.onIncident((i) => {
         for (const sub of subs) {
           sub.send({
@@ -208,6 +236,7 @@ export class Publisher implements AsyncDisposable {
         this.stats.accepted++;
         this.stats.connections++;
         const loop = this.#serve(sub, history).finally(() => {
+          sub.release();
           this.#subs.delete(sub);
           this.#loops.delete(loop);
           this.stats.connections--;
@@ -255,6 +284,9 @@ export class Publisher implements AsyncDisposable {
       this.#greeted++;
       for (const resolve of this.#waiters.splice(0)) resolve();
       for (;;) {
+        if (sub.queue.length === 0 && sub.control.length === 0) {
+          sub.markCaughtUp();
+        }
         await sub.idle();
         const events = sub.queue;
         const control = sub.control;
@@ -298,6 +330,20 @@ export class Publisher implements AsyncDisposable {
       ) + "\n";
     }
     return text;
+  }
+
+  /**
+   * Resolves once every event logged so far has been written to every
+   * connected reader, or after `timeoutMs` (a stuck reader cannot hold the
+   * app). Call it before a deliberate exit to hand the last events over.
+   */
+  async flush(timeoutMs = 1000): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([...this.#subs].map((s) => s.drained())),
+      new Promise((r) => timer = setTimeout(r, timeoutMs)),
+    ]);
+    clearTimeout(timer);
   }
 
   /**

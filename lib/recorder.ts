@@ -181,6 +181,7 @@ export class FlightRecorder implements AsyncDisposable {
   #active: IncidentReporter | undefined;
   #eventObservers: ((e: FlogEvent) => void)[] = [];
   #incidentObservers: ((i: IncidentInfo) => void)[] = [];
+  #closeHooks: (() => Promise<void> | void)[] = [];
   readonly #recent: IncidentInfo[] = [];
   readonly #starts: number[] = [];
   #suppressedSinceLast = 0;
@@ -446,6 +447,18 @@ export class FlightRecorder implements AsyncDisposable {
   }
 
   /**
+   * Calls `fn` when `close()` starts, after the last event and before
+   * incidents are finished (a publisher hands its last events over and says
+   * goodbye). `close()` waits for it. Returns a function that unsubscribes.
+   */
+  onClose(fn: () => Promise<void> | void): () => void {
+    this.#closeHooks = [...this.#closeHooks, fn];
+    return () => {
+      this.#closeHooks = this.#closeHooks.filter((f) => f !== fn);
+    };
+  }
+
+  /**
    * Finishes every incident in progress (cutting its trailing window short),
    * waits for crash recovery, and drops the buffers. Later events are
    * ignored. Safe to call more than once.
@@ -453,6 +466,13 @@ export class FlightRecorder implements AsyncDisposable {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
+      for (const fn of this.#closeHooks) {
+        try {
+          await fn();
+        } catch (e) {
+          this.reportOnce("close hook", e);
+        }
+      }
       await this.ready;
       await Promise.all([...this.#reporters].map((r) => r.finish("close")));
       this.buffers.clear();

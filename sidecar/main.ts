@@ -99,26 +99,27 @@ function parseListen(
   return { hostname: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]) };
 }
 
+function levelQualifier(where: string, v: string | number): Qualifier {
+  if (v === "never") return never;
+  try {
+    return atLeast(parseLevel(v));
+  } catch (e) {
+    throw new ConfigError(`${where}: ${(e as Error).message}`);
+  }
+}
+
 function qualifierOf(
   where: string,
   q: ConfigFile["qualifier"],
 ): Qualifier | undefined {
   if (q === undefined) return undefined;
-  const level = (v: string | number, w: string): Qualifier => {
-    if (v === "never") return never;
-    try {
-      return atLeast(parseLevel(v));
-    } catch (e) {
-      throw new ConfigError(`${w}: ${(e as Error).message}`);
-    }
-  };
   const base = q.atLeast === undefined
     ? undefined
-    : level(q.atLeast, `${where}.atLeast`);
+    : levelQualifier(`${where}.atLeast`, q.atLeast);
   if (q.facilities === undefined) return base;
   const table: Record<string, Qualifier> = {};
   for (const [f, v] of Object.entries(q.facilities)) {
-    table[f] = level(v, `${where}.facilities.${f}`);
+    table[f] = levelQualifier(`${where}.facilities.${f}`, v);
   }
   return byFacility(table, base);
 }
@@ -217,7 +218,7 @@ export async function parseSidecarArgs(
     throw new ConfigError("--cert and --key go together");
   }
   const qualifier = values.qualify !== undefined
-    ? qualifierOf("--qualify", { atLeast: values.qualify })
+    ? levelQualifier("--qualify", values.qualify)
     : qualifierOf(field("qualifier"), cfg.qualifier);
   const days = num("--retention-days", values["retention-days"]) ??
     num(field("retention.maxAgeDays"), cfg.retention?.maxAgeDays);

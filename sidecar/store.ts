@@ -150,13 +150,18 @@ export class IncidentStore {
       this.#byName.set(entry.name, entry);
       this.#nextId = Math.max(this.#nextId, entry.id + 1);
     }
-    const unknown = [...files].filter((n) => !this.#byName.has(n)).sort();
-    for (const name of unknown) {
+    const unknown: IncidentSummary[] = [];
+    for (const name of files) {
+      if (this.#byName.has(name)) continue;
       const summary = await summarizeIncident(`${this.#dir}/${name}`).catch(
         () => undefined,
       );
-      if (summary === undefined) continue;
-      this.#byName.set(name, {
+      if (summary !== undefined) unknown.push(summary);
+    }
+    // Ids follow trigger time, so SSE resumption stays in order.
+    unknown.sort((a, b) => a.time - b.time || a.name.localeCompare(b.name));
+    for (const summary of unknown) {
+      this.#byName.set(summary.name, {
         ...summary,
         id: this.#nextId++,
         stored: Date.now(),

@@ -69,7 +69,11 @@ async function startSidecar(
 }
 
 /** Starts the test app; unless told otherwise, waits for the sidecar to connect. */
-async function startApp(socket: string, heartbeatMs = 1000, waitForReader = true): Promise<Proc> {
+async function startApp(
+  socket: string,
+  heartbeatMs = 1000,
+  waitForReader = true,
+): Promise<Proc> {
   const app = new Proc(["run", "-A", APP, socket, String(heartbeatMs)], true);
   await app.waitFor("READY ");
   if (waitForReader) await app.command("wait-reader");

@@ -33,6 +33,7 @@ for await (const chunk of Deno.stdin.readable) {
       console.log("OK close");
       Deno.exit(0);
     }
+    await publisher.flush(); // the sidecar has it before we say OK
     console.log(`OK ${line}`);
   }
 }
