@@ -3,12 +3,17 @@
  * mixed levels, and after a while hits a failure (a payment provider that
  * stops answering), which triggers an incident.
  *
- * Usage: deno run -A demo/shop_app.ts INCIDENT_DIR [ORDERS]
+ * Usage: deno run -A demo/shop_app.ts (--socket PATH | --dir DIR) [--orders N]
  *
  * @module
  */
 
-import { createLogger, installGlobalHandlers, type Logger } from "../mod.ts";
+import {
+  createLogger,
+  installGlobalHandlers,
+  type Logger,
+  publish,
+} from "../mod.ts";
 
 /** Runs `orders` orders through `log`; the last one fails. */
 export async function runShop(log: Logger, orders = 40): Promise<void> {
@@ -58,13 +63,44 @@ export async function runShop(log: Logger, orders = 40): Promise<void> {
 }
 
 if (import.meta.main) {
-  const [dir = "./demo-output/incidents", orders = "40"] = Deno.args;
-  await using log = createLogger({
-    incidentDir: dir,
+  // deno run -A demo/shop_app.ts --socket PATH   publish to a sidecar (no disk)
+  // deno run -A demo/shop_app.ts --dir DIR       write its own incidents
+  const { parseArgs } = await import("node:util");
+  const { values } = parseArgs({
+    options: {
+      socket: { type: "string" },
+      dir: { type: "string" },
+      orders: { type: "string", default: "40" },
+    },
+  });
+  const log = createLogger({
     app: "shop",
     versions: { shop: "1.0.0" },
+    incidentDir: values.dir,
     trailingMs: 500,
   });
   using _handlers = installGlobalHandlers(log);
-  await runShop(log, Number(orders));
+  const publisher = values.socket === undefined
+    ? undefined
+    : await publish(log, { socketPath: values.socket });
+  if (publisher) {
+    console.log(
+      `shop: publishing on ${publisher.socketPath}, waiting for the sidecar`,
+    );
+    await Promise.race([
+      publisher.connected(),
+      new Promise((r) => setTimeout(r, 5000)),
+    ]);
+  }
+  await runShop(log, Number(values.orders));
+  await publisher?.flush();
+  console.log("shop: failure logged; still serving");
+  // Keep serving (at most a minute) until stopped, like a real service.
+  const stop = setTimeout(() => log.close(), 60_000);
+  for (let i = 0; i < 600 && !log.recorder.closed; i++) {
+    log.child("http").info("GET /health -> 200");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  clearTimeout(stop);
+  await log.close();
 }
