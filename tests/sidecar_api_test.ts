@@ -415,3 +415,30 @@ Deno.test("sidecar flags and config file: values, and errors that name the field
     /--peer: not a URL/,
   );
 });
+
+Deno.test("an app that writes its own incidents: the sidecar stores them and does not write a second", async () => {
+  await using dir = await tempDir();
+  const socketPath = `${dir.path}/app.sock`;
+  await using log = createLogger({
+    app: "selfish",
+    incidentDir: `${dir.path}/app-incidents`,
+    trailingMs: 0,
+  });
+  await using publisher = await publish(log, { socketPath });
+  await using sidecar = await start(`${dir.path}/s`, { socketPath });
+  await deadline(publisher.connected(), "the sidecar connecting");
+  const stored = Promise.withResolvers<string>();
+  sidecar.store.subscribe((s) => stored.resolve(s.summary));
+  log.weird("written by the app itself");
+  assert.equal(
+    await deadline(stored.promise, "the imported incident"),
+    "written by the app itself",
+  );
+  assert.equal(
+    sidecar.recorder.stats.incidents,
+    0,
+    "the sidecar did not qualify the app's events",
+  );
+  assert.equal(sidecar.store.list()[0].origin, "local");
+  assert.equal(sidecar.store.list()[0].name, log.incidents[0].name);
+});
