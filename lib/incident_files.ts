@@ -85,6 +85,17 @@ export async function compressIncident(plainPath: string): Promise<string> {
   return gzPath;
 }
 
+/** The names in `dir` (none when it does not exist). */
+async function incidentFileNames(dir: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  try {
+    for await (const e of Deno.readDir(dir)) names.add(e.name);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return names;
+}
+
 /** Plain incidents this process is writing now: recovery leaves them alone. */
 export const activePlainFiles: Set<string> = new Set();
 
@@ -124,14 +135,7 @@ export async function recoverIncidents(
   dir: string,
   ctx: RecoveryContext,
 ): Promise<string[]> {
-  let entries: Deno.DirEntry[];
-  try {
-    entries = await Array.fromAsync(Deno.readDir(dir));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return [];
-    throw e;
-  }
-  const names = new Set(entries.map((e) => e.name));
+  const names = await incidentFileNames(dir);
   const recovered: string[] = [];
   for (const name of names) {
     const m = INCIDENT_FILE.exec(name);
@@ -277,14 +281,7 @@ export interface IncidentSummary {
  * ```
  */
 export async function listIncidents(dir: string): Promise<IncidentSummary[]> {
-  let entries: Deno.DirEntry[];
-  try {
-    entries = await Array.fromAsync(Deno.readDir(dir));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return [];
-    throw e;
-  }
-  const names = new Set(entries.map((e) => e.name));
+  const names = await incidentFileNames(dir);
   const out: IncidentSummary[] = [];
   for (const name of [...names].sort()) {
     const m = INCIDENT_FILE.exec(name);

@@ -144,35 +144,20 @@ export class Logger implements AsyncDisposable {
         this.#lastFormat = format;
       }
       // Spreading the fields first is V8's fast object clone; a field named
-      // like one of the event's own keys takes the slow path and is renamed.
-      const event: FlogEvent = fields === undefined
-        ? {
-          num: rec.nextNum(),
-          time: Date.now() / 1000,
-          incarnation: rec.incarnation,
-          level,
-          facility: this.facility,
-          format,
-        }
-        : hasReservedKey(fields)
-        ? {
-          ...renameReserved(fields),
-          num: rec.nextNum(),
-          time: Date.now() / 1000,
-          incarnation: rec.incarnation,
-          level,
-          facility: this.facility,
-          format,
-        }
-        : {
-          ...fields,
-          num: rec.nextNum(),
-          time: Date.now() / 1000,
-          incarnation: rec.incarnation,
-          level,
-          facility: this.facility,
-          format,
-        };
+      // like one of the event's own keys is renamed (`_time`) first.
+      const event: FlogEvent = {
+        ...(fields === undefined
+          ? NO_FIELDS
+          : hasReservedKey(fields)
+          ? renameReserved(fields)
+          : fields),
+        num: rec.nextNum(),
+        time: Date.now() / 1000,
+        incarnation: rec.incarnation,
+        level,
+        facility: this.facility,
+        format,
+      };
       rec.record(event, this.#buffers);
       return event.num;
     } catch (e) {
@@ -325,6 +310,8 @@ export class Logger implements AsyncDisposable {
     return this.close();
   }
 }
+
+const NO_FIELDS: Fields = Object.freeze({});
 
 function hasReservedKey(f: Fields): boolean {
   return f.num !== undefined || f.time !== undefined ||

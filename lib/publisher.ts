@@ -338,12 +338,10 @@ export class Publisher implements AsyncDisposable {
    * app). Call it before a deliberate exit to hand the last events over.
    */
   async flush(timeoutMs = 1000): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
+    await waitAtMost(
       Promise.all([...this.#subs].map((s) => s.drained())),
-      new Promise((r) => timer = setTimeout(r, timeoutMs)),
-    ]);
-    clearTimeout(timer);
+      timeoutMs,
+    );
   }
 
   /**
@@ -363,12 +361,7 @@ export class Publisher implements AsyncDisposable {
         sub.closing = true;
         sub.wakeUp();
       }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        Promise.all(this.#loops),
-        new Promise((r) => timer = setTimeout(r, this.#opts.closeTimeoutMs)),
-      ]);
-      clearTimeout(timer);
+      await waitAtMost(Promise.all(this.#loops), this.#opts.closeTimeoutMs);
       for (const sub of this.#subs) {
         try {
           sub.conn.close();
@@ -385,6 +378,16 @@ export class Publisher implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** Waits for `promise`, but not longer than `ms`. */
+async function waitAtMost(promise: Promise<unknown>, ms: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    promise,
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
 }
 
 /**

@@ -38,6 +38,7 @@ export const SIDECAR_USAGE = `Usage: flightlog sidecar [options]
   --token-file FILE      bearer token file (default DIR/token; generated, mode 0600)
   --peer URL             push new incidents to this sidecar (repeatable)
   --peer-token-file FILE the peers' bearer token
+  --peer-ca FILE         PEM CA certificate to trust for https peers
   --cert FILE --key FILE serve HTTPS
   --qualify LEVEL        incidents from this level up (default WEIRD)
   --trailing-events N    trailing events per incident (default 100)
@@ -58,6 +59,7 @@ interface ConfigFile {
   tokenFile?: string;
   peers?: (string | { url: string; tokenFile?: string })[];
   peerTokenFile?: string;
+  peerCaFile?: string;
   cert?: string;
   key?: string;
   qualifier?: {
@@ -159,6 +161,7 @@ export async function parseSidecarArgs(
       "token-file": { type: "string" },
       peer: { type: "string", multiple: true },
       "peer-token-file": { type: "string" },
+      "peer-ca": { type: "string" },
       cert: { type: "string" },
       key: { type: "string" },
       qualify: { type: "string" },
@@ -212,6 +215,13 @@ export async function parseSidecarArgs(
       : undefined;
     peers.push({ url, token: own ?? sharedToken });
   }
+  const peerCa = values["peer-ca"] ?? cfg.peerCaFile;
+  const caCerts = peerCa === undefined ? undefined : [
+    await readText(
+      values["peer-ca"] ? "--peer-ca" : field("peerCaFile"),
+      peerCa,
+    ),
+  ];
   const cert = values.cert ?? cfg.cert;
   const key = values.key ?? cfg.key;
   if ((cert === undefined) !== (key === undefined)) {

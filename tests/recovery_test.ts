@@ -1,37 +1,17 @@
 import assert from "node:assert/strict";
 import { createLogger, listIncidents } from "../mod.ts";
-import { LineSplitter } from "../lib/lines.ts";
-import { ls, readIncident, ROOT, tempDir } from "./_util.ts";
-
-/** Starts a test app and waits for the line starting with `prefix`. */
-async function startApp(script: string, args: string[], prefix: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}tests/apps/${script}`, ...args],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const splitter = new LineSplitter();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`${script} ended before printing ${prefix}`);
-    const line = splitter.push(value).find((l) => l.startsWith(prefix));
-    if (line !== undefined) {
-      return { child, reader, line: line.slice(prefix.length) };
-    }
-  }
-}
+import { ls, Proc, readIncident, ROOT, tempDir } from "./_util.ts";
 
 Deno.test("SIGKILL during the trailing window leaves a readable .flog that the next start recovers", async () => {
   await using dir = await tempDir();
-  const { child, reader, line: plainPath } = await startApp(
-    "crash_during_incident.ts",
-    [dir.path],
-    "TRIGGERED ",
-  );
-  child.kill("SIGKILL");
-  await child.status;
-  await reader.cancel();
+  const app = new Proc([
+    "run",
+    "-A",
+    `${ROOT}tests/apps/crash_during_incident.ts`,
+    dir.path,
+  ]);
+  const plainPath = await app.waitFor("TRIGGERED ");
+  await app.stop("SIGKILL");
 
   // What the crash left: the plain file, readable, with header, history, trigger and trailing events.
   assert.deepEqual(await ls(dir.path), [plainPath.slice(dir.path.length + 1)]);

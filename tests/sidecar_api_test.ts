@@ -345,6 +345,15 @@ Deno.test("store: index survives restarts, is reconciled with the folder, retent
     ).length,
     2,
   );
+  const bytes = kept[0].bytes + kept[1].bytes;
+  const byBytes = await IncidentStore.open(dir.path, { maxBytes: bytes - 1 });
+  assert.deepEqual(
+    byBytes.list().map((s) => s.name),
+    [kept[0].name],
+    "over the bytes: the oldest goes",
+  );
+  const byAge = await IncidentStore.open(dir.path, { maxAgeMs: 0 });
+  assert.deepEqual(byAge.list(), [], "over the age: all are older than 0 ms");
 });
 
 Deno.test("sidecar flags and config file: values, and errors that name the field", async () => {
@@ -441,4 +450,112 @@ Deno.test("an app that writes its own incidents: the sidecar stores them and doe
   );
   assert.equal(sidecar.store.list()[0].origin, "local");
   assert.equal(sidecar.store.list()[0].name, log.incidents[0].name);
+});
+
+Deno.test({
+  name:
+    "TLS: the API over HTTPS with a certificate and key; pushes to an HTTPS peer",
+  ignore: !(() => {
+    try {
+      return Deno.statSync("/usr/bin/openssl").isFile;
+    } catch {
+      return false;
+    }
+  })(),
+  async fn() {
+    await using dir = await tempDir();
+    // A throwaway CA, and a certificate for 127.0.0.1 signed by it.
+    const openssl = async (...args: string[]) => {
+      const out = await new Deno.Command("/usr/bin/openssl", {
+        args,
+        cwd: dir.path,
+        stdout: "null",
+        stderr: "piped",
+      })
+        .output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    };
+    await openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=flightlog test CA",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+    );
+    await openssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      "/CN=localhost",
+      "-keyout",
+      "key.pem",
+      "-out",
+      "req.csr",
+    );
+    await Deno.writeTextFile(
+      `${dir.path}/ext.cnf`,
+      "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
+    );
+    await openssl(
+      "x509",
+      "-req",
+      "-in",
+      "req.csr",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-extfile",
+      "ext.cnf",
+      "-out",
+      "cert.pem",
+    );
+    const ca = await Deno.readTextFile(`${dir.path}/ca.pem`);
+    const tls = {
+      cert: await Deno.readTextFile(`${dir.path}/cert.pem`),
+      key: await Deno.readTextFile(`${dir.path}/key.pem`),
+    };
+    await using peer = await start(`${dir.path}/peer`, {
+      tls,
+      token: "peer-secret-token",
+    });
+    assert.match(peer.url, /^https:/);
+    await using sender = await start(`${dir.path}/sender`, {
+      peers: [{ url: peer.url, token: "peer-secret-token" }],
+      outbox: { caCerts: [ca], baseDelayMs: 20 },
+    });
+    const arrived = Promise.withResolvers<string>();
+    peer.store.subscribe((s) => arrived.resolve(s.name));
+    const [path] = await makeIncidents(`${dir.path}/src`, 1);
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    const res = await client(sender).post(
+      `/v1/incidents?name=${name}`,
+      await Deno.readFile(path),
+    );
+    assert.equal(res.status, 201);
+    await res.body?.cancel();
+    assert.equal(
+      await deadline(arrived.promise, "the delivery over TLS"),
+      name,
+    );
+    using http = Deno.createHttpClient({ caCerts: [ca] });
+    const list = await fetch(`${peer.url}/v1/incidents`, {
+      client: http,
+      headers: { authorization: "Bearer peer-secret-token" },
+    });
+    assert.equal((await list.json()).incidents.length, 1);
+  },
 });

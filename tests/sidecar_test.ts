@@ -121,6 +121,24 @@ Deno.test("sidecar started before the app: a WEIRD event and a SIGKILL each give
     ),
   );
 
+  // The app comes back: a new incarnation, noticed and recorded.
+  const again = await startApp(socket);
+  await again.command("log SCARY after the restart");
+  const third = incidentOf(
+    await nextSse(stream, "the incident after the restart"),
+  );
+  assert.equal(third.pid, again.child.pid);
+  const notes =
+    (await (await sidecar.get(`/v1/incidents/${third.name}?format=json`))
+      .json()).records
+      .map((r: { d?: { format: string } }) => r.d?.format);
+  assert.ok(
+    notes.some((f: string) => f?.startsWith("app %(app)s restarted")),
+    "the restart is in the history",
+  );
+  await again.stop("SIGKILL");
+  await nextSse(stream, "the second crash incident");
+
   await stream.cancel();
   assert.equal((await sidecar.proc.stop("SIGTERM")).code, 0);
 });
