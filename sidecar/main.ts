@@ -260,6 +260,7 @@ export async function parseSidecarArgs(
       maxBytes: num("--retention-bytes", values["retention-bytes"]) ??
         num(field("retention.maxBytes"), cfg.retention?.maxBytes),
     },
+    outbox: caCerts === undefined ? undefined : { caCerts },
     heartbeatTimeoutMs:
       num("--heartbeat-timeout-ms", values["heartbeat-timeout-ms"]) ??
         num(field("heartbeatTimeoutMs"), cfg.heartbeatTimeoutMs),

@@ -373,7 +373,19 @@ Deno.test("sidecar flags and config file: values, and errors that name the field
       retention: { maxCount: 10, maxAgeDays: 2 },
     }),
   );
-  const o = await parseSidecarArgs(["--config", cfg, "--trailing-events", "7"]);
+  await Deno.writeTextFile(
+    `${dir.path}/ca.pem`,
+    "-----BEGIN CERTIFICATE-----\n",
+  );
+  const o = await parseSidecarArgs([
+    "--config",
+    cfg,
+    "--trailing-events",
+    "7",
+    "--peer-ca",
+    `${dir.path}/ca.pem`,
+  ]);
+  assert.deepEqual(o.outbox, { caCerts: ["-----BEGIN CERTIFICATE-----\n"] });
   assert.equal(o.dir, `${dir.path}/store`);
   assert.deepEqual(o.listen, { hostname: "127.0.0.1", port: 0 });
   assert.deepEqual(o.peers, [{ url: "http://127.0.0.1:9", token: "abc" }]);
