@@ -33,17 +33,29 @@ export type Incarnation = [string, string | null];
  * ```
  */
 export interface FlogEvent {
+  /** Sequence number, from one counter per logger, starting at 0. */
   num: number;
+  /** Seconds since the epoch (a float). */
   time: number;
+  /** Which run of the logger numbered it. */
   incarnation: Incarnation;
+  /** Severity: NOISY 10 … BAD 40; any integer. */
   level: number;
+  /** Slash-joined source, like `net/http`. */
   facility?: string;
+  /** printf-style template over the event's own keys (`%(name)s`). */
   format?: string;
+  /** Plain text, the alternative to `format` (with `args`). */
   message?: string;
+  /** Positional values for `message`. */
   args?: unknown[];
+  /** The `num` of a related earlier event. */
   parent?: number;
+  /** 1 when the event records an error. */
   isError?: number;
+  /** The error, for `isError` events. */
   failure?: FailureValue;
+  /** The fields, flat beside the keys above. */
   [key: string]: unknown;
 }
 
@@ -72,12 +84,19 @@ export type Fields = Record<string, unknown>;
  * ```
  */
 export interface FailureValue {
+  /** Marks the value as a failure. */
   "@": "Failure";
+  /** What `flogtool dump` prints: the stack, with its causes. */
   str: string;
+  /** A short form, like `Error("disk full")`. */
   repr: string;
+  /** The stack as the runtime gave it. */
   traceback: string;
+  /** The error's name (`TypeError`...). */
   name: string;
+  /** The error's message. */
   message: string;
+  /** The error's `cause`, recorded the same way. */
   cause?: FailureValue | UnJSONableValue;
 }
 
@@ -94,8 +113,11 @@ export interface FailureValue {
  * ```
  */
 export interface UnJSONableValue {
+  /** Marks the stand-in. */
   "@": "UnJSONable";
+  /** How the value looked (`Deno.inspect`). */
   repr: string;
+  /** Why it is here. */
   message: string;
 }
 

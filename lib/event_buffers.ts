@@ -26,8 +26,11 @@ import { RingBuffer } from "./ring_buffer.ts";
  * ```
  */
 export interface BufferSizes {
+  /** Events kept per (facility, level) unless said otherwise (100). */
   default?: number;
+  /** Per level (a name or an integer string). */
   levels?: Record<string, number>;
+  /** Per facility and those below it: a default and per-level sizes. */
   facilities?: Record<
     string,
     { default?: number; levels?: Record<string, number> }

@@ -33,10 +33,15 @@ export const FLOG_MAGIC = "# foolscap flogfile v1\n";
  * ```
  */
 export interface FlogHeader {
+  /** `incident`, `log-file-observer`, `tail`, `gatherer`... */
   type: string;
+  /** The event that triggered the incident. */
   trigger?: FlogEvent;
+  /** Process id of the app. */
   pid?: number;
+  /** Names and versions of what the app runs on. */
   versions?: Record<string, string>;
+  /** More fields: `app`, `host`, `suppressed_incidents`, a hook's. */
   [key: string]: unknown;
 }
 
@@ -50,6 +55,7 @@ export interface FlogHeader {
  * ```
  */
 export interface FlogHeaderRecord {
+  /** The header. */
   header: FlogHeader;
 }
 
@@ -66,8 +72,11 @@ export interface FlogHeaderRecord {
  * ```
  */
 export interface FlogEventRecord {
+  /** Where the event came from (`local` for the app itself). */
   from: string;
+  /** When it was received or written, seconds since the epoch. */
   rx_time: number;
+  /** The event. */
   d: FlogEvent;
 }
 
@@ -131,6 +140,7 @@ export function eventLine(
  * ```
  */
 export class FlogFileError extends Error {
+  /** The error's name. */
   override name = "FlogFileError";
   /** Creates the error; `line` is 1-based, counting the magic line. */
   constructor(

@@ -39,6 +39,7 @@ export interface GlobalHandlerOptions {
  * ```
  */
 export interface GlobalHandlers extends Disposable {
+  /** Removes the handlers (also on dispose). */
   remove(): void;
 }
 

@@ -239,6 +239,7 @@ async function readHeader(path: string): Promise<FlogHeader | undefined> {
 export interface IncidentSummary {
   /** File name, e.g. `incident-2026-11-24--21-22-00Z-dg6a4oq.flog.gz`. */
   name: string;
+  /** Where it is. */
   path: string;
   /** When the incident was triggered (the trigger's time), in ms. */
   time: number;
@@ -246,9 +247,13 @@ export interface IncidentSummary {
   triggerId?: string;
   /** The trigger's level and facility, and its rendered text. */
   level?: number;
+  /** The trigger's facility. */
   facility?: string;
+  /** The trigger's rendered text. */
   summary: string;
+  /** The app named in the header. */
   app?: string;
+  /** The pid in the header. */
   pid?: number;
   /** Bytes on disk. */
   bytes: number;

@@ -47,17 +47,27 @@ export const PROTOCOL_VERSION = 1;
  * ```
  */
 export interface HelloMessage {
+  /** The message type. */
   t: "hello";
+  /** Protocol version. */
   v: number;
+  /** The app's name. */
   app?: string;
+  /** The app's process id. */
   pid: number;
+  /** The logger's incarnation: new at every start. */
   incarnation: Incarnation;
+  /** The app's versions (flightlog, deno and its own). */
   versions: Record<string, string>;
+  /** Host name, when the app may read it. */
   host?: string;
+  /** The app's buffer sizes. */
   bufferSizes?: BufferSizes;
+  /** Interval of heartbeats, in ms. */
   heartbeatMs: number;
   /** The app writes its own incidents (it has an `incidentDir`). */
   writesIncidents: boolean;
+  /** When the hello was sent, seconds since the epoch. */
   time: number;
 }
 

@@ -79,7 +79,7 @@ export const defaultQualifier: (event: FlogEvent) => boolean = atLeast(
  * log.bad("nothing is written for this");
  * ```
  */
-export const never: (event: FlogEvent) => boolean = () => false;
+export const never: (event: FlogEvent) => boolean = (): boolean => false;
 
 /**
  * Applies qualifiers per facility: the entry for the event's facility or

@@ -31,7 +31,9 @@ import { VERSION } from "./version.ts";
  * ```
  */
 export interface RateLimit {
+  /** Incidents allowed per window. */
   max: number;
+  /** The window, in ms. */
   windowMs: number;
 }
 

@@ -33,6 +33,7 @@ export interface IncidentInfo {
   name: string;
   /** The `.flog.gz` once complete; the plain `.flog` until then. */
   path: string;
+  /** The event that triggered it. */
   trigger: FlogEvent;
   /** Events in the file: history, trigger and trailing events. */
   events: number;
@@ -50,13 +51,17 @@ export interface IncidentInfo {
 
 /** Settings of one {@linkcode IncidentReporter}. */
 export interface ReporterOptions {
+  /** The folder the incident is written to. */
   dir: string;
+  /** The header; its `trigger` is the trigger. */
   header: FlogHeader & { trigger: FlogEvent };
   /** Buffered events before the trigger, oldest first (trigger excluded). */
   history: Iterable<FlogEvent>;
   /** The `from` of each record (foolscap writes `"local"`). */
   from: string;
+  /** Trailing events to record before finishing. */
   trailingEvents: number;
+  /** Longest time to record trailing events, in ms. */
   trailingMs: number;
   /** Called once when the incident is finished (complete or not). */
   onFinish?: (info: IncidentInfo) => void;
@@ -91,6 +96,7 @@ const BATCH = 64 * 1024;
  * ```
  */
 export class IncidentReporter {
+  /** What is known of the incident; updated as it is recorded. */
   readonly info: IncidentInfo;
   readonly #opts: ReporterOptions;
   readonly #plain: string;

@@ -18,7 +18,9 @@ import type { IncidentStore } from "./store.ts";
  * ```
  */
 export interface Peer {
+  /** Base URL, like `http://127.0.0.1:7477`. */
   url: string;
+  /** Its bearer token. */
   token?: string;
 }
 

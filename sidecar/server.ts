@@ -28,8 +28,11 @@ import {
  * ```
  */
 export interface ApiContext {
+  /** The incidents served. */
   store: IncidentStore;
+  /** The recorder whose events `/v1/events/stream` tails. */
   recorder: FlightRecorder;
+  /** The bearer token every endpoint but `/healthz` requires. */
   token: string;
   /** Largest accepted request body, in bytes. */
   maxBodyBytes: number;

@@ -76,11 +76,13 @@ export interface SidecarOptions {
  * ```
  */
 export interface SidecarStats {
+  /** Whether the app is connected now. */
   appConnected: boolean;
   /** Connections made to the app (the first one included). */
   connections: number;
   /** App starts seen (new incarnations). */
   incarnations: number;
+  /** Events received from the app (duplicates excluded). */
   eventsReceived: number;
   /** Events seen twice (after a reconnect) and ignored. */
   duplicates: number;
@@ -173,10 +175,15 @@ export class Sidecar implements AsyncDisposable {
     appDropped: 0,
     appDeaths: 0,
   };
+  /** The incident store. */
   readonly store: IncidentStore;
+  /** The flight recorder fed with the app's events. */
   readonly recorder: FlightRecorder;
+  /** Deliveries to peers. */
   readonly outbox: Outbox;
+  /** The API's bearer token. */
   readonly token: string;
+  /** Where the token is kept (undefined when it was given). */
   readonly tokenFile: string | undefined;
   readonly #opts: SidecarOptions;
   readonly #api: Api;

@@ -24,6 +24,7 @@ import {
  * ```
  */
 export interface StoredIncident extends IncidentSummary {
+  /** Increasing across the store's life; the SSE event id. */
   id: number;
   /** When it was stored, ms since the epoch. */
   stored: number;
@@ -41,8 +42,11 @@ export interface StoredIncident extends IncidentSummary {
  * ```
  */
 export interface Retention {
+  /** Most incidents kept. */
   maxCount?: number;
+  /** Oldest trigger time kept, as an age in ms. */
   maxAgeMs?: number;
+  /** Most bytes kept. */
   maxBytes?: number;
 }
 

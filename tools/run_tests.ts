@@ -1,5 +1,6 @@
 /**
- * `deno task tests`: formatting, lint, type checks and the test suite
+ * `deno task tests`: formatting, lint, type checks, the JSDoc lint of the
+ * public API, and the test suite
  * (doc tests and README included), ending with one
  * `N passed, N failed, N skipped` line that counts each check as a test.
  * Arguments, if any, replace the test paths (`deno task tests tests/x.ts`).
@@ -65,6 +66,7 @@ for (
     ["fmt", ["fmt", "--check"]],
     ["lint", ["lint"]],
     ["check", ["check", ...SOURCES]],
+    ["doc", ["doc", "--lint", "mod.ts", "sidecar/mod.ts", "cli/flightlog.ts"]],
   ] as const
 ) {
   if ((await run(name, [...args])).ok) passed++;
