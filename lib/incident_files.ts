@@ -120,7 +120,6 @@ function processAlive(pid: unknown): boolean {
 export interface RecoveryContext {
   incarnation: Incarnation;
   nextNum: () => number;
-  from: string;
   host?: string;
 }
 
@@ -189,7 +188,7 @@ async function finishCrashed(
   try {
     await file.truncate(end);
     await file.seek(end, Deno.SeekMode.Start);
-    const line = new TextEncoder().encode(eventLine(ctx.from, now, note));
+    const line = new TextEncoder().encode(eventLine("local", now, note));
     await writeAll(file, line);
   } finally {
     file.close();

@@ -79,7 +79,10 @@ export interface RecorderOptions {
    * `trigger`. A throwing hook is contained (`header_hook_error`).
    */
   header?: (trigger: FlogEvent) => Record<string, unknown>;
-  /** The `from` of written records (default `"local"`, as foolscap). */
+  /**
+   * The `from` of written records of events numbered elsewhere (default
+   * `"local"`, as foolscap); the recorder's own events are always `"local"`.
+   */
   from?: string;
   /** Finish crashed incidents found in `incidentDir` (default true). */
   recover?: boolean;
@@ -205,7 +208,6 @@ export class FlightRecorder implements AsyncDisposable {
       : recoverIncidents(dir, {
         incarnation: this.incarnation,
         nextNum: () => this.nextNum(),
-        from: this.options.from,
         host: this.host,
       }).catch((e) => {
         this.reportOnce("recovery", e);
@@ -351,7 +353,8 @@ export class FlightRecorder implements AsyncDisposable {
         dir,
         header: this.#header(trigger),
         history: this.snapshot().filter((e) => e !== trigger),
-        from: this.options.from,
+        from: (e) =>
+          e.incarnation === this.incarnation ? "local" : this.options.from,
         trailingEvents: this.options.trailingEvents,
         trailingMs: this.options.trailingMs,
         onFinish: (info) => this.#finished(reporter, info),

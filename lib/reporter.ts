@@ -57,8 +57,11 @@ export interface ReporterOptions {
   header: FlogHeader & { trigger: FlogEvent };
   /** Buffered events before the trigger, oldest first (trigger excluded). */
   history: Iterable<FlogEvent>;
-  /** The `from` of each record (foolscap writes `"local"`). */
-  from: string;
+  /**
+   * The `from` of each record (foolscap writes `"local"`), or a function
+   * choosing it per event.
+   */
+  from: string | ((event: FlogEvent) => string);
   /** Trailing events to record before finishing. */
   trailingEvents: number;
   /** Longest time to record trailing events, in ms. */
@@ -130,14 +133,18 @@ export class IncidentReporter {
       const rx = Date.now() / 1000;
       let batch = FLOG_MAGIC + headerLine(opts.header);
       for (const e of opts.history) {
-        batch += eventLine(opts.from, rx, e);
+        batch += eventLine(this.#from(e), rx, e);
         this.info.events++;
         if (batch.length >= BATCH) {
           this.#writeSync(batch);
           batch = "";
         }
       }
-      batch += eventLine(opts.from, rx, opts.header.trigger);
+      batch += eventLine(
+        this.#from(opts.header.trigger),
+        rx,
+        opts.header.trigger,
+      );
       this.info.events++;
       this.#writeSync(batch);
     } catch (e) {
@@ -152,6 +159,11 @@ export class IncidentReporter {
     } else {
       this.#timer = setTimeout(() => this.finish("time"), opts.trailingMs);
     }
+  }
+
+  #from(event: FlogEvent): string {
+    const from = this.#opts.from;
+    return typeof from === "string" ? from : from(event);
   }
 
   #writeSync(text: string): void {
@@ -171,7 +183,7 @@ export class IncidentReporter {
   /** Appends a trailing event; finishes the incident at the count limit. */
   add(event: FlogEvent): void {
     if (this.#finished !== undefined) return;
-    this.#pending.push(eventLine(this.#opts.from, Date.now() / 1000, event));
+    this.#pending.push(eventLine(this.#from(event), Date.now() / 1000, event));
     this.info.events++;
     this.info.trailing++;
     this.#flushing ??= this.#flush();
