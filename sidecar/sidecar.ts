@@ -361,10 +361,10 @@ export class Sidecar implements AsyncDisposable {
             this.#onHello(m);
             break;
           case "events":
-            this.#onEvents(m.events);
+            if (Array.isArray(m.events)) this.#onEvents(m.events);
             break;
           case "dropped":
-            this.stats.appDropped += m.count;
+            this.stats.appDropped += Number(m.count) || 0;
             this.recorder.note(
               Level.UNUSUAL,
               "the app dropped %(count)d events for this sidecar (it read too slowly; %(total)d in all)",
@@ -397,6 +397,7 @@ export class Sidecar implements AsyncDisposable {
   }
 
   #onHello(m: HelloMessage): void {
+    if (!Array.isArray(m.incarnation)) m.incarnation = ["unknown", null];
     const previous = this.#hello;
     this.#hello = m;
     this.stats.appConnected = true;

@@ -83,3 +83,12 @@ Deno.test("dump exits 1 on damage (after printing the good events) and 2 on bad 
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /none\.flog: cannot open/);
 });
+
+Deno.test("flightlog --version matches deno.json; unknown commands exit 2", async () => {
+  const { version } = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
+  const v = await runDeno(["run", "--allow-read", CLI, "--version"]);
+  assert.equal(v.stdout.trim(), `flightlog ${version}`);
+  const bad = await runDeno(["run", "--allow-read", CLI, "frobnicate"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unknown command "frobnicate"/);
+});

@@ -571,3 +571,51 @@ Deno.test({
     assert.equal((await list.json()).incidents.length, 1);
   },
 });
+
+Deno.test("a misbehaving app: bad lines and malformed messages are skipped, not taken as a crash", async () => {
+  await using dir = await tempDir();
+  const socketPath = `${dir.path}/fake.sock`;
+  const listener = Deno.listen({ transport: "unix", path: socketPath });
+  await using sidecar = await start(`${dir.path}/s`, { socketPath });
+  const conn = await listener.accept();
+  const saidGoodbye = Promise.withResolvers<void>();
+  sidecar.recorder.onEvent((e) => {
+    if (String(e.format).startsWith("app said goodbye")) saidGoodbye.resolve();
+  });
+  const event = {
+    num: 0,
+    time: Date.now() / 1000,
+    incarnation: ["feed", null],
+    level: 20,
+    message: "ok",
+  };
+  const lines = [
+    {
+      t: "hello",
+      v: 2,
+      app: "odd",
+      pid: 1,
+      versions: {},
+      heartbeatMs: 1000,
+      writesIncidents: false,
+      time: 0,
+    },
+    "this is not JSON",
+    { t: "events", events: "not a list" },
+    { t: "events", events: [event, event, null, { no: "num" }] },
+    { t: "something-new", x: 1 },
+    { t: "goodbye", reason: "done" },
+  ].map((l) => typeof l === "string" ? l : JSON.stringify(l)).join("\n") + "\n";
+  await conn.write(new TextEncoder().encode(lines));
+  await deadline(saidGoodbye.promise, "the goodbye");
+  conn.close();
+  listener.close();
+  assert.equal(sidecar.stats.eventsReceived, 1);
+  assert.equal(sidecar.stats.duplicates, 1);
+  assert.equal(sidecar.stats.appDeaths, 0);
+  const notes = sidecar.recorder.snapshot().map((e) => String(e.format));
+  assert.ok(
+    notes.some((f) => f.startsWith("app speaks protocol v%(v)s")),
+    "the version mismatch is noted",
+  );
+});
