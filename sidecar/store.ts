@@ -97,6 +97,8 @@ export class IncidentStore {
   readonly #dir: string;
   readonly #retention: Retention;
   readonly #byName = new Map<string, StoredIncident>();
+  /** How many stored incidents have each trigger id. */
+  readonly #triggers = new Map<string, number>();
   #nextId = 1;
   #listeners: ((s: StoredIncident) => void)[] = [];
   #queue: Promise<unknown> = Promise.resolve();
@@ -151,7 +153,7 @@ export class IncidentStore {
         continue;
       }
       entry.path = `${this.#dir}/${entry.name}`;
-      this.#byName.set(entry.name, entry);
+      this.#put(entry);
       this.#nextId = Math.max(this.#nextId, entry.id + 1);
     }
     const unknown: IncidentSummary[] = [];
@@ -165,7 +167,7 @@ export class IncidentStore {
     // Ids follow trigger time, so SSE resumption stays in order.
     unknown.sort((a, b) => a.time - b.time || a.name.localeCompare(b.name));
     for (const summary of unknown) {
-      this.#byName.set(summary.name, {
+      this.#put({
         ...summary,
         id: this.#nextId++,
         stored: Date.now(),
@@ -175,6 +177,26 @@ export class IncidentStore {
     }
     if (dirty) await this.#rewriteIndex();
     await this.#applyRetention();
+  }
+
+  #put(entry: StoredIncident): void {
+    this.#byName.set(entry.name, entry);
+    if (entry.triggerId !== undefined) {
+      this.#triggers.set(
+        entry.triggerId,
+        (this.#triggers.get(entry.triggerId) ?? 0) + 1,
+      );
+    }
+  }
+
+  #drop(entry: StoredIncident): void {
+    this.#byName.delete(entry.name);
+    const n = entry.triggerId === undefined
+      ? undefined
+      : this.#triggers.get(entry.triggerId);
+    if (n === undefined) return;
+    if (n <= 1) this.#triggers.delete(entry.triggerId!);
+    else this.#triggers.set(entry.triggerId!, n - 1);
   }
 
   /** Runs store mutations one at a time. */
@@ -212,7 +234,7 @@ export class IncidentStore {
     }
     if (doomed.length === 0) return;
     for (const s of doomed) {
-      this.#byName.delete(s.name);
+      this.#drop(s);
       await Deno.remove(s.path).catch(() => {});
     }
     await this.#rewriteIndex();
@@ -228,7 +250,7 @@ export class IncidentStore {
       stored: Date.now(),
       origin,
     };
-    this.#byName.set(entry.name, entry);
+    this.#put(entry);
     await Deno.writeTextFile(`${this.#dir}/${INDEX}`, indexLine(entry), {
       append: true,
     });
@@ -324,10 +346,7 @@ export class IncidentStore {
 
   /** Whether an incident with this trigger (`eventId`) is stored. */
   hasTrigger(triggerId: string): boolean {
-    for (const s of this.#byName.values()) {
-      if (s.triggerId === triggerId) return true;
-    }
-    return false;
+    return this.#triggers.has(triggerId);
   }
 
   /** How many incidents are stored, and their bytes. */
