@@ -162,8 +162,7 @@ export class Publisher implements AsyncDisposable {
   readonly #heartbeat: ReturnType<typeof setInterval>;
   readonly #accepting: Promise<void>;
   #closing: Promise<void> | undefined;
-  #greeted = 0;
-  #waiters: (() => void)[] = [];
+  readonly #greeted = Promise.withResolvers<void>();
 
   /** Use {@linkcode publish}. */
   constructor(
@@ -215,10 +214,7 @@ export class Publisher implements AsyncDisposable {
    * sidecar at start, with a time limit of its own.
    */
   connected(): Promise<void> {
-    if (this.#greeted > 0) return Promise.resolve();
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.#waiters.push(resolve);
-    return promise;
+    return this.#greeted.promise;
   }
 
   /** The socket's path. */
@@ -281,8 +277,7 @@ export class Publisher implements AsyncDisposable {
       );
       await write(this.#eventLines(history, true));
       sub.stats.sent += history.length;
-      this.#greeted++;
-      for (const resolve of this.#waiters.splice(0)) resolve();
+      this.#greeted.resolve();
       for (;;) {
         if (sub.queue.length === 0 && sub.control.length === 0) {
           sub.markCaughtUp();

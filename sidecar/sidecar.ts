@@ -193,7 +193,6 @@ export class Sidecar implements AsyncDisposable {
   #conn: Deno.Conn | undefined;
   #hello: HelloMessage | undefined;
   readonly #seen = new Map<string, number>();
-  readonly #adding = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -224,11 +223,10 @@ export class Sidecar implements AsyncDisposable {
     });
     this.recorder.onIncident((info) => {
       if (!info.complete) return;
-      const adding = store.add(info.path).catch((e) =>
+      // Queued in the store's own serial queue: close() waits via flush().
+      store.add(info.path).catch((e) =>
         this.recorder.reportOnce("storing an incident", e)
       );
-      this.#adding.add(adding);
-      adding.finally(() => this.#adding.delete(adding));
     });
     store.subscribe((s) => outbox.enqueue(s.name));
     this.#api = new Api({
@@ -573,7 +571,6 @@ export class Sidecar implements AsyncDisposable {
       } catch { /* closed */ }
       await this.#tail;
       await this.recorder.close();
-      await Promise.all(this.#adding);
       await this.store.flush();
       await this.outbox.close();
       this.#api.closeStreams();
