@@ -123,40 +123,34 @@ function sse(
   start: (send: (text: string) => boolean) => () => void,
   streams: Set<() => void>,
 ): Response {
-  let cleanup = () => {};
-  let keepalive: ReturnType<typeof setInterval> | undefined;
   let closeStream = () => {};
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       let open = true;
       const send = (text: string) => {
-        if (!open) return false;
-        if ((controller.desiredSize ?? 0) <= 0) return false;
+        if (!open || (controller.desiredSize ?? 0) <= 0) return false;
         controller.enqueue(enc.encode(text));
         return true;
       };
+      send("retry: 1000\n: connected\n\n");
+      const cleanup = start(send);
+      const keepalive = setInterval(() => send(": keepalive\n\n"), 15_000);
       closeStream = () => {
         if (!open) return;
         open = false;
-        stop();
+        clearInterval(keepalive);
+        streams.delete(closeStream);
+        cleanup();
         try {
           controller.close();
         } catch { /* already closed */ }
       };
       streams.add(closeStream);
-      send("retry: 1000\n: connected\n\n");
-      cleanup = start(send);
-      keepalive = setInterval(() => send(": keepalive\n\n"), 15_000);
     },
     cancel() {
       closeStream();
     },
   }, new CountQueuingStrategy({ highWaterMark: 1000 }));
-  const stop = () => {
-    clearInterval(keepalive);
-    streams.delete(closeStream);
-    cleanup();
-  };
   return new Response(body, {
     headers: {
       "content-type": "text/event-stream",
