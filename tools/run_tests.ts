@@ -22,12 +22,25 @@ const SOURCES = [
   "lib/",
   "cli/",
   "sidecar/",
+  "server/",
+  "gather/",
+  "ui/",
   "tests/",
   "demo/",
   "tools/",
 ]
   .filter(exists);
-const TESTED = ["mod.ts", "lib/", "cli/", "sidecar/", "tests/", "README.md"]
+const TESTED = [
+  "mod.ts",
+  "lib/",
+  "cli/",
+  "sidecar/",
+  "server/",
+  "gather/",
+  "tests/",
+  "README.md",
+  "docs/",
+]
   .filter(exists);
 
 /** Runs deno with `args`, echoing its output; returns it and whether it passed. */
