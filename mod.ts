@@ -53,8 +53,8 @@ export {
   DEFAULT_BUFFER_SIZE,
   EventBuffers,
   FacilityBuffers,
-  matchFacility,
 } from "./lib/event_buffers.ts";
+export { matchFacility } from "./lib/facility.ts";
 export {
   allOf,
   anyOf,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { matchFacility } from "./facility.ts";
 import type { FlogEvent } from "./event.ts";
 import { parseLevel } from "./levels.ts";
 import { RingBuffer } from "./ring_buffer.ts";
@@ -39,32 +40,6 @@ export interface BufferSizes {
 
 /** The default number of events kept per (facility, level), as in foolscap. */
 export const DEFAULT_BUFFER_SIZE = 100;
-
-/**
- * The entry of `table` that applies to `facility`: the longest key that is
- * the facility itself or a slash-separated prefix of it (`""` matches all).
- *
- * @example
- * ```ts
- * import assert from "node:assert";
- * import { matchFacility } from "@flightlog/flightlog";
- * assert(matchFacility({ net: 1, "": 2 }, "net/http") === 1);
- * assert(matchFacility({ net: 1, "": 2 }, "network") === 2);
- * ```
- */
-export function matchFacility<T>(
-  table: Record<string, T> | undefined,
-  facility: string | undefined,
-): T | undefined {
-  if (table === undefined) return undefined;
-  let f = facility ?? "";
-  for (;;) {
-    if (Object.hasOwn(table, f)) return table[f];
-    if (f === "") return undefined;
-    const cut = f.lastIndexOf("/");
-    f = cut < 0 ? "" : f.slice(0, cut);
-  }
-}
 
 function levelTable(
   table: Record<string, number> | undefined,

@@ -5,12 +5,11 @@
  * @module
  */
 
+import { randomBase32 } from "./_random.ts";
 import type { FlogEvent, Incarnation } from "./event.ts";
 import { eventLine, type FlogHeader, readFlog } from "./flogfile.ts";
 import { Level } from "./levels.ts";
 import { renderMessage } from "./format.ts";
-
-const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
 /**
  * The file name (without extension) of an incident triggered at `when`:
@@ -29,10 +28,7 @@ export function incidentBaseName(when: Date): string {
   const stamp = `${iso.slice(0, 10)}--${
     iso.slice(11, 19).replaceAll(":", "-")
   }Z`;
-  const random = crypto.getRandomValues(new Uint8Array(7));
-  let suffix = "";
-  for (const b of random) suffix += BASE32[b & 31];
-  return `incident-${stamp}-${suffix}`;
+  return `incident-${stamp}-${randomBase32(7)}`;
 }
 
 /** Matches incident file names; group 1 is the base name, 2 the extension. */

@@ -13,7 +13,8 @@ import {
   toFailure,
   toFoolscapFormat,
 } from "./event.ts";
-import { type FacilityBuffers, matchFacility } from "./event_buffers.ts";
+import type { FacilityBuffers } from "./event_buffers.ts";
+import { matchFacility } from "./facility.ts";
 import { Level, parseLevel } from "./levels.ts";
 import {
   FlightRecorder,

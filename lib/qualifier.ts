@@ -7,7 +7,7 @@
  */
 
 import type { FlogEvent } from "./event.ts";
-import { matchFacility } from "./event_buffers.ts";
+import { matchFacility } from "./facility.ts";
 import { Level } from "./levels.ts";
 
 /**

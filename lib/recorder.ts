@@ -18,6 +18,7 @@ import { Level } from "./levels.ts";
 import { defaultQualifier, type Qualifier, toPredicate } from "./qualifier.ts";
 import { type IncidentInfo, IncidentReporter } from "./reporter.ts";
 import { VERSION } from "./version.ts";
+import { randomHex } from "./_random.ts";
 
 /**
  * How many incidents may start within a time window; the rest are counted
@@ -118,13 +119,6 @@ export interface RecorderStats {
 }
 
 const RECENT_INCIDENTS = 100;
-
-function randomHex(bytes: number): string {
-  return Array.from(
-    crypto.getRandomValues(new Uint8Array(bytes)),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
-}
 
 function hostname(): string | undefined {
   try {

@@ -8,7 +8,7 @@
 
 import { timingSafeEqual } from "node:crypto";
 import { encodeJSON, type FlogEvent, jsonableEvent } from "../lib/event.ts";
-import { matchFacility } from "../lib/event_buffers.ts";
+import { matchFacility } from "../lib/facility.ts";
 import { readFlog } from "../lib/flogfile.ts";
 import { parseLevel } from "../lib/levels.ts";
 import type { FlightRecorder } from "../lib/recorder.ts";

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { randomHex } from "../lib/_random.ts";
 import type { FlogEvent } from "../lib/event.ts";
 import { eventId } from "../lib/incident_files.ts";
 import { Level } from "../lib/levels.ts";
@@ -99,10 +100,7 @@ async function loadToken(file: string): Promise<string> {
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-  const token = Array.from(
-    crypto.getRandomValues(new Uint8Array(32)),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
+  const token = randomHex(32);
   await Deno.writeTextFile(file, token + "\n", { mode: 0o600 });
   await Deno.chmod(file, 0o600);
   return token;
