@@ -7,7 +7,13 @@
  */
 
 import { HttpError, InvalidIncidentError } from "./http_error.ts";
-import type { ApiContext, Handler, Method, Route } from "./route.ts";
+import {
+  type ApiContext,
+  type Handler,
+  json,
+  type Method,
+  type Route,
+} from "./route.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { incidentRoutes } from "./routes/incidents.ts";
@@ -39,14 +45,12 @@ async function readBody(
   return out;
 }
 
-function errorResponse(status: number, message: string, headers?: HeadersInit) {
-  return new Response(
-    JSON.stringify({ error: message, status }, null, 2) + "\n",
-    {
-      status,
-      headers: { ...headers, "content-type": "application/json" },
-    },
-  );
+/** The JSON answer of an error: `{"error": message, "status": status}`. */
+function errorResponse(e: HttpError): Response {
+  return json({ error: e.message, status: e.status }, {
+    status: e.status,
+    headers: e.headers,
+  });
 }
 
 /**
@@ -96,16 +100,14 @@ export class Api {
       return await this.#dispatch(req);
     } catch (e) {
       await req.body?.cancel().catch(() => {});
-      if (e instanceof HttpError) {
-        return errorResponse(e.status, e.message, e.headers);
-      }
+      if (e instanceof HttpError) return errorResponse(e);
       if (e instanceof InvalidIncidentError) {
-        return errorResponse(400, e.message);
+        return errorResponse(new HttpError(400, e.message));
       }
       // Anything else is a bug here, not the client's fault: log it, and
       // keep its message (internal paths, names) out of the response.
       console.error(`flightlog api: ${req.method} ${req.url} failed:`, e);
-      return errorResponse(500, "internal error");
+      return errorResponse(new HttpError(500, "internal error"));
     }
   };
 
