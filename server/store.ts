@@ -7,10 +7,7 @@
  */
 
 import { readFlog } from "../lib/flogfile.ts";
-import {
-  type IncidentSummary,
-  summarizeIncident,
-} from "../lib/incident_files.ts";
+import { type IncidentSummary, summarizeIncident } from "../lib/incidents.ts";
 import { InvalidIncidentError } from "./http_error.ts";
 import { expired, type Retention } from "./retention.ts";
 

@@ -5,9 +5,10 @@
  * @module
  */
 
-import { eventId } from "../lib/incident_files.ts";
+import { eventId } from "../lib/_incident_name.ts";
 import { defaultQualifier, toPredicate } from "../lib/qualifier.ts";
-import { FlightRecorder, type RecorderOptions } from "../lib/recorder.ts";
+import { FlightRecorder } from "../lib/recorder.ts";
+import type { RecorderOptions } from "../lib/recorder_options.ts";
 import { VERSION } from "../lib/version.ts";
 import { Api } from "../server/api.ts";
 import { renderMetrics, storeMetrics } from "../server/metrics.ts";

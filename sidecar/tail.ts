@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { FlogEvent } from "../lib/event.ts";
+import type { FlogEvent } from "../lib/flog_event.ts";
 import { Level } from "../lib/levels.ts";
 import {
   type HelloMessage,

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { encodeJSON, type FlogEvent, jsonableEvent } from "../../lib/event.ts";
+import { encodeJSON, jsonableEvent } from "../../lib/event.ts";
+import type { FlogEvent } from "../../lib/flog_event.ts";
 import { matchFacility } from "../../lib/facility.ts";
 import { parseLevel } from "../../lib/levels.ts";
 import { HttpError } from "../http_error.ts";
