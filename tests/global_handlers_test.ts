@@ -3,7 +3,7 @@ import { listIncidents } from "../mod.ts";
 import { readIncident, ROOT, tempDir } from "./_util.ts";
 
 for (const how of ["throw", "reject"]) {
-  Deno.test(`installGlobalHandlers: an uncaught ${how} becomes a BAD incident before the process exits`, async () => {
+  Deno.test(`installGlobalHandlers() turns an uncaught ${how} into a BAD incident before exit`, async () => {
     await using dir = await tempDir();
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", `${ROOT}tests/apps/uncaught.ts`, dir.path, how],
