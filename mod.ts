@@ -84,6 +84,7 @@ export {
 export {
   requestContext,
   type RequestContextOptions,
+  type ServeHandler,
 } from "./lib/request_context.ts";
 export type { IsolateOptions } from "./lib/context_buffers.ts";
 export {

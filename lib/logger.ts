@@ -177,7 +177,7 @@ export class Logger implements AsyncDisposable {
     const rec = this.recorder;
     let format = this.#lastFormat;
     if (template !== this.#lastTemplate) {
-      format = toFoolscapFormat(template);
+      format = toFoolscapFormat(rec.prepare.template(template));
       this.#lastTemplate = template;
       this.#lastFormat = format;
     }

@@ -21,6 +21,8 @@ export interface LogTapeRecord {
   readonly rawMessage: string | TemplateStringsArray;
   /** Structured properties. */
   readonly properties: Record<string, unknown>;
+  /** When it was logged, in ms (flightlog stamps its own event time). */
+  readonly timestamp?: number;
 }
 
 const LEVELS: Record<string, number> = {

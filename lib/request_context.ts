@@ -24,7 +24,8 @@ export interface RequestContextOptions {
   fields?: (req: Request) => Record<string, unknown>;
 }
 
-type Handler = (
+/** A `Deno.serve` handler. */
+export type ServeHandler = (
   req: Request,
   info: Deno.ServeHandlerInfo<Deno.NetAddr>,
 ) => Response | Promise<Response>;
@@ -45,9 +46,9 @@ type Handler = (
  * ```
  */
 export function requestContext(
-  handler: Handler,
+  handler: ServeHandler,
   options: RequestContextOptions = {},
-): Handler {
+): ServeHandler {
   const key = options.key ?? "requestId";
   const header = options.header ?? "x-request-id";
   return (req, info) => {

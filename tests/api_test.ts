@@ -306,10 +306,11 @@ Deno.test("Api.handle() streams live events filtered by level and facility", asy
   db.debug("too low");
   t.log.child("web").warn("other facility");
   t.log.child("dbx").warn("not below db");
-  db.child("pool").warn("pool exhausted");
+  db.child("pool").warn("pool {what}", { what: "exhausted" });
   const e = await nextSse(stream, "the matching event");
   assert.equal(e.event, "event");
-  assert.equal(JSON.parse(e.data).format, "pool exhausted");
+  assert.equal(JSON.parse(e.data).format, "pool %(what)s");
+  assert.equal(JSON.parse(e.data).text, "pool exhausted");
   await stream.cancel();
 });
 

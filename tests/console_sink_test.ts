@@ -56,8 +56,8 @@ Deno.test("prettyLine() shows time, level, facility, text and the other fields i
 });
 
 Deno.test("prettyLine() colours the level only when asked", () => {
-  assert.match(prettyLine(ev(35), true), /\x1b\[31mSCARY/);
-  assert.doesNotMatch(prettyLine(ev(35), false), /\x1b/);
+  assert(prettyLine(ev(35), true).includes("\x1b[31mSCARY"));
+  assert(!prettyLine(ev(35), false).includes("\x1b"));
 });
 
 Deno.test("jsonLine() writes the event's fields with the rendered text", () => {

@@ -6,6 +6,7 @@
  */
 
 import { encodeJSON, jsonableEvent } from "../../lib/event.ts";
+import { renderMessage } from "../../lib/format.ts";
 import type { FlogEvent } from "../../lib/flog_event.ts";
 import { matchFacility } from "../../lib/facility.ts";
 import { parseLevel } from "../../lib/levels.ts";
@@ -43,7 +44,10 @@ export function eventRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
             ) {
               dropped = 0;
             }
-            const data = encodeJSON(jsonableEvent(e));
+            const data = encodeJSON({
+              ...jsonableEvent(e),
+              text: renderMessage(e),
+            });
             if (!send(`event: event\ndata: ${data}\n\n`)) dropped++;
           });
         });
