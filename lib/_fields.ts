@@ -7,16 +7,19 @@
  */
 
 import { fieldKey, toFailure } from "./event.ts";
-import { EVENT_KEYS, type Fields } from "./flog_event.ts";
+import type { Fields } from "./flog_event.ts";
 import type { RedactionRules } from "./redact.ts";
 
 /** Nested values deeper than this are neither looked into nor copied. */
 const MAX_DEPTH = 8;
 
-// The event's own keys, as a null-prototype dictionary: one lookup per
-// field tells whether it must be renamed.
-const OWN: Record<string, true> = Object.create(null);
-for (const k of EVENT_KEYS) OWN[k] = true;
+/** Whether `f` has one of `EVENT_KEYS` (unrolled: it runs on every call). */
+function hasReservedKey(f: Fields): boolean {
+  return f.num !== undefined || f.time !== undefined ||
+    f.incarnation !== undefined || f.level !== undefined ||
+    f.facility !== undefined || f.format !== undefined ||
+    f.message !== undefined || f.args !== undefined;
+}
 
 /** Prepares a log call's fields, or a whole event received from elsewhere. */
 export interface FieldPreparer {
@@ -69,13 +72,9 @@ export function fieldPreparer(
     return object(v as Fields, depth + 1);
   };
   // `event`: obj is a whole event, whose `format` is a (cached) template.
-  // `top`: told when a key is one of the event's own (fields only).
-  let ownKey = false;
   const object = (obj: Fields, depth: number, event = false): Fields => {
     let copy: Fields | undefined;
-    const top = depth === 0 && !event;
     for (const key in obj) {
-      if (top && OWN[key] === true) ownKey = true;
       const v = obj[key];
       if (v === undefined || v === null) continue;
       let r: unknown;
@@ -89,9 +88,8 @@ export function fieldPreparer(
     return copy ?? obj;
   };
   const fields = (f: Fields): Fields => {
-    ownKey = false;
     const out = object(f, 0);
-    if (!ownKey) return out;
+    if (!hasReservedKey(out)) return out;
     const renamed: Fields = {};
     for (const k in out) renamed[fieldKey(k)] = out[k];
     return renamed;

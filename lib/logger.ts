@@ -128,22 +128,32 @@ export class Logger implements AsyncDisposable {
     }
     const own = fields === undefined ? NO_FIELDS : rec.prepare.fields(fields);
     const context = currentContext();
-    // Context and bound fields are prepared and merged once per context.
-    const merged = context === undefined && this.#bound === undefined
-      ? undefined
-      : this.#merged(context);
-    // Spreading one object first is V8's fast object clone; a second
-    // spread is slow, so the call's own fields are copied after it.
+    if (context === undefined && this.#bound === undefined) {
+      // A plain identifier spread first is V8's fast object clone (an
+      // expression there, such as `a ?? b`, is not): keep this literal apart.
+      return {
+        ...own,
+        num: rec.nextNum(),
+        time: rec.now() / 1000,
+        incarnation: rec.incarnation,
+        level,
+        facility: this.facility,
+        format,
+      } as FlogEvent;
+    }
+    // Context and bound fields are prepared and merged once per context; a
+    // second spread is slow, so the call's own fields are copied after.
+    const merged = this.#merged(context);
     const event: FlogEvent = {
-      ...(merged ?? own),
+      ...merged,
       num: rec.nextNum(),
-      time: Date.now() / 1000,
+      time: rec.now() / 1000,
       incarnation: rec.incarnation,
       level,
       facility: this.facility,
       format,
     };
-    if (merged !== undefined) { for (const key in own) event[key] = own[key]; }
+    for (const key in own) event[key] = own[key];
     return event;
   }
 

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { coarseNow } from "./_clock.ts";
 import { hostname, incidentHeader } from "./_incident_header.ts";
 import { withDefaults } from "./_options.ts";
 import { randomHex } from "./_random.ts";
@@ -67,6 +68,8 @@ export class FlightRecorder implements AsyncDisposable {
   readonly ready: Promise<string[]>;
   /** Counters. */
   readonly stats: RecorderStats;
+  /** The time now, in ms, from the clock chosen by `options.clock`. */
+  readonly now: () => number;
   /** The host name, when the `sys` permission allows reading it. */
   readonly host: string | undefined = hostname();
   /**
@@ -86,8 +89,7 @@ export class FlightRecorder implements AsyncDisposable {
   readonly #qualify: (e: FlogEvent) => boolean;
   readonly #reporters = new Set<IncidentReporter>();
   #active: IncidentReporter | undefined;
-  // For an isolated incident: whether an event belongs in it.
-  #activeTakes: Selection | undefined;
+  #activeTakes: Selection | undefined; // isolated: which events go in it
   readonly #eventObservers = new Observers<(e: FlogEvent) => void>();
   readonly #incidentObservers = new Observers<(i: IncidentInfo) => void>();
   readonly #closeHooks = new Observers<() => Promise<void> | void>();
@@ -99,6 +101,7 @@ export class FlightRecorder implements AsyncDisposable {
   /** Creates a recorder; starts crash recovery in `incidentDir`. */
   constructor(options: RecorderOptions = {}) {
     this.options = withDefaults(RECORDER_DEFAULTS, options);
+    this.now = this.options.clock === "coarse" ? coarseNow : Date.now;
     this.buffers = new EventBuffers(this.options.bufferSizes);
     this.stats = newStats(this.buffers, () => this.isolation?.evicted ?? 0);
     this.#qualify = toPredicate(this.options.qualifier);
@@ -222,7 +225,7 @@ export class FlightRecorder implements AsyncDisposable {
   ): FlogEvent {
     const event: FlogEvent = {
       num: this.nextNum(),
-      time: Date.now() / 1000,
+      time: this.now() / 1000,
       incarnation: this.incarnation,
       level,
       facility: FLIGHTLOG_FACILITY,
