@@ -20,7 +20,9 @@
  * ```
  */
 export class RingBuffer<T> {
-  readonly #items: (T | undefined)[];
+  // Grows as items come (a ring of a rare facility costs what it holds),
+  // up to `capacity`; then it wraps.
+  #items: (T | undefined)[] = [];
   #next = 0;
   #size = 0;
 
@@ -31,7 +33,6 @@ export class RingBuffer<T> {
         `buffer capacity must be a whole number >= 0, got ${capacity}`,
       );
     }
-    this.#items = new Array(capacity).fill(undefined);
   }
 
   /** How many items the buffer holds now. */
@@ -50,7 +51,7 @@ export class RingBuffer<T> {
 
   /** Removes every item. */
   clear(): void {
-    this.#items.fill(undefined);
+    this.#items = [];
     this.#next = 0;
     this.#size = 0;
   }
