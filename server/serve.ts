@@ -6,6 +6,8 @@
  * @module
  */
 
+import { sleep } from "../lib/_sleep.ts";
+
 /** Options of {@linkcode serveResilient}. */
 export interface ResilientServeOptions {
   /** Where to listen; port 0 picks a free one (kept across restarts). */
@@ -60,15 +62,7 @@ export function serveResilient(
         options.onError?.(e);
       }
       for (;;) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, delay);
-          signal.addEventListener("abort", done, { once: true });
-          function done() {
-            clearTimeout(timer);
-            signal.removeEventListener("abort", done);
-            resolve();
-          }
-        });
+        await sleep(delay, signal);
         if (signal.aborted) return;
         delay = Math.min(2000, delay * 2);
         try {

@@ -51,6 +51,8 @@ export const SIDECAR_USAGE = `Usage: flightlog sidecar [options]
   --isolate-by KEY       request-scoped incidents: an incident holds its own KEY's events only
   --redact-key NAME      also redact fields named like NAME (repeatable)
   --no-redact            keep the app's events as received (default: redact secrets)
+  --max-connections N    HTTP connections open at once, at most (default 256)
+  --idle-timeout-ms MS   close HTTP connections idle this long (default 60000)
   --quiet                no activity lines (connections, deaths, incidents, bad input)
   --log-format FORMAT    activity lines as text (default) or json
   --config FILE          JSON file with the same settings (flags win); see README
@@ -82,6 +84,8 @@ interface ConfigFile {
   redact?: false | { keys?: string[]; patterns?: string[]; replace?: string };
   quiet?: boolean;
   logFormat?: "text" | "json";
+  maxConnections?: number;
+  idleTimeoutMs?: number;
   isolateBy?: string;
 }
 
@@ -208,6 +212,8 @@ export async function parseSidecarArgs(
       "isolate-by": { type: "string" },
       "no-redact": { type: "boolean" },
       quiet: { type: "boolean" },
+      "max-connections": { type: "string" },
+      "idle-timeout-ms": { type: "string" },
       "log-format": { type: "string" },
       config: { type: "string" },
     },
@@ -307,6 +313,10 @@ export async function parseSidecarArgs(
       num("--heartbeat-timeout-ms", values["heartbeat-timeout-ms"]) ??
         num(field("heartbeatTimeoutMs"), cfg.heartbeatTimeoutMs),
     maxBodyBytes: num(field("maxBodyBytes"), cfg.maxBodyBytes),
+    maxConnections: num("--max-connections", values["max-connections"]) ??
+      num(field("maxConnections"), cfg.maxConnections),
+    idleTimeoutMs: num("--idle-timeout-ms", values["idle-timeout-ms"]) ??
+      num(field("idleTimeoutMs"), cfg.idleTimeoutMs),
     activity: {
       quiet: values.quiet ?? cfg.quiet ?? false,
       format: logFormat(

@@ -8,7 +8,7 @@
 import { eventId } from "../lib/_incident_name.ts";
 import { defaultQualifier, toPredicate } from "../lib/qualifier.ts";
 import { FlightRecorder } from "../lib/recorder.ts";
-import { type ResilientServer, serveResilient } from "../server/serve.ts";
+import { type GuardedServer, serveGuarded } from "../server/guard.ts";
 import { ActivityLog, type ActivityLogOptions } from "./activity_log.ts";
 import type { RecorderOptions } from "../lib/recorder_options.ts";
 import { VERSION } from "../lib/version.ts";
@@ -65,6 +65,17 @@ export interface SidecarOptions {
   recorder?: Omit<RecorderOptions, "incidentDir" | "from" | "header">;
   /** Bounds of the store. */
   retention?: Retention;
+  /**
+   * HTTP connections open at once, at most (past it `/healthz` is still
+   * answered, anything else gets a 503).
+   * @default {256}
+   */
+  maxConnections?: number;
+  /**
+   * An HTTP connection idle this long (no byte either way) is closed.
+   * @default {60_000}
+   */
+  idleTimeoutMs?: number;
   /**
    * One line per app connection, disconnection, death, incident written
    * and bad input (the `flightlog sidecar` command prints them; a library
@@ -125,8 +136,7 @@ export class Sidecar implements AsyncDisposable {
   readonly #api: Api;
   readonly #tail: AppTail;
   readonly #abort = new AbortController();
-  #server: ResilientServer | undefined;
-  #acceptFailures = 0;
+  #server: GuardedServer | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -184,12 +194,7 @@ export class Sidecar implements AsyncDisposable {
       token,
       maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024,
       metrics: () => this.metrics(),
-      health: () => ({
-        ok: true,
-        version: VERSION,
-        app_connected: this.stats.appConnected,
-        incidents: store.size.count,
-      }),
+      health: () => this.#health(),
     });
   }
 
@@ -219,19 +224,28 @@ export class Sidecar implements AsyncDisposable {
     // Crashed incidents were finished by the recorder; index them too.
     for (const path of await this.recorder.ready) await this.store.add(path);
     const listen = this.#opts.listen ?? {};
-    this.#server = serveResilient({
+    this.#server = serveGuarded({
       hostname: listen.hostname ?? "127.0.0.1",
       port: listen.port ?? 7477,
       signal: this.#abort.signal,
       tls: this.#opts.tls,
-      onError: (e) => {
-        this.#acceptFailures++;
-        this.recorder.reportOnce("accepting HTTP connections", e);
-      },
+      maxConnections: this.#opts.maxConnections,
+      idleMs: this.#opts.idleTimeoutMs,
+      health: () => this.#health(),
+      onError: (e) => this.recorder.reportOnce("accepting HTTP connections", e),
     }, this.#api.handle);
     if (this.#opts.socketPath !== undefined) {
       this.#tail.follow(this.#opts.socketPath);
     }
+  }
+
+  #health() {
+    return {
+      ok: true,
+      version: VERSION,
+      app_connected: this.stats.appConnected,
+      incidents: this.store.size.count,
+    };
   }
 
   /** Counters. */
@@ -265,6 +279,7 @@ export class Sidecar implements AsyncDisposable {
   metrics(): string {
     const s = this.stats;
     const r = this.recorder.stats;
+    const g = this.#server?.stats;
     return renderMetrics([
       {
         name: "flightlog_events_received_total",
@@ -294,8 +309,27 @@ export class Sidecar implements AsyncDisposable {
         name: "flightlog_http_accept_failures_total",
         type: "counter",
         help:
-          "Times accepting HTTP connections failed (out of descriptors...) and the server restarted.",
-        value: this.#acceptFailures,
+          "Times accepting an HTTP connection failed (out of descriptors...); accepting goes on.",
+        value: g?.acceptFailures ?? 0,
+      },
+      {
+        name: "flightlog_http_connections",
+        type: "gauge",
+        help: "HTTP connections open now.",
+        value: g?.active ?? 0,
+      },
+      {
+        name: "flightlog_http_connections_refused_total",
+        type: "counter",
+        help:
+          "HTTP connections turned away at the cap (/healthz still answered).",
+        value: g?.refused ?? 0,
+      },
+      {
+        name: "flightlog_http_connections_idle_closed_total",
+        type: "counter",
+        help: "HTTP connections closed for being idle.",
+        value: g?.idleClosed ?? 0,
       },
       {
         name: "flightlog_incidents_failed_total",

@@ -19,6 +19,7 @@ import type { ActivityLog } from "./activity_log.ts";
 import { checkedHello, eventProblem } from "../lib/protocol_checks.ts";
 import type { IncidentStore } from "../server/store.ts";
 import { waitForPath } from "./socket_watch.ts";
+import { sleep } from "../lib/_sleep.ts";
 
 /**
  * Counters of a {@linkcode Sidecar}.
@@ -74,19 +75,6 @@ export interface TailOptions {
 
 /** Catch-up after a reconnect resends events; this many incarnations are remembered. */
 const SEEN_INCARNATIONS = 16;
-
-/** Waits `ms`, or less if `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
-}
 
 /** The end of one connection. */
 interface ConnectionEnd {
