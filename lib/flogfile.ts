@@ -9,6 +9,7 @@
 import { encodeJSON, jsonableEvent } from "./event.ts";
 import type { FlogEvent } from "./flog_event.ts";
 import { LineSplitter } from "./lines.ts";
+import { peek, slicer } from "./_streams.ts";
 
 /**
  * The first line of every flogfile, newline included.
@@ -203,33 +204,6 @@ function sniff(bytes: Uint8Array): "gzip" | "bzip2" | "plain" {
 }
 
 /**
- * Reads the first chunk of `stream` and returns it with a stream that
- * yields everything (that chunk included).
- */
-async function peek(
-  stream: ReadableStream<Uint8Array>,
-): Promise<[Uint8Array, ReadableStream<Uint8Array>]> {
-  const reader = stream.getReader();
-  const first = await reader.read();
-  const head = first.value ?? new Uint8Array();
-  const whole = new ReadableStream<Uint8Array>({
-    start(controller) {
-      if (!first.done) controller.enqueue(head);
-      else controller.close();
-    },
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
-  return [head, whole];
-}
-
-/**
  * Reads a flogfile: yields its header record first (when it has one), then
  * each event record. `source` is a path, a `file:` URL or a byte stream
  * (`Deno.stdin.readable`). Gzip is detected by content; bzip2 (foolscap's
@@ -289,7 +263,7 @@ export async function* readFlog(
   // a stage that errors (a truncated gzip) would drop the chunks queued in
   // the stages after it, and with them good records.
   const bytesOut = kind === "gzip"
-    ? whole.pipeThrough(
+    ? whole.pipeThrough(slicer(16 * 1024)).pipeThrough(
       new DecompressionStream("gzip") as TransformStream<
         Uint8Array,
         Uint8Array

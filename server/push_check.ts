@@ -8,6 +8,7 @@
  */
 
 import { FlogFileError, readFlog } from "../lib/flogfile.ts";
+import { slicer } from "../lib/_streams.ts";
 import { InvalidIncidentError } from "./http_error.ts";
 
 /** Limits of a pushed incident. */
@@ -63,8 +64,15 @@ export async function checkPushedIncident(
   if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
     throw bad("body is not gzip data (a .flog.gz file)");
   }
+  // Fed in 1 KiB slices: no inflated chunk is much over 1 MiB.
   const inflated = new Blob([bytes]).stream()
-    .pipeThrough(new DecompressionStream("gzip"))
+    .pipeThrough(slicer(1024))
+    .pipeThrough(
+      new DecompressionStream("gzip") as TransformStream<
+        Uint8Array,
+        Uint8Array
+      >,
+    )
     .pipeThrough(byteLimit(max));
   let events = 0;
   let header = false;

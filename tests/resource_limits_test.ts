@@ -144,3 +144,67 @@ Deno.test("flightlog sidecar keeps its buffers bounded under 300,000 distinct fa
   assert(peak < 500, `peak RSS ${peak.toFixed(0)} MiB`);
   assert(await app.healthy());
 });
+
+Deno.test("flightlog sidecar refuses four concurrent decompression bombs with bounded memory", async () => {
+  await using dir = await tempDir();
+  const sidecar = new Proc([
+    "run",
+    "-A",
+    `${ROOT}sidecar/main.ts`,
+    "--dir",
+    `${dir.path}/store`,
+    "--listen",
+    "127.0.0.1:0",
+    "--quiet",
+  ]);
+  try {
+    const url = await sidecar.waitFor("flightlog sidecar listening on ");
+    const token = (await Deno.readTextFile(`${dir.path}/store/token`)).trim();
+    // A valid start, then 1 GiB of zeros: about 1 MB gzipped.
+    const head = enc.encode(
+      "# foolscap flogfile v1\n" +
+        JSON.stringify({
+          header: {
+            type: "incident",
+            trigger: {
+              num: 0,
+              time: 1,
+              incarnation: ["b", null],
+              level: 30,
+              message: "t",
+            },
+          },
+        }) + "\n",
+    );
+    const zeros = new Uint8Array(16 * 1024 * 1024);
+    const bomb = new Uint8Array(
+      await new Response(
+        ReadableStream.from((function* () {
+          yield head;
+          for (let i = 0; i < 64; i++) yield zeros;
+        })()).pipeThrough(new CompressionStream("gzip")),
+      ).arrayBuffer(),
+    );
+    assert(bomb.length < 4 * 1024 * 1024, `${bomb.length} bytes`);
+    let peak = 0;
+    const sampler = setInterval(
+      () => peak = Math.max(peak, rssMiB(sidecar.child.pid)),
+      20,
+    );
+    const statuses = await Promise.all(["a", "b", "c", "d"].map(async (s) => {
+      const name = `incident-2026-01-01--00-00-00Z-bomb${s}aa.flog.gz`;
+      const res = await fetch(`${url}/v1/incidents?name=${name}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+        body: bomb,
+      });
+      await res.body?.cancel();
+      return res.status;
+    }));
+    clearInterval(sampler);
+    assert.deepEqual(statuses, [400, 400, 400, 400]);
+    assert(peak < 600, `peak RSS ${peak.toFixed(0)} MiB`);
+  } finally {
+    assert.equal((await sidecar.stop()).code, 0);
+  }
+});
