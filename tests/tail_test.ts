@@ -1,208 +1,190 @@
-// Tailing an app's socket: a fake app on a real Unix socket, and a real
-// publishing app in process.
+// Tailing an app's socket: a fake app on a real Unix socket, speaking the
+// protocol (or not) line by line.
 import assert from "node:assert/strict";
+import type { FlogEvent } from "../lib/flog_event.ts";
 import { FlightRecorder } from "../lib/recorder.ts";
 import { IncidentStore } from "../server/store.ts";
 import { AppTail } from "../sidecar/tail.ts";
 import { deadline, tempDir } from "./_util.ts";
 
-/** An AppTail following `socketPath` into a fresh recorder. */
-async function tail(dir: string, socketPath: string) {
+const enc = new TextEncoder();
+
+/**
+ * A fake app listening on a socket in `dir`, an AppTail (into a fresh
+ * recorder) connected to it, and ways to talk and to wait for notes.
+ */
+async function fakeApp(dir: string) {
+  const socketPath = `${dir}/fake.sock`;
+  const listener = Deno.listen({ transport: "unix", path: socketPath });
   const recorder = new FlightRecorder();
   const tail = new AppTail(recorder, {
     store: await IncidentStore.open(`${dir}/store`),
   });
   tail.follow(socketPath);
+  const conn = await listener.accept();
+  let open = true;
+  const hangUp = () => {
+    if (!open) return;
+    open = false;
+    conn.close();
+    listener.close();
+  };
   return {
     tail,
     recorder,
+    conn,
+    /** Sends each item as one line (objects as JSON). */
+    async send(...lines: unknown[]) {
+      const text =
+        lines.map((l) => typeof l === "string" ? l : JSON.stringify(l))
+          .join("\n") + "\n";
+      const bytes = enc.encode(text);
+      let off = 0;
+      while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+    },
+    /** Resolves with the first recorded event that `matches`. */
+    noted(
+      matches: (e: FlogEvent) => boolean,
+      what: string,
+    ): Promise<FlogEvent> {
+      const { promise, resolve } = Promise.withResolvers<FlogEvent>();
+      const off = recorder.onEvent((e) => {
+        if (matches(e)) {
+          off();
+          resolve(e);
+        }
+      });
+      return deadline(promise, what);
+    },
+    hangUp,
     async [Symbol.asyncDispose]() {
+      hangUp();
       await tail.close();
       await recorder.close();
     },
   };
 }
 
+const formatStarts = (prefix: string) => (e: FlogEvent) =>
+  String(e.format).startsWith(prefix);
+const hello = (fields: Record<string, unknown> = {}) => ({
+  t: "hello",
+  v: 1,
+  app: "fake",
+  pid: 1,
+  incarnation: ["feed", null],
+  versions: {},
+  heartbeatMs: 1000,
+  writesIncidents: false,
+  time: 0,
+  ...fields,
+});
+const event = (fields: Record<string, unknown> = {}) => ({
+  num: 0,
+  time: Date.now() / 1000,
+  incarnation: ["feed", null],
+  level: 20,
+  message: "ok",
+  ...fields,
+});
+
 Deno.test("AppTail skips bad lines and malformed messages, and takes them for no crash", async () => {
   await using dir = await tempDir();
-  const socketPath = `${dir.path}/fake.sock`;
-  const listener = Deno.listen({ transport: "unix", path: socketPath });
-  await using t = await tail(dir.path, socketPath);
-  const conn = await listener.accept();
-  const saidGoodbye = Promise.withResolvers<void>();
-  t.recorder.onEvent((e) => {
-    if (String(e.format).startsWith("app said goodbye")) saidGoodbye.resolve();
-  });
-  const event = {
-    num: 0,
-    time: Date.now() / 1000,
-    incarnation: ["feed", null],
-    level: 20,
-    message: "ok",
-  };
-  const lines = [
-    {
-      t: "hello",
-      v: 1,
-      app: "odd",
-      incarnation: ["feed", null],
-      pid: 1,
-      versions: {},
-      heartbeatMs: 1000,
-      writesIncidents: false,
-      time: 0,
-    },
+  await using app = await fakeApp(dir.path);
+  const goodbye = app.noted(formatStarts("app said goodbye"), "the goodbye");
+  const e = event();
+  await app.send(
+    hello(),
     "this is not JSON",
     { t: "events", events: "not a list" },
-    { t: "events", events: [event, event, null, { no: "num" }] },
+    { t: "events", events: [e, e, null, { no: "num" }] },
     { t: "something-new", x: 1 },
     { t: "goodbye", reason: "done" },
-  ].map((l) => typeof l === "string" ? l : JSON.stringify(l)).join("\n") + "\n";
-  await conn.write(new TextEncoder().encode(lines));
-  await deadline(saidGoodbye.promise, "the goodbye");
-  conn.close();
-  listener.close();
-  assert.equal(t.tail.stats.eventsReceived, 1);
-  assert.equal(t.tail.stats.duplicates, 1);
-  assert.equal(t.tail.stats.appDeaths, 0);
-  assert.equal(t.tail.stats.eventsRefused, 2); // null and { no: "num" }
+  );
+  await goodbye;
+  app.hangUp();
+  assert.equal(app.tail.stats.eventsReceived, 1);
+  assert.equal(app.tail.stats.duplicates, 1);
+  assert.equal(app.tail.stats.appDeaths, 0);
+  assert.equal(app.tail.stats.eventsRefused, 2); // null and { no: "num" }
 });
 
 Deno.test("AppTail refuses another protocol version, without taking it for a crash", async () => {
   await using dir = await tempDir();
-  const socketPath = `${dir.path}/fake.sock`;
-  const listener = Deno.listen({ transport: "unix", path: socketPath });
-  await using t = await tail(dir.path, socketPath);
-  const conn = await listener.accept();
-  const hello = {
-    t: "hello",
-    v: 2,
-    app: "future",
-    pid: 1,
-    incarnation: ["f", null],
-  };
-  await conn.write(new TextEncoder().encode(JSON.stringify(hello) + "\n"));
+  await using app = await fakeApp(dir.path);
+  await app.send(hello({ v: 2, app: "future" }));
   // The sidecar hangs up on it.
-  const buf = new Uint8Array(16);
-  assert.equal(await deadline(conn.read(buf), "the hang-up"), null);
-  conn.close();
-  listener.close();
-  assert.equal(t.tail.stats.protocolMismatches, 1);
-  assert.equal(t.tail.stats.appDeaths, 0);
-  assert.equal(t.tail.hello, undefined);
+  assert.equal(
+    await deadline(app.conn.read(new Uint8Array(16)), "the hang-up"),
+    null,
+  );
+  app.hangUp();
+  assert.equal(app.tail.stats.protocolMismatches, 1);
+  assert.equal(app.tail.stats.appDeaths, 0);
+  assert.equal(app.tail.hello, undefined);
 });
 
 Deno.test("AppTail bounds the hello: a bad heartbeat is the default, a huge versions map is cut", async () => {
   await using dir = await tempDir();
-  const socketPath = `${dir.path}/fake.sock`;
-  const listener = Deno.listen({ transport: "unix", path: socketPath });
-  await using t = await tail(dir.path, socketPath);
-  const conn = await listener.accept();
-  const connected = Promise.withResolvers<void>();
-  t.recorder.onEvent((e) => {
-    if (String(e.format).includes("connected, incarnation")) {
-      connected.resolve();
-    }
-  });
+  await using app = await fakeApp(dir.path);
+  const connected = app.noted(
+    (e) => String(e.format).includes("connected, incarnation"),
+    "the hello",
+  );
   const versions = Object.fromEntries(
     Array.from({ length: 5000 }, (_, i) => [`k${i}`, "v"]),
   );
-  const hello = {
-    t: "hello",
-    v: 1,
-    app: "x".repeat(100_000),
-    pid: 3,
-    incarnation: ["beef", null],
-    versions,
-    heartbeatMs: "abc",
-  };
-  await conn.write(new TextEncoder().encode(JSON.stringify(hello) + "\n"));
-  await deadline(connected.promise, "the hello");
-  assert.equal(t.tail.hello?.heartbeatMs, 1000);
-  assert.equal(Object.keys(t.tail.hello?.versions ?? {}).length, 64);
-  assert.equal(t.tail.hello?.app, undefined);
-  await conn.write(new TextEncoder().encode('{"t":"goodbye","reason":"x"}\n'));
-  conn.close();
-  listener.close();
+  await app.send(
+    hello({ app: "x".repeat(100_000), versions, heartbeatMs: "abc" }),
+  );
+  await connected;
+  assert.equal(app.tail.hello?.heartbeatMs, 1000);
+  assert.equal(Object.keys(app.tail.hello?.versions ?? {}).length, 64);
+  assert.equal(app.tail.hello?.app, undefined);
+  await app.send({ t: "goodbye", reason: "x" });
 });
 
 Deno.test("AppTail records the app's death when the connection ends without a goodbye", async () => {
   await using dir = await tempDir();
-  const socketPath = `${dir.path}/fake.sock`;
-  const listener = Deno.listen({ transport: "unix", path: socketPath });
-  await using t = await tail(dir.path, socketPath);
-  const conn = await listener.accept();
-  const connected = Promise.withResolvers<void>();
-  const died = Promise.withResolvers<string>();
-  t.recorder.onEvent((e) => {
-    if (String(e.format).includes("connected, incarnation")) {
-      connected.resolve();
-    }
-    if (e.app_died === true) died.resolve(String(e.why));
-  });
-  const hello = {
-    t: "hello",
-    v: 1,
-    app: "mortal",
-    pid: 7,
-    incarnation: ["cafe", null],
-    versions: {},
-    heartbeatMs: 1000,
-    writesIncidents: false,
-    time: 0,
-  };
-  await conn.write(new TextEncoder().encode(JSON.stringify(hello) + "\n"));
-  await deadline(connected.promise, "the hello");
-  conn.close();
-  listener.close();
-  assert.equal(
-    await deadline(died.promise, "the death"),
-    "the connection closed",
+  await using app = await fakeApp(dir.path);
+  const connected = app.noted(
+    (e) => String(e.format).includes("connected, incarnation"),
+    "the hello",
   );
-  assert.equal(t.tail.stats.appDeaths, 1);
-  assert.equal(t.tail.hello?.app, "mortal");
+  const died = app.noted((e) => e.app_died === true, "the death");
+  await app.send(hello({ app: "mortal", pid: 7, incarnation: ["cafe", null] }));
+  await connected;
+  app.hangUp();
+  assert.equal(String((await died).why), "the connection closed");
+  assert.equal(app.tail.stats.appDeaths, 1);
+  assert.equal(app.tail.hello?.app, "mortal");
 });
 
 Deno.test("AppTail skips a line over the protocol's limit, says so, and reads on", async () => {
   await using dir = await tempDir();
-  const socketPath = `${dir.path}/fake.sock`;
-  const listener = Deno.listen({ transport: "unix", path: socketPath });
-  await using t = await tail(dir.path, socketPath);
-  const conn = await listener.accept();
-  const saidGoodbye = Promise.withResolvers<void>();
-  t.recorder.onEvent((e) => {
-    if (String(e.format).startsWith("app said goodbye")) saidGoodbye.resolve();
-  });
-  const enc = new TextEncoder();
-  const hello = { t: "hello", v: 1, pid: 1, incarnation: ["long", null] };
-  await conn.write(enc.encode(JSON.stringify(hello) + "\n"));
+  await using app = await fakeApp(dir.path);
+  const goodbye = app.noted(formatStarts("app said goodbye"), "the goodbye");
+  await app.send(hello({ incarnation: ["long", null] }));
   const chunk = enc.encode("x".repeat(1024 * 1024));
   for (let i = 0; i < 17; i++) {
     let off = 0;
-    while (off < chunk.length) off += await conn.write(chunk.subarray(off));
+    while (off < chunk.length) off += await app.conn.write(chunk.subarray(off));
   }
-  const event = {
-    num: 0,
-    time: 1,
-    incarnation: ["long", null],
-    level: 20,
-    message: "after",
-  };
-  await conn.write(
-    enc.encode(
-      `\n${
-        JSON.stringify({ t: "events", events: [event] })
-      }\n{"t":"goodbye","reason":"x"}\n`,
-    ),
+  await app.send(
+    "",
+    {
+      t: "events",
+      events: [event({ incarnation: ["long", null], message: "after" })],
+    },
+    { t: "goodbye", reason: "x" },
   );
-  await deadline(saidGoodbye.promise, "the goodbye");
-  conn.close();
-  listener.close();
-  assert.equal(t.tail.stats.linesTooLong, 1);
-  assert.equal(t.tail.stats.eventsReceived, 1);
-  assert.equal(t.tail.stats.appDeaths, 0);
+  await goodbye;
+  app.hangUp();
+  assert.equal(app.tail.stats.linesTooLong, 1);
+  assert.equal(app.tail.stats.eventsReceived, 1);
+  assert.equal(app.tail.stats.appDeaths, 0);
   assert(
-    t.recorder.snapshot().some((e) =>
+    app.recorder.snapshot().some((e) =>
       String(e.format).includes("over the limit")
     ),
   );
