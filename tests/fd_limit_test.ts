@@ -23,6 +23,9 @@ async function startSidecar(dir: string, limited: boolean, ...flags: string[]) {
   return {
     sidecar,
     url,
+    async [Symbol.asyncDispose]() {
+      await sidecar.stop(); // already stopped: returns its status again
+    },
     connect: () => Deno.connect({ hostname, port: Number(port) }),
     metrics: () =>
       fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
@@ -38,7 +41,7 @@ async function healthz(url: string): Promise<number> {
 
 Deno.test("flightlog sidecar answers /healthz with its connections at the cap, and turns the rest away", async () => {
   await using dir = await tempDir();
-  const s = await startSidecar(dir.path, false, "--max-connections", "8");
+  await using s = await startSidecar(dir.path, false, "--max-connections", "8");
   const conns: Deno.Conn[] = [];
   try {
     for (let i = 0; i < 30; i++) conns.push(await s.connect());
@@ -58,7 +61,12 @@ Deno.test("flightlog sidecar answers /healthz with its connections at the cap, a
 
 Deno.test("flightlog sidecar lives through running out of descriptors, and serves again", async () => {
   await using dir = await tempDir();
-  const s = await startSidecar(dir.path, true, "--max-connections", "1000");
+  await using s = await startSidecar(
+    dir.path,
+    true,
+    "--max-connections",
+    "1000",
+  );
   const conns: Deno.Conn[] = [];
   try {
     for (let i = 0; i < 100; i++) conns.push(await s.connect());
@@ -82,7 +90,12 @@ Deno.test("flightlog sidecar lives through running out of descriptors, and serve
 
 Deno.test("flightlog sidecar closes a connection that stays idle past --idle-timeout-ms", async () => {
   await using dir = await tempDir();
-  const s = await startSidecar(dir.path, false, "--idle-timeout-ms", "300");
+  await using s = await startSidecar(
+    dir.path,
+    false,
+    "--idle-timeout-ms",
+    "300",
+  );
   const conn = await s.connect();
   try {
     const read = await Promise.race([
