@@ -310,9 +310,31 @@ export class Page {
   /**
    * Waits until `predicate` (a JavaScript expression) is truthy in the page,
    * re-checking on each DOM change, at most `timeoutMs`; returns its value.
+   * A navigation on the way (a form sent, a redirect) starts the wait again
+   * in the new document.
    */
-  waitFor<T = unknown>(predicate: string, timeoutMs = 15_000): Promise<T> {
-    return this.evaluate<T>(`new Promise((resolve, reject) => {
+  async waitFor<T = unknown>(
+    predicate: string,
+    timeoutMs = 15_000,
+  ): Promise<T> {
+    const end = Date.now() + timeoutMs;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      try {
+        return await this.evaluate<T>(
+          this.#waiter(predicate, end - Date.now()),
+        );
+      } catch (e) {
+        const gone = /context was destroyed|Cannot find context|navigated/i;
+        if (!gone.test(String(e)) || Date.now() >= end) throw e;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    throw new CdpError(`too many navigations waiting for ${predicate}`);
+  }
+
+  #waiter(predicate: string, ms: number): string {
+    const what = `timed out waiting for: ${predicate} in `;
+    return `new Promise((resolve, reject) => {
       const test = () => { try { return (${predicate}); } catch { return false; } };
       let obs, timer;
       const check = () => {
@@ -324,12 +346,11 @@ export class Page {
       obs.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
       timer = setTimeout(() => {
         obs.disconnect();
-        reject(new Error(${
-      JSON.stringify(`timed out after ${timeoutMs} ms waiting for: `)
-    } + ${JSON.stringify(predicate)} + " in " + location.href + "\\n" + document.body.innerText.slice(0, 600)));
-      }, ${timeoutMs});
+        reject(new Error(${JSON.stringify(what)} + location.href + "\n" +
+          (document.body?.innerText ?? "").slice(0, 600)));
+      }, ${Math.max(1, ms)});
       check();
-    })`);
+    })`;
   }
 
   /** Waits for an element matching `selector`; returns how many match. */
