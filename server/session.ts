@@ -125,7 +125,8 @@ function sessionId(req: Request): string | undefined {
 /**
  * Whether a browser sent `req` from a page of this server: its `Origin`
  * (which browsers send with every request that changes state) is this
- * server's, or, without one, `Sec-Fetch-Site` says `same-origin`.
+ * server's, or, without one (or with `null`, which a strict referrer policy
+ * gives), `Sec-Fetch-Site` says `same-origin`.
  *
  * @example
  * ```ts
@@ -141,6 +142,8 @@ export function sameOrigin(req: Request): boolean {
   const url = new URL(req.url);
   const host = req.headers.get("host") ?? url.host;
   const origin = req.headers.get("origin");
-  if (origin !== null) return origin === `${url.protocol}//${host}`;
+  if (origin !== null && origin !== "null") {
+    return origin === `${url.protocol}//${host}`;
+  }
   return req.headers.get("sec-fetch-site") === "same-origin";
 }

@@ -283,7 +283,10 @@ export class Page {
     try {
       const r = await this.send("Page.navigate", { url });
       if (r.errorText) throw new CdpError(`${url}: ${r.errorText}`);
-      await within(loaded, `load of ${url}`, timeoutMs);
+      // A change of the #fragment alone loads nothing.
+      if (r.loaderId !== undefined) {
+        await within(loaded, `load of ${url}`, timeoutMs);
+      }
     } finally {
       off();
     }
@@ -346,7 +349,7 @@ export class Page {
       obs.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
       timer = setTimeout(() => {
         obs.disconnect();
-        reject(new Error(${JSON.stringify(what)} + location.href + "\n" +
+        reject(new Error(${JSON.stringify(what)} + location.href + "\\n" +
           (document.body?.innerText ?? "").slice(0, 600)));
       }, ${Math.max(1, ms)});
       check();

@@ -68,6 +68,9 @@ Deno.test("sameOrigin accepts this server's Origin and refuses others", () => {
   assert.ok(sameOrigin(post({ origin: "http://127.0.0.1:7477" })));
   assert.ok(!sameOrigin(post({ origin: "http://127.0.0.1:7478" })));
   assert.ok(!sameOrigin(post({ origin: "null" })));
+  assert.ok(
+    sameOrigin(post({ origin: "null", "sec-fetch-site": "same-origin" })),
+  );
   assert.ok(sameOrigin(post({ "sec-fetch-site": "same-origin" })));
   assert.ok(!sameOrigin(post({ "sec-fetch-site": "cross-site" })));
   assert.ok(!sameOrigin(post({})));

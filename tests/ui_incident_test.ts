@@ -95,13 +95,13 @@ Deno.test({
       await page.press("/");
       await page.type("order");
       await page.waitFor(
-        `document.querySelectorAll(".timeline .row mark").length === 3`,
+        `document.querySelectorAll(".timeline .row mark").length === 2`,
       );
       assert.match(
         await page.evaluate<string>(
           `document.querySelector(".filters .count").textContent`,
         ),
-        /^3 of 47 events/,
+        /^2 of 47 events/,
       );
     });
 
