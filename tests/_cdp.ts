@@ -268,8 +268,9 @@ export class Page {
   send(
     method: string,
     params: Record<string, unknown> = {},
+    timeoutMs = 30_000,
   ): Promise<Record<string, unknown>> {
-    return this.#browser.send(method, params, this.session);
+    return this.#browser.send(method, params, this.session, timeoutMs);
   }
 
   /** Navigates to `url` and waits for its load event. */
@@ -293,12 +294,15 @@ export class Page {
   }
 
   /** The value of `expression` (awaited when it is a promise). */
-  async evaluate<T = unknown>(expression: string): Promise<T> {
+  async evaluate<T = unknown>(
+    expression: string,
+    timeoutMs = 30_000,
+  ): Promise<T> {
     const r = await this.send("Runtime.evaluate", {
       expression,
       awaitPromise: true,
       returnByValue: true,
-    });
+    }, timeoutMs);
     const ex = r.exceptionDetails as
       | { text: string; exception?: { description?: string } }
       | undefined;
@@ -312,7 +316,8 @@ export class Page {
 
   /**
    * Waits until `predicate` (a JavaScript expression) is truthy in the page,
-   * re-checking on each DOM change, at most `timeoutMs`; returns its value.
+   * re-checking on each DOM change (and every 100 ms), at most `timeoutMs`;
+   * returns its value.
    * A navigation on the way (a form sent, a redirect) starts the wait again
    * in the new document.
    */
@@ -323,8 +328,10 @@ export class Page {
     const end = Date.now() + timeoutMs;
     for (let attempt = 0; attempt < 100; attempt++) {
       try {
+        const left = end - Date.now();
         return await this.evaluate<T>(
-          this.#waiter(predicate, end - Date.now()),
+          this.#waiter(predicate, left),
+          left + 5000,
         );
       } catch (e) {
         const gone = /context was destroyed|Cannot find context|navigated/i;
@@ -339,16 +346,20 @@ export class Page {
     const what = `timed out waiting for: ${predicate} in `;
     return `new Promise((resolve, reject) => {
       const test = () => { try { return (${predicate}); } catch { return false; } };
-      let obs, timer;
+      let obs, timer, poll;
+      const stop = () => { obs.disconnect(); clearTimeout(timer); clearInterval(poll); };
       const check = () => {
         const v = test();
         if (!v) return;
-        obs.disconnect(); clearTimeout(timer); resolve(v);
+        stop();
+        resolve(v);
       };
       obs = new MutationObserver(check);
       obs.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+      // What is not in the DOM (timings, scroll positions) is polled.
+      poll = setInterval(check, 100);
       timer = setTimeout(() => {
-        obs.disconnect();
+        stop();
         reject(new Error(${JSON.stringify(what)} + location.href + "\\n" +
           (document.body?.innerText ?? "").slice(0, 600)));
       }, ${Math.max(1, ms)});

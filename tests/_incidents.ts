@@ -79,7 +79,7 @@ export async function writeBigIncident(
   for (let i = 0; i < events; i++) {
     const f = facilities[i % facilities.length];
     const fields = i % 10 === 0 && last >= 0
-      ? { i, parent: last }
+      ? { i, key: `k${i % 97}`, parent: last }
       : { i, key: `k${i % 97}` };
     last = i % 50 === 0
       ? f.info("request {i} started", fields)
