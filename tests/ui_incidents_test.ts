@@ -20,7 +20,7 @@ Deno.test({
         const text = await page.evaluate<string>("document.body.innerText");
         assert.match(text, /Recent incidents/);
         assert.match(text, /payment provider timed out after 3000 ms/);
-        await v.shot(page, "groups");
+        await v.shot(page, "home-incidents");
       },
     );
 

@@ -39,32 +39,50 @@ function toMs(v) {
 }
 
 /**
- * Counts per day (oldest first) as a small SVG bar chart, with the numbers
- * in its title for readers without colour or sight.
- * @param {number[]} days
+ * Counts over the last 7 days (oldest first: per day, or per hour, which is
+ * drawn in 6-hour bars) as a small SVG bar chart, with the daily numbers in
+ * its title for readers without colour or sight.
+ * @param {number[]} counts
  */
-export function sparkline(days) {
+export function sparkline(counts) {
+  const per = counts.length > 28 ? Math.ceil(counts.length / 28) : 1;
+  const bars = bucket(counts, per);
+  const daily = bucket(counts, Math.max(1, Math.round(counts.length / 7)));
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
-  const w = 70, hgt = 18, n = Math.max(days.length, 1);
+  const w = 70, hgt = 18, n = Math.max(bars.length, 1);
+  const gap = n > 10 ? 0.5 : 2;
   svg.setAttribute("viewBox", `0 0 ${w} ${hgt}`);
   svg.setAttribute("class", "spark");
   svg.setAttribute("role", "img");
-  const max = Math.max(1, ...days);
+  const max = Math.max(1, ...bars);
   const title = document.createElementNS(ns, "title");
-  title.textContent = `per day, last ${days.length} days: ${days.join(", ")}`;
+  title.textContent = `per day, last ${daily.length} days: ${daily.join(", ")}`;
   svg.append(title);
-  days.forEach((c, i) => {
+  bars.forEach((c, i) => {
     const bh = c === 0 ? 1 : Math.max(2, (c / max) * hgt);
     const r = document.createElementNS(ns, "rect");
-    r.setAttribute("x", String((i * w) / n + 1));
+    r.setAttribute("x", String((i * w) / n + gap / 2));
     r.setAttribute("y", String(hgt - bh));
-    r.setAttribute("width", String(w / n - 2));
+    r.setAttribute("width", String(w / n - gap));
     r.setAttribute("height", String(bh));
     if (c === 0) r.setAttribute("class", "zero");
     svg.append(r);
   });
   return svg;
+}
+
+/**
+ * Sums of each `size` consecutive counts.
+ * @param {number[]} counts
+ * @param {number} size
+ */
+function bucket(counts, size) {
+  const out = [];
+  for (let i = 0; i < counts.length; i += size) {
+    out.push(counts.slice(i, i + size).reduce((a, b) => a + b, 0));
+  }
+  return out;
 }
 
 /**
@@ -80,7 +98,14 @@ function groupRow(g, q, act) {
   const first = toMs(pick(g, ["firstSeen", "first_seen", "first"]));
   const last = toMs(pick(g, ["lastSeen", "last_seen", "last"]));
   const apps = pick(g, ["apps", "app"]);
-  const days = pick(g, ["sparkline", "daily", "days", "perDay"]);
+  const counts = pick(g, [
+    "sparkline",
+    "hourly",
+    "hourlyCounts",
+    "hourly_counts",
+    "daily",
+    "days",
+  ]);
   const href = `/incidents${query({ group: id })}`;
   return h(
     "tr",
@@ -93,7 +118,7 @@ function groupRow(g, q, act) {
     ),
     h("td", {}, String(pick(g, ["category"]) ?? "")),
     h("td", { class: "num" }, String(pick(g, ["count", "incidents"]) ?? "")),
-    h("td", {}, Array.isArray(days) ? sparkline(days.map(Number)) : ""),
+    h("td", {}, Array.isArray(counts) ? sparkline(counts.map(Number)) : ""),
     h("td", { class: "when", title: when(first) }, ago(first)),
     h("td", { class: "when", title: when(last) }, ago(last)),
     h("td", { class: "app" }, Array.isArray(apps) ? apps.join(", ") : apps),
@@ -200,7 +225,7 @@ export async function mountGroups(ctx) {
   let pending;
   const close = stream(
     "/v1/groups/stream",
-    ["group", "regression", "update"],
+    ["group", "new_group", "regression", "spike", "count", "update", "message"],
     () => {
       // Several updates at once are one reload.
       clearTimeout(pending);

@@ -26,7 +26,7 @@ import {
  *   facility?: string, summary: string, app?: string, host?: string,
  *   events: number, category?: string, group?: string | number,
  *   complete?: boolean, recovered?: boolean }} Incident
- * @typedef {{ app: string, level: string, category: string, since: string, q: string }} Filters
+ * @typedef {{ app: string, level: string, category: string, since: string, q: string, group: string }} Filters
  */
 
 /** The time ranges offered, in ms. */
@@ -49,6 +49,9 @@ export function passes(i, f, serverSearched) {
   if (f.app !== "" && i.app !== f.app) return false;
   if (f.level !== "" && (i.level ?? 0) < Number(f.level)) return false;
   if (f.category !== "" && (i.category ?? "") !== f.category) return false;
+  if (f.group !== "" && i.group !== undefined && String(i.group) !== f.group) {
+    return false;
+  }
   if (f.since !== "" && i.time < Date.now() - Number(f.since)) return false;
   if (f.q !== "" && !serverSearched) {
     const hay = `${i.summary} ${i.app ?? ""} ${i.facility ?? ""} ${i.name}`
@@ -134,6 +137,7 @@ export async function mountIncidents(ctx) {
     category: ctx.params.get("category") ?? "",
     since: ctx.params.get("since") ?? "",
     q: ctx.params.get("q") ?? "",
+    group: ctx.params.get("group") ?? "",
   };
   const live = liveBadge();
   const count = h("span", { class: "count" });
@@ -177,6 +181,24 @@ export async function mountIncidents(ctx) {
       "Time",
       h("select", {}, RANGES.map(([v, n]) => h("option", { value: v }, n))),
     ),
+    h("input", { type: "hidden", name: "group", value: f.group }),
+    f.group === "" ? null : h(
+      "button",
+      {
+        type: "button",
+        class: "chip",
+        title: "show every group",
+        onclick: (/** @type {Event} */ e) => {
+          const input = /** @type {HTMLInputElement} */ (
+            form.elements.namedItem("group")
+          );
+          input.value = "";
+          /** @type {HTMLElement} */ (e.currentTarget).remove();
+          changed();
+        },
+      },
+      `group ${f.group} ✕`,
+    ),
   );
   replace(
     ctx.root,
@@ -209,15 +231,18 @@ export async function mountIncidents(ctx) {
           app: f.app,
           category: f.category,
           q: f.q,
+          group: f.group,
           since,
         })
       }`,
     );
     if (mine !== generation || ctx.signal.aborted) return;
     incidents = data.incidents ?? [];
-    // A server that searched says so by echoing the query; otherwise the
-    // browser filters the summaries itself.
-    serverSearched = f.q !== "" && data.q === f.q;
+    // A server with full-text search (the one that also gives each
+    // incident its category) has searched the events; an older one ignored
+    // q, and the browser filters the summaries itself.
+    serverSearched = f.q !== "" &&
+      (data.q === f.q || incidents.some((i) => "category" in i));
     draw();
   };
   const changed = () => {
