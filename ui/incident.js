@@ -12,16 +12,15 @@ import { api } from "./api.js";
 import {
   h,
   highlight,
-  levelBadge,
   levelClass,
   levelName,
   LEVELS,
   note,
   relative,
   replace,
-  when,
 } from "./dom.js";
 import { eventDetail, eventText } from "./event_detail.js";
+import { headerCard } from "./incident_header.js";
 import { VirtualList } from "./timeline.js";
 
 /** @typedef {import("./event_detail.js").EventRecord} EventRecord */
@@ -50,72 +49,6 @@ export function triggerIndex(events, header) {
     if (best < 0 || r.d.level >= events[best].d.level) best = i;
   });
   return best;
-}
-
-/**
- * The header card: app, host, pid, versions, trigger, context, suppressed.
- * @param {string} name
- * @param {Record<string, any>} header
- * @param {EventRecord | undefined} trigger
- */
-function headerCard(name, header, trigger) {
-  const known = new Set(["type", "trigger", "versions", "app", "host", "pid"]);
-  const extra = Object.keys(header).filter((k) => !known.has(k)).sort();
-  /** @type {[string, unknown][]} */
-  const rows = [
-    ["app", header.app],
-    ["host", header.host],
-    ["pid", header.pid],
-    ["type", header.type],
-    ...extra.map((k) => /** @type {[string, unknown]} */ ([k, header[k]])),
-  ];
-  const versions = header.versions ?? {};
-  const t = trigger?.d ?? header.trigger ?? {};
-  return h(
-    "section",
-    { class: "card", "aria-label": "incident header" },
-    h(
-      "p",
-      { class: "trigger-line" },
-      levelBadge(t.level),
-      " ",
-      h("strong", {}, trigger ? eventText(trigger) : "(no trigger)"),
-      t.facility ? h("span", { class: "facility" }, ` ${t.facility}`) : null,
-    ),
-    h(
-      "p",
-      { class: "when" },
-      when((t.time ?? 0) * 1000),
-      " · ",
-      h("code", {}, name),
-      " · ",
-      h("a", {
-        href: `/v1/incidents/${encodeURIComponent(name)}`,
-        download: name,
-      }, "Download .flog.gz"),
-    ),
-    h(
-      "p",
-      { class: "facts" },
-      rows.filter(([, v]) => v !== undefined && v !== null).map(([k, v]) =>
-        h(
-          "span",
-          { class: "fact" },
-          h("span", { class: "k" }, k.replaceAll("_", " ")),
-          " ",
-          typeof v === "object" ? JSON.stringify(v) : String(v),
-        )
-      ),
-    ),
-    Object.keys(versions).length === 0 ? null : h(
-      "p",
-      { class: "versions" },
-      h("span", { class: "k" }, "versions"),
-      Object.entries(versions).map(([k, v]) =>
-        h("span", { class: "tag" }, `${k} ${v}`)
-      ),
-    ),
-  );
 }
 
 /**
