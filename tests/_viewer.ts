@@ -13,6 +13,16 @@ import { Proc, ROOT } from "./_util.ts";
 export const SCREENSHOTS = Deno.env.get("FLIGHTLOG_SCREENSHOTS") ??
   `${ROOT}test-artifacts/screenshots`;
 
+/** Saves a screenshot of `page` as `SCREENSHOTS/name.png`. */
+export async function shot(page: Page, name: string): Promise<void> {
+  // Fonts and the last frame settle before the picture is taken.
+  await page.evaluate(
+    "document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => r(0))))",
+  );
+  await Deno.mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot(`${SCREENSHOTS}/${name}.png`);
+}
+
 /** A sidecar with its viewer, an app, and a browser. */
 export interface Viewer extends AsyncDisposable {
   /** The sidecar's base URL (`http://127.0.0.1:PORT`). */
@@ -77,7 +87,6 @@ export async function startViewer(): Promise<Viewer> {
     await app.command("wait-reader");
     browser = await Browser.launch();
     const b = browser;
-    await Deno.mkdir(SCREENSHOTS, { recursive: true });
     return {
       url,
       token,
@@ -90,13 +99,7 @@ export async function startViewer(): Promise<Viewer> {
         await page.goto(`${url}/?token=${token}`);
         return page;
       },
-      async shot(page, name) {
-        // Fonts and the last frame settle before the picture is taken.
-        await page.evaluate(
-          "document.fonts.ready.then(() => new Promise((r) => requestAnimationFrame(() => r(0))))",
-        );
-        await page.screenshot(`${SCREENSHOTS}/${name}.png`);
-      },
+      shot,
       get: (path) =>
         fetch(url + path, { headers: { authorization: `Bearer ${token}` } }),
       [Symbol.asyncDispose]: stop,

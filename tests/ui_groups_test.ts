@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { ASSETS } from "../ui/_assets.ts";
 import { Browser, hasChromium } from "./_cdp.ts";
-import { SCREENSHOTS } from "./_viewer.ts";
+import { shot } from "./_viewer.ts";
 
 const HOUR = 3_600_000;
 const now = Date.now();
@@ -155,8 +155,7 @@ Deno.test({
         await page.waitFor(
           `document.querySelector(".live")?.dataset.state === "live"`,
         );
-        await page.evaluate("document.fonts.ready");
-        await page.screenshot(`${SCREENSHOTS}/groups.png`);
+        await shot(page, "groups");
       },
     );
 

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { Browser, hasChromium } from "./_cdp.ts";
 import { writeBigIncident } from "./_incidents.ts";
 import { FIXTURE, Proc, ROOT, tempDir } from "./_util.ts";
-import { SCREENSHOTS } from "./_viewer.ts";
+import { shot } from "./_viewer.ts";
 
 /** Runs `flightlog web` on `paths`; returns it, its login link and pages. */
 async function web(...paths: string[]) {
@@ -58,12 +58,11 @@ Deno.test({
           await page.waitFor(
             `document.querySelector(".timeline").innerText.includes("second warning while recording")`,
           );
-          await browser.newPage().then(async (shot) => {
-            await shot.goto(pages[0]);
-            await shot.waitForSelector(".timeline .row.trigger");
-            await shot.screenshot(`${SCREENSHOTS}/web-foolscap.png`);
-            await shot.close();
-          });
+          const fresh = await browser.newPage();
+          await fresh.goto(pages[0]);
+          await fresh.waitForSelector(".timeline .row.trigger");
+          await shot(fresh, "web-foolscap");
+          await fresh.close();
         },
       );
 
