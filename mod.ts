@@ -26,35 +26,16 @@
  * @module
  */
 
-export {
-  ALIASES,
-  Level,
-  type LevelName,
-  levelName,
-  parseLevel,
-} from "./lib/levels.ts";
-export {
-  encodeJSON,
-  type FailureValue,
-  fieldKey,
-  type Fields,
-  type FlogEvent,
-  type Incarnation,
-  jsonableEvent,
-  toFailure,
-  toFoolscapFormat,
-  toJSONable,
-  type UnJSONableValue,
-} from "./lib/event.ts";
-export { pyRepr, pyStr, renderMessage } from "./lib/format.ts";
-export { RingBuffer } from "./lib/ring_buffer.ts";
-export {
-  type BufferSizes,
-  DEFAULT_BUFFER_SIZE,
-  EventBuffers,
-  FacilityBuffers,
-} from "./lib/event_buffers.ts";
-export { matchFacility } from "./lib/facility.ts";
+export { Level, type LevelName, levelName, parseLevel } from "./lib/levels.ts";
+export type {
+  FailureValue,
+  Fields,
+  FlogEvent,
+  Incarnation,
+  UnJSONableValue,
+} from "./lib/flog_event.ts";
+export { renderMessage } from "./lib/format.ts";
+export type { BufferSizes } from "./lib/event_buffers.ts";
 export {
   allOf,
   anyOf,
@@ -63,39 +44,29 @@ export {
   defaultQualifier,
   never,
   type Qualifier,
-  toPredicate,
 } from "./lib/qualifier.ts";
-export { LineSplitter, LineStream } from "./lib/lines.ts";
 export {
-  eventLine,
-  FLOG_MAGIC,
   type FlogEventRecord,
   FlogFileError,
   type FlogHeader,
   type FlogHeaderRecord,
   type FlogRecord,
-  headerLine,
   readFlog,
   type ReadFlogOptions,
 } from "./lib/flogfile.ts";
 export {
-  eventId,
-  incidentBaseName,
   type IncidentSummary,
   listIncidents,
   summarizeIncident,
-} from "./lib/incident_files.ts";
-export {
-  type IncidentInfo,
-  IncidentReporter,
-  type ReporterOptions,
-} from "./lib/reporter.ts";
-export {
-  FlightRecorder,
-  type RateLimit,
-  type RecorderOptions,
-  type RecorderStats,
-} from "./lib/recorder.ts";
+} from "./lib/incidents.ts";
+export type { IncidentInfo } from "./lib/reporter.ts";
+export { FlightRecorder } from "./lib/recorder.ts";
+export type {
+  RateLimit,
+  RecorderOptions,
+  RecorderStats,
+  SettledRecorderOptions,
+} from "./lib/recorder_options.ts";
 export {
   createLogger,
   Logger,
@@ -107,16 +78,10 @@ export {
   type GlobalHandlers,
   installGlobalHandlers,
 } from "./lib/global_handlers.ts";
-export {
-  dumpLines,
-  type DumpOptions,
-  formatTime,
-  type TimestampMode,
-} from "./lib/dump.ts";
+export { dumpLines, type DumpOptions, type TimestampMode } from "./lib/dump.ts";
 export { VERSION } from "./lib/version.ts";
 export {
   type HelloMessage,
-  PROTOCOL_VERSION,
   type PublishMessage,
   readMessages,
 } from "./lib/protocol.ts";

@@ -3,13 +3,9 @@
  * fed to one CompressionStream in 64 KiB batches and written to a file.
  * Sizes: 10,000 and 100,000 events (plus trigger).
  */
-import {
-  eventLine,
-  FLOG_MAGIC,
-  type FlogEvent,
-  headerLine,
-  IncidentReporter,
-} from "../mod.ts";
+import type { FlogEvent } from "../mod.ts";
+import { eventLine, FLOG_MAGIC, headerLine } from "../lib/flogfile.ts";
+import { IncidentReporter } from "../lib/reporter.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "flightlog-bench-" });
 const incarnation: [string, null] = ["0123456789abcdef", null];
@@ -48,13 +44,13 @@ async function floor(history: FlogEvent[], trigger: FlogEvent) {
   let batch = FLOG_MAGIC + headerLine({ type: "incident", trigger });
   const rx = Date.now() / 1000;
   for (const e of history) {
-    batch += eventLine("local", rx, e);
+    batch += eventLine(e, { from: "local", rxTime: rx });
     if (batch.length >= 65536) {
       await writer.write(enc.encode(batch));
       batch = "";
     }
   }
-  batch += eventLine("local", rx, trigger);
+  batch += eventLine(trigger, { from: "local", rxTime: rx });
   await writer.write(enc.encode(batch));
   await writer.close();
   await piping;

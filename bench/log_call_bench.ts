@@ -9,7 +9,8 @@
 import pino from "npm:pino@9";
 // deno-lint-ignore no-import-prefix
 import * as logtape from "npm:@logtape/logtape@2";
-import { createLogger, type FlogEvent, RingBuffer } from "../mod.ts";
+import { createLogger, type FlogEvent } from "../mod.ts";
+import { RingBuffer } from "../lib/ring_buffer.ts";
 
 const FIELDS = { id: 0, user: "alice" };
 const incarnation: [string, null] = ["0123456789abcdef", null];

@@ -5,12 +5,8 @@
  *
  * Run by `deno task bench` (needs `--v8-flags=--expose-gc`).
  */
-import {
-  createLogger,
-  type FlogEvent,
-  IncidentReporter,
-  listIncidents,
-} from "../mod.ts";
+import { createLogger, type FlogEvent, listIncidents } from "../mod.ts";
+import { IncidentReporter } from "../lib/reporter.ts";
 
 const N = 100_000;
 const gc = (globalThis as { gc?: () => void }).gc;

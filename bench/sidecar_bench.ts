@@ -8,7 +8,9 @@
  *   NDJSON over the same kind of socket (one JSON event per line, each line
  *   parsed by the reader).
  */
-import { createLogger, encodeJSON, LineSplitter, publish } from "../mod.ts";
+import { createLogger, publish } from "../mod.ts";
+import { encodeJSON } from "../lib/event.ts";
+import { LineSplitter } from "../lib/lines.ts";
 import { Sidecar } from "../sidecar/mod.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "flightlog-bench-" });

@@ -13,7 +13,8 @@
  * @module
  */
 
-import { dumpLines, LineSplitter, readFlog } from "../mod.ts";
+import { dumpLines, readFlog } from "../mod.ts";
+import { LineSplitter } from "../lib/lines.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = Deno.args[0] ?? "./demo-output";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { FlogEvent } from "./event.ts";
+import type { FlogEvent } from "./flog_event.ts";
 import type { FlogRecord } from "./flogfile.ts";
 import { pyRepr, pyStr, renderMessage } from "./format.ts";
 import { levelName } from "./levels.ts";
@@ -48,7 +48,7 @@ const pad = (n: number, w = 2) => String(n).padStart(w, "0");
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { formatTime } from "@flightlog/flightlog";
+ * import { formatTime } from "./dump.ts";
  * assert(formatTime(1795555320.5, "utc") === "2026-11-24_21:22:00.500000Z");
  * assert(formatTime(1795555320.3781, "epoch") === "1795555320.378");
  * ```

@@ -1,125 +1,11 @@
 /**
- * The event: a flat, foolscap-shaped dictionary, and the helpers that build
- * its parts (templates, failures, values that JSON cannot encode).
+ * Encoding an event's parts: `{name}` templates to foolscap's `%(name)s`,
+ * errors to failures, and values that JSON cannot encode to stand-ins.
  *
  * @module
  */
 
-/**
- * `[unique, sequential]`: identifies one run of a logger. foolscap writes a
- * random 16-hex-digit id and `null`; so do we.
- *
- * @example
- * ```ts
- * import type { Incarnation } from "@flightlog/flightlog";
- * const inc: Incarnation = ["936e1ca3b14f02c4", null];
- * ```
- */
-export type Incarnation = [string, string | null];
-
-/**
- * One log event, exactly as it is stored in buffers, files and on the wire.
- * `format` is a printf-style template (`%(name)s`) whose values are the
- * event's own top-level keys; `message` (with optional `args`) is the plain
- * alternative foolscap also writes.
- *
- * @example
- * ```ts
- * import type { FlogEvent } from "@flightlog/flightlog";
- * const e: FlogEvent = {
- *   num: 0, time: 1795555320.37, incarnation: ["936e1ca3b14f02c4", null],
- *   level: 20, facility: "app/req", format: "request %(req)d", req: 7,
- * };
- * ```
- */
-export interface FlogEvent {
-  /** Sequence number, from one counter per logger, starting at 0. */
-  num: number;
-  /** Seconds since the epoch (a float). */
-  time: number;
-  /** Which run of the logger numbered it. */
-  incarnation: Incarnation;
-  /** Severity: NOISY 10 … BAD 40; any integer. */
-  level: number;
-  /** Slash-joined source, like `net/http`. */
-  facility?: string;
-  /** printf-style template over the event's own keys (`%(name)s`). */
-  format?: string;
-  /** Plain text, the alternative to `format` (with `args`). */
-  message?: string;
-  /** Positional values for `message`. */
-  args?: unknown[];
-  /** The `num` of a related earlier event. */
-  parent?: number;
-  /** 1 when the event records an error. */
-  isError?: number;
-  /** The error, for `isError` events. */
-  failure?: FailureValue;
-  /** The fields, flat beside the keys above. */
-  [key: string]: unknown;
-}
-
-/**
- * User-supplied fields of a log call. They are stored flat in the event;
- * `parent` (an event `num`) links related events.
- *
- * @example
- * ```ts
- * import type { Fields } from "@flightlog/flightlog";
- * const f: Fields = { user: "alice", parent: 12 };
- * ```
- */
-export type Fields = Record<string, unknown>;
-
-/**
- * An error recorded the way foolscap records a Twisted `Failure`, so that
- * `flogtool dump` prints its `str`. `cause` holds the chain of causes.
- *
- * @example
- * ```ts
- * import assert from "node:assert";
- * import { toFailure } from "@flightlog/flightlog";
- * const f = toFailure(new Error("disk full"));
- * assert(f["@"] === "Failure" && f.message === "disk full");
- * ```
- */
-export interface FailureValue {
-  /** Marks the value as a failure. */
-  "@": "Failure";
-  /** What `flogtool dump` prints: the stack, with its causes. */
-  str: string;
-  /** A short form, like `Error("disk full")`. */
-  repr: string;
-  /** The stack as the runtime gave it. */
-  traceback: string;
-  /** The error's name (`TypeError`...). */
-  name: string;
-  /** The error's message. */
-  message: string;
-  /** The error's `cause`, recorded the same way. */
-  cause?: FailureValue | UnJSONableValue;
-}
-
-/**
- * Stands for a value JSON cannot encode (a cycle, a BigInt, a function, a
- * symbol, a Map...), as foolscap writes it.
- *
- * @example
- * ```ts
- * import assert from "node:assert";
- * import { toJSONable } from "@flightlog/flightlog";
- * const v = toJSONable(10n) as { "@": string; repr: string };
- * assert(v["@"] === "UnJSONable" && v.repr === "10n");
- * ```
- */
-export interface UnJSONableValue {
-  /** Marks the stand-in. */
-  "@": "UnJSONable";
-  /** How the value looked (`Deno.inspect`). */
-  repr: string;
-  /** Why it is here. */
-  message: string;
-}
+import type { FailureValue, UnJSONableValue } from "./flog_event.ts";
 
 /** Keys the event itself owns; a field with one of these names is renamed. */
 const RESERVED = new Set([
@@ -140,7 +26,7 @@ const RESERVED = new Set([
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { fieldKey } from "@flightlog/flightlog";
+ * import { fieldKey } from "./event.ts";
  * assert(fieldKey("user") === "user");
  * assert(fieldKey("time") === "_time");
  * ```
@@ -160,7 +46,7 @@ const TEMPLATE_CACHE_MAX = 4096;
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { toFoolscapFormat } from "@flightlog/flightlog";
+ * import { toFoolscapFormat } from "./event.ts";
  * assert(
  *   toFoolscapFormat("disk {disk} is {pct}% full") ===
  *     "disk %(disk)s is %(pct)s%% full",
@@ -207,7 +93,7 @@ function unjsonable(value: unknown): UnJSONableValue {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { toFailure } from "@flightlog/flightlog";
+ * import { toFailure } from "./event.ts";
  * const f = toFailure(new Error("outer", { cause: new Error("inner") }));
  * assert(f.cause !== undefined && f.str.includes("Caused by"));
  * ```
@@ -249,7 +135,7 @@ export function toFailure(error: unknown, depth = 0): FailureValue {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { toJSONable } from "@flightlog/flightlog";
+ * import { toJSONable } from "./event.ts";
  * const a: Record<string, unknown> = { n: 1 };
  * a.self = a;
  * const safe = toJSONable(a) as Record<string, { "@": string }>;
@@ -323,7 +209,7 @@ function isPlainValue(value: unknown): boolean {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { encodeJSON } from "@flightlog/flightlog";
+ * import { encodeJSON } from "./event.ts";
  * assert(encodeJSON({ n: 1n }).includes("UnJSONable"));
  * ```
  */
@@ -344,7 +230,7 @@ export function encodeJSON(value: unknown): string {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { jsonableEvent } from "@flightlog/flightlog";
+ * import { jsonableEvent } from "./event.ts";
  * const e = { num: 0, time: 0, incarnation: ["x", null] as [string, null], level: 20 };
  * assert.equal(jsonableEvent(e), e);
  * const odd = jsonableEvent<Record<string, unknown>>({ ...e, cb: () => 1 });

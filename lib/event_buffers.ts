@@ -6,7 +6,7 @@
  */
 
 import { matchFacility } from "./facility.ts";
-import type { FlogEvent } from "./event.ts";
+import type { FlogEvent } from "./flog_event.ts";
 import { parseLevel } from "./levels.ts";
 import { RingBuffer } from "./ring_buffer.ts";
 
@@ -65,7 +65,7 @@ function checkSize(n: unknown, where: string): number {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { EventBuffers } from "@flightlog/flightlog";
+ * import { EventBuffers } from "./event_buffers.ts";
  * const buffers = new EventBuffers({ default: 2 });
  * const db = buffers.facility("app/db");
  * db.push({ num: 0, time: 0, incarnation: ["x", null], level: 20 });
@@ -109,7 +109,8 @@ export class FacilityBuffers {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { EventBuffers, Level } from "@flightlog/flightlog";
+ * import { EventBuffers } from "./event_buffers.ts";
+ * import { Level } from "./levels.ts";
  * const buffers = new EventBuffers({ default: 1 });
  * const inc: [string, null] = ["x", null];
  * for (let num = 0; num < 5; num++) {

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { encodeJSON, type FlogEvent, jsonableEvent } from "./event.ts";
+import { encodeJSON, jsonableEvent } from "./event.ts";
+import type { FlogEvent } from "./flog_event.ts";
 import { LineSplitter } from "./lines.ts";
 
 /**
@@ -15,7 +16,7 @@ import { LineSplitter } from "./lines.ts";
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { FLOG_MAGIC } from "@flightlog/flightlog";
+ * import { FLOG_MAGIC } from "./flogfile.ts";
  * assert(FLOG_MAGIC === "# foolscap flogfile v1\n");
  * ```
  */
@@ -97,12 +98,20 @@ export type FlogRecord = FlogHeaderRecord | FlogEventRecord;
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { headerLine } from "@flightlog/flightlog";
+ * import { headerLine } from "./flogfile.ts";
  * assert(headerLine({ type: "incident" }) === '{"header":{"type":"incident"}}\n');
  * ```
  */
 export function headerLine(header: FlogHeader): string {
   return encodeJSON({ header }) + "\n";
+}
+
+/** Where and when an event record was received, for {@linkcode eventLine}. */
+export interface EventLineOptions {
+  /** The record's `from` (foolscap writes `"local"` for its own events). */
+  from: string;
+  /** When it was received, in seconds since the epoch (`rx_time`). */
+  rxTime: number;
 }
 
 /**
@@ -113,18 +122,15 @@ export function headerLine(header: FlogHeader): string {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { eventLine } from "@flightlog/flightlog";
- * const line = eventLine("local", 2, {
+ * import { eventLine } from "./flogfile.ts";
+ * const line = eventLine({
  *   num: 0, time: 1, incarnation: ["x", null], level: 20, message: "hi",
- * });
+ * }, { from: "local", rxTime: 2 });
  * assert(line.startsWith('{"from":"local","rx_time":2,"d":{'));
  * ```
  */
-export function eventLine(
-  from: string,
-  rxTime: number,
-  event: FlogEvent,
-): string {
+export function eventLine(event: FlogEvent, options: EventLineOptions): string {
+  const { from, rxTime } = options;
   return encodeJSON({ from, rx_time: rxTime, d: jsonableEvent(event) }) + "\n";
 }
 

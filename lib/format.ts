@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { FlogEvent } from "./event.ts";
+import type { FlogEvent } from "./flog_event.ts";
 
 /**
  * Python's `repr()` of a JSON value (`'text'`, `True`, `None`, `[1, 'a']`).
@@ -14,7 +14,7 @@ import type { FlogEvent } from "./event.ts";
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { pyRepr } from "@flightlog/flightlog";
+ * import { pyRepr } from "./format.ts";
  * assert(pyRepr(["alice", null, true]) === "['alice', None, True]");
  * ```
  */
@@ -29,7 +29,7 @@ export function pyRepr(value: unknown): string {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { pyStr } from "@flightlog/flightlog";
+ * import { pyStr } from "./format.ts";
  * assert(pyStr(0.25) === "0.25" && pyStr(false) === "False");
  * ```
  */

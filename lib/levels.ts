@@ -93,7 +93,7 @@ export function parseLevel(text: string | number): number {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { ALIASES, Level } from "@flightlog/flightlog";
+ * import { ALIASES, Level } from "./levels.ts";
  * assert(ALIASES.error === Level.SCARY);
  * ```
  */

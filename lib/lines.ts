@@ -13,7 +13,7 @@
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { LineSplitter } from "@flightlog/flightlog";
+ * import { LineSplitter } from "./lines.ts";
  * const s = new LineSplitter();
  * assert.deepEqual(s.push("a\nb"), ["a"]);
  * assert.deepEqual(s.push("c\n"), ["bc"]);
@@ -51,7 +51,7 @@ export class LineSplitter {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { LineStream } from "@flightlog/flightlog";
+ * import { LineStream } from "./lines.ts";
  * const lines = await Array.fromAsync(
  *   ReadableStream.from(["a\nb", "c\n", "d"]).pipeThrough(new LineStream()),
  * );

@@ -5,22 +5,13 @@
  * @module
  */
 
-import {
-  fieldKey,
-  type Fields,
-  type FlogEvent,
-  type Incarnation,
-  toFailure,
-  toFoolscapFormat,
-} from "./event.ts";
+import { fieldKey, toFailure, toFoolscapFormat } from "./event.ts";
+import type { Fields, FlogEvent, Incarnation } from "./flog_event.ts";
 import type { FacilityBuffers } from "./event_buffers.ts";
 import { matchFacility } from "./facility.ts";
 import { Level, parseLevel } from "./levels.ts";
-import {
-  FlightRecorder,
-  type RecorderOptions,
-  type RecorderStats,
-} from "./recorder.ts";
+import { FlightRecorder } from "./recorder.ts";
+import type { RecorderOptions, RecorderStats } from "./recorder_options.ts";
 import type { IncidentInfo } from "./reporter.ts";
 
 /**
@@ -159,7 +150,7 @@ export class Logger implements AsyncDisposable {
         facility: this.facility,
         format,
       };
-      rec.record(event, this.#buffers);
+      rec.recordIn(this.#buffers, event);
       return event.num;
     } catch (e) {
       rec.reportOnce("log call", e);

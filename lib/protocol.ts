@@ -18,7 +18,7 @@
  * @module
  */
 
-import type { FlogEvent, Incarnation } from "./event.ts";
+import type { FlogEvent, Incarnation } from "./flog_event.ts";
 import type { BufferSizes } from "./event_buffers.ts";
 import { LineSplitter } from "./lines.ts";
 
@@ -28,7 +28,7 @@ import { LineSplitter } from "./lines.ts";
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { PROTOCOL_VERSION } from "@flightlog/flightlog";
+ * import { PROTOCOL_VERSION } from "./protocol.ts";
  * assert.equal(PROTOCOL_VERSION, 1);
  * ```
  */

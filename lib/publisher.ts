@@ -7,11 +7,15 @@
  * @module
  */
 
-import { encodeJSON, type FlogEvent, jsonableEvent } from "./event.ts";
-import { writeAll } from "./incident_files.ts";
+import { encodeJSON, jsonableEvent } from "./event.ts";
+import type { FlogEvent } from "./flog_event.ts";
+import { writeAll } from "./_io.ts";
 import type { Logger } from "./logger.ts";
 import { PROTOCOL_VERSION, type PublishMessage } from "./protocol.ts";
 import { VERSION } from "./version.ts";
+import { Subscriber } from "./_reader_queue.ts";
+import { claimSocketPath } from "./_unix_socket.ts";
+import { withDefaults } from "./_options.ts";
 
 /**
  * Options of {@linkcode publish}.
@@ -25,17 +29,37 @@ import { VERSION } from "./version.ts";
 export interface PublishOptions {
   /** Where to listen. Created with mode 0600; a stale socket is replaced. */
   socketPath: string;
-  /** Events queued per connection before new ones are dropped (10,000). */
+  /**
+   * Events queued per connection before new ones are dropped.
+   * @default {10_000}
+   */
   queueLimit?: number;
-  /** Heartbeat interval in ms (1000). */
+  /**
+   * Heartbeat interval, in ms.
+   * @default {1000}
+   */
   heartbeatMs?: number;
-  /** Most events in one `events` message (1000). */
+  /**
+   * Most events in one `events` message.
+   * @default {1000}
+   */
   batchSize?: number;
-  /** How long `close()` waits for readers to take what is queued (2000 ms). */
+  /**
+   * How long `close()` waits for readers to take what is queued, in ms.
+   * @default {2000}
+   */
   closeTimeoutMs?: number;
   /** Closes the publisher when aborted. */
   signal?: AbortSignal;
 }
+
+/** The defaults of {@linkcode PublishOptions}, stated once. */
+const PUBLISH_DEFAULTS = {
+  queueLimit: 10_000,
+  heartbeatMs: 1000,
+  batchSize: 1000,
+  closeTimeoutMs: 2000,
+};
 
 /**
  * Counters of a {@linkcode Publisher}.
@@ -55,80 +79,6 @@ export interface PublisherStats {
   sent: number;
   /** Events dropped because a reader's queue was full (per reader). */
   dropped: number;
-}
-
-class Subscriber {
-  queue: FlogEvent[] = [];
-  control: PublishMessage[] = [];
-  dropped = 0;
-  droppedTotal = 0;
-  closing = false;
-  #wake: (() => void) | undefined;
-
-  constructor(
-    readonly conn: Deno.Conn,
-    readonly limit: number,
-    readonly stats: PublisherStats,
-  ) {}
-
-  push(event: FlogEvent): void {
-    if (this.closing) return;
-    this.caughtUp = false;
-    if (this.queue.length >= this.limit) {
-      this.dropped++;
-      this.droppedTotal++;
-      this.stats.dropped++;
-    } else {
-      this.queue.push(event);
-    }
-    this.wakeUp();
-  }
-
-  send(message: PublishMessage): void {
-    if (this.closing) return;
-    this.caughtUp = false;
-    this.control.push(message);
-    this.wakeUp();
-  }
-
-  wakeUp(): void {
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  }
-
-  #drained: (() => void)[] = [];
-  /** True while the serving loop has written everything it was given. */
-  caughtUp = false;
-
-  /** Resolves once everything queued so far has been written. */
-  drained(): Promise<void> {
-    if (this.caughtUp && this.queue.length === 0 && this.control.length === 0) {
-      return Promise.resolve();
-    }
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.#drained.push(resolve);
-    return promise;
-  }
-
-  /** Called by the serving loop when it has nothing left to write. */
-  markCaughtUp(): void {
-    this.caughtUp = true;
-    for (const resolve of this.#drained.splice(0)) resolve();
-  }
-
-  /** Releases every `drained()` waiter (the connection is gone). */
-  release(): void {
-    for (const resolve of this.#drained.splice(0)) resolve();
-  }
-
-  /** Resolves when there is something to write (or at once if there is). */
-  idle(): Promise<void> {
-    if (this.queue.length > 0 || this.control.length > 0 || this.closing) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#wake = resolve);
-  }
 }
 
 /**
@@ -155,7 +105,7 @@ export class Publisher implements AsyncDisposable {
   };
   readonly #logger: Logger;
   readonly #listener: Deno.Listener;
-  readonly #opts: Required<Omit<PublishOptions, "signal">>;
+  readonly #opts: typeof PUBLISH_DEFAULTS & PublishOptions;
   readonly #subs = new Set<Subscriber>();
   readonly #loops = new Set<Promise<void>>();
   readonly #unsubscribe: (() => void)[] = [];
@@ -172,13 +122,7 @@ export class Publisher implements AsyncDisposable {
   ) {
     this.#logger = logger;
     this.#listener = listener;
-    this.#opts = {
-      queueLimit: 10_000,
-      heartbeatMs: 1000,
-      batchSize: 1000,
-      closeTimeoutMs: 2000,
-      ...options,
-    };
+    this.#opts = withDefaults(PUBLISH_DEFAULTS, options);
     const subs = this.#subs;
     this.#unsubscribe.push(
       logger.onEvent((event) => {
@@ -276,7 +220,7 @@ export class Publisher implements AsyncDisposable {
         ) + "\n",
       );
       await write(this.#eventLines(history, true));
-      sub.stats.sent += history.length;
+      this.stats.sent += history.length;
       this.#greeted.resolve();
       for (;;) {
         if (sub.queue.length === 0 && sub.control.length === 0) {
@@ -299,7 +243,7 @@ export class Publisher implements AsyncDisposable {
         }
         for (const m of control) text += encodeJSON(m) + "\n";
         if (text !== "") await write(text);
-        sub.stats.sent += events.length;
+        this.stats.sent += events.length;
         if (sub.closing && sub.queue.length === 0 && sub.control.length === 0) {
           return;
         }
@@ -383,34 +327,6 @@ async function waitAtMost(promise: Promise<unknown>, ms: number) {
     new Promise((resolve) => timer = setTimeout(resolve, ms)),
   ]);
   clearTimeout(timer);
-}
-
-/**
- * Makes `socketPath` free to listen on: a stale socket (nobody listening)
- * is removed; a live one, or anything that is not a socket, is an error.
- */
-async function claimSocketPath(path: string): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.lstat(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return;
-    throw e;
-  }
-  if (!info.isSocket) {
-    throw new Error(
-      `${path} exists and is not a socket: refusing to replace it`,
-    );
-  }
-  let conn: Deno.Conn;
-  try {
-    conn = await Deno.connect({ transport: "unix", path });
-  } catch {
-    await Deno.remove(path); // stale: nobody is listening there
-    return;
-  }
-  conn.close();
-  throw new Error(`${path}: another process is already publishing there`);
 }
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { FlogEvent } from "./event.ts";
+import type { FlogEvent } from "./flog_event.ts";
 import { matchFacility } from "./facility.ts";
 import { Level } from "./levels.ts";
 
@@ -29,7 +29,7 @@ export type Qualifier =
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { toPredicate } from "@flightlog/flightlog";
+ * import { toPredicate } from "./qualifier.ts";
  * const p = toPredicate({ qualify: (e) => e.level > 30 });
  * assert(p({ num: 0, time: 0, incarnation: ["x", null], level: 35 }));
  * ```

@@ -6,117 +6,27 @@
  * @module
  */
 
-import { type FlogEvent, type Incarnation, toFailure } from "./event.ts";
-import {
-  type BufferSizes,
-  EventBuffers,
-  type FacilityBuffers,
-} from "./event_buffers.ts";
-import type { FlogHeader } from "./flogfile.ts";
-import { FLIGHTLOG_FACILITY, recoverIncidents } from "./incident_files.ts";
-import { Level } from "./levels.ts";
-import { defaultQualifier, type Qualifier, toPredicate } from "./qualifier.ts";
-import { type IncidentInfo, IncidentReporter } from "./reporter.ts";
-import { VERSION } from "./version.ts";
+import { incidentHeader } from "./_incident_header.ts";
+import { withDefaults } from "./_options.ts";
 import { randomHex } from "./_random.ts";
-
-/**
- * How many incidents may start within a time window; the rest are counted
- * and the count is written in the header of the next incident
- * (`suppressed_incidents`).
- *
- * @example
- * ```ts
- * import type { RateLimit } from "@flightlog/flightlog";
- * const tenPerMinute: RateLimit = { max: 10, windowMs: 60_000 };
- * ```
- */
-export interface RateLimit {
-  /** Incidents allowed per window. */
-  max: number;
-  /** The window, in ms. */
-  windowMs: number;
-}
-
-/**
- * Settings of a {@linkcode FlightRecorder} (and so of a logger).
- *
- * @example
- * ```ts
- * import { Level, type RecorderOptions } from "@flightlog/flightlog";
- * const options: RecorderOptions = {
- *   incidentDir: "./incidents",
- *   app: "shop",
- *   versions: { shop: "1.4.2" },
- *   bufferSizes: { levels: { NOISY: 1000 } },
- *   qualifier: (e) => e.level >= Level.SCARY,
- *   trailingEvents: 100,
- *   trailingMs: 5000,
- *   rateLimit: { max: 10, windowMs: 60_000 },
- *   header: () => ({ region: "eu-west-1" }),
- * };
- * ```
- */
-export interface RecorderOptions {
-  /** Where incidents are written; without it, events are only buffered. */
-  incidentDir?: string;
-  /** The application's name, written in incident headers. */
-  app?: string;
-  /** Extra version strings for the header (`deno`, `flightlog`... are added). */
-  versions?: Record<string, string>;
-  /** Events kept per (facility, level); 100 each by default. */
-  bufferSizes?: BufferSizes;
-  /** Which events trigger an incident; default: level WEIRD or above. */
-  qualifier?: Qualifier;
-  /** Trailing events recorded after the trigger (default 100). */
-  trailingEvents?: number;
-  /** Longest time trailing events are recorded, in ms (default 5000). */
-  trailingMs?: number;
-  /** Incident rate limit (default 10 a minute); `false` for none. */
-  rateLimit?: RateLimit | false;
-  /**
-   * Extra header fields for an incident, from its trigger. They override
-   * flightlog's own (`pid`, `app`, `versions`...), but not `type` or
-   * `trigger`. A throwing hook is contained (`header_hook_error`).
-   */
-  header?: (trigger: FlogEvent) => Record<string, unknown>;
-  /**
-   * The `from` of written records of events numbered elsewhere (default
-   * `"local"`, as foolscap); the recorder's own events are always `"local"`.
-   */
-  from?: string;
-  /** Finish crashed incidents found in `incidentDir` (default true). */
-  recover?: boolean;
-}
-
-/**
- * Counters of a recorder, for metrics and tests.
- *
- * @example
- * ```ts
- * import assert from "node:assert";
- * import { createLogger } from "@flightlog/flightlog";
- * await using log = createLogger();
- * log.info("hello");
- * assert(log.stats.events === 1);
- * ```
- */
-export interface RecorderStats {
-  /** Events recorded. */
-  events: number;
-  /** Events below the generation threshold, never recorded. */
-  belowThreshold: number;
-  /** Incidents started. */
-  incidents: number;
-  /** Triggers refused by the rate limit. */
-  suppressedIncidents: number;
-  /** Incidents that could not be written. */
-  failedIncidents: number;
-  /** Triggers that arrived while an incident was being recorded. */
-  extraTriggers: number;
-  /** Exceptions contained (qualifier, observers, header hook, log calls). */
-  contained: number;
-}
+import { RateLimiter } from "./_rate_limit.ts";
+import { toFailure } from "./event.ts";
+import { EventBuffers, type FacilityBuffers } from "./event_buffers.ts";
+import {
+  FLIGHTLOG_FACILITY,
+  type FlogEvent,
+  type Incarnation,
+} from "./flog_event.ts";
+import { Level } from "./levels.ts";
+import { defaultQualifier, toPredicate } from "./qualifier.ts";
+import {
+  RECORDER_DEFAULTS,
+  type RecorderOptions,
+  type RecorderStats,
+  type SettledRecorderOptions,
+} from "./recorder_options.ts";
+import { recoverIncidents } from "./recovery.ts";
+import { type IncidentInfo, IncidentReporter } from "./reporter.ts";
 
 const RECENT_INCIDENTS = 100;
 
@@ -149,14 +59,13 @@ function hostname(): string | undefined {
 export class FlightRecorder implements AsyncDisposable {
   /** This recorder's own incarnation (for the events it numbers). */
   readonly incarnation: Incarnation = [randomHex(8), null];
-  /** The event buffers. */
+  /**
+   * The event buffers.
+   * @ignore
+   */
   readonly buffers: EventBuffers;
-  /** The settled options. */
-  readonly options: Readonly<
-    Required<
-      Pick<RecorderOptions, "trailingEvents" | "trailingMs" | "from">
-    > & RecorderOptions
-  >;
+  /** The settled options (defaults applied). */
+  readonly options: Readonly<SettledRecorderOptions>;
   /** Resolves (to the recovered paths) once crash recovery has run. */
   readonly ready: Promise<string[]>;
   /** Counters. */
@@ -182,22 +91,18 @@ export class FlightRecorder implements AsyncDisposable {
   #incidentObservers: ((i: IncidentInfo) => void)[] = [];
   #closeHooks: (() => Promise<void> | void)[] = [];
   readonly #recent: IncidentInfo[] = [];
-  readonly #starts: number[] = [];
+  readonly #rateLimit: RateLimiter;
   #suppressedSinceLast = 0;
   readonly #reported = new Set<string>();
 
   /** Creates a recorder; starts crash recovery in `incidentDir`. */
   constructor(options: RecorderOptions = {}) {
-    this.options = {
-      trailingEvents: 100,
-      trailingMs: 5000,
-      from: "local",
-      ...options,
-    };
-    this.buffers = new EventBuffers(options.bufferSizes);
-    this.#qualify = toPredicate(options.qualifier ?? defaultQualifier);
-    const dir = options.incidentDir;
-    this.ready = dir === undefined || options.recover === false
+    this.options = withDefaults(RECORDER_DEFAULTS, options);
+    this.buffers = new EventBuffers(this.options.bufferSizes);
+    this.#qualify = toPredicate(this.options.qualifier);
+    this.#rateLimit = new RateLimiter(this.options.rateLimit);
+    const dir = this.options.incidentDir;
+    this.ready = dir === undefined || !this.options.recover
       ? Promise.resolve([])
       : recoverIncidents(dir, {
         incarnation: this.incarnation,
@@ -236,14 +141,22 @@ export class FlightRecorder implements AsyncDisposable {
 
   /**
    * Records a complete event: buffers it, feeds the active incident and
-   * observers, and starts an incident if it qualifies (unless `qualify` is
-   * false). Pass the facility's buffers to skip their lookup. Never throws.
+   * observers, and starts an incident if it qualifies. Never throws.
    */
-  record(event: FlogEvent, buffers?: FacilityBuffers, qualify = true): void {
+  record(event: FlogEvent): void {
+    this.recordIn(this.buffers.facility(event.facility), event);
+  }
+
+  /**
+   * {@linkcode record} into the facility's `buffers` (looked up once by
+   * the logger), asking the qualifier unless `qualify` is false.
+   * @ignore
+   */
+  recordIn(buffers: FacilityBuffers, event: FlogEvent, qualify = true): void {
     if (this.#closed) return;
     this.stats.events++;
     try {
-      (buffers ?? this.buffers.facility(event.facility)).push(event);
+      buffers.push(event);
       this.#active?.add(event);
       const observers = this.#eventObservers;
       for (let i = 0; i < observers.length; i++) {
@@ -266,7 +179,7 @@ export class FlightRecorder implements AsyncDisposable {
    */
   trigger(event: FlogEvent): void {
     if (this.#closed) return;
-    this.record(event, undefined, false);
+    this.recordIn(this.buffers.facility(event.facility), event, false);
     try {
       this.#trigger(event);
     } catch (e) {
@@ -301,7 +214,7 @@ export class FlightRecorder implements AsyncDisposable {
       format,
       ...fields,
     };
-    this.record(event, undefined, false);
+    this.recordIn(this.buffers.facility(event.facility), event, false);
     return event;
   }
 
@@ -336,7 +249,7 @@ export class FlightRecorder implements AsyncDisposable {
     }
     const dir = this.options.incidentDir;
     if (dir === undefined) return;
-    if (!this.#allowedByRateLimit()) {
+    if (!this.#rateLimit.allow()) {
       this.stats.suppressedIncidents++;
       this.#suppressedSinceLast++;
       return;
@@ -345,7 +258,14 @@ export class FlightRecorder implements AsyncDisposable {
     try {
       reporter = new IncidentReporter({
         dir,
-        header: this.#header(trigger),
+        header: incidentHeader(trigger, {
+          app: this.options.app,
+          host: this.host,
+          versions: this.options.versions,
+          suppressed: this.#suppressedSinceLast,
+          hook: this.options.header,
+          onHookError: (e) => this.reportOnce("header hook", e),
+        }),
         history: this.snapshot().filter((e) => e !== trigger),
         from: (e) =>
           e.incarnation === this.incarnation ? "local" : this.options.from,
@@ -362,50 +282,6 @@ export class FlightRecorder implements AsyncDisposable {
     this.#suppressedSinceLast = 0;
     this.#reporters.add(reporter);
     if (reporter.recording) this.#active = reporter;
-  }
-
-  #allowedByRateLimit(): boolean {
-    const limit = this.options.rateLimit ?? { max: 10, windowMs: 60_000 };
-    if (limit === false) return true;
-    const now = Date.now();
-    while (this.#starts.length > 0 && now - this.#starts[0] >= limit.windowMs) {
-      this.#starts.shift();
-    }
-    if (this.#starts.length >= limit.max) return false;
-    this.#starts.push(now);
-    return true;
-  }
-
-  #header(trigger: FlogEvent): FlogHeader & { trigger: FlogEvent } {
-    let extra: Record<string, unknown> = {};
-    if (this.options.header !== undefined) {
-      try {
-        extra = { ...this.options.header(trigger) };
-      } catch (e) {
-        this.reportOnce("header hook", e);
-        extra = { header_hook_error: String(e) };
-      }
-    }
-    const header = {
-      type: "incident",
-      pid: Deno.pid,
-      versions: {
-        flightlog: VERSION,
-        deno: Deno.version.deno,
-        v8: Deno.version.v8,
-        typescript: Deno.version.typescript,
-        ...this.options.versions,
-      },
-      ...(this.options.app === undefined ? {} : { app: this.options.app }),
-      ...(this.host === undefined ? {} : { host: this.host }),
-      ...(this.#suppressedSinceLast > 0
-        ? { suppressed_incidents: this.#suppressedSinceLast }
-        : {}),
-      ...extra,
-      trigger,
-    };
-    header.type = "incident";
-    return header;
   }
 
   #finished(reporter: IncidentReporter, info: IncidentInfo): void {

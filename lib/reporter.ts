@@ -5,19 +5,16 @@
  * @module
  */
 
-import type { FlogEvent } from "./event.ts";
+import type { FlogEvent } from "./flog_event.ts";
 import {
   eventLine,
   FLOG_MAGIC,
   type FlogHeader,
   headerLine,
 } from "./flogfile.ts";
-import {
-  activePlainFiles,
-  incidentBaseName,
-  writeAll,
-  writeGzip,
-} from "./incident_files.ts";
+import { markActive, markDone } from "./_active_files.ts";
+import { incidentBaseName } from "./_incident_name.ts";
+import { writeAll, writeGzip } from "./_io.ts";
 
 /**
  * What is known of an incident, while it is recorded and after.
@@ -82,7 +79,7 @@ const BATCH = 64 * 1024;
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { IncidentReporter } from "@flightlog/flightlog";
+ * import { IncidentReporter } from "./reporter.ts";
  * const dir = await Deno.makeTempDir();
  * const trigger = {
  *   num: 1, time: Date.now() / 1000, incarnation: ["x", null] as [string, null],
@@ -128,28 +125,27 @@ export class IncidentReporter {
     };
     Deno.mkdirSync(opts.dir, { recursive: true });
     this.#file = Deno.openSync(this.#plain, { write: true, createNew: true });
-    activePlainFiles.add(this.#plain);
+    markActive(this.#plain);
     try {
       const rx = Date.now() / 1000;
       let batch = FLOG_MAGIC + headerLine(opts.header);
       for (const e of opts.history) {
-        batch += eventLine(this.#from(e), rx, e);
+        batch += eventLine(e, { from: this.#from(e), rxTime: rx });
         this.info.events++;
         if (batch.length >= BATCH) {
           this.#writeSync(batch);
           batch = "";
         }
       }
-      batch += eventLine(
-        this.#from(opts.header.trigger),
-        rx,
-        opts.header.trigger,
-      );
+      batch += eventLine(opts.header.trigger, {
+        from: this.#from(opts.header.trigger),
+        rxTime: rx,
+      });
       this.info.events++;
       this.#writeSync(batch);
     } catch (e) {
       this.#file.close();
-      activePlainFiles.delete(this.#plain);
+      markDone(this.#plain);
       throw e;
     }
     if (opts.trailingEvents <= 0 || opts.trailingMs <= 0) {
@@ -183,7 +179,10 @@ export class IncidentReporter {
   /** Appends a trailing event; finishes the incident at the count limit. */
   add(event: FlogEvent): void {
     if (this.#finished !== undefined) return;
-    this.#pending.push(eventLine(this.#from(event), Date.now() / 1000, event));
+    this.#pending.push(eventLine(event, {
+      from: this.#from(event),
+      rxTime: Date.now() / 1000,
+    }));
     this.info.events++;
     this.info.trailing++;
     this.#flushing ??= this.#flush();
@@ -234,7 +233,7 @@ export class IncidentReporter {
     } catch (e) {
       this.info.error = `compressing ${this.#plain}: ${e}`;
     } finally {
-      activePlainFiles.delete(this.#plain);
+      markDone(this.#plain);
     }
     try {
       this.#opts.onFinish?.(this.info);

@@ -11,7 +11,7 @@
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { RingBuffer } from "@flightlog/flightlog";
+ * import { RingBuffer } from "./ring_buffer.ts";
  * const ring = new RingBuffer<number>(2);
  * ring.push(1);
  * ring.push(2);

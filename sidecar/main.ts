@@ -17,7 +17,7 @@ import {
   never,
   type Qualifier,
 } from "../lib/qualifier.ts";
-import type { Peer } from "./outbox.ts";
+import type { Peer } from "../server/outbox.ts";
 import { Sidecar, type SidecarOptions } from "./sidecar.ts";
 
 /**

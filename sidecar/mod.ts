@@ -20,19 +20,24 @@
  * @module
  */
 
-export { Sidecar, type SidecarOptions, type SidecarStats } from "./sidecar.ts";
+export { Sidecar, type SidecarOptions } from "./sidecar.ts";
+export type { SidecarStats } from "./tail.ts";
 export {
+  type ImportOptions,
   IncidentStore,
   type ListFilter,
-  type Retention,
   STORED_NAME,
   type StoredIncident,
-} from "./store.ts";
+} from "../server/store.ts";
+export type { Retention } from "../server/retention.ts";
 export {
   Outbox,
+  type OutboxOpenOptions,
   type OutboxOptions,
   type OutboxStats,
   type Peer,
-} from "./outbox.ts";
-export { Api, type ApiContext } from "./server.ts";
+} from "../server/outbox.ts";
+export { Api } from "../server/api.ts";
+export type { ApiContext } from "../server/route.ts";
+export { HttpError, InvalidIncidentError } from "../server/http_error.ts";
 export { parseSidecarArgs, runSidecar, SIDECAR_USAGE } from "./main.ts";

@@ -1,11 +1,7 @@
 /** Small helpers shared by the tests (stand-ins for `@std/testing`). */
 
-import {
-  type FlogEventRecord,
-  type FlogHeader,
-  LineSplitter,
-  readFlog,
-} from "../mod.ts";
+import { type FlogEventRecord, type FlogHeader, readFlog } from "../mod.ts";
+import { LineSplitter } from "../lib/lines.ts";
 
 /** A temporary folder, removed on dispose. */
 export async function tempDir(): Promise<AsyncDisposable & { path: string }> {

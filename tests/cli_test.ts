@@ -92,3 +92,20 @@ Deno.test("flightlog --version matches deno.json; unknown commands exit 2", asyn
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown command "frobnicate"/);
 });
+
+Deno.test("flightlog help lists every command; each command's --help is its own", async () => {
+  const help = await runDeno(["run", "--allow-read", CLI, "help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /flightlog dump \[options\] FILE/);
+  assert.match(help.stdout, /flightlog sidecar \[options\]/);
+  const dumpHelp = await runDeno(["run", "--allow-read", CLI, "dump", "-h"]);
+  assert.match(dumpHelp.stdout, /^Usage: flightlog dump/);
+  const sidecarHelp = await runDeno([
+    "run",
+    "--allow-read",
+    CLI,
+    "sidecar",
+    "--help",
+  ]);
+  assert.match(sidecarHelp.stdout, /^Usage: flightlog sidecar/);
+});

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
+import { renderMessage } from "../mod.ts";
 import {
   encodeJSON,
   fieldKey,
-  pyRepr,
-  renderMessage,
   toFailure,
   toFoolscapFormat,
   toJSONable,
-} from "../mod.ts";
+} from "../lib/event.ts";
+import { pyRepr } from "../lib/format.ts";
 
 Deno.test("templates become foolscap formats; % and braces are escaped", () => {
   assert.equal(toFoolscapFormat("plain"), "plain");

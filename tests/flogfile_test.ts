@@ -1,10 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  FLOG_MAGIC,
-  FlogFileError,
-  type FlogRecord,
-  readFlog,
-} from "../mod.ts";
+import { FlogFileError, type FlogRecord, readFlog } from "../mod.ts";
+import { FLOG_MAGIC } from "../lib/flogfile.ts";
 import { FIXTURE, tempDir } from "./_util.ts";
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { createLogger, eventLine, type FlogEvent, Level } from "../mod.ts";
+import { createLogger, type FlogEvent, Level } from "../mod.ts";
+import { eventLine } from "../lib/flogfile.ts";
 
 function capture(log: ReturnType<typeof createLogger>) {
   const events: FlogEvent[] = [];
@@ -138,7 +139,7 @@ Deno.test("a log call never throws: bad values, throwing observers and qualifier
     assert.ok(notes.some((e) => String(e.what) === "qualifier"));
     assert.ok(log.stats.contained >= 4);
     // Stored as given (no cost on the log call); made safe when written.
-    const v = JSON.parse(eventLine("local", 0, events[0])).d;
+    const v = JSON.parse(eventLine(events[0], { from: "local", rxTime: 0 })).d;
     for (const k of ["a", "b", "c"]) assert.equal(v[k]["@"], "UnJSONable", k);
     assert.equal(v.d.cyc["@"], "UnJSONable");
     await Deno.remove(dir, { recursive: true });

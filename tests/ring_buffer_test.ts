@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { EventBuffers, type FlogEvent, Level, RingBuffer } from "../mod.ts";
+import { type FlogEvent, Level } from "../mod.ts";
+import { EventBuffers } from "../lib/event_buffers.ts";
+import { RingBuffer } from "../lib/ring_buffer.ts";
 
 Deno.test("RingBuffer keeps the newest items, oldest first", () => {
   const ring = new RingBuffer<number>(3);

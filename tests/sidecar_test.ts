@@ -1,7 +1,9 @@
 // End to end: the app and the sidecar as real subprocesses, talking over a
 // Unix socket in a temp dir; the test talks to the sidecar's HTTP API.
 import assert from "node:assert/strict";
+import { createLogger, publish } from "../mod.ts";
 import {
+  deadline,
   nextSse,
   Proc,
   ROOT,
@@ -9,6 +11,7 @@ import {
   sseEvents,
   tempDir,
 } from "./_util.ts";
+import { startSidecar as startInProcess } from "./_server_util.ts";
 
 const SIDECAR = `${ROOT}sidecar/main.ts`;
 const APP = `${ROOT}tests/apps/publishing_app.ts`;
@@ -82,7 +85,7 @@ async function startApp(
 
 const incidentOf = (e: SseEvent) => JSON.parse(e.data);
 
-Deno.test("sidecar started before the app: a WEIRD event and a SIGKILL each give an incident", async () => {
+Deno.test("flightlog sidecar started before the app records a WEIRD event and a SIGKILL as incidents", async () => {
   await using dir = await tempDir();
   const socket = `${dir.path}/app.sock`;
   const sidecar = await startSidecar(dir.path, socket, "--trailing-ms", "300");
@@ -143,7 +146,7 @@ Deno.test("sidecar started before the app: a WEIRD event and a SIGKILL each give
   assert.equal((await sidecar.proc.stop("SIGTERM")).code, 0);
 });
 
-Deno.test("one failure, one incident: a BAD event and the death right after it", async () => {
+Deno.test("flightlog sidecar records a BAD event and the death right after it as one incident", async () => {
   await using dir = await tempDir();
   const socket = `${dir.path}/app.sock`;
   const sidecar = await startSidecar(dir.path, socket, "--trailing-ms", "1500");
@@ -165,7 +168,7 @@ Deno.test("one failure, one incident: a BAD event and the death right after it",
   await sidecar.proc.stop();
 });
 
-Deno.test("a restarted sidecar catches up from the app's buffers and keeps what it stored", async () => {
+Deno.test("flightlog sidecar, restarted, catches up from the app's buffers and keeps what it stored", async () => {
   await using dir = await tempDir();
   const socket = `${dir.path}/app.sock`;
   const app = await startApp(socket, 1000, false);
@@ -209,7 +212,7 @@ Deno.test("a restarted sidecar catches up from the app's buffers and keeps what 
   await after.proc.stop();
 });
 
-Deno.test("a hung app (SIGSTOP) is taken as dead after the heartbeat timeout", async () => {
+Deno.test("flightlog sidecar takes a hung app (SIGSTOP) as dead after the heartbeat timeout", async () => {
   await using dir = await tempDir();
   const socket = `${dir.path}/app.sock`;
   const sidecar = await startSidecar(
@@ -233,4 +236,31 @@ Deno.test("a hung app (SIGSTOP) is taken as dead after the heartbeat timeout", a
   await app.stop("SIGKILL");
   await stream.cancel();
   await sidecar.proc.stop();
+});
+
+Deno.test("Sidecar stores the incidents of an app that writes its own, and writes no second one", async () => {
+  await using dir = await tempDir();
+  const socketPath = `${dir.path}/app.sock`;
+  await using log = createLogger({
+    app: "selfish",
+    incidentDir: `${dir.path}/app-incidents`,
+    trailingMs: 0,
+  });
+  await using publisher = await publish(log, { socketPath });
+  await using sidecar = await startInProcess(`${dir.path}/s`, { socketPath });
+  await deadline(publisher.connected(), "the sidecar connecting");
+  const stored = Promise.withResolvers<string>();
+  sidecar.store.subscribe((s) => stored.resolve(s.summary));
+  log.weird("written by the app itself");
+  assert.equal(
+    await deadline(stored.promise, "the imported incident"),
+    "written by the app itself",
+  );
+  assert.equal(
+    sidecar.recorder.stats.incidents,
+    0,
+    "the sidecar did not qualify the app's events",
+  );
+  assert.equal(sidecar.store.list()[0].origin, "local");
+  assert.equal(sidecar.store.list()[0].name, log.incidents[0].name);
 });

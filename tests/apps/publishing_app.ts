@@ -5,7 +5,8 @@
 //   wait-reader      wait until a reader (the sidecar) is connected
 //   close            publisher.close("bye"), logger.close(), exit 0
 // Prints "READY <socket>" once listening. Exits by itself after 60 s.
-import { createLogger, LineSplitter, parseLevel, publish } from "../../mod.ts";
+import { createLogger, parseLevel, publish } from "../../mod.ts";
+import { LineSplitter } from "../../lib/lines.ts";
 
 const [socketPath, heartbeatMs = "1000", queueLimit = "10000"] = Deno.args;
 const log = createLogger({ app: "testapp", versions: { testapp: "9.9" } });

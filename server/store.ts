@@ -1,17 +1,15 @@
 /**
- * The sidecar's incident store: the library's folder layout (finished
- * `incident-….flog.gz` files) plus `index.jsonl`, one line per incident,
- * so that listing does not open every file. The index survives restarts
- * and is reconciled with the folder at start; retention bounds it.
+ * The incident store: a folder of finished `incident-….flog.gz` files plus
+ * `index.jsonl` (one line per incident, so listing opens no file), kept
+ * consistent across restarts and bounded by retention.
  *
  * @module
  */
 
 import { readFlog } from "../lib/flogfile.ts";
-import {
-  type IncidentSummary,
-  summarizeIncident,
-} from "../lib/incident_files.ts";
+import { type IncidentSummary, summarizeIncident } from "../lib/incidents.ts";
+import { InvalidIncidentError } from "./http_error.ts";
+import { expired, type Retention } from "./retention.ts";
 
 /**
  * A stored incident: its summary, a store-wide increasing `id` (used as the
@@ -30,24 +28,6 @@ export interface StoredIncident extends IncidentSummary {
   stored: number;
   /** `local` (written here) or `peer` (pushed by another sidecar). */
   origin: "local" | "peer";
-}
-
-/**
- * Bounds of the store; the oldest incidents go first. Unset: unbounded.
- *
- * @example
- * ```ts
- * import type { Retention } from "@flightlog/flightlog/sidecar";
- * const r: Retention = { maxCount: 1000, maxAgeMs: 30 * 86_400_000, maxBytes: 1e9 };
- * ```
- */
-export interface Retention {
-  /** Most incidents kept. */
-  maxCount?: number;
-  /** Oldest trigger time kept, as an age in ms. */
-  maxAgeMs?: number;
-  /** Most bytes kept. */
-  maxBytes?: number;
 }
 
 /**
@@ -77,7 +57,25 @@ export const STORED_NAME =
 const INDEX = "index.jsonl";
 
 /**
- * The incident store of one sidecar.
+ * Where an imported incident comes from.
+ *
+ * @example
+ * ```ts
+ * import type { ImportOptions } from "@flightlog/flightlog/sidecar";
+ * const fromTheApp: ImportOptions = { origin: "local" };
+ * ```
+ */
+export interface ImportOptions {
+  /**
+   * `peer` (pushed by another server) or `local` (written by the app itself).
+   *
+   * @default {"peer"}
+   */
+  origin?: "local" | "peer";
+}
+
+/**
+ * The incident store of one server.
  *
  * @example
  * ```ts
@@ -215,23 +213,10 @@ export class IncidentStore {
   }
 
   async #applyRetention(): Promise<void> {
-    const { maxCount, maxAgeMs, maxBytes } = this.#retention;
-    const all = [...this.#byName.values()].sort((a, b) =>
-      a.time - b.time || a.id - b.id
-    );
-    const now = Date.now();
-    let bytes = all.reduce((n, s) => n + s.bytes, 0);
-    let count = all.length;
-    const doomed: StoredIncident[] = [];
-    for (const s of all) {
-      const tooMany = maxCount !== undefined && count > maxCount;
-      const tooOld = maxAgeMs !== undefined && now - s.time > maxAgeMs;
-      const tooBig = maxBytes !== undefined && bytes > maxBytes;
-      if (!tooMany && !tooOld && !tooBig) continue;
-      doomed.push(s);
-      count--;
-      bytes -= s.bytes;
-    }
+    const doomed = expired([...this.#byName.values()], {
+      retention: this.#retention,
+      now: Date.now(),
+    });
     if (doomed.length === 0) return;
     for (const s of doomed) {
       this.#drop(s);
@@ -278,24 +263,30 @@ export class IncidentStore {
 
   /**
    * Stores an incident pushed by a peer, or written by the app itself
-   * (`origin: "local"`), from its `.flog.gz` bytes, after
+   * (`{ origin: "local" }`), from its `.flog.gz` bytes, after
    * checking the name and that the bytes are a gzipped flogfile with a
    * header. Idempotent by name: `created` is false when it was there.
-   * Throws a `TypeError` with the reason when the input is bad.
+   * Throws an {@linkcode InvalidIncidentError} (a `TypeError`) with the
+   * reason when the input is bad.
    */
   import(
     name: string,
     bytes: Uint8Array<ArrayBuffer>,
-    origin: "local" | "peer" = "peer",
+    options: ImportOptions = {},
   ): Promise<{ incident: StoredIncident; created: boolean }> {
+    const origin = options.origin ?? "peer";
     return this.#serial(async () => {
       if (!STORED_NAME.test(name)) {
-        throw new TypeError(`bad incident name ${JSON.stringify(name)}`);
+        throw new InvalidIncidentError(
+          `bad incident name ${JSON.stringify(name)}`,
+        );
       }
       const known = this.#byName.get(name);
       if (known !== undefined) return { incident: known, created: false };
       if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
-        throw new TypeError("body is not gzip data (a .flog.gz file)");
+        throw new InvalidIncidentError(
+          "body is not gzip data (a .flog.gz file)",
+        );
       }
       let header = false;
       try {
@@ -303,11 +294,14 @@ export class IncidentStore {
           if ("header" in r) header = true;
         }
       } catch (e) {
-        throw new TypeError(
+        throw new InvalidIncidentError(
           `body is not a valid incident: ${(e as Error).message}`,
+          { cause: e },
         );
       }
-      if (!header) throw new TypeError("body is a flogfile without a header");
+      if (!header) {
+        throw new InvalidIncidentError("body is a flogfile without a header");
+      }
       const path = `${this.#dir}/${name}`;
       await writeGzipBytes(bytes, path);
       return {

@@ -1,7 +1,7 @@
 /**
- * Delivery of incidents to peer sidecars: a durable outbox on disk (one
- * marker file per incident and peer), retried with backoff until the peer
- * has the incident, across restarts of either side.
+ * Delivery of incidents to peers: a durable outbox on disk (one marker file
+ * per incident and peer), retried with backoff until the peer has the
+ * incident, across restarts of either side.
  *
  * @module
  */
@@ -34,14 +34,47 @@ export interface Peer {
  * ```
  */
 export interface OutboxOptions {
-  /** First retry delay; doubles per failure (500 ms). */
+  /**
+   * First retry delay in ms; doubles per failure.
+   *
+   * @default {500}
+   */
   baseDelayMs?: number;
-  /** Longest retry delay (30 s). */
+  /**
+   * Longest retry delay in ms.
+   *
+   * @default {30000}
+   */
   maxDelayMs?: number;
-  /** Time limit of one request (10 s). */
+  /**
+   * Time limit of one request in ms.
+   *
+   * @default {10000}
+   */
   requestTimeoutMs?: number;
   /** PEM CA certificates to trust for `https` peers. */
   caCerts?: string[];
+}
+
+/**
+ * What {@linkcode Outbox.open} needs besides its folder: the store the
+ * incidents are read from, the peers, and the delivery settings.
+ *
+ * @example
+ * ```ts
+ * import type { OutboxOpenOptions } from "@flightlog/flightlog/sidecar";
+ * const open = (o: OutboxOpenOptions) => o.peers?.length ?? 0;
+ * ```
+ */
+export interface OutboxOpenOptions extends OutboxOptions {
+  /** Where the incidents are read from. */
+  store: IncidentStore;
+  /**
+   * The peers to push every incident to.
+   *
+   * @default {[]}
+   */
+  peers?: Peer[];
 }
 
 /**
@@ -92,7 +125,7 @@ async function peerId(url: string): Promise<string> {
  * import { IncidentStore, Outbox } from "@flightlog/flightlog/sidecar";
  * const dir = await Deno.makeTempDir();
  * const store = await IncidentStore.open(dir);
- * await using outbox = await Outbox.open(`${dir}/outbox`, [], store);
+ * await using outbox = await Outbox.open(`${dir}/outbox`, { store });
  * outbox.enqueue("incident-2026-11-25--01-00-00Z-abcdefg.flog.gz");
  * await outbox.close();
  * await Deno.remove(dir, { recursive: true });
@@ -108,7 +141,9 @@ export class Outbox implements AsyncDisposable {
   };
   readonly #queues: PeerQueue[];
   readonly #store: IncidentStore;
-  readonly #opts: Required<Omit<OutboxOptions, "caCerts">>;
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  readonly #requestTimeoutMs: number;
   readonly #client: Deno.HttpClient | undefined;
   readonly #abort = new AbortController();
   #loops: Promise<void>[] = [];
@@ -121,26 +156,21 @@ export class Outbox implements AsyncDisposable {
   ) {
     this.#queues = queues;
     this.#store = store;
-    this.#opts = {
-      baseDelayMs: 500,
-      maxDelayMs: 30_000,
-      requestTimeoutMs: 10_000,
-      ...options,
-    };
+    this.#baseDelayMs = options.baseDelayMs ?? 500;
+    this.#maxDelayMs = options.maxDelayMs ?? 30_000;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.#client = options.caCerts?.length
       ? Deno.createHttpClient({ caCerts: options.caCerts })
       : undefined;
   }
 
-  /** Opens the outbox in `dir` for `peers`, and starts delivering. */
+  /** Opens the outbox in `dir` for `options.peers`, and starts delivering. */
   static async open(
     dir: string,
-    peers: Peer[],
-    store: IncidentStore,
-    options: OutboxOptions = {},
+    options: OutboxOpenOptions,
   ): Promise<Outbox> {
     const queues: PeerQueue[] = [];
-    for (const peer of peers) {
+    for (const peer of options.peers ?? []) {
       const q = new PeerQueue(peer, `${dir}/${await peerId(peer.url)}`);
       await Deno.mkdir(q.dir, { recursive: true });
       await Deno.writeTextFile(
@@ -152,7 +182,7 @@ export class Outbox implements AsyncDisposable {
       }
       queues.push(q);
     }
-    const outbox = new Outbox(queues, store, options);
+    const outbox = new Outbox(queues, options.store, options);
     outbox.#count();
     outbox.#loops = queues.map((q) => outbox.#run(q));
     return outbox;
@@ -205,8 +235,8 @@ export class Outbox implements AsyncDisposable {
         this.stats.failed++;
         failures++;
         const delay = Math.min(
-          this.#opts.maxDelayMs,
-          this.#opts.baseDelayMs * 2 ** (failures - 1),
+          this.#maxDelayMs,
+          this.#baseDelayMs * 2 ** (failures - 1),
         );
         await this.#wait(q, delay * (0.75 + Math.random() / 2));
         continue;
@@ -225,7 +255,7 @@ export class Outbox implements AsyncDisposable {
     init: RequestInit,
   ): Promise<number | undefined> {
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), this.#opts.requestTimeoutMs);
+    const timer = setTimeout(() => ac.abort(), this.#requestTimeoutMs);
     const onClose = () => ac.abort();
     this.#abort.signal.addEventListener("abort", onClose);
     try {

@@ -1,0 +1,109 @@
+/**
+ * `flightlog dump FILE`: prints an incident or any flogfile (plain, gzip,
+ * or `-` for stdin), one line per event, as `flogtool dump` does.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { dumpLines, type TimestampMode } from "../lib/dump.ts";
+import { encodeJSON } from "../lib/event.ts";
+import { type FlogFileError, readFlog } from "../lib/flogfile.ts";
+
+/** The usage text of `flightlog dump`. */
+export const DUMP_USAGE = `Usage: flightlog dump [options] FILE
+
+Prints a flogfile (.flog, .flog.gz, - for stdin), one line per event.
+
+  --json               print the raw records as JSON lines
+  --flogtool           print exactly what foolscap's "flogtool dump" prints
+  -t, --timestamps M   short-local (default), long-local, utc or epoch
+  -v, --verbose        append every key of each event
+  -h, --help           show this help
+`;
+
+const MODES = ["short-local", "long-local", "utc", "epoch"];
+
+async function* jsonLines(records: AsyncIterable<unknown>) {
+  for await (const r of records) yield encodeJSON(r);
+}
+
+/**
+ * Runs `flightlog dump` with `args` (after the subcommand); returns the
+ * exit code: 0, 1 when the file is damaged (its good records are printed
+ * first), 2 for bad usage or an unreadable file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { dump } from "@flightlog/flightlog/cli";
+ * const code = await dump(["--help"]);
+ * assert(code === 0);
+ * ```
+ */
+export async function dump(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        json: { type: "boolean" },
+        flogtool: { type: "boolean" },
+        timestamps: { type: "string", short: "t", default: "short-local" },
+        verbose: { type: "boolean", short: "v" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    console.error(`flightlog dump: ${(e as Error).message}\n\n${DUMP_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(DUMP_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1 || !MODES.includes(values.timestamps)) {
+    console.error(
+      positionals.length !== 1
+        ? `flightlog dump: expected one FILE, got ${positionals.length}\n\n${DUMP_USAGE}`
+        : `flightlog dump: --timestamps must be one of ${MODES.join(", ")}`,
+    );
+    return 2;
+  }
+  const file = positionals[0];
+  const damage: FlogFileError[] = [];
+  const records = readFlog(file === "-" ? Deno.stdin.readable : file, {
+    name: file === "-" ? "<stdin>" : file,
+    onDamage: (e) => damage.push(e),
+  });
+  const lines = values.json ? jsonLines(records) : dumpLines(records, {
+    timestamps: values.timestamps as TimestampMode,
+    flogtool: values.flogtool,
+    verbose: values.verbose,
+  });
+  const out = Deno.stdout.writable.getWriter();
+  const encoder = new TextEncoder();
+  try {
+    let text = "";
+    for await (const line of lines) {
+      text += line + "\n";
+      if (text.length > 65536) {
+        await out.write(encoder.encode(text));
+        text = "";
+      }
+    }
+    await out.write(encoder.encode(text));
+  } catch (e) {
+    if (e instanceof Deno.errors.BrokenPipe) return 0;
+    console.error(`flightlog dump: ${(e as Error).message}`);
+    return 2;
+  } finally {
+    out.releaseLock();
+  }
+  for (const e of damage) {
+    console.error(`flightlog dump: damaged: ${e.message}`);
+  }
+  return damage.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,152 @@
+/**
+ * The settings of a flight recorder, their defaults (stated once), and its
+ * counters.
+ *
+ * @module
+ */
+
+import type { BufferSizes } from "./event_buffers.ts";
+import type { FlogEvent } from "./flog_event.ts";
+import { defaultQualifier, type Qualifier } from "./qualifier.ts";
+
+/**
+ * How many incidents may start within a time window; the rest are counted
+ * and the count is written in the header of the next incident
+ * (`suppressed_incidents`).
+ *
+ * @example
+ * ```ts
+ * import type { RateLimit } from "@flightlog/flightlog";
+ * const tenPerMinute: RateLimit = { max: 10, windowMs: 60_000 };
+ * ```
+ */
+export interface RateLimit {
+  /** Incidents allowed per window. */
+  max: number;
+  /** The window, in ms. */
+  windowMs: number;
+}
+
+/**
+ * Settings of a {@linkcode FlightRecorder} (and so of a logger).
+ *
+ * @example
+ * ```ts
+ * import { Level, type RecorderOptions } from "@flightlog/flightlog";
+ * const options: RecorderOptions = {
+ *   incidentDir: "./incidents",
+ *   app: "shop",
+ *   versions: { shop: "1.4.2" },
+ *   bufferSizes: { levels: { NOISY: 1000 } },
+ *   qualifier: (e) => e.level >= Level.SCARY,
+ *   trailingEvents: 100,
+ *   trailingMs: 5000,
+ *   rateLimit: { max: 10, windowMs: 60_000 },
+ *   header: () => ({ region: "eu-west-1" }),
+ * };
+ * ```
+ */
+export interface RecorderOptions {
+  /** Where incidents are written; without it, events are only buffered. */
+  incidentDir?: string;
+  /** The application's name, written in incident headers. */
+  app?: string;
+  /** Extra version strings for the header (`deno`, `flightlog`... are added). */
+  versions?: Record<string, string>;
+  /**
+   * Events kept per (facility, level).
+   * @default {100 each}
+   */
+  bufferSizes?: BufferSizes;
+  /**
+   * Which events trigger an incident.
+   * @default {atLeast(Level.WEIRD)}
+   */
+  qualifier?: Qualifier;
+  /**
+   * Trailing events recorded after the trigger.
+   * @default {100}
+   */
+  trailingEvents?: number;
+  /**
+   * Longest time trailing events are recorded, in ms.
+   * @default {5000}
+   */
+  trailingMs?: number;
+  /**
+   * Incident rate limit; `false` for none.
+   * @default {{ max: 10, windowMs: 60_000 }}
+   */
+  rateLimit?: RateLimit | false;
+  /**
+   * Extra header fields for an incident, from its trigger. They override
+   * flightlog's own (`pid`, `app`, `versions`...), but not `type` or
+   * `trigger`. A throwing hook is contained (`header_hook_error`).
+   */
+  header?: (trigger: FlogEvent) => Record<string, unknown>;
+  /**
+   * The `from` of written records of events numbered elsewhere (as
+   * foolscap); the recorder's own events are always `"local"`.
+   * @default {"local"}
+   */
+  from?: string;
+  /**
+   * Finish crashed incidents found in `incidentDir`.
+   * @default {true}
+   */
+  recover?: boolean;
+}
+
+/** {@linkcode RecorderOptions} with every default applied. */
+export type SettledRecorderOptions =
+  & RecorderOptions
+  & Required<
+    Pick<
+      RecorderOptions,
+      | "qualifier"
+      | "trailingEvents"
+      | "trailingMs"
+      | "rateLimit"
+      | "from"
+      | "recover"
+    >
+  >;
+
+/** The defaults of {@linkcode RecorderOptions}, stated once. */
+export const RECORDER_DEFAULTS: SettledRecorderOptions = {
+  qualifier: defaultQualifier,
+  trailingEvents: 100,
+  trailingMs: 5000,
+  rateLimit: { max: 10, windowMs: 60_000 },
+  from: "local",
+  recover: true,
+};
+
+/**
+ * Counters of a recorder, for metrics and tests.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { createLogger } from "@flightlog/flightlog";
+ * await using log = createLogger();
+ * log.info("hello");
+ * assert(log.stats.events === 1);
+ * ```
+ */
+export interface RecorderStats {
+  /** Events recorded. */
+  events: number;
+  /** Events below the generation threshold, never recorded. */
+  belowThreshold: number;
+  /** Incidents started. */
+  incidents: number;
+  /** Triggers refused by the rate limit. */
+  suppressedIncidents: number;
+  /** Incidents that could not be written. */
+  failedIncidents: number;
+  /** Triggers that arrived while an incident was being recorded. */
+  extraTriggers: number;
+  /** Exceptions contained (qualifier, observers, header hook, log calls). */
+  contained: number;
+}

@@ -1,0 +1,120 @@
+/**
+ * Crash recovery: finishes the incidents that a process which died left half
+ * written in a folder, so that none stays a plain, unlisted `.flog`.
+ *
+ * @module
+ */
+
+import { isActive } from "./_active_files.ts";
+import { INCIDENT_FILE } from "./_incident_name.ts";
+import { compressIncident, dirNames, writeAll } from "./_io.ts";
+import {
+  FLIGHTLOG_FACILITY,
+  type FlogEvent,
+  type Incarnation,
+} from "./flog_event.ts";
+import { eventLine, type FlogHeader, readFlog } from "./flogfile.ts";
+import { Level } from "./levels.ts";
+
+function processAlive(pid: unknown): boolean {
+  if (typeof pid !== "number" || pid === Deno.pid) return false;
+  if (Deno.build.os !== "linux") return true; // cannot tell: be careful
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What {@linkcode recoverIncidents} needs to write its note into a
+ * recovered file.
+ */
+export interface RecoveryContext {
+  incarnation: Incarnation;
+  nextNum: () => number;
+  host?: string;
+}
+
+/**
+ * Finishes what a crash left in `dir`: a plain `X.flog` without its
+ * `X.flog.gz` gets a closing event saying it was recovered (after cutting a
+ * half-written last line), and is compressed; stale `.tmp` files and plain
+ * files whose `.gz` exists are removed. Files that another live process on
+ * this host is still writing are left alone. Returns the recovered paths.
+ */
+export async function recoverIncidents(
+  dir: string,
+  ctx: RecoveryContext,
+): Promise<string[]> {
+  const names = await dirNames(dir);
+  const recovered: string[] = [];
+  for (const name of names) {
+    const m = INCIDENT_FILE.exec(name);
+    if (m === null) continue;
+    const path = `${dir}/${name}`;
+    const [, base, ext] = m;
+    if (
+      ext === ".flog.gz.tmp" && !isActive(`${dir}/${base}.flog`)
+    ) {
+      await Deno.remove(path).catch(() => {});
+    }
+    if (ext !== ".flog" || isActive(path)) continue;
+    if (names.has(`${base}.flog.gz`)) {
+      await Deno.remove(path).catch(() => {});
+      continue;
+    }
+    const header = await readHeader(path).catch(() => undefined);
+    if (
+      header !== undefined && (header.host === undefined ||
+        header.host === ctx.host) &&
+      processAlive(header.pid)
+    ) continue;
+    await finishCrashed(path, header, ctx);
+    recovered.push(path + ".gz");
+  }
+  return recovered;
+}
+
+async function finishCrashed(
+  path: string,
+  header: FlogHeader | undefined,
+  ctx: RecoveryContext,
+): Promise<void> {
+  const bytes = await Deno.readFile(path);
+  const end = bytes.lastIndexOf(0x0a) + 1;
+  const cut = bytes.length - end;
+  const now = Date.now() / 1000;
+  const note: FlogEvent = {
+    num: ctx.nextNum(),
+    time: now,
+    incarnation: ctx.incarnation,
+    level: Level.UNUSUAL,
+    facility: FLIGHTLOG_FACILITY,
+    format:
+      "incident recovered: the process recording it (pid %(pid)s) stopped before it was finished; %(cut_bytes)d bytes of a half-written line were cut",
+    pid: header?.pid ?? null,
+    cut_bytes: cut,
+    recovered: true,
+  };
+  const file = await Deno.open(path, { write: true });
+  try {
+    await file.truncate(end);
+    await file.seek(end, Deno.SeekMode.Start);
+    const line = new TextEncoder().encode(
+      eventLine(note, { from: "local", rxTime: now }),
+    );
+    await writeAll(file, line);
+  } finally {
+    file.close();
+  }
+  await compressIncident(path);
+}
+
+async function readHeader(path: string): Promise<FlogHeader | undefined> {
+  for await (const r of readFlog(path, { onDamage: () => {} })) {
+    return "header" in r ? r.header : undefined;
+  }
+  return undefined;
+}

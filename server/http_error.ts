@@ -1,0 +1,56 @@
+/**
+ * The errors a request handler throws to answer with a 4xx status: the API's
+ * dispatch core turns them into JSON responses, and anything else into a 500.
+ *
+ * @module
+ */
+
+/**
+ * An error that is the answer to a request: its `status` and message become
+ * the JSON response `{"error": message, "status": status}`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { HttpError } from "@flightlog/flightlog/sidecar";
+ * const e = new HttpError(404, "no incident x");
+ * assert.equal(e.status, 404);
+ * ```
+ */
+export class HttpError extends Error {
+  /** The response status, 400-599. */
+  readonly status: number;
+  /** Extra response headers (`allow`, `www-authenticate`). */
+  readonly headers: HeadersInit;
+
+  /** An error answered with `status` and `message`. */
+  constructor(
+    status: number,
+    message: string,
+    options: { headers?: HeadersInit; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = "HttpError";
+    this.status = status;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/**
+ * An incident refused as bad input (a pushed or imported `.flog.gz` with a
+ * bad name, not gzip, or not a flogfile with a header); the API answers 400.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { InvalidIncidentError } from "@flightlog/flightlog/sidecar";
+ * assert.ok(new InvalidIncidentError("not gzip") instanceof TypeError);
+ * ```
+ */
+export class InvalidIncidentError extends TypeError {
+  /** An incident refused for `message`. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "InvalidIncidentError";
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Prometheus text exposition: renders the samples a server supplies (with
+ * escaped label values), plus the store's and the outbox's own samples.
+ *
+ * @module
+ */
+
+import type { Outbox } from "./outbox.ts";
+import type { IncidentStore } from "./store.ts";
+
+/** One sample of `/metrics`. */
+export interface Metric {
+  /** The metric name, like `flightlog_events_received_total`. */
+  name: string;
+  /** Prometheus' type. */
+  type: "counter" | "gauge";
+  /** The `# HELP` text. */
+  help: string;
+  /** The value. */
+  value: number;
+}
+
+/** Escapes a label value: backslash, double quote and newline. */
+export function escapeLabel(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => c === "\n" ? "\\n" : "\\" + c);
+}
+
+/** The Prometheus text of `metrics`, each sample with the same `labels`. */
+export function renderMetrics(
+  metrics: Metric[],
+  labels: Record<string, string> = {},
+): string {
+  const pairs = Object.entries(labels).map(([k, v]) =>
+    `${k}="${escapeLabel(v)}"`
+  );
+  const suffix = pairs.length === 0 ? "" : `{${pairs.join(",")}}`;
+  return metrics.map(({ name, type, help, value }) =>
+    `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name}${suffix} ${value}\n`
+  ).join("");
+}
+
+/** The samples of a store and its outbox: incidents kept, deliveries to peers. */
+export function storeMetrics(store: IncidentStore, outbox: Outbox): Metric[] {
+  const size = store.size;
+  return [
+    {
+      name: "flightlog_incidents_stored",
+      type: "gauge",
+      help: "Incidents in the store.",
+      value: size.count,
+    },
+    {
+      name: "flightlog_incidents_stored_bytes",
+      type: "gauge",
+      help: "Bytes of incidents in the store.",
+      value: size.bytes,
+    },
+    {
+      name: "flightlog_pushes_pending",
+      type: "gauge",
+      help: "Incident deliveries to peers waiting.",
+      value: outbox.stats.pending,
+    },
+    {
+      name: "flightlog_pushes_delivered_total",
+      type: "counter",
+      help: "Incident deliveries to peers acknowledged.",
+      value: outbox.stats.delivered,
+    },
+    {
+      name: "flightlog_pushes_failed_total",
+      type: "counter",
+      help: "Failed delivery attempts to peers.",
+      value: outbox.stats.failed,
+    },
+  ];
+}

@@ -1,0 +1,60 @@
+/**
+ * Retention of stored incidents: which ones go when the store is over its
+ * count, age or size bounds (the oldest first).
+ *
+ * @module
+ */
+
+/**
+ * Bounds of the store; the oldest incidents go first. Unset: unbounded.
+ *
+ * @example
+ * ```ts
+ * import type { Retention } from "@flightlog/flightlog/sidecar";
+ * const r: Retention = { maxCount: 1000, maxAgeMs: 30 * 86_400_000, maxBytes: 1e9 };
+ * ```
+ */
+export interface Retention {
+  /** Most incidents kept. */
+  maxCount?: number;
+  /** Oldest trigger time kept, as an age in ms. */
+  maxAgeMs?: number;
+  /** Most bytes kept. */
+  maxBytes?: number;
+}
+
+/** What retention compares incidents by. */
+export interface Retained {
+  /** Trigger time, ms since the epoch. */
+  time: number;
+  /** Store-wide order, breaking ties of `time`. */
+  id: number;
+  /** Size of the file. */
+  bytes: number;
+}
+
+/**
+ * The incidents of `all` that `retention` drops, oldest first: those older
+ * than `maxAgeMs`, then the oldest until the rest fit `maxCount` and
+ * `maxBytes`.
+ */
+export function expired<T extends Retained>(
+  all: readonly T[],
+  { retention, now }: { retention: Retention; now: number },
+): T[] {
+  const { maxCount, maxAgeMs, maxBytes } = retention;
+  const sorted = [...all].sort((a, b) => a.time - b.time || a.id - b.id);
+  let bytes = sorted.reduce((n, s) => n + s.bytes, 0);
+  let count = sorted.length;
+  const doomed: T[] = [];
+  for (const s of sorted) {
+    const tooMany = maxCount !== undefined && count > maxCount;
+    const tooOld = maxAgeMs !== undefined && now - s.time > maxAgeMs;
+    const tooBig = maxBytes !== undefined && bytes > maxBytes;
+    if (!tooMany && !tooOld && !tooBig) continue;
+    doomed.push(s);
+    count--;
+    bytes -= s.bytes;
+  }
+  return doomed;
+}

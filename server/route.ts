@@ -1,0 +1,78 @@
+/**
+ * The shape of the API's routes: what a route file exports (paths, methods,
+ * handlers) and what a handler is given, so that resources can be added as
+ * files of their own.
+ *
+ * @module
+ */
+
+import type { FlightRecorder } from "../lib/recorder.ts";
+import type { IncidentStore } from "./store.ts";
+
+/**
+ * What the API serves from.
+ *
+ * @example
+ * ```ts
+ * import type { ApiContext } from "@flightlog/flightlog/sidecar";
+ * function describe(ctx: ApiContext) { return `${ctx.store.size.count} incidents`; }
+ * ```
+ */
+export interface ApiContext {
+  /** The incidents served. */
+  store: IncidentStore;
+  /** The recorder whose events `/v1/events/stream` tails. */
+  recorder: FlightRecorder;
+  /** The bearer token every endpoint but `/healthz` requires. */
+  token: string;
+  /** Largest accepted request body, in bytes. */
+  maxBodyBytes: number;
+  /** The Prometheus text of `/metrics`. */
+  metrics(): string;
+  /** The JSON of `/healthz`. */
+  health(): Record<string, unknown>;
+}
+
+/** What a handler gets besides the request. */
+export interface RouteRequest {
+  /** The request's parsed URL. */
+  url: URL;
+  /** For a prefix route, the rest of the path after it, still percent-encoded. */
+  rest: string;
+  /** The body, refused with a 413 `HttpError` beyond the API's limit. */
+  body(): Promise<Uint8Array<ArrayBuffer>>;
+}
+
+/** Answers one request of a route; throws an `HttpError` to refuse it. */
+export type Handler = (
+  req: Request,
+  r: RouteRequest,
+) => Response | Promise<Response>;
+
+/** The HTTP methods a route can answer. */
+export type Method = "GET" | "POST" | "PUT" | "DELETE";
+
+/**
+ * One path of the API and its handlers. `HEAD` is answered by the `GET`
+ * handler (its body dropped); other methods get a 405 with `Allow`.
+ */
+export interface Route {
+  /** The path, or a prefix ending in `/` that matches what is below it. */
+  path: string;
+  /** Whether `path` is a prefix. */
+  prefix?: boolean;
+  /** Whether the route is open without the bearer token. */
+  public?: boolean;
+  /** The handler of each method. */
+  methods: Partial<Record<Method, Handler>>;
+}
+
+/** A JSON response (pretty-printed, newline-terminated). */
+export function json(body: unknown, init: ResponseInit = {}): Response {
+  const headers = new Headers(init.headers);
+  headers.set("content-type", "application/json");
+  return new Response(JSON.stringify(body, null, 2) + "\n", {
+    ...init,
+    headers,
+  });
+}

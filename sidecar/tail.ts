@@ -1,0 +1,281 @@
+/**
+ * Tailing the app's socket into the sidecar's recorder: connecting (with
+ * backoff), dispatching the protocol's messages, ignoring events seen before
+ * a reconnect, and recording the app's death when it goes without a goodbye.
+ *
+ * @module
+ */
+
+import type { FlogEvent } from "../lib/flog_event.ts";
+import { Level } from "../lib/levels.ts";
+import {
+  type HelloMessage,
+  PROTOCOL_VERSION,
+  readMessages,
+} from "../lib/protocol.ts";
+import type { FlightRecorder } from "../lib/recorder.ts";
+import type { IncidentStore } from "../server/store.ts";
+import { waitForPath } from "./socket_watch.ts";
+
+/**
+ * Counters of a {@linkcode Sidecar}.
+ *
+ * @example
+ * ```ts
+ * import type { SidecarStats } from "@flightlog/flightlog/sidecar";
+ * const up = (s: SidecarStats) => s.appConnected;
+ * ```
+ */
+export interface SidecarStats {
+  /** Whether the app is connected now. */
+  appConnected: boolean;
+  /** Connections made to the app (the first one included). */
+  connections: number;
+  /** App starts seen (new incarnations). */
+  incarnations: number;
+  /** Events received from the app (duplicates excluded). */
+  eventsReceived: number;
+  /** Events seen twice (after a reconnect) and ignored. */
+  duplicates: number;
+  /** Events the app dropped for this sidecar (it was too slow). */
+  appDropped: number;
+  /** Times the app went away without a goodbye (or hung). */
+  appDeaths: number;
+}
+
+/** Settings of an {@linkcode AppTail}. */
+export interface TailOptions {
+  /** Where the app's own incidents are imported to (`writesIncidents` apps). */
+  store: IncidentStore;
+  /**
+   * The app is taken as hung after this long without a message.
+   *
+   * @default {3 heartbeats, at least 3000 ms}
+   */
+  heartbeatTimeoutMs?: number;
+  /**
+   * Reconnection backoff to the app socket, in ms.
+   *
+   * @default {{ minMs: 100, maxMs: 2000 }}
+   */
+  reconnect?: { minMs?: number; maxMs?: number };
+}
+
+/** Catch-up after a reconnect resends events; this many incarnations are remembered. */
+const SEEN_INCARNATIONS = 16;
+
+/** The end of one connection. */
+interface ConnectionEnd {
+  hello: boolean;
+  goodbye: boolean;
+  why: string;
+}
+
+/**
+ * Follows one app's socket, feeding its events to `recorder`; reconnects
+ * until closed.
+ */
+export class AppTail {
+  /** Counters. */
+  readonly stats: SidecarStats = {
+    appConnected: false,
+    connections: 0,
+    incarnations: 0,
+    eventsReceived: 0,
+    duplicates: 0,
+    appDropped: 0,
+    appDeaths: 0,
+  };
+  readonly #recorder: FlightRecorder;
+  readonly #opts: TailOptions;
+  readonly #abort = new AbortController();
+  readonly #seen = new Map<string, number>();
+  #loop: Promise<void> = Promise.resolve();
+  #conn: Deno.Conn | undefined;
+  #hello: HelloMessage | undefined;
+
+  /** A tail feeding `recorder`; nothing happens until {@linkcode follow}. */
+  constructor(recorder: FlightRecorder, options: TailOptions) {
+    this.#recorder = recorder;
+    this.#opts = options;
+  }
+
+  /** The app's latest `hello`, once it connected. */
+  get hello(): HelloMessage | undefined {
+    return this.#hello;
+  }
+
+  /** Starts following the socket at `path`. */
+  follow(path: string): void {
+    this.#loop = this.#run(path);
+  }
+
+  /** Stops following, and waits for the loop to end. */
+  async close(): Promise<void> {
+    this.#abort.abort();
+    try {
+      this.#conn?.close();
+    } catch { /* closed */ }
+    await this.#loop;
+  }
+
+  async #run(path: string): Promise<void> {
+    const minMs = this.#opts.reconnect?.minMs ?? 100;
+    const maxMs = this.#opts.reconnect?.maxMs ?? 2000;
+    const signal = this.#abort.signal;
+    let delay = minMs;
+    while (!signal.aborted) {
+      let conn: Deno.Conn;
+      try {
+        conn = await Deno.connect({ transport: "unix", path });
+      } catch {
+        await waitForPath(path, { ms: delay, signal });
+        delay = Math.min(maxMs, delay * 2);
+        continue;
+      }
+      delay = minMs;
+      this.#conn = conn;
+      this.stats.connections++;
+      const end = await this.#consume(conn);
+      this.#conn = undefined;
+      this.stats.appConnected = false;
+      try {
+        conn.close();
+      } catch { /* closed */ }
+      if (!signal.aborted && end.hello && !end.goodbye) this.#appDied(end.why);
+    }
+  }
+
+  async #consume(conn: Deno.Conn): Promise<ConnectionEnd> {
+    const end = { hello: false, goodbye: false, why: "the connection closed" };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const watch = () => {
+      clearTimeout(timer);
+      const ms = this.#opts.heartbeatTimeoutMs ??
+        Math.max(3000, 3 * (this.#hello?.heartbeatMs ?? 1000));
+      timer = setTimeout(() => {
+        end.why = `no message for ${ms} ms (hung?)`;
+        try {
+          conn.close();
+        } catch { /* closed */ }
+      }, ms);
+    };
+    watch();
+    try {
+      for await (const m of readMessages(conn.readable)) {
+        watch();
+        switch (m.t) {
+          case "hello":
+            end.hello = true;
+            this.#onHello(m);
+            break;
+          case "events":
+            if (Array.isArray(m.events)) this.#onEvents(m.events);
+            break;
+          case "dropped":
+            this.stats.appDropped += Number(m.count) || 0;
+            this.#recorder.note(
+              Level.UNUSUAL,
+              "the app dropped %(count)d events for this sidecar (it read too slowly; %(total)d in all)",
+              { count: m.count, total: m.total },
+            );
+            break;
+          case "incident":
+            if (this.#hello?.writesIncidents) {
+              await this.#importAppIncident(m.path, m.name);
+            }
+            break;
+          case "goodbye":
+            end.goodbye = true;
+            this.#recorder.note(
+              Level.OPERATIONAL,
+              "app said goodbye: %(reason)s",
+              { reason: m.reason },
+            );
+            break;
+        }
+      }
+    } catch {
+      // Reset by the app, or closed by the watchdog or by close().
+    } finally {
+      clearTimeout(timer);
+    }
+    return end;
+  }
+
+  #onHello(m: HelloMessage): void {
+    if (!Array.isArray(m.incarnation)) m.incarnation = ["unknown", null];
+    const previous = this.#hello;
+    this.#hello = m;
+    this.stats.appConnected = true;
+    if (m.v !== PROTOCOL_VERSION) {
+      this.#recorder.note(
+        Level.WEIRD,
+        "app speaks protocol v%(v)s, this sidecar v%(ours)s: reading on",
+        { v: m.v, ours: PROTOCOL_VERSION },
+      );
+    }
+    if (previous?.incarnation[0] === m.incarnation[0]) return;
+    this.stats.incarnations++;
+    this.#recorder.note(
+      Level.OPERATIONAL,
+      previous === undefined
+        ? "app %(app)s (pid %(app_pid)s) connected, incarnation %(app_incarnation)s"
+        : "app %(app)s restarted (pid %(app_pid)s, incarnation %(app_incarnation)s; was %(previous)s)",
+      {
+        app: m.app ?? "?",
+        app_pid: m.pid,
+        app_incarnation: m.incarnation[0],
+        ...(previous ? { previous: previous.incarnation[0] } : {}),
+      },
+    );
+  }
+
+  #onEvents(events: FlogEvent[]): void {
+    for (const e of events) {
+      if (typeof e !== "object" || e === null || typeof e.num !== "number") {
+        continue;
+      }
+      const inc = String(e.incarnation?.[0]);
+      const last = this.#seen.get(inc);
+      if (last !== undefined && e.num <= last) {
+        this.stats.duplicates++;
+        continue;
+      }
+      if (last === undefined && this.#seen.size >= SEEN_INCARNATIONS) {
+        this.#seen.delete(this.#seen.keys().next().value!);
+      }
+      this.#seen.set(inc, e.num);
+      this.stats.eventsReceived++;
+      this.#recorder.record(e);
+    }
+  }
+
+  async #importAppIncident(path: string, name: string): Promise<void> {
+    try {
+      const bytes = await Deno.readFile(path);
+      await this.#opts.store.import(name, bytes, { origin: "local" });
+    } catch (e) {
+      this.#recorder.reportOnce("importing the app's incident", e);
+    }
+  }
+
+  #appDied(why: string): void {
+    this.stats.appDeaths++;
+    const h = this.#hello;
+    const recorder = this.#recorder;
+    recorder.trigger({
+      num: recorder.nextNum(),
+      time: Date.now() / 1000,
+      incarnation: recorder.incarnation,
+      level: Level.BAD,
+      facility: "flightlog",
+      format:
+        "app %(app)s (pid %(app_pid)s) went away without a goodbye: %(why)s",
+      app: h?.app ?? "?",
+      app_pid: h?.pid ?? null,
+      why,
+      app_died: true,
+    });
+  }
+}

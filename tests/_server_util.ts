@@ -1,0 +1,105 @@
+/** Helpers shared by the server and sidecar tests: real incidents, an API with no server, a client. */
+
+import { createLogger } from "../mod.ts";
+import { Api } from "../server/api.ts";
+import type { ApiContext } from "../server/route.ts";
+import { IncidentStore } from "../server/store.ts";
+import { Sidecar, type SidecarOptions } from "../sidecar/sidecar.ts";
+
+/** Writes `n` real incidents with a logger; returns their paths, oldest first. */
+export async function makeIncidents(
+  dir: string,
+  n: number,
+  app = "maker",
+): Promise<string[]> {
+  const log = createLogger({
+    incidentDir: dir,
+    trailingMs: 0,
+    app,
+    rateLimit: false,
+  });
+  for (let i = 0; i < n; i++) {
+    log.info("step {i}", { i });
+    log.weird("failure number {i}", { i });
+  }
+  await log.close();
+  return [...log.incidents].sort((a, b) => a.trigger.num - b.trigger.num)
+    .map((i) => i.path);
+}
+
+/** The file name of a path. */
+export const baseName = (path: string): string =>
+  path.slice(path.lastIndexOf("/") + 1);
+
+/** The token of {@linkcode testApi}. */
+export const TOKEN = "test-token-0123456789";
+
+/**
+ * An `Api` over a store in `dir` and a logger's recorder, with no server;
+ * `fetch(path, init)` sends it a request with the bearer token.
+ */
+export async function testApi(
+  dir: string,
+  ctx: Partial<ApiContext> = {},
+): Promise<
+  AsyncDisposable & {
+    api: Api;
+    store: IncidentStore;
+    log: ReturnType<typeof createLogger>;
+    fetch(path: string, init?: RequestInit): Promise<Response>;
+  }
+> {
+  const log = createLogger({ app: "api-test" });
+  const store = ctx.store ?? await IncidentStore.open(dir);
+  const api = new Api({
+    store,
+    recorder: log.recorder,
+    token: TOKEN,
+    maxBodyBytes: 1 << 20,
+    metrics: () => "",
+    health: () => ({ ok: true }),
+    ...ctx,
+  });
+  return {
+    api,
+    store,
+    log,
+    fetch: (path, init = {}) => {
+      const headers = new Headers(init.headers);
+      if (!headers.has("authorization")) {
+        headers.set("authorization", `Bearer ${TOKEN}`);
+      }
+      return api.handle(new Request(`http://api${path}`, { ...init, headers }));
+    },
+    async [Symbol.asyncDispose]() {
+      api.closeStreams();
+      await log.close();
+    },
+  };
+}
+
+/** A sidecar on a free loopback port. */
+export async function startSidecar(
+  dir: string,
+  extra: Partial<SidecarOptions> = {},
+): Promise<Sidecar> {
+  return await Sidecar.start({
+    dir,
+    listen: { hostname: "127.0.0.1", port: 0 },
+    ...extra,
+  });
+}
+
+/** GET and POST to a running sidecar with its token. */
+export function client(sidecar: Sidecar, token: string = sidecar.token): {
+  get(path: string, headers?: HeadersInit): Promise<Response>;
+  post(path: string, body: BodyInit): Promise<Response>;
+} {
+  const auth = { authorization: `Bearer ${token}` };
+  return {
+    get: (path, headers = {}) =>
+      fetch(sidecar.url + path, { headers: { ...auth, ...headers } }),
+    post: (path, body) =>
+      fetch(sidecar.url + path, { method: "POST", headers: auth, body }),
+  };
+}

@@ -1,0 +1,56 @@
+// Prometheus text: rendering and label escaping, and the sidecar's /metrics.
+import assert from "node:assert/strict";
+import { escapeLabel, renderMetrics } from "../server/metrics.ts";
+import { tempDir } from "./_util.ts";
+import { client, startSidecar } from "./_server_util.ts";
+
+Deno.test("renderMetrics() writes HELP, TYPE and one sample per metric", () => {
+  const text = renderMetrics([
+    { name: "a_total", type: "counter", help: "As.", value: 3 },
+    { name: "b", type: "gauge", help: "Bs.", value: 0.5 },
+  ], { app: "shop" });
+  assert.equal(
+    text,
+    '# HELP a_total As.\n# TYPE a_total counter\na_total{app="shop"} 3\n' +
+      '# HELP b Bs.\n# TYPE b gauge\nb{app="shop"} 0.5\n',
+  );
+});
+
+Deno.test("renderMetrics() writes no braces without labels", () => {
+  assert.equal(
+    renderMetrics([{ name: "up", type: "gauge", help: "Up.", value: 1 }]),
+    "# HELP up Up.\n# TYPE up gauge\nup 1\n",
+  );
+});
+
+Deno.test("escapeLabel() escapes backslash, double quote and newline", () => {
+  assert.equal(escapeLabel('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
+});
+
+Deno.test("Sidecar serves its counters as Prometheus text at /metrics", async () => {
+  await using dir = await tempDir();
+  await using sidecar = await startSidecar(`${dir.path}/s`);
+  const metrics = await (await client(sidecar).get("/metrics")).text();
+  const samples = new Map<string, number>();
+  for (const line of metrics.split("\n")) {
+    if (
+      line === "" || line.startsWith("# HELP ") || line.startsWith("# TYPE ")
+    ) continue;
+    const m = /^([a-z_]+)\{app="[^"]*"\} (-?\d+(?:\.\d+)?)$/.exec(line);
+    assert.ok(m, `not Prometheus text: ${line}`);
+    samples.set(m[1], Number(m[2]));
+  }
+  for (
+    const name of [
+      "flightlog_events_received_total",
+      "flightlog_events_dropped_total",
+      "flightlog_incidents_written_total",
+      "flightlog_incidents_stored",
+      "flightlog_pushes_pending",
+      "flightlog_pushes_failed_total",
+      "flightlog_app_connected",
+    ]
+  ) {
+    assert.ok(samples.has(name), name);
+  }
+});

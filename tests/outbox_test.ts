@@ -1,0 +1,164 @@
+// Deliveries to peers: real sidecars on loopback as the peers, real files
+// as the outbox.
+import assert from "node:assert/strict";
+import { deadline, tempDir } from "./_util.ts";
+import { client, makeIncidents, startSidecar } from "./_server_util.ts";
+
+Deno.test("Outbox delivers to a peer that was down, after it starts, across a restart, once", async () => {
+  await using dir = await tempDir();
+  // Reserve a port for the peer, then free it: the peer is down.
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const peerUrl = `http://127.0.0.1:${port}`;
+  const peerToken = "peer-token-0123456789";
+  const options = {
+    peers: [{ url: peerUrl, token: peerToken }],
+    outbox: { baseDelayMs: 20, maxDelayMs: 200 },
+  };
+  const [path] = await makeIncidents(`${dir.path}/src`, 1);
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  let sender = await startSidecar(`${dir.path}/sender`, options);
+  const res = await client(sender).post(
+    `/v1/incidents?name=${name}`,
+    await Deno.readFile(path),
+  );
+  assert.equal(res.status, 201);
+  await res.body?.cancel();
+  assert.equal(sender.outbox.stats.pending, 1);
+  await sender.close(); // the sender restarts while the peer is still down
+  sender = await startSidecar(`${dir.path}/sender`, options);
+  assert.equal(
+    sender.outbox.stats.pending,
+    1,
+    "the outbox survived the restart",
+  );
+
+  await using peer = await startSidecar(`${dir.path}/peer`, {
+    listen: { hostname: "127.0.0.1", port },
+    token: peerToken,
+  });
+  const arrived = Promise.withResolvers<string>();
+  peer.store.subscribe((s) => arrived.resolve(s.name));
+  assert.equal(await deadline(arrived.promise, "the delivery"), name);
+  await deadline(
+    (async () => {
+      while (sender.outbox.stats.pending > 0) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })(),
+    "the acknowledgement",
+  );
+  assert.equal(sender.outbox.stats.delivered, 1);
+  assert.ok(sender.outbox.stats.failed > 0, "it did retry");
+  assert.equal(peer.store.list().length, 1);
+  assert.equal(peer.store.list()[0].origin, "peer");
+  await sender.close();
+});
+
+Deno.test({
+  name: "Outbox pushes to an HTTPS peer whose CA it is given",
+  ignore: !(() => {
+    try {
+      return Deno.statSync("/usr/bin/openssl").isFile;
+    } catch {
+      return false;
+    }
+  })(),
+  async fn() {
+    await using dir = await tempDir();
+    // A throwaway CA, and a certificate for 127.0.0.1 signed by it.
+    const openssl = async (...args: string[]) => {
+      const out = await new Deno.Command("/usr/bin/openssl", {
+        args,
+        cwd: dir.path,
+        stdout: "null",
+        stderr: "piped",
+      })
+        .output();
+      assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    };
+    await openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=flightlog test CA",
+      "-keyout",
+      "ca.key",
+      "-out",
+      "ca.pem",
+    );
+    await openssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      "/CN=localhost",
+      "-keyout",
+      "key.pem",
+      "-out",
+      "req.csr",
+    );
+    await Deno.writeTextFile(
+      `${dir.path}/ext.cnf`,
+      "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
+    );
+    await openssl(
+      "x509",
+      "-req",
+      "-in",
+      "req.csr",
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-extfile",
+      "ext.cnf",
+      "-out",
+      "cert.pem",
+    );
+    const ca = await Deno.readTextFile(`${dir.path}/ca.pem`);
+    const tls = {
+      cert: await Deno.readTextFile(`${dir.path}/cert.pem`),
+      key: await Deno.readTextFile(`${dir.path}/key.pem`),
+    };
+    await using peer = await startSidecar(`${dir.path}/peer`, {
+      tls,
+      token: "peer-secret-token",
+    });
+    assert.match(peer.url, /^https:/);
+    await using sender = await startSidecar(`${dir.path}/sender`, {
+      peers: [{ url: peer.url, token: "peer-secret-token" }],
+      outbox: { caCerts: [ca], baseDelayMs: 20 },
+    });
+    const arrived = Promise.withResolvers<string>();
+    peer.store.subscribe((s) => arrived.resolve(s.name));
+    const [path] = await makeIncidents(`${dir.path}/src`, 1);
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    const res = await client(sender).post(
+      `/v1/incidents?name=${name}`,
+      await Deno.readFile(path),
+    );
+    assert.equal(res.status, 201);
+    await res.body?.cancel();
+    assert.equal(
+      await deadline(arrived.promise, "the delivery over TLS"),
+      name,
+    );
+    using http = Deno.createHttpClient({ caCerts: [ca] });
+    const list = await fetch(`${peer.url}/v1/incidents`, {
+      client: http,
+      headers: { authorization: "Bearer peer-secret-token" },
+    });
+    assert.equal((await list.json()).incidents.length, 1);
+  },
+});
