@@ -1,6 +1,6 @@
 /**
  * The `flightlog` command: dispatches `flightlog <command> ARGS` to the
- * command's own file (`dump`, `sidecar`).
+ * command's own file (`dump`, `sidecar`, `web`).
  *
  * ```sh
  * deno run --allow-read jsr:@flightlog/flightlog/cli dump incident.flog.gz
@@ -12,8 +12,9 @@
 import { VERSION } from "../lib/version.ts";
 import { runSidecar } from "../sidecar/main.ts";
 import { dump } from "./dump.ts";
+import { web } from "./web.ts";
 
-export { dump };
+export { dump, web };
 
 /** The commands: what `flightlog help` says of each, and how it runs. */
 const COMMANDS: Record<
@@ -29,6 +30,11 @@ const COMMANDS: Record<
     usage: "sidecar [options]",
     what: "run a sidecar next to an app",
     run: runSidecar,
+  },
+  web: {
+    usage: "web [options] FILE|DIR",
+    what: "serve the web viewer for incident files (no sidecar)",
+    run: web,
   },
 };
 

@@ -7,6 +7,8 @@
  */
 
 import { randomHex } from "../lib/_random.ts";
+import { HttpError } from "./http_error.ts";
+import { bearerMatches } from "./token.ts";
 
 /** The cookie's name. */
 export const SESSION_COOKIE = "flightlog_session";
@@ -146,4 +148,39 @@ export function sameOrigin(req: Request): boolean {
     return origin === `${url.protocol}//${host}`;
   }
   return req.headers.get("sec-fetch-site") === "same-origin";
+}
+
+/** Methods that only read: a session cookie suffices for them. */
+const SAFE = new Set(["GET", "HEAD"]);
+
+/**
+ * Lets `req` through with the bearer token, or with a session cookie (from
+ * the same origin when it changes state); throws a 401 or 403 `HttpError`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { authorize, Sessions } from "@flightlog/flightlog/sidecar";
+ * const req = new Request("http://x/v1/incidents", { headers: { authorization: "Bearer t" } });
+ * authorize(req, "t", new Sessions());
+ * assert.throws(() => authorize(new Request("http://x/"), "t", new Sessions()));
+ * ```
+ */
+export function authorize(
+  req: Request,
+  token: string,
+  sessions: Sessions,
+): void {
+  if (bearerMatches(req.headers.get("authorization"), token)) return;
+  if (!sessions.has(req)) {
+    throw new HttpError(401, "missing or wrong bearer token", {
+      headers: { "www-authenticate": 'Bearer realm="flightlog"' },
+    });
+  }
+  if (!SAFE.has(req.method) && !sameOrigin(req)) {
+    throw new HttpError(
+      403,
+      "a request that changes state with a session must come from the viewer's own pages",
+    );
+  }
 }

@@ -40,4 +40,11 @@ export {
 export { Api } from "../server/api.ts";
 export type { ApiContext } from "../server/route.ts";
 export { HttpError, InvalidIncidentError } from "../server/http_error.ts";
+export {
+  authorize,
+  sameOrigin,
+  SESSION_COOKIE,
+  type SessionOptions,
+  Sessions,
+} from "../server/session.ts";
 export { parseSidecarArgs, runSidecar, SIDECAR_USAGE } from "./main.ts";
