@@ -86,11 +86,18 @@ export function levelClass(level) {
 }
 
 /**
- * A level badge: coloured, and named, so it reads without colour.
+ * A level badge: coloured, and named, so it reads without colour; narrow
+ * layouts show the four-letter form it carries (`OPER`, `WEIR`).
  * @param {number | undefined} level
  */
 export function levelBadge(level) {
-  return h("span", { class: `lv ${levelClass(level)}` }, levelName(level));
+  const name = levelName(level);
+  const short = NAMES.has(level ?? NaN) ? name.slice(0, 4) : `L${level}`;
+  return h(
+    "span",
+    { class: `lv ${levelClass(level)}`, "data-short": short },
+    name,
+  );
 }
 
 /**

@@ -12,6 +12,7 @@ import { api } from "./api.js";
 import {
   h,
   highlight,
+  levelBadge,
   levelClass,
   levelName,
   LEVELS,
@@ -250,7 +251,7 @@ export async function mountIncident(ctx, name) {
       if (i > trig && trig >= 0) el.classList.add("trailing");
       el.replaceChildren(
         h("span", { class: "rel" }, relative(d.time - triggerTime)),
-        h("span", { class: `lv ${levelClass(d.level)}` }, levelName(d.level)),
+        levelBadge(d.level),
         h("span", { class: "fac", title: d.facility ?? "" }, d.facility ?? ""),
         h(
           "span",
