@@ -18,7 +18,8 @@ export function hasChromium(): boolean {
   }
 }
 
-import { CdpError, Page, within } from "./_cdp_page.ts";
+import { CdpError, Page } from "./_cdp_page.ts";
+import { deadline } from "./_util.ts";
 
 export { CdpError, Page };
 
@@ -84,14 +85,14 @@ export class Browser implements AsyncDisposable {
       stderr: "null",
     }).spawn();
     try {
-      const line = await within(
+      const line = await deadline(
         Browser.#activePort(dir, child.status),
         "chromium's DevToolsActivePort",
         timeoutMs,
       );
       const [port, path] = line.split("\n");
       const ws = new WebSocket(`ws://127.0.0.1:${port.trim()}${path.trim()}`);
-      await within(
+      await deadline(
         new Promise<void>((resolve, reject) => {
           ws.onopen = () => resolve();
           ws.onerror = () => reject(new CdpError("cannot connect to chromium"));
@@ -156,7 +157,7 @@ export class Browser implements AsyncDisposable {
       this.#pending.set(id, { resolve, reject, method });
     });
     this.#ws.send(JSON.stringify({ id, method, params, sessionId: session }));
-    return within(reply, method, timeoutMs).finally(() =>
+    return deadline(reply, method, timeoutMs).finally(() =>
       this.#pending.delete(id)
     );
   }
@@ -203,7 +204,7 @@ export class Browser implements AsyncDisposable {
     try {
       await this.send("Browser.close", {}, undefined, 5_000);
     } catch { /* it may close the socket before answering */ }
-    const exited = await within(this.#child.status, "chromium exit", 10_000)
+    const exited = await deadline(this.#child.status, "chromium exit", 10_000)
       .then(() => true, () => false);
     if (!exited) {
       this.#child.kill("SIGKILL");

@@ -6,28 +6,11 @@
  */
 
 import type { Browser } from "./_cdp.ts";
+import { deadline } from "./_util.ts";
 
 /** An error the browser reported for a protocol call or an evaluation. */
 export class CdpError extends Error {
   override name = "CdpError";
-}
-
-/** Resolves with `promise`, or rejects naming `what` after `ms`. */
-export async function within<T>(promise: Promise<T>, what: string, ms: number) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`timed out after ${ms} ms: ${what}`)),
-          ms,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** One tab, attached through a flat session. */
@@ -81,7 +64,7 @@ export class Page {
       if (r.errorText) throw new CdpError(`${url}: ${r.errorText}`);
       // A change of the #fragment alone loads nothing.
       if (r.loaderId !== undefined) {
-        await within(loaded, `load of ${url}`, timeoutMs);
+        await deadline(loaded, `load of ${url}`, timeoutMs);
       }
     } finally {
       off();
