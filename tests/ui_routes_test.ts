@@ -1,26 +1,16 @@
 // The viewer's routes through the API's dispatch core (no socket): pages and
 // assets with their security headers, login, the session cookie, logout.
 import assert from "node:assert/strict";
-import { FlightRecorder } from "../mod.ts";
-import { Api } from "../server/api.ts";
-import { IncidentStore } from "../server/store.ts";
+import type { Api } from "../server/api.ts";
+import { testApi, TOKEN } from "./_server_util.ts";
 import { tempDir } from "./_util.ts";
 
-const TOKEN = "t0ken";
 const BASE = "http://127.0.0.1:7477";
 
 async function withApi(fn: (api: Api) => Promise<void>) {
   await using dir = await tempDir();
-  await using recorder = new FlightRecorder();
-  const api = new Api({
-    store: await IncidentStore.open(dir.path),
-    recorder,
-    token: TOKEN,
-    maxBodyBytes: 1 << 20,
-    metrics: () => "",
-    health: () => ({ ok: true }),
-  });
-  await fn(api);
+  await using t = await testApi(dir.path);
+  await fn(t.api);
 }
 
 async function call(api: Api, path: string, init: RequestInit = {}) {
