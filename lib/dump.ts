@@ -32,11 +32,20 @@ export type TimestampMode = "short-local" | "long-local" | "utc" | "epoch";
  * ```
  */
 export interface DumpOptions {
-  /** Default `short-local` (`HH:MM:SS.mmm` in local time). */
+  /**
+   * How times are printed (`short-local` is `HH:MM:SS.mmm` in local time).
+   * @default {"short-local"}
+   */
   timestamps?: TimestampMode;
-  /** Print exactly what `flogtool dump` prints (no level or facility). */
+  /**
+   * Print exactly what `flogtool dump` prints (no level or facility).
+   * @default {false}
+   */
   flogtool?: boolean;
-  /** Append every key of the event. */
+  /**
+   * Append every key of the event.
+   * @default {false}
+   */
   verbose?: boolean;
 }
 

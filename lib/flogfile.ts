@@ -169,7 +169,10 @@ export class FlogFileError extends Error {
  * ```
  */
 export interface ReadFlogOptions {
-  /** The name used in errors (default: the path, or `<stream>`). */
+  /**
+   * The name used in errors.
+   * @default {the path, or "<stream>"}
+   */
   name?: string;
   /**
    * Called for each damaged part (a bad line, a cut end, a truncated gzip);

@@ -20,12 +20,16 @@ import type { Logger } from "./logger.ts";
 export interface GlobalHandlerOptions {
   /**
    * After recording, finish the incident (`logger.close()`) and exit the
-   * process, as Deno would have (default true). With false, the error is
-   * recorded and Deno's default handling goes on (the process dies at
-   * once; the next start recovers the incident).
+   * process, as Deno would have. With false, the error is recorded and
+   * Deno's default handling goes on (the process dies at once; the next
+   * start recovers the incident).
+   * @default {true}
    */
   exit?: boolean;
-  /** Exit code when `exit` is true (default 1, as Deno). */
+  /**
+   * Exit code when `exit` is true (as Deno).
+   * @default {1}
+   */
   exitCode?: number;
 }
 

@@ -43,9 +43,12 @@ export type Threshold =
  * ```
  */
 export interface LoggerOptions extends RecorderOptions {
-  /** Facility of the root logger (default: none). */
+  /** Facility of the root logger (none by default). */
   facility?: string;
-  /** Generation threshold (default NOISY: everything is kept). */
+  /**
+   * Generation threshold (NOISY: everything is kept).
+   * @default {Level.NOISY}
+   */
   threshold?: Threshold;
 }
 

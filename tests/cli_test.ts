@@ -9,7 +9,7 @@ const dump = (args: string[], stdin?: Uint8Array) =>
     env: { TZ: "UTC" },
   });
 
-Deno.test("dump --flogtool prints exactly what flogtool dump prints for foolscap's incident", async () => {
+Deno.test("flightlog dump --flogtool prints exactly what flogtool dump prints", async () => {
   const expected = await Deno.readTextFile(
     `${ROOT}tests/fixtures/foolscap-incident.flogtool-dump.txt`,
   );
@@ -18,7 +18,7 @@ Deno.test("dump --flogtool prints exactly what flogtool dump prints for foolscap
   assert.equal(stdout, expected);
 });
 
-Deno.test("dump adds levels and facilities, marks the trigger, prints failures", async () => {
+Deno.test("flightlog dump adds levels and facilities, marks the trigger, prints failures", async () => {
   const { code, stdout } = await dump([FIXTURE]);
   assert.equal(code, 0);
   const lines = stdout.split("\n");
@@ -35,7 +35,7 @@ Deno.test("dump adds levels and facilities, marks the trigger, prints failures",
   assert.ok(lines.includes(" FAILURE:"));
 });
 
-Deno.test("dump reads our own .flog.gz and stdin; --json prints raw records", async () => {
+Deno.test("flightlog dump reads .flog.gz and stdin; --json prints raw records", async () => {
   await using dir = await tempDir();
   const log = createLogger({
     incidentDir: dir.path,
@@ -65,7 +65,7 @@ Deno.test("dump reads our own .flog.gz and stdin; --json prints raw records", as
   assert.equal(records[2].d.v, 42);
 });
 
-Deno.test("dump exits 1 on damage (after printing the good events) and 2 on bad usage", async () => {
+Deno.test("flightlog dump exits 1 on damage after the good events, 2 on bad usage", async () => {
   await using dir = await tempDir();
   const text = await Deno.readTextFile(FIXTURE);
   await Deno.writeTextFile(

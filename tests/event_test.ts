@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { renderMessage } from "../mod.ts";
 import {
   encodeJSON,
   fieldKey,
@@ -7,9 +6,8 @@ import {
   toFoolscapFormat,
   toJSONable,
 } from "../lib/event.ts";
-import { pyRepr } from "../lib/format.ts";
 
-Deno.test("templates become foolscap formats; % and braces are escaped", () => {
+Deno.test("toFoolscapFormat() turns {name} into %(name)s and escapes % and braces", () => {
   assert.equal(toFoolscapFormat("plain"), "plain");
   assert.equal(toFoolscapFormat("{a} and {b}"), "%(a)s and %(b)s");
   assert.equal(toFoolscapFormat("100% of {x}"), "100%% of %(x)s");
@@ -18,47 +16,7 @@ Deno.test("templates become foolscap formats; % and braces are escaped", () => {
   assert.equal(fieldKey("level"), "_level");
 });
 
-Deno.test("renderMessage follows Python's % rules like flogtool", () => {
-  const r = (d: Record<string, unknown>) => renderMessage(d);
-  assert.equal(r({ format: "%(n)d items", n: 5.9 }), "5 items");
-  assert.equal(
-    r({ format: "%(f).2f|%(f)8.1f|%(f)-6.1f|", f: 3.14159 }),
-    "3.14|     3.1|3.1   |",
-  );
-  assert.equal(r({ format: "%(x)r %(x)s", x: "it's" }), `"it's" it's`);
-  assert.equal(
-    r({ format: "%(b)s %(n)s %(l)s", b: true, n: null, l: [1, "a"] }),
-    "True None [1, 'a']",
-  );
-  assert.equal(r({ format: "%(h)x %(h)05d %(h)+d", h: 255 }), "ff 00255 +255");
-  assert.equal(
-    r({ format: "%(e)e %(g)g", e: 12345.678, g: 0.0001 }),
-    "1.234568e+04 0.0001",
-  );
-  assert.equal(r({ format: "100%% sure" }), "100% sure");
-  assert.equal(r({ message: "user %s", args: ["alice"] }), "user ['alice']");
-  assert.equal(
-    r({ message: "a %s b %s", args: ["x", "y"] }),
-    "a %s b %s [formatting failed]",
-  );
-  assert.equal(r({ message: "no args" }), "no args");
-  assert.equal(
-    r({ format: "hi %(who)s" }),
-    "hi %(who)s [formatting failed: missing key 'who']",
-  );
-  assert.equal(
-    r({ format: "%(n)d", n: "x" }),
-    "%(n)d [formatting failed: %d format: a number is required]",
-  );
-  assert.equal(r({}), "");
-});
-
-Deno.test("pyRepr quotes and escapes like Python", () => {
-  assert.equal(pyRepr("a\nb\t'"), `"a\\nb\\t'"`);
-  assert.equal(pyRepr({ k: [true, 1.5, "s"] }), "{'k': [True, 1.5, 's']}");
-});
-
-Deno.test("toJSONable: cycles, BigInt, functions, symbols, Maps become UnJSONable", () => {
+Deno.test("toJSONable() turns cycles, BigInt, functions, symbols and Maps into UnJSONable", () => {
   const cyc: Record<string, unknown> = { a: 1 };
   cyc.self = cyc;
   const value = {
@@ -85,7 +43,7 @@ Deno.test("toJSONable: cycles, BigInt, functions, symbols, Maps become UnJSONabl
   assert.equal(json.big["@"], "UnJSONable");
 });
 
-Deno.test("toFailure keeps name, message, stack and the cause chain", () => {
+Deno.test("toFailure() keeps name, message, stack and the cause chain", () => {
   const inner = new TypeError("inner problem");
   const outer = new Error("outer problem", { cause: inner });
   const f = toFailure(outer);

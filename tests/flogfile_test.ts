@@ -43,7 +43,7 @@ async function collect(
   return out;
 }
 
-Deno.test("reads foolscap's own incident: header first, then 297 events", async () => {
+Deno.test("readFlog() reads foolscap's own incident: header first, then 297 events", async () => {
   const records = await collect(FIXTURE);
   assert.ok("header" in records[0]);
   const header = (records[0] as { header: Record<string, unknown> }).header;
@@ -54,7 +54,7 @@ Deno.test("reads foolscap's own incident: header first, then 297 events", async 
   assert.equal(last.d.num, 316);
 });
 
-Deno.test("plain, gzip (detected by content, whatever the name) and streams read the same", async () => {
+Deno.test("readFlog() reads plain, gzip (by content, whatever the name) and streams alike", async () => {
   await using dir = await tempDir();
   const text = lines(50);
   const bytes = new TextEncoder().encode(text);
@@ -69,7 +69,7 @@ Deno.test("plain, gzip (detected by content, whatever the name) and streams read
   );
 });
 
-Deno.test("a truncated gzip yields every complete event before the cut, then reports it", async () => {
+Deno.test("readFlog() yields every complete event of a truncated gzip, then reports the cut", async () => {
   await using dir = await tempDir();
   const gz = await gzip(new TextEncoder().encode(lines(2000)));
   const path = `${dir.path}/cut.flog.gz`;
@@ -98,7 +98,7 @@ Deno.test("a truncated gzip yields every complete event before the cut, then rep
   );
 });
 
-Deno.test("a cut last line and a bad line are reported with their line numbers", async () => {
+Deno.test("readFlog() reports a cut last line and a bad line with their line numbers", async () => {
   await using dir = await tempDir();
   const text = lines(3).split("\n");
   text[2] = "{not json";
@@ -112,7 +112,7 @@ Deno.test("a cut last line and a bad line are reported with their line numbers",
   await assert.rejects(() => collect(path), /bad\.flog:3: bad JSON/);
 });
 
-Deno.test("not a flogfile, empty, bzip2 and missing files get clear errors naming the file", async () => {
+Deno.test("readFlog() names the file in errors for non-flogfiles, empty, bzip2 and missing files", async () => {
   await using dir = await tempDir();
   await Deno.writeTextFile(`${dir.path}/x.txt`, "hello world\n");
   await Deno.writeTextFile(`${dir.path}/empty.flog`, "");
@@ -134,7 +134,7 @@ Deno.test("not a flogfile, empty, bzip2 and missing files get clear errors namin
   );
 });
 
-Deno.test("reading stops and releases the file when aborted", async () => {
+Deno.test("readFlog() stops and releases the file when aborted", async () => {
   const ac = new AbortController();
   let n = 0;
   await assert.rejects(async () => {

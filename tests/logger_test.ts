@@ -8,7 +8,7 @@ function capture(log: ReturnType<typeof createLogger>) {
   return events;
 }
 
-Deno.test("level methods and aliases log at foolscap's levels and return nums", async () => {
+Deno.test("Logger level methods and aliases log at foolscap's levels and return nums", async () => {
   await using log = createLogger();
   const events = capture(log);
   const calls = [
@@ -33,7 +33,7 @@ Deno.test("level methods and aliases log at foolscap's levels and return nums", 
   assert.equal(events.at(-1)!.level, 31);
 });
 
-Deno.test("events are flat foolscap dicts: format, fields, facility, incarnation, parent", async () => {
+Deno.test("Logger.log() builds flat foolscap events: format, fields, facility, incarnation, parent", async () => {
   await using log = createLogger({ facility: "app" });
   const events = capture(log);
   const before = Date.now() / 1000;
@@ -59,7 +59,7 @@ Deno.test("events are flat foolscap dicts: format, fields, facility, incarnation
   assert.equal(log.child("db"), log.child("db"), "children are cached");
 });
 
-Deno.test("generation threshold per facility drops events before buffers and observers", async () => {
+Deno.test("Logger drops events below the facility's threshold before buffers and observers", async () => {
   await using log = createLogger({
     threshold: {
       default: "OPERATIONAL",
@@ -75,7 +75,7 @@ Deno.test("generation threshold per facility drops events before buffers and obs
   assert.equal(log.snapshot().length, 1);
 });
 
-Deno.test("err records an Error as a foolscap Failure with isError and its cause chain", async () => {
+Deno.test("Logger.err() records an Error as a failure with isError and its cause chain", async () => {
   await using log = createLogger();
   const events = capture(log);
   const cause = new RangeError("inner");
@@ -94,7 +94,7 @@ Deno.test("err records an Error as a foolscap Failure with isError and its cause
   assert.equal(b.failure!.message, "a string");
 });
 
-Deno.test("a log call never throws: bad values, throwing observers and qualifiers are contained once", async () => {
+Deno.test("Logger.log() never throws: bad values, throwing observers and qualifiers are contained once", async () => {
   const errors: string[] = [];
   const origError = console.error;
   console.error = (...a: unknown[]) => errors.push(a.join(" "));
@@ -148,7 +148,7 @@ Deno.test("a log call never throws: bad values, throwing observers and qualifier
   }
 });
 
-Deno.test("onEvent / onIncident unsubscribe; close() is idempotent and later calls are ignored", async () => {
+Deno.test("Logger.close() is idempotent, ignores later calls; observers unsubscribe", async () => {
   const log = createLogger();
   const seen: number[] = [];
   const off = log.onEvent((e) => seen.push(e.num));

@@ -8,6 +8,7 @@ import {
 import { deadline, tempDir } from "./_util.ts";
 
 /** Connects to a publisher and returns a pull-based message reader. */
+
 async function connect(path: string) {
   const conn = await Deno.connect({ transport: "unix", path });
   const messages = readMessages(conn.readable);
@@ -35,7 +36,7 @@ async function connect(path: string) {
   };
 }
 
-Deno.test("publish: hello, history, live batches, heartbeats, incident notice and goodbye", async () => {
+Deno.test("publish() sends hello, history, live batches, heartbeats, incident notices and goodbye", async () => {
   await using dir = await tempDir();
   const socketPath = `${dir.path}/app.sock`;
   const log = createLogger({
@@ -85,7 +86,7 @@ Deno.test("publish: hello, history, live batches, heartbeats, incident notice an
   await log.close();
 });
 
-Deno.test("publish: a stale socket is replaced; a live one or a plain file is not", async () => {
+Deno.test("publish() replaces a stale socket, refuses a live one or a plain file", async () => {
   await using dir = await tempDir();
   const socketPath = `${dir.path}/app.sock`;
   // A stale socket: bound, then its listener gone without removing the file.
@@ -106,7 +107,7 @@ Deno.test("publish: a stale socket is replaced; a live one or a plain file is no
   assert.equal(await Deno.readTextFile(`${dir.path}/file`), "precious");
 });
 
-Deno.test("publish: a reader that does not read makes the app drop and count, never wait", async () => {
+Deno.test("publish() drops and counts for a reader that does not read, never waiting", async () => {
   await using dir = await tempDir();
   const socketPath = `${dir.path}/app.sock`;
   await using log = createLogger();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createLogger, listIncidents } from "../mod.ts";
 import { ls, Proc, readIncident, ROOT, tempDir } from "./_util.ts";
 
-Deno.test("SIGKILL during the trailing window leaves a readable .flog that the next start recovers", async () => {
+Deno.test("recoverIncidents() finishes the .flog a SIGKILL left in the trailing window", async () => {
   await using dir = await tempDir();
   const app = new Proc([
     "run",
@@ -45,7 +45,7 @@ Deno.test("SIGKILL during the trailing window leaves a readable .flog that the n
   assert.ok(summary.complete && summary.recovered);
 });
 
-Deno.test("recovery removes leftovers and leaves live incidents alone", async () => {
+Deno.test("recoverIncidents() removes leftovers and leaves live incidents alone", async () => {
   await using dir = await tempDir();
   const base = `${dir.path}/incident-2026-01-01--00-00-00Z-aaaaaaa`;
   await Deno.writeTextFile(`${base}.flog.gz.tmp`, "half a gzip");
@@ -75,44 +75,3 @@ Deno.test("recovery removes leftovers and leaves live incidents alone", async ()
     2,
   );
 });
-
-for (const how of ["throw", "reject"]) {
-  Deno.test(`installGlobalHandlers: an uncaught ${how} becomes a BAD incident before the process exits`, async () => {
-    await using dir = await tempDir();
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${ROOT}tests/apps/uncaught.ts`, dir.path, how],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 1);
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.match(
-      stderr,
-      how === "throw" ? /nobody caught this/ : /nobody caught this promise/,
-    );
-    const [incident] = await listIncidents(dir.path);
-    assert.ok(
-      incident?.complete,
-      "the incident was finished, not left for recovery",
-    );
-    const { header, events } = await readIncident(incident.path);
-    assert.equal(header.trigger!.level, 40);
-    assert.equal(header.trigger!.isError, 1);
-    assert.equal(events[0].d.format, "about to fail");
-    if (how === "throw") {
-      assert.match(
-        String(header.trigger!.why),
-        /^Uncaught TypeError: nobody caught this/,
-      );
-      assert.match(
-        header.trigger!.failure!.str,
-        /Caused by: Error: root cause/,
-      );
-    } else {
-      assert.match(
-        String(header.trigger!.why),
-        /^Unhandled promise rejection: nobody caught this promise/,
-      );
-    }
-  });
-}

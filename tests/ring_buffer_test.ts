@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
-import { type FlogEvent, Level } from "../mod.ts";
-import { EventBuffers } from "../lib/event_buffers.ts";
 import { RingBuffer } from "../lib/ring_buffer.ts";
+import { forAll } from "./_prng.ts";
 
-Deno.test("RingBuffer keeps the newest items, oldest first", () => {
+Deno.test("RingBuffer.push() overwrites the oldest when full", () => {
   const ring = new RingBuffer<number>(3);
   assert.deepEqual(ring.toArray(), []);
   for (let i = 0; i < 7; i++) ring.push(i);
@@ -21,51 +20,23 @@ Deno.test("RingBuffer of capacity 0 keeps nothing; bad capacities throw", () => 
   assert.throws(() => new RingBuffer(1.5), /capacity/);
 });
 
-const inc: [string, null] = ["aaaa", null];
-const ev = (num: number, level: number, facility?: string): FlogEvent => ({
-  num,
-  time: num,
-  incarnation: inc,
-  level,
-  facility,
-});
-
-Deno.test("EventBuffers: sizes per level and per facility, longest prefix wins", () => {
-  const b = new EventBuffers({
-    default: 3,
-    levels: { NOISY: 1, "31": 7 },
-    facilities: { net: { default: 5 }, "net/http": { levels: { NOISY: 2 } } },
+Deno.test("RingBuffer holds the last `capacity` pushes, oldest first, like an array model", () => {
+  forAll(300, (rng) => {
+    const capacity = rng.int(0, 12);
+    const ring = new RingBuffer<number>(capacity);
+    const model: number[] = [];
+    for (let i = rng.int(0, 60); i > 0; i--) {
+      if (rng.chance(0.05)) {
+        ring.clear();
+        model.length = 0;
+        continue;
+      }
+      const v = rng.int(0, 1000);
+      ring.push(v);
+      model.push(v);
+    }
+    const expected = capacity === 0 ? [] : model.slice(-capacity);
+    assert.deepEqual(ring.toArray(), expected);
+    assert.equal(ring.size, expected.length);
   });
-  assert.equal(b.sizeFor(undefined, Level.OPERATIONAL), 3);
-  assert.equal(b.sizeFor("app", Level.NOISY), 1);
-  assert.equal(b.sizeFor("app", 31), 7);
-  assert.equal(b.sizeFor("net/peer", Level.NOISY), 5);
-  assert.equal(b.sizeFor("net/http/2", Level.NOISY), 2);
-  assert.equal(b.sizeFor("net/http", Level.WEIRD), 3);
-  assert.throws(() => new EventBuffers({ default: -2 }), /bufferSizes.default/);
-  assert.throws(
-    () => new EventBuffers({ levels: { LOUD: 1 } }),
-    /unknown level "LOUD"/,
-  );
-});
-
-Deno.test("EventBuffers: a NOISY flood does not evict UNUSUAL events", () => {
-  const b = new EventBuffers({ default: 5 });
-  b.push(ev(0, Level.UNUSUAL, "db"));
-  for (let i = 1; i < 1000; i++) b.push(ev(i, Level.NOISY, "db"));
-  b.push(ev(1000, Level.UNUSUAL, "other"));
-  const nums = b.snapshot().map((e) => e.num);
-  assert.deepEqual(nums, [0, 995, 996, 997, 998, 999, 1000]);
-});
-
-Deno.test("EventBuffers.snapshot orders by num, and by time across incarnations", () => {
-  const b = new EventBuffers();
-  b.push({ ...ev(5, 20), time: 1 });
-  b.push({ ...ev(0, 20), incarnation: ["bbbb", null], time: 2 });
-  b.push({ ...ev(6, 23), time: 1.5 });
-  assert.deepEqual(b.snapshot().map((e) => [e.incarnation[0], e.num]), [
-    ["aaaa", 5],
-    ["aaaa", 6],
-    ["bbbb", 0],
-  ]);
 });

@@ -89,13 +89,53 @@ for (
   }
 }
 
+const junit = await Deno.makeTempFile({ suffix: ".xml" });
 const tests = await run("test", [
   "test",
   "-A",
   "--doc",
   "--parallel",
+  `--junit-path=${junit}`,
   ...(Deno.args.length > 0 ? Deno.args : TESTED),
 ]);
+printPerModule(await Deno.readTextFile(junit).catch(() => ""));
+await Deno.remove(junit).catch(() => {});
+
+/** Prints a table of tests per test file (doc tests grouped by source). */
+function printPerModule(xml: string): void {
+  const rows = new Map<
+    string,
+    { passed: number; failed: number; skipped: number }
+  >();
+  for (
+    const m of xml.matchAll(
+      /<testsuite name="([^"]*)" tests="(\d+)" disabled="(\d+)" errors="(\d+)" failures="(\d+)"/g,
+    )
+  ) {
+    const [, name, total, disabled, errors, failures] = m;
+    // Doc tests are named "./lib/x.ts#12-20.ts": count them under their file.
+    const file = name.replace(/^\.\//, "").replace(/\$[\d-]+\.ts$/, "").replace(
+      /#.*$/,
+      "",
+    ) + (name.includes("#") ? " (doc)" : "");
+    const row = rows.get(file) ?? { passed: 0, failed: 0, skipped: 0 };
+    const bad = Number(errors) + Number(failures);
+    row.failed += bad;
+    row.skipped += Number(disabled);
+    row.passed += Number(total) - bad - Number(disabled);
+    rows.set(file, row);
+  }
+  if (rows.size === 0) return;
+  console.log("\n=== tests per module");
+  const width = Math.max(...[...rows.keys()].map((k) => k.length));
+  for (const [file, r] of [...rows].sort(([a], [b]) => a.localeCompare(b))) {
+    console.log(
+      `${file.padEnd(width)}  ${
+        String(r.passed).padStart(3)
+      } passed  ${r.failed} failed${r.skipped ? `  ${r.skipped} skipped` : ""}`,
+    );
+  }
+}
 const summary = [
   ...tests.out.matchAll(
     /(?:ok|FAILED) \| (\d+) passed.*?\| (\d+) failed(?: \| (\d+) ignored)?/g,

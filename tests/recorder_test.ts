@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { createLogger, listIncidents } from "../mod.ts";
+import { readIncident, tempDir } from "./_util.ts";
+
+Deno.test("FlightRecorder keeps rare UNUSUAL events in the incident through a NOISY flood", async () => {
+  await using dir = await tempDir();
+  await using log = createLogger({
+    incidentDir: dir.path,
+    trailingMs: 0,
+    bufferSizes: { default: 10 },
+  });
+  log.warn("the clue");
+  for (let i = 0; i < 10_000; i++) log.debug("noise {i}", { i });
+  log.weird("failure");
+  await log.close();
+  const { events } = await readIncident(log.incidents[0].path);
+  assert.equal(events[0].d.format, "the clue");
+  assert.equal(events.length, 12); // clue + 10 newest noise + trigger
+  assert.equal(events[1].d.i, 9990);
+});
+
+Deno.test("FlightRecorder records triggers during an incident in it, not anew", async () => {
+  await using dir = await tempDir();
+  await using log = createLogger({ incidentDir: dir.path, trailingMs: 60_000 });
+  log.weird("first");
+  const second = log.bad("second");
+  await log.close();
+  assert.equal(log.incidents.length, 1);
+  const info = log.incidents[0];
+  assert.equal(info.extraTriggers, 1);
+  assert.equal(info.reason, "close");
+  const { events } = await readIncident(info.path);
+  const note = events.at(-1)!.d;
+  assert.equal(note.facility, "flightlog");
+  assert.equal(note.trigger_num, second);
+  assert.match(String(note.format), /another trigger/);
+  assert.equal(log.stats.extraTriggers, 1);
+});
+
+Deno.test("FlightRecorder counts rate-limited incidents and reports them in the next one", async () => {
+  await using dir = await tempDir();
+  const log = createLogger({
+    incidentDir: dir.path,
+    trailingMs: 0,
+    rateLimit: { max: 2, windowMs: 60_000 },
+  });
+  for (let i = 0; i < 5; i++) log.bad("failure {i}", { i });
+  await log.close();
+  assert.equal(log.stats.incidents, 2);
+  assert.equal(log.stats.suppressedIncidents, 3);
+  // The count goes into the header of the next incident once the window passed.
+  const log2 = createLogger({
+    incidentDir: dir.path,
+    trailingMs: 0,
+    rateLimit: { max: 1, windowMs: 40 },
+  });
+  log2.bad("a");
+  log2.bad("b");
+  assert.equal(log2.stats.suppressedIncidents, 1);
+  await new Promise((r) => setTimeout(r, 50)); // nothing to await: the window is time itself
+  log2.bad("c");
+  await log2.close();
+  assert.equal(log2.stats.incidents, 2);
+  const { header } = await readIncident(log2.incidents[1].path);
+  assert.equal(header.suppressed_incidents, 1);
+  assert.equal(
+    (await readIncident(log2.incidents[0].path)).header.suppressed_incidents,
+    undefined,
+  );
+  const listed = await listIncidents(dir.path);
+  assert.equal(listed.length, 2 + log2.stats.incidents);
+});
+
+Deno.test("FlightRecorder adds header hook fields and contains a throwing hook", async () => {
+  await using dir = await tempDir();
+  let calls = 0;
+  const origError = console.error;
+  console.error = () => {};
+  try {
+    await using log = createLogger({
+      incidentDir: dir.path,
+      trailingMs: 0,
+      header: (trigger) => {
+        if (calls++ > 0) throw new Error("hook broke");
+        return {
+          region: "eu",
+          trigger_level: trigger.level,
+          type: "not-allowed",
+        };
+      },
+    });
+    log.weird("one");
+    await log.close();
+    const { header } = await readIncident(log.incidents[0].path);
+    assert.equal(header.region, "eu");
+    assert.equal(header.trigger_level, 30);
+    assert.equal(header.type, "incident");
+  } finally {
+    console.error = origError;
+  }
+  await using log2 = createLogger({
+    incidentDir: dir.path,
+    trailingMs: 0,
+    header: () => {
+      throw new Error("hook broke");
+    },
+  });
+  console.error = () => {};
+  try {
+    log2.weird("two");
+    await log2.close();
+  } finally {
+    console.error = origError;
+  }
+  const { header } = await readIncident(log2.incidents[0].path);
+  assert.match(String(header.header_hook_error), /hook broke/);
+});
+
+Deno.test("FlightRecorder without incidentDir buffers and writes nothing", async () => {
+  await using log = createLogger({ trailingMs: 0 });
+  log.bad("nowhere to write");
+  await log.close();
+  assert.equal(log.incidents.length, 0);
+  assert.equal(log.stats.incidents, 0);
+});
