@@ -119,7 +119,7 @@ function standIn() {
 }
 
 Deno.test({
-  name: "groups page in a browser",
+  name: "mountGroups lists, filters, resolves and follows groups in chromium",
   ignore: !hasChromium(),
   async fn(t) {
     await using server = standIn();

@@ -5,7 +5,7 @@ import { hasChromium } from "./_cdp.ts";
 import { startViewer } from "./_viewer.ts";
 
 Deno.test({
-  name: "incident page in a browser",
+  name: "mountIncident shows an incident as a timeline in chromium",
   ignore: !hasChromium(),
   async fn(t) {
     await using v = await startViewer();

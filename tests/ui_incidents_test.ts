@@ -5,7 +5,8 @@ import { hasChromium } from "./_cdp.ts";
 import { startViewer } from "./_viewer.ts";
 
 Deno.test({
-  name: "incidents pages in a browser",
+  name:
+    "mountIncidents and mountGroups show incidents, filtered and live, in chromium",
   ignore: !hasChromium(),
   async fn(t) {
     await using v = await startViewer();

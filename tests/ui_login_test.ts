@@ -5,7 +5,7 @@ import { hasChromium } from "./_cdp.ts";
 import { startViewer } from "./_viewer.ts";
 
 Deno.test({
-  name: "viewer login in a browser",
+  name: "uiRoutes log chromium in and out with a session cookie",
   ignore: !hasChromium(),
   async fn(t) {
     await using v = await startViewer();

@@ -4,7 +4,7 @@ import { hasChromium } from "./_cdp.ts";
 import { startViewer } from "./_viewer.ts";
 
 Deno.test({
-  name: "live tail in a browser",
+  name: "mountTail follows live events in chromium",
   ignore: !hasChromium(),
   async fn(t) {
     await using v = await startViewer();

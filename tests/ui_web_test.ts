@@ -24,7 +24,7 @@ async function web(...paths: string[]) {
 }
 
 Deno.test({
-  name: "flightlog web shows foolscap's incident and a 100,000-event one",
+  name: "web serves foolscap's incident and a 100,000-event one to chromium",
   ignore: !hasChromium(),
   async fn(t) {
     await using dir = await tempDir();

@@ -1,6 +1,7 @@
 // `flightlog web` as a subprocess: its usage errors, and an API over the
 // files given (no browser needed).
 import assert from "node:assert/strict";
+import { COMPILE_PERMISSIONS } from "../tools/compile.ts";
 import { FIXTURE, Proc, ROOT, runDeno, tempDir } from "./_util.ts";
 
 const CLI = `${ROOT}cli/flightlog.ts`;
@@ -38,8 +39,15 @@ Deno.test("web says which files it cannot read, exit code 1 when none is left", 
   assert.match(bz2.stderr, /bunzip2/);
 });
 
-Deno.test("web serves the incidents of its files until SIGINT", async () => {
-  const web = new Proc(["run", "-A", CLI, "web", FIXTURE]);
+Deno.test("web serves the incidents of its files until SIGINT, with the binary's permissions", async () => {
+  const web = new Proc([
+    "run",
+    "--no-prompt",
+    ...COMPILE_PERMISSIONS,
+    CLI,
+    "web",
+    FIXTURE,
+  ]);
   try {
     const login = new URL(await web.waitFor("flightlog web: "));
     const page = await web.waitFor(`  ${FIXTURE}: `);
