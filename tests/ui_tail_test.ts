@@ -19,8 +19,17 @@ Deno.test({
       async () => {
         await v.app.command("log info cart 7 checked out");
         await v.app.command("log warn stock low for sku 42");
+        for (
+          const line of [
+            "log info GET /cart/8 200 in 12 ms",
+            "log debug cache hit for user 31",
+            "log info POST /order 1043 accepted",
+            "log curious retrying payment 1043 (attempt 2)",
+            "log info GET /health 200",
+          ]
+        ) await v.app.command(line);
         await page.waitFor(
-          `document.querySelectorAll(".tail .row").length >= 2`,
+          `document.querySelectorAll(".tail .row").length >= 7`,
         );
         const rows = await page.evaluate<string>(
           `document.querySelector(".tail").innerText`,
