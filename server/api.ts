@@ -1,8 +1,8 @@
 /**
  * The HTTP API's dispatch core: a route table, the auth check (bearer token
- * or viewer session), HEAD,
- * 405 with `Allow`, the body limit, and the one place where errors become
- * responses (an `HttpError` its status, anything else a logged 500).
+ * or viewer session), HEAD, 405 with `Allow`, the body limit, and the one
+ * place where errors become responses (an `HttpError` its status, anything
+ * else a logged 500).
  *
  * @module
  */
