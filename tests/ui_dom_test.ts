@@ -5,6 +5,7 @@ import { ago, levelClass, levelName, relative, when } from "../ui/dom.js";
 import { triggerIndex } from "../ui/incident.js";
 import { passes } from "../ui/incidents.js";
 import { eventText } from "../ui/event_detail.js";
+import { brief } from "../ui/incident_header.js";
 import { forAll } from "./_prng.ts";
 
 Deno.test("relative() signs and rounds seconds to the millisecond, and reads back", () => {
@@ -95,4 +96,13 @@ Deno.test("eventText() prefers the server's text, else the raw message or templa
   assert.equal(eventText({ d: { ...d, format: "x %(a)s" } }), "x %(a)s");
   assert.equal(eventText({ d: { ...d, message: "m", args: [1] } }), "m [1]");
   assert.equal(eventText({ d }), "");
+});
+
+Deno.test("brief() shows header objects as key=value pairs", () => {
+  assert.equal(
+    brief({ key: "requestId", value: "r-17" }),
+    "key=requestId, value=r-17",
+  );
+  assert.equal(brief(["a", null]), '["a",null]');
+  assert.equal(brief(3), "3");
 });

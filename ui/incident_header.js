@@ -14,6 +14,20 @@ import { eventText } from "./event_detail.js";
 /** @typedef {import("./event_detail.js").EventRecord} EventRecord */
 
 /**
+ * A header value in brief: objects (an isolated context, say) as
+ * `key=value` pairs, other values as text.
+ * @param {unknown} v
+ * @returns {string}
+ */
+export function brief(v) {
+  if (v === null || typeof v !== "object") return String(v);
+  if (Array.isArray(v)) return JSON.stringify(v);
+  return Object.entries(v).map(([k, x]) =>
+    `${k}=${typeof x === "string" ? x : JSON.stringify(x)}`
+  ).join(", ");
+}
+
+/**
  * The header card: app, host, pid, versions, trigger, context, suppressed.
  * @param {string} name
  * @param {Record<string, any>} header
@@ -64,7 +78,7 @@ export function headerCard(name, header, trigger) {
           { class: "fact" },
           h("span", { class: "k" }, k.replaceAll("_", " ")),
           " ",
-          typeof v === "object" ? JSON.stringify(v) : String(v),
+          brief(v),
         )
       ),
     ),
