@@ -170,8 +170,17 @@ export class Page {
 
   /** Presses one key (`"j"`, `"/"`, `"Escape"`). */
   async press(key: string): Promise<void> {
-    const text = key.length === 1 ? key : undefined;
-    await this.send("Input.dispatchKeyEvent", { type: "keyDown", key, text });
+    // Enter acts (follows a focused link) only with its key code and text.
+    const named: Record<string, Record<string, unknown>> = {
+      Enter: { code: "Enter", windowsVirtualKeyCode: 13, text: "\r" },
+      Escape: { code: "Escape", windowsVirtualKeyCode: 27 },
+    };
+    const extra = named[key] ?? (key.length === 1 ? { text: key } : {});
+    await this.send("Input.dispatchKeyEvent", {
+      type: "keyDown",
+      key,
+      ...extra,
+    });
     await this.send("Input.dispatchKeyEvent", { type: "keyUp", key });
   }
 

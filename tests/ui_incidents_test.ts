@@ -78,6 +78,32 @@ Deno.test({
       );
     });
 
+    await t.step(
+      "j focuses the next row, Enter opens its incident",
+      async () => {
+        await page.goto(`${v.url}/incidents`);
+        await page.waitForSelector("tr.incident");
+        await page.press("j");
+        await page.press("j");
+        await page.press("k");
+        const focused = await page.evaluate<string>(
+          `document.activeElement.closest("tr").dataset.name`,
+        );
+        assert.equal(
+          focused,
+          await page.evaluate(
+            `document.querySelector("tr.incident").dataset.name`,
+          ),
+        );
+        await page.press("Enter");
+        await page.waitForSelector(".timeline .row.trigger");
+        assert.equal(
+          await page.evaluate("location.pathname"),
+          `/incidents/${focused}`,
+        );
+      },
+    );
+
     await t.step("nothing failed in the page", () => {
       assert.deepEqual(page.errors, []);
     });

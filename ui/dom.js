@@ -176,3 +176,29 @@ export function replace(el, ...children) {
 export function note(text, kind = "note") {
   return h("p", { class: kind, role: kind === "error" ? "alert" : null }, text);
 }
+
+/**
+ * A key handler for a list page: `j`/`k` move the focus to the link of the
+ * next or previous row matching `rows` in `container` (Enter then opens
+ * it), and `/` focuses `search`.
+ * @param {Element} container
+ * @param {string} rows
+ * @param {HTMLElement | null} search
+ * @returns {(e: KeyboardEvent) => boolean}
+ */
+export function listKeys(container, rows, search) {
+  return (e) => {
+    if (e.key === "/" && search) {
+      search.focus();
+      return true;
+    }
+    const step = e.key === "j" ? 1 : e.key === "k" ? -1 : 0;
+    const all = [...container.querySelectorAll(rows)];
+    if (step === 0 || all.length === 0) return false;
+    const at = all.findIndex((r) => r.contains(document.activeElement));
+    const to = at < 0 ? (step > 0 ? 0 : all.length - 1) : at + step;
+    const row = all[Math.min(all.length - 1, Math.max(0, to))];
+    /** @type {HTMLElement | null} */ (row.querySelector("a"))?.focus();
+    return true;
+  };
+}

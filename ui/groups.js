@@ -9,7 +9,7 @@
  */
 
 import { api, ApiError, query, send, stream } from "./api.js";
-import { ago, h, highlight, note, replace, when } from "./dom.js";
+import { ago, h, highlight, listKeys, note, replace, when } from "./dom.js";
 import { incidentTable, liveBadge } from "./incidents.js";
 
 /**
@@ -237,7 +237,7 @@ export async function mountGroups(ctx) {
     close();
     clearTimeout(pending);
   });
-  return { key: focusSearch(q) };
+  return { key: listKeys(body, "tr.group", q) };
 }
 
 /**
@@ -276,17 +276,5 @@ async function incidentsAlone(ctx, title, body, form, live) {
     draw();
   }, live.set);
   ctx.signal.addEventListener("abort", close);
-  return {};
-}
-
-/**
- * A key handler focusing `input` on `/`.
- * @param {HTMLInputElement} input
- */
-function focusSearch(input) {
-  return (/** @type {KeyboardEvent} */ e) => {
-    if (e.key !== "/") return false;
-    input.focus();
-    return true;
-  };
+  return { key: listKeys(body, "tr.incident", null) };
 }

@@ -15,6 +15,7 @@ import {
   levelBadge,
   levelClass,
   LEVELS,
+  listKeys,
   note,
   replace,
   when,
@@ -277,10 +278,10 @@ export async function mountIncidents(ctx) {
   await load();
   return {
     /** @param {KeyboardEvent} e */
-    key(e) {
-      if (e.key !== "/") return false;
-      /** @type {HTMLInputElement} */ (form.elements.namedItem("q")).focus();
-      return true;
-    },
+    key: listKeys(
+      body,
+      "tr.incident",
+      /** @type {HTMLInputElement} */ (form.elements.namedItem("q")),
+    ),
   };
 }
