@@ -71,8 +71,16 @@ export {
   createLogger,
   Logger,
   type LoggerOptions,
+  type LoggerSettings,
   type Threshold,
 } from "./lib/logger.ts";
+export { withContext } from "./lib/context.ts";
+export type { IsolateOptions } from "./lib/context_buffers.ts";
+export {
+  DEFAULT_REDACT_KEYS,
+  DEFAULT_REDACT_PATTERNS,
+  type RedactOptions,
+} from "./lib/redact.ts";
 export {
   type GlobalHandlerOptions,
   type GlobalHandlers,

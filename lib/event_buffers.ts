@@ -186,7 +186,8 @@ export class EventBuffers {
   }
 }
 
-function compareEvents(a: FlogEvent, b: FlogEvent): number {
+/** Event order: by `num` in one incarnation, by time across incarnations. */
+export function compareEvents(a: FlogEvent, b: FlogEvent): number {
   if (a.incarnation?.[0] === b.incarnation?.[0]) return a.num - b.num;
   return a.time - b.time || a.num - b.num;
 }

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { fieldKey, toFailure, toFoolscapFormat } from "./event.ts";
+import { currentContext } from "./context.ts";
+import { toFailure, toFoolscapFormat } from "./event.ts";
 import type { Fields, FlogEvent, Incarnation } from "./flog_event.ts";
 import type { FacilityBuffers } from "./event_buffers.ts";
 import { matchFacility } from "./facility.ts";
@@ -52,6 +53,19 @@ export interface LoggerOptions extends RecorderOptions {
   threshold?: Threshold;
 }
 
+/** What a {@linkcode Logger} is for, besides its recorder. */
+export interface LoggerSettings {
+  /** The slash-joined facility (none for a root logger). */
+  facility?: string;
+  /**
+   * The generation threshold.
+   * @default {Level.NOISY}
+   */
+  threshold?: Threshold;
+  /** Fields every event of this logger carries. */
+  bindings?: Fields;
+}
+
 function thresholdFor(t: Threshold | undefined, facility?: string): number {
   if (t === undefined) return Level.NOISY;
   if (typeof t !== "object") return parseLevel(t);
@@ -95,22 +109,20 @@ export class Logger implements AsyncDisposable {
   readonly #threshold: number;
   readonly #buffers: FacilityBuffers;
   readonly #thresholdSpec: Threshold | undefined;
+  readonly #bound: Fields | undefined;
   readonly #children = new Map<string, Logger>();
   // One-entry cache of the last template's conversion (saves a map lookup).
   #lastTemplate: unknown = undefined;
   #lastFormat = "";
 
   /** Use {@linkcode createLogger}; this is for sharing a recorder. */
-  constructor(
-    recorder: FlightRecorder,
-    facility?: string,
-    threshold?: Threshold,
-  ) {
+  constructor(recorder: FlightRecorder, options: LoggerSettings = {}) {
     this.recorder = recorder;
-    this.facility = facility;
-    this.#thresholdSpec = threshold;
-    this.#threshold = thresholdFor(threshold, facility);
-    this.#buffers = recorder.buffers.facility(facility);
+    this.facility = options.facility;
+    this.#thresholdSpec = options.threshold;
+    this.#threshold = thresholdFor(options.threshold, options.facility);
+    this.#buffers = recorder.buffers.facility(options.facility);
+    this.#bound = options.bindings;
   }
 
   /** The incarnation of this logger's events. */
@@ -121,38 +133,26 @@ export class Logger implements AsyncDisposable {
   /**
    * Records an event at `level`. `template` uses `{name}` placeholders
    * filled from `fields` (stored as foolscap's `%(name)s`), and the fields
-   * are stored flat in the event. Returns the event's `num`.
+   * are stored flat in the event, after the context's and the bound ones
+   * (the call's win). Secrets are redacted and `Error`s stored as failures
+   * first. An `Error` given as the template is recorded as by
+   * {@linkcode err}. Returns the event's `num`.
    */
-  log(level: number, template: string, fields?: Fields): number {
+  log(level: number, template: string | Error, fields?: Fields): number {
     const rec = this.recorder;
     if (level < this.#threshold || rec.closed) {
-      rec.stats.belowThreshold += rec.closed ? 0 : 1;
+      if (rec.closed) warnClosed();
+      else rec.stats.belowThreshold++;
       return -1;
     }
     try {
-      let format = this.#lastFormat;
-      if (template !== this.#lastTemplate) {
-        format = toFoolscapFormat(
-          typeof template === "string" ? template : String(template),
-        );
-        this.#lastTemplate = template;
-        this.#lastFormat = format;
+      if (typeof template !== "string") {
+        if (template instanceof Error) {
+          return this.err(template, { ...fields, level });
+        }
+        template = String(template);
       }
-      // Spreading the fields first is V8's fast object clone; a field named
-      // like one of the event's own keys is renamed (`_time`) first.
-      const event: FlogEvent = {
-        ...(fields === undefined
-          ? NO_FIELDS
-          : hasReservedKey(fields)
-          ? renameReserved(fields)
-          : fields),
-        num: rec.nextNum(),
-        time: Date.now() / 1000,
-        incarnation: rec.incarnation,
-        level,
-        facility: this.facility,
-        format,
-      };
+      const event = this.#event(level, template, fields);
       rec.recordIn(this.#buffers, event);
       return event.num;
     } catch (e) {
@@ -161,56 +161,115 @@ export class Logger implements AsyncDisposable {
     }
   }
 
+  #event(level: number, template: string, fields: Fields | undefined) {
+    const rec = this.recorder;
+    let format = this.#lastFormat;
+    if (template !== this.#lastTemplate) {
+      format = toFoolscapFormat(template);
+      this.#lastTemplate = template;
+      this.#lastFormat = format;
+    }
+    const context = currentContext();
+    let all = fields ?? NO_FIELDS;
+    if (context !== undefined || this.#bound !== undefined) {
+      all = { ...context, ...this.#bound, ...all };
+    }
+    // Spreading the fields first is V8's fast object clone.
+    const event: FlogEvent = {
+      ...rec.prepare.fields(all),
+      num: rec.nextNum(),
+      time: Date.now() / 1000,
+      incarnation: rec.incarnation,
+      level,
+      facility: this.facility,
+      format,
+    };
+    return event;
+  }
+
+  /**
+   * Records an incident now, whatever the qualifier says: the event (at
+   * WEIRD) is its trigger, or, while an incident is recorded, another
+   * trigger in it. For "this request took 9 s" cases. Returns its `num`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert";
+   * import { createLogger } from "@flightlog/flightlog";
+   * const dir = await Deno.makeTempDir();
+   * const log = createLogger({ incidentDir: dir, trailingMs: 0 });
+   * log.trigger("request {id} took {ms} ms", { id: 7, ms: 9120 });
+   * await log.close();
+   * assert.equal(log.incidents.length, 1);
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  trigger(template: string, fields?: Fields): number {
+    const rec = this.recorder;
+    if (rec.closed) {
+      warnClosed();
+      return -1;
+    }
+    try {
+      const event = this.#event(Level.WEIRD, String(template), fields);
+      rec.trigger(event);
+      return event.num;
+    } catch (e) {
+      rec.reportOnce("log call", e);
+      return -1;
+    }
+  }
+
   /** Logs at NOISY (10). */
-  noisy(template: string, fields?: Fields): number {
+  noisy(template: string | Error, fields?: Fields): number {
     return this.log(Level.NOISY, template, fields);
   }
   /** Logs at OPERATIONAL (20). */
-  operational(template: string, fields?: Fields): number {
+  operational(template: string | Error, fields?: Fields): number {
     return this.log(Level.OPERATIONAL, template, fields);
   }
   /** Logs at UNUSUAL (23). */
-  unusual(template: string, fields?: Fields): number {
+  unusual(template: string | Error, fields?: Fields): number {
     return this.log(Level.UNUSUAL, template, fields);
   }
   /** Logs at INFREQUENT (25). */
-  infrequent(template: string, fields?: Fields): number {
+  infrequent(template: string | Error, fields?: Fields): number {
     return this.log(Level.INFREQUENT, template, fields);
   }
   /** Logs at CURIOUS (28). */
-  curious(template: string, fields?: Fields): number {
+  curious(template: string | Error, fields?: Fields): number {
     return this.log(Level.CURIOUS, template, fields);
   }
   /** Logs at WEIRD (30): triggers an incident under the default qualifier. */
-  weird(template: string, fields?: Fields): number {
+  weird(template: string | Error, fields?: Fields): number {
     return this.log(Level.WEIRD, template, fields);
   }
   /** Logs at SCARY (35). */
-  scary(template: string, fields?: Fields): number {
+  scary(template: string | Error, fields?: Fields): number {
     return this.log(Level.SCARY, template, fields);
   }
   /** Logs at BAD (40). */
-  bad(template: string, fields?: Fields): number {
+  bad(template: string | Error, fields?: Fields): number {
     return this.log(Level.BAD, template, fields);
   }
   /** Alias of `noisy` (NOISY, 10). */
-  debug(template: string, fields?: Fields): number {
+  debug(template: string | Error, fields?: Fields): number {
     return this.log(Level.NOISY, template, fields);
   }
   /** Alias of `operational` (OPERATIONAL, 20). */
-  info(template: string, fields?: Fields): number {
+  info(template: string | Error, fields?: Fields): number {
     return this.log(Level.OPERATIONAL, template, fields);
   }
   /** Alias of `unusual` (UNUSUAL, 23): kept, but does not trigger by default. */
-  warn(template: string, fields?: Fields): number {
+  warn(template: string | Error, fields?: Fields): number {
     return this.log(Level.UNUSUAL, template, fields);
   }
   /** Alias of `scary` (SCARY, 35). */
-  error(template: string, fields?: Fields): number {
+  error(template: string | Error, fields?: Fields): number {
     return this.log(Level.SCARY, template, fields);
   }
   /** Alias of `bad` (BAD, 40). */
-  fatal(template: string, fields?: Fields): number {
+  fatal(template: string | Error, fields?: Fields): number {
     return this.log(Level.BAD, template, fields);
   }
 
@@ -259,10 +318,39 @@ export class Logger implements AsyncDisposable {
       const name = this.facility === undefined
         ? facility
         : `${this.facility}/${facility}`;
-      child = new Logger(this.recorder, name, this.#thresholdSpec);
+      child = new Logger(this.recorder, {
+        facility: name,
+        threshold: this.#thresholdSpec,
+        bindings: this.#bound,
+      });
       this.#children.set(facility, child);
     }
     return child;
+  }
+
+  /**
+   * A logger whose events all carry `fields` (pino's `child(bindings)`,
+   * LogTape's `with`): same facility, recorder and threshold. Fields given
+   * in a call win over bound ones; `child()` keeps the bindings.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert";
+   * import { createLogger } from "@flightlog/flightlog";
+   * const log = createLogger();
+   * const job = log.with({ job: "nightly-report" });
+   * job.info("started");
+   * job.child("db").info("query {n}", { n: 1 });
+   * assert.deepEqual(log.snapshot().map((e) => e.job), ["nightly-report", "nightly-report"]);
+   * await log.close();
+   * ```
+   */
+  with(fields: Fields): Logger {
+    return new Logger(this.recorder, {
+      facility: this.facility,
+      threshold: this.#thresholdSpec,
+      bindings: { ...this.#bound, ...fields },
+    });
   }
 
   /** See {@linkcode FlightRecorder.onEvent}. */
@@ -308,17 +396,15 @@ export class Logger implements AsyncDisposable {
 
 const NO_FIELDS: Fields = Object.freeze({});
 
-function hasReservedKey(f: Fields): boolean {
-  return f.num !== undefined || f.time !== undefined ||
-    f.incarnation !== undefined || f.level !== undefined ||
-    f.facility !== undefined || f.format !== undefined ||
-    f.message !== undefined || f.args !== undefined;
-}
-
-function renameReserved(fields: Fields): Fields {
-  const out: Fields = {};
-  for (const k in fields) out[fieldKey(k)] = fields[k];
-  return out;
+let warnedClosed = false;
+/** A log call after `close()` is ignored; say so once, on stderr. */
+function warnClosed(): void {
+  if (warnedClosed) return;
+  warnedClosed = true;
+  console.error(
+    "flightlog: a log call after the logger was closed was ignored " +
+      "(keep process-lifetime loggers in `const`, not `using`)",
+  );
 }
 
 /**
@@ -343,9 +429,8 @@ function renameReserved(fields: Fields): Fields {
  * ```
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return new Logger(
-    new FlightRecorder(options),
-    options.facility,
-    options.threshold,
-  );
+  return new Logger(new FlightRecorder(options), {
+    facility: options.facility,
+    threshold: options.threshold,
+  });
 }

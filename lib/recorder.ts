@@ -11,7 +11,12 @@ import { withDefaults } from "./_options.ts";
 import { randomHex } from "./_random.ts";
 import { RateLimiter } from "./_rate_limit.ts";
 import { toFailure } from "./event.ts";
-import { EventBuffers, type FacilityBuffers } from "./event_buffers.ts";
+import { ContextBuffers } from "./context_buffers.ts";
+import {
+  compareEvents,
+  EventBuffers,
+  type FacilityBuffers,
+} from "./event_buffers.ts";
 import {
   FLIGHTLOG_FACILITY,
   type FlogEvent,
@@ -26,6 +31,8 @@ import {
   type SettledRecorderOptions,
 } from "./recorder_options.ts";
 import { recoverIncidents } from "./recovery.ts";
+import { redactionRules } from "./redact.ts";
+import { type FieldPreparer, fieldPreparer } from "./_fields.ts";
 import { type IncidentInfo, IncidentReporter } from "./reporter.ts";
 
 const RECENT_INCIDENTS = 100;
@@ -77,9 +84,20 @@ export class FlightRecorder implements AsyncDisposable {
     failedIncidents: 0,
     extraTriggers: 0,
     contained: 0,
+    isolatedEvicted: 0,
   };
   /** The host name, when the `sys` permission allows reading it. */
   readonly host: string | undefined = hostname();
+  /**
+   * Redacts secrets in fields and events, turns errors into failures.
+   * @ignore
+   */
+  readonly prepare: FieldPreparer;
+  /**
+   * The per-value buffers of `isolateBy`, if set.
+   * @ignore
+   */
+  readonly isolation: ContextBuffers | undefined;
 
   #num = 0;
   #closed = false;
@@ -87,6 +105,8 @@ export class FlightRecorder implements AsyncDisposable {
   readonly #qualify: (e: FlogEvent) => boolean;
   readonly #reporters = new Set<IncidentReporter>();
   #active: IncidentReporter | undefined;
+  // For an isolated incident: whether an event belongs in it.
+  #activeTakes: ((e: FlogEvent) => boolean) | undefined;
   #eventObservers: ((e: FlogEvent) => void)[] = [];
   #incidentObservers: ((i: IncidentInfo) => void)[] = [];
   #closeHooks: (() => Promise<void> | void)[] = [];
@@ -101,6 +121,14 @@ export class FlightRecorder implements AsyncDisposable {
     this.buffers = new EventBuffers(this.options.bufferSizes);
     this.#qualify = toPredicate(this.options.qualifier);
     this.#rateLimit = new RateLimiter(this.options.rateLimit);
+    const redact = this.options.redact;
+    this.prepare = fieldPreparer(
+      redact === false ? undefined : redactionRules(redact),
+    );
+    const isolateBy = this.options.isolateBy;
+    this.isolation = isolateBy === undefined ? undefined : new ContextBuffers(
+      typeof isolateBy === "string" ? { key: isolateBy } : isolateBy,
+    );
     const dir = this.options.incidentDir;
     this.ready = dir === undefined || !this.options.recover
       ? Promise.resolve([])
@@ -140,11 +168,17 @@ export class FlightRecorder implements AsyncDisposable {
   }
 
   /**
-   * Records a complete event: buffers it, feeds the active incident and
-   * observers, and starts an incident if it qualifies. Never throws.
+   * Records a complete event built elsewhere (its secrets redacted first):
+   * buffers it, feeds the active incident and observers, and starts an
+   * incident if it qualifies. Never throws.
    */
   record(event: FlogEvent): void {
-    this.recordIn(this.buffers.facility(event.facility), event);
+    try {
+      const e = this.prepare.event(event);
+      this.recordIn(this.buffers.facility(e.facility), e);
+    } catch (e) {
+      this.reportOnce("record", e);
+    }
   }
 
   /**
@@ -157,7 +191,18 @@ export class FlightRecorder implements AsyncDisposable {
     this.stats.events++;
     try {
       buffers.push(event);
-      this.#active?.add(event);
+      const isolation = this.isolation;
+      if (isolation !== undefined) {
+        const value = event[isolation.key];
+        if (value !== undefined) {
+          isolation.push(value, event);
+          this.stats.isolatedEvicted = isolation.evicted;
+        }
+      }
+      const active = this.#active;
+      if (active !== undefined && (this.#activeTakes?.(event) ?? true)) {
+        active.add(event);
+      }
       const observers = this.#eventObservers;
       for (let i = 0; i < observers.length; i++) {
         try {
@@ -254,19 +299,26 @@ export class FlightRecorder implements AsyncDisposable {
       this.#suppressedSinceLast++;
       return;
     }
+    const key = this.isolation?.key;
+    const value = key === undefined ? undefined : trigger[key];
+    const takes = value === undefined
+      ? undefined
+      : (e: FlogEvent) => e[key!] === undefined || e[key!] === value;
     let reporter: IncidentReporter;
     try {
+      const header = incidentHeader(trigger, {
+        app: this.options.app,
+        host: this.host,
+        versions: this.options.versions,
+        suppressed: this.#suppressedSinceLast,
+        hook: this.options.header,
+        onHookError: (e) => this.reportOnce("header hook", e),
+      });
+      if (takes !== undefined) header.isolated = { key, value };
       reporter = new IncidentReporter({
         dir,
-        header: incidentHeader(trigger, {
-          app: this.options.app,
-          host: this.host,
-          versions: this.options.versions,
-          suppressed: this.#suppressedSinceLast,
-          hook: this.options.header,
-          onHookError: (e) => this.reportOnce("header hook", e),
-        }),
-        history: this.snapshot().filter((e) => e !== trigger),
+        header,
+        history: this.#history(trigger, takes),
         from: (e) =>
           e.incarnation === this.incarnation ? "local" : this.options.from,
         trailingEvents: this.options.trailingEvents,
@@ -281,12 +333,36 @@ export class FlightRecorder implements AsyncDisposable {
     this.stats.incidents++;
     this.#suppressedSinceLast = 0;
     this.#reporters.add(reporter);
-    if (reporter.recording) this.#active = reporter;
+    if (reporter.recording) {
+      this.#active = reporter;
+      this.#activeTakes = takes;
+    }
+  }
+
+  /**
+   * The events before `trigger`: every buffered one, or for an isolated
+   * trigger, those of its context (from its own buffer too, where the
+   * level buffers may have dropped some) and those with no context.
+   */
+  #history(
+    trigger: FlogEvent,
+    takes: ((e: FlogEvent) => boolean) | undefined,
+  ): FlogEvent[] {
+    const all = this.snapshot();
+    if (takes === undefined) return all.filter((e) => e !== trigger);
+    const chosen = new Set(all.filter(takes));
+    const isolation = this.isolation!;
+    for (const e of isolation.events(trigger[isolation.key])) chosen.add(e);
+    chosen.delete(trigger);
+    return [...chosen].sort(compareEvents);
   }
 
   #finished(reporter: IncidentReporter, info: IncidentInfo): void {
     this.#reporters.delete(reporter);
-    if (this.#active === reporter) this.#active = undefined;
+    if (this.#active === reporter) {
+      this.#active = undefined;
+      this.#activeTakes = undefined;
+    }
     if (!info.complete) this.stats.failedIncidents++;
     this.#recent.push(info);
     if (this.#recent.length > RECENT_INCIDENTS) this.#recent.shift();
@@ -351,6 +427,7 @@ export class FlightRecorder implements AsyncDisposable {
       await this.ready;
       await Promise.all([...this.#reporters].map((r) => r.finish("close")));
       this.buffers.clear();
+      this.isolation?.clear();
       this.#eventObservers = [];
       this.#incidentObservers = [];
     })();

@@ -5,9 +5,11 @@
  * @module
  */
 
+import type { IsolateOptions } from "./context_buffers.ts";
 import type { BufferSizes } from "./event_buffers.ts";
 import type { FlogEvent } from "./flog_event.ts";
 import { defaultQualifier, type Qualifier } from "./qualifier.ts";
+import type { RedactOptions } from "./redact.ts";
 
 /**
  * How many incidents may start within a time window; the rest are counted
@@ -95,6 +97,19 @@ export interface RecorderOptions {
    * @default {true}
    */
   recover?: boolean;
+  /**
+   * Secrets replaced before events are buffered (see `RedactOptions` for
+   * the default keys and patterns); `false` turns redaction off.
+   * @default {{}}
+   */
+  redact?: RedactOptions | false;
+  /**
+   * Request-scoped recording: events carrying this context key (say
+   * `"requestId"`) are also kept per value, and an incident triggered by
+   * an event with a value holds all of that value's events and none of
+   * other values'. A key name, or the key with its bounds.
+   */
+  isolateBy?: string | IsolateOptions;
 }
 
 /** {@linkcode RecorderOptions} with every default applied. */
@@ -109,6 +124,7 @@ export type SettledRecorderOptions =
       | "rateLimit"
       | "from"
       | "recover"
+      | "redact"
     >
   >;
 
@@ -120,6 +136,7 @@ export const RECORDER_DEFAULTS: SettledRecorderOptions = {
   rateLimit: { max: 10, windowMs: 60_000 },
   from: "local",
   recover: true,
+  redact: {},
 };
 
 /**
@@ -149,4 +166,6 @@ export interface RecorderStats {
   extraTriggers: number;
   /** Exceptions contained (qualifier, observers, header hook, log calls). */
   contained: number;
+  /** Isolated context buffers evicted (least recently used, or expired). */
+  isolatedEvicted: number;
 }

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { withContext } from "../lib/context.ts";
 import { createLogger, type FlogEvent, Level } from "../mod.ts";
 import { eventLine } from "../lib/flogfile.ts";
+import { tempDir } from "./_util.ts";
 
 function capture(log: ReturnType<typeof createLogger>) {
   const events: FlogEvent[] = [];
@@ -160,4 +162,84 @@ Deno.test("Logger.close() is idempotent, ignores later calls; observers unsubscr
   await log.close();
   assert.equal(log.info("after close"), -1);
   assert.equal(log.snapshot().length, 0);
+});
+
+Deno.test("Logger.with() binds fields to every event; call fields win; child() keeps them", async () => {
+  await using log = createLogger();
+  const job = log.with({ job: "report", user: "a" });
+  job.info("one", { user: "b" });
+  job.child("db").info("two");
+  const [one, two] = log.snapshot();
+  assert.equal(one.job, "report");
+  assert.equal(one.user, "b");
+  assert.equal(two.facility, "db");
+  assert.equal(two.job, "report");
+});
+
+Deno.test("Logger.log() carries the withContext() fields, below bound and call fields", async () => {
+  await using log = createLogger();
+  await withContext({ requestId: "r1", user: "ctx" }, async () => {
+    await Promise.resolve();
+    log.with({ user: "bound" }).info("x");
+  });
+  const [e] = log.snapshot();
+  assert.equal(e.requestId, "r1");
+  assert.equal(e.user, "bound");
+});
+
+Deno.test("Logger.error(err) records the failure with its stack and cause chain", async () => {
+  await using log = createLogger();
+  log.error(new Error("boom", { cause: new TypeError("root") }));
+  const [e] = log.snapshot();
+  assert.equal(e.isError, 1);
+  assert.equal(e.failure?.message, "boom");
+  assert.match(e.failure?.traceback ?? "", /at /);
+  assert.equal((e.failure?.cause as { name: string }).name, "TypeError");
+  assert.equal(e.level, 35);
+});
+
+Deno.test("Logger.log() stores an Error inside fields as a failure", async () => {
+  await using log = createLogger();
+  log.warn("retrying after {err}", { err: new RangeError("too far") });
+  const err = log.snapshot()[0].err as Record<string, unknown>;
+  assert.equal(err["@"], "Failure");
+  assert.equal(err.name, "RangeError");
+});
+
+Deno.test("Logger.log() redacts secret keys and bearer strings before buffering", async () => {
+  await using log = createLogger();
+  log.info("login", {
+    user: "a",
+    password: "hunter2",
+    h: { authorization: "Bearer xyz" },
+  });
+  log.info("header {h}", { h: "Bearer abc.def" });
+  const [a, b] = log.snapshot();
+  assert.equal(a.password, "[REDACTED]");
+  assert.deepEqual(a.h, { authorization: "[REDACTED]" });
+  assert.equal(b.h, "Bearer [REDACTED]");
+});
+
+Deno.test("createLogger({ redact: false }) keeps fields as given", async () => {
+  await using log = createLogger({ redact: false });
+  log.info("login", { password: "hunter2" });
+  assert.equal(log.snapshot()[0].password, "hunter2");
+});
+
+Deno.test("Logger.trigger() records an incident whatever the qualifier says", async () => {
+  await using dir = await tempDir();
+  const log = createLogger({
+    incidentDir: dir.path,
+    trailingMs: 0,
+    qualifier: () => false,
+  });
+  log.info("before");
+  log.trigger("request {id} took {ms} ms", { id: 7, ms: 9120 });
+  await log.close();
+  assert.equal(log.incidents.length, 1);
+  assert.equal(
+    log.incidents[0].trigger.format,
+    "request %(id)s took %(ms)s ms",
+  );
+  assert.equal(log.incidents[0].events, 2);
 });

@@ -123,3 +123,50 @@ Deno.test("FlightRecorder without incidentDir buffers and writes nothing", async
   assert.equal(log.incidents.length, 0);
   assert.equal(log.stats.incidents, 0);
 });
+
+Deno.test("FlightRecorder with isolateBy puts only the trigger's context (and context-free events) in the incident", async () => {
+  await using dir = await tempDir();
+  const log = createLogger({
+    incidentDir: dir.path,
+    isolateBy: "requestId",
+    bufferSizes: { default: 2 },
+    trailingEvents: 3,
+    trailingMs: 5000,
+  });
+  log.warn("starting"); // its own (UNUSUAL) ring: not pushed out
+  for (let i = 0; i < 10; i++) {
+    log.info("a step {i}", { requestId: "A", i });
+    log.info("b step {i}", { requestId: "B", i });
+  }
+  log.weird("A failed", { requestId: "A" });
+  log.info("b after", { requestId: "B" });
+  log.info("a after", { requestId: "A" });
+  log.info("no context after");
+  await log.close();
+  const { header, events } = await readIncident(log.incidents[0].path);
+  assert.deepEqual(header.isolated, { key: "requestId", value: "A" });
+  const texts = events.map((r) => r.d.format);
+  // All ten A steps, though the level buffers (2 each) lost most of them.
+  assert.equal(texts.filter((t) => t === "a step %(i)s").length, 10);
+  assert(!texts.some((t) => t?.startsWith("b ")), texts.join(", "));
+  assert(texts.includes("starting"));
+  assert(texts.includes("a after") && texts.includes("no context after"));
+  const nums = events.map((r) => r.d.num);
+  assert.deepEqual(nums, [...nums].sort((x, y) => x - y));
+});
+
+Deno.test("FlightRecorder with isolateBy records a context-free trigger with every buffered event", async () => {
+  await using dir = await tempDir();
+  const log = createLogger({
+    incidentDir: dir.path,
+    isolateBy: "requestId",
+    trailingMs: 0,
+  });
+  log.info("a", { requestId: "A" });
+  log.info("b", { requestId: "B" });
+  log.weird("global failure");
+  await log.close();
+  const { header, events } = await readIncident(log.incidents[0].path);
+  assert.equal(header.isolated, undefined);
+  assert.equal(events.length, 3);
+});

@@ -1,0 +1,78 @@
+/**
+ * Preparing a log call's fields for buffering, in one copy-on-write walk:
+ * secrets redacted, `Error`s turned into failures, and fields named like
+ * the event's own keys renamed (`_time`).
+ *
+ * @module
+ */
+
+import { fieldKey, toFailure } from "./event.ts";
+import type { Fields } from "./flog_event.ts";
+import type { RedactionRules } from "./redact.ts";
+
+/** Nested values deeper than this are neither looked into nor copied. */
+const MAX_DEPTH = 8;
+
+/** The event's own keys: a field with one of these names is renamed. */
+function hasReservedKey(f: Fields): boolean {
+  return f.num !== undefined || f.time !== undefined ||
+    f.incarnation !== undefined || f.level !== undefined ||
+    f.facility !== undefined || f.format !== undefined ||
+    f.message !== undefined || f.args !== undefined;
+}
+
+/** Prepares a log call's fields, or a whole event received from elsewhere. */
+export interface FieldPreparer {
+  /** A log call's fields, ready to be spread into its event. */
+  fields(fields: Fields): Fields;
+  /** An event built elsewhere (its own keys kept as they are). */
+  event<T extends Fields>(event: T): T;
+}
+
+/**
+ * Preparation under `rules` (no redaction when undefined). Each function
+ * returns its argument itself when nothing changes.
+ */
+export function fieldPreparer(
+  rules: RedactionRules | undefined,
+): FieldPreparer {
+  const value = (v: unknown, depth: number): unknown => {
+    if (typeof v === "string") return rules ? rules.redactString(v) : v;
+    if (typeof v !== "object" || v === null) return v;
+    if (v instanceof Error) return value(toFailure(v), depth);
+    if (depth >= MAX_DEPTH) return v;
+    if (Array.isArray(v)) {
+      let copy: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const r = value(v[i], depth + 1);
+        if (r !== v[i]) (copy ??= v.slice())[i] = r;
+      }
+      return copy ?? v;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto !== Object.prototype && proto !== null) return v;
+    return object(v as Fields, depth + 1);
+  };
+  const object = (obj: Fields, depth: number): Fields => {
+    let copy: Fields | undefined;
+    for (const key in obj) {
+      const v = obj[key];
+      const r = rules !== undefined && v !== undefined && v !== null &&
+          rules.isSecretKey(key)
+        ? rules.replace
+        : value(v, depth);
+      if (r !== v) (copy ??= { ...obj })[key] = r;
+    }
+    return copy ?? obj;
+  };
+  return {
+    fields(fields) {
+      const out = object(fields, 0);
+      if (!hasReservedKey(out)) return out;
+      const renamed: Fields = {};
+      for (const k in out) renamed[fieldKey(k)] = out[k];
+      return renamed;
+    },
+    event: <T extends Fields>(event: T) => object(event, 0) as T,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Request-scoped recording: events that carry an isolation key (say
+ * `requestId`) are also kept in a buffer of their own per value, so an
+ * incident inside one request holds all of that request's events, even
+ * those the per-level buffers have already pushed out.
+ *
+ * @module
+ */
+
+import type { FlogEvent } from "./flog_event.ts";
+import { RingBuffer } from "./ring_buffer.ts";
+
+/**
+ * How request-scoped recording is bounded.
+ *
+ * @example
+ * ```ts
+ * import type { IsolateOptions } from "@flightlog/flightlog";
+ * const isolate: IsolateOptions = { key: "requestId", maxEvents: 200 };
+ * ```
+ */
+export interface IsolateOptions {
+  /** The context key whose values are isolated (e.g. `"requestId"`). */
+  key: string;
+  /**
+   * Events kept per value (the oldest go first).
+   * @default {100}
+   */
+  maxEvents?: number;
+  /**
+   * How long a value's buffer is kept after its last event, in ms.
+   * @default {60_000}
+   */
+  ttlMs?: number;
+  /**
+   * Values kept at most; the least recently used is evicted first.
+   * @default {1000}
+   */
+  maxContexts?: number;
+}
+
+const DEFAULTS = { maxEvents: 100, ttlMs: 60_000, maxContexts: 1000 };
+
+interface Entry {
+  ring: RingBuffer<FlogEvent>;
+  last: number;
+}
+
+/** Buffers per value of one isolation key, bounded in count and age. */
+export class ContextBuffers {
+  /** The isolated key. */
+  readonly key: string;
+  /** Buffers evicted (LRU or expired) since the start. */
+  evicted = 0;
+  readonly #maxEvents: number;
+  readonly #ttlMs: number;
+  readonly #maxContexts: number;
+  // Insertion order is recency order: a touched entry is moved to the end.
+  readonly #entries = new Map<unknown, Entry>();
+
+  /** Buffers for `options.key`; bad bounds are a RangeError naming them. */
+  constructor(options: IsolateOptions) {
+    if (typeof options.key !== "string" || options.key === "") {
+      throw new TypeError(
+        `isolateBy.key: expected a non-empty string, got ${options.key}`,
+      );
+    }
+    this.key = options.key;
+    this.#maxEvents = positive(
+      options.maxEvents ?? DEFAULTS.maxEvents,
+      "maxEvents",
+    );
+    this.#ttlMs = positive(options.ttlMs ?? DEFAULTS.ttlMs, "ttlMs");
+    this.#maxContexts = positive(
+      options.maxContexts ?? DEFAULTS.maxContexts,
+      "maxContexts",
+    );
+  }
+
+  /** Values with a buffer now. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Keeps `event` in the buffer of `value`, evicting what is over bounds. */
+  push(value: unknown, event: FlogEvent, now: number = Date.now()): void {
+    const entries = this.#entries;
+    let entry = entries.get(value);
+    if (entry === undefined) {
+      entry = { ring: new RingBuffer(this.#maxEvents), last: now };
+      if (entries.size >= this.#maxContexts) this.#evictOldest();
+    } else {
+      entries.delete(value);
+    }
+    entry.last = now;
+    entry.ring.push(event);
+    entries.set(value, entry);
+    this.#expire(now);
+  }
+
+  /** The buffered events of `value`, oldest first. */
+  events(value: unknown): FlogEvent[] {
+    return this.#entries.get(value)?.ring.toArray() ?? [];
+  }
+
+  /** Drops every buffer. */
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  #evictOldest(): void {
+    const oldest = this.#entries.keys().next();
+    if (!oldest.done) {
+      this.#entries.delete(oldest.value);
+      this.evicted++;
+    }
+  }
+
+  // The least recently used come first: drop them while they are stale.
+  // At most a few per push, so that one push stays cheap.
+  #expire(now: number): void {
+    let n = 0;
+    for (const [value, entry] of this.#entries) {
+      if (n++ >= 4 || now - entry.last < this.#ttlMs) return;
+      this.#entries.delete(value);
+      this.evicted++;
+    }
+  }
+}
+
+function positive(n: number, name: string): number {
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new RangeError(
+      `isolateBy.${name}: expected a positive integer, got ${n}`,
+    );
+  }
+  return n;
+}
