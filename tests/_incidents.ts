@@ -48,7 +48,11 @@ export async function writeShopIncident(dir: string): Promise<string> {
     ms: 3000,
     parent: call,
   });
-  http.info("503 for POST /order {order}", { order: 1042, parent: order });
+  http.info("503 for POST /order {order}", {
+    order: 1042,
+    parent: order,
+    upstream: new Error("gateway timeout from the provider"),
+  });
   http.info("GET /health");
   await log.close();
   const [incident] = await listIncidents(dir);

@@ -141,6 +141,19 @@ Deno.test({
       },
     );
 
+    await t.step("an Error among the fields shows as a failure", async () => {
+      await page.goto(`${v.url}/incidents/${v.shop}#45`);
+      await page.waitFor(
+        `location.hash === "#45" && document.querySelector(".detail dl.fields .failure")`,
+      );
+      assert.match(
+        await page.evaluate<string>(
+          `document.querySelector(".detail dl.fields").innerText`,
+        ),
+        /upstream\s+⚠ Error\("gateway timeout from the provider"\)/,
+      );
+    });
+
     await t.step("the download link serves the .flog.gz", async () => {
       const href = await page.evaluate<string>(
         `document.querySelector("a[download]").href`,

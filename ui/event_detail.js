@@ -157,7 +157,14 @@ export function eventDetail(events, i, ctx) {
       { class: "fields" },
       fields.map((k) => [
         h("dt", {}, k),
-        h("dd", {}, h("pre", {}, show(d[k]))),
+        h(
+          "dd",
+          {},
+          // An Error among the fields is recorded as a failure too.
+          d[k]?.["@"] === "Failure"
+            ? failureBlock(d[k])
+            : h("pre", {}, show(d[k])),
+        ),
       ]),
     ),
     (() => {
