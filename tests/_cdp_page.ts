@@ -160,6 +160,16 @@ export class Page {
     );
   }
 
+  /** Chooses `value` in the `<select>` matching `selector`, as a user does. */
+  async select(selector: string, value: string): Promise<void> {
+    await this.evaluate(`(() => {
+      const s = document.querySelector(${JSON.stringify(selector)});
+      s.value = ${JSON.stringify(value)};
+      s.dispatchEvent(new Event("input", { bubbles: true }));
+      s.dispatchEvent(new Event("change", { bubbles: true }));
+    })()`);
+  }
+
   /** Types `text` into the focused element, as key events. */
   async type(text: string): Promise<void> {
     for (const ch of text) {

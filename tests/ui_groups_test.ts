@@ -160,11 +160,7 @@ Deno.test({
     );
 
     await t.step("a status filter shows the resolved ones", async () => {
-      await page.evaluate(`(() => {
-        const s = document.querySelector("select[name=status]");
-        s.value = "resolved";
-        s.dispatchEvent(new Event("input", { bubbles: true }));
-      })()`);
+      await page.select("select[name=status]", "resolved");
       await page.waitFor(`document.querySelectorAll("tr.group").length === 1`);
       assert.match(
         await page.evaluate<string>(
@@ -172,11 +168,7 @@ Deno.test({
         ),
         /disk \{dev\} is \{pct\}% full/,
       );
-      await page.evaluate(`(() => {
-        const s = document.querySelector("select[name=status]");
-        s.value = "open";
-        s.dispatchEvent(new Event("input", { bubbles: true }));
-      })()`);
+      await page.select("select[name=status]", "open");
       await page.waitFor(`document.querySelectorAll("tr.group").length === 2`);
     });
 

@@ -51,11 +51,7 @@ Deno.test({
     });
 
     await t.step("a level filter hides the rows below it", async () => {
-      await page.evaluate(`(() => {
-        const s = document.querySelector("select[name=level]");
-        s.value = "35";
-        s.dispatchEvent(new Event("change", { bubbles: true }));
-      })()`);
+      await page.select("select[name=level]", "35");
       await page.waitFor(
         `document.querySelectorAll("tr.incident").length === 1`,
       );
