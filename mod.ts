@@ -75,6 +75,17 @@ export {
   type Threshold,
 } from "./lib/logger.ts";
 export { withContext } from "./lib/context.ts";
+export type { ConsoleOptions } from "./lib/console_sink.ts";
+export { type LogTapeRecord, logtapeSink } from "./lib/logtape_sink.ts";
+export {
+  captureConsole,
+  type CaptureConsoleOptions,
+} from "./lib/capture_console.ts";
+export {
+  requestContext,
+  type RequestContextOptions,
+  type ServeHandler,
+} from "./lib/request_context.ts";
 export type { IsolateOptions } from "./lib/context_buffers.ts";
 export {
   DEFAULT_REDACT_KEYS,

@@ -8,14 +8,19 @@
 import { parseArgs } from "node:util";
 import { dumpLines, type TimestampMode } from "../lib/dump.ts";
 import { encodeJSON } from "../lib/event.ts";
-import { type FlogFileError, readFlog } from "../lib/flogfile.ts";
+import {
+  type FlogFileError,
+  type FlogRecord,
+  readFlog,
+} from "../lib/flogfile.ts";
+import { renderMessage } from "../lib/format.ts";
 
 /** The usage text of `flightlog dump`. */
 export const DUMP_USAGE = `Usage: flightlog dump [options] FILE
 
 Prints a flogfile (.flog, .flog.gz, - for stdin), one line per event.
 
-  --json               print the raw records as JSON lines
+  --json               print the records as JSON lines (events with their rendered "text")
   --flogtool           print exactly what foolscap's "flogtool dump" prints
   -t, --timestamps M   short-local (default), long-local, utc or epoch
   -v, --verbose        append every key of each event
@@ -24,8 +29,11 @@ Prints a flogfile (.flog, .flog.gz, - for stdin), one line per event.
 
 const MODES = ["short-local", "long-local", "utc", "epoch"];
 
-async function* jsonLines(records: AsyncIterable<unknown>) {
-  for await (const r of records) yield encodeJSON(r);
+/** Each record as a JSON line; event records with their rendered `text`. */
+async function* jsonLines(records: AsyncIterable<FlogRecord>) {
+  for await (const r of records) {
+    yield encodeJSON("d" in r ? { ...r, text: renderMessage(r.d) } : r);
+  }
 }
 
 /**

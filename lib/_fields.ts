@@ -27,6 +27,8 @@ export interface FieldPreparer {
   fields(fields: Fields): Fields;
   /** An event built elsewhere (its own keys kept as they are). */
   event<T extends Fields>(event: T): T;
+  /** A template, with credentials written into its text replaced. */
+  template(template: string): string;
 }
 
 /**
@@ -74,5 +76,6 @@ export function fieldPreparer(
       return renamed;
     },
     event: <T extends Fields>(event: T) => object(event, 0) as T,
+    template: (t) => rules ? rules.redactString(t) : t,
   };
 }

@@ -72,21 +72,27 @@ export function installGlobalHandlers(
     handling = true;
     logger.err(error, {
       level: Level.BAD,
-      why: `${kind}: ${error instanceof Error ? error.message : String(error)}`,
+      why: `${kind} ${
+        error instanceof Error
+          ? `${error.name}: ${error.message}`
+          : String(error)
+      }`,
     });
     if (!exit) return;
     logger.close().finally(() => {
-      console.error(
-        `error: ${kind}`,
-        error instanceof Error ? (error.stack ?? error.message) : error,
-      );
+      // As Deno prints it: "error: Uncaught (in promise) Error: boom" and
+      // the stack, or the inspected value when it is not an Error.
+      const shown = error instanceof Error
+        ? (error.stack ?? `${error.name}: ${error.message}`)
+        : Deno.inspect(error);
+      console.error(`error: ${kind} ${shown}`);
       Deno.exit(options.exitCode ?? 1);
     });
   };
   const onError = (e: ErrorEvent) =>
-    handle("Uncaught " + (e.error?.name ?? "error"), e.error ?? e.message, e);
+    handle("Uncaught", e.error ?? e.message, e);
   const onRejection = (e: PromiseRejectionEvent) =>
-    handle("Unhandled promise rejection", e.reason, e);
+    handle("Uncaught (in promise)", e.reason, e);
   globalThis.addEventListener("error", onError);
   globalThis.addEventListener("unhandledrejection", onRejection);
   const remove = () => {

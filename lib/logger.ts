@@ -5,6 +5,11 @@
  * @module
  */
 
+import {
+  consoleFromEnv,
+  type ConsoleOptions,
+  ConsoleSink,
+} from "./console_sink.ts";
 import { currentContext } from "./context.ts";
 import { toFailure, toFoolscapFormat } from "./event.ts";
 import type { Fields, FlogEvent, Incarnation } from "./flog_event.ts";
@@ -51,6 +56,13 @@ export interface LoggerOptions extends RecorderOptions {
    * @default {Level.NOISY}
    */
   threshold?: Threshold;
+  /**
+   * Console output (independent of buffering); `false` for none. Left out,
+   * the `FLIGHTLOG_CONSOLE` environment variable decides (`pretty`,
+   * `json:UNUSUAL`...), when env permission for it is granted.
+   * @default {FLIGHTLOG_CONSOLE, else false}
+   */
+  console?: ConsoleOptions | false;
 }
 
 /** What a {@linkcode Logger} is for, besides its recorder. */
@@ -165,7 +177,7 @@ export class Logger implements AsyncDisposable {
     const rec = this.recorder;
     let format = this.#lastFormat;
     if (template !== this.#lastTemplate) {
-      format = toFoolscapFormat(template);
+      format = toFoolscapFormat(rec.prepare.template(template));
       this.#lastTemplate = template;
       this.#lastFormat = format;
     }
@@ -429,7 +441,14 @@ function warnClosed(): void {
  * ```
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return new Logger(new FlightRecorder(options), {
+  const recorder = new FlightRecorder(options);
+  const console = options.console ?? consoleFromEnv();
+  if (console !== false) {
+    const sink = new ConsoleSink(console);
+    recorder.onEvent((e) => sink.offer(e));
+    recorder.onClose(() => sink.flush());
+  }
+  return new Logger(recorder, {
     facility: options.facility,
     threshold: options.threshold,
   });

@@ -17,6 +17,7 @@ import {
   never,
   type Qualifier,
 } from "../lib/qualifier.ts";
+import type { RedactOptions } from "../lib/redact.ts";
 import type { Peer } from "../server/outbox.ts";
 import { Sidecar, type SidecarOptions } from "./sidecar.ts";
 
@@ -47,6 +48,8 @@ export const SIDECAR_USAGE = `Usage: flightlog sidecar [options]
   --retention-days D     drop incidents older than D days
   --retention-bytes B    keep at most B bytes of incidents
   --heartbeat-timeout-ms MS  app taken as hung after MS without a message
+  --redact-key NAME      also redact fields named like NAME (repeatable)
+  --no-redact            keep the app's events as received (default: redact secrets)
   --config FILE          JSON file with the same settings (flags win); see README
   -h, --help             this help
 `;
@@ -73,6 +76,7 @@ interface ConfigFile {
   retention?: { maxCount?: number; maxAgeDays?: number; maxBytes?: number };
   heartbeatTimeoutMs?: number;
   maxBodyBytes?: number;
+  redact?: false | { keys?: string[]; patterns?: string[]; replace?: string };
 }
 
 class ConfigError extends Error {}
@@ -127,6 +131,29 @@ function qualifierOf(
   return byFacility(table, base);
 }
 
+function redactOf(
+  where: string,
+  r: ConfigFile["redact"],
+  extraKeys: string[] | undefined,
+): RedactOptions | false {
+  if (r === false) return false;
+  if (r !== undefined && (typeof r !== "object" || r === null)) {
+    throw new ConfigError(`${where}: expected false or an object`);
+  }
+  const patterns = (r?.patterns ?? []).map((p, i) => {
+    try {
+      return new RegExp(p, "g");
+    } catch (e) {
+      throw new ConfigError(`${where}.patterns[${i}]: ${(e as Error).message}`);
+    }
+  });
+  return {
+    keys: [...(r?.keys ?? []), ...(extraKeys ?? [])],
+    patterns,
+    replace: r?.replace,
+  };
+}
+
 async function readText(where: string, path: string): Promise<string> {
   try {
     return await Deno.readTextFile(path);
@@ -172,6 +199,8 @@ export async function parseSidecarArgs(
       "retention-days": { type: "string" },
       "retention-bytes": { type: "string" },
       "heartbeat-timeout-ms": { type: "string" },
+      "redact-key": { type: "string", multiple: true },
+      "no-redact": { type: "boolean" },
       config: { type: "string" },
     },
   });
@@ -253,6 +282,9 @@ export async function parseSidecarArgs(
       trailingMs: num("--trailing-ms", values["trailing-ms"]) ??
         num(field("trailingMs"), cfg.trailingMs),
       rateLimit: cfg.rateLimit,
+      redact: values["no-redact"]
+        ? false
+        : redactOf(field("redact"), cfg.redact, values["redact-key"]),
     },
     retention: {
       maxCount: num("--retention-count", values["retention-count"]) ??

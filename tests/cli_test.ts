@@ -35,7 +35,7 @@ Deno.test("flightlog dump adds levels and facilities, marks the trigger, prints 
   assert.ok(lines.includes(" FAILURE:"));
 });
 
-Deno.test("flightlog dump reads .flog.gz and stdin; --json prints raw records", async () => {
+Deno.test("flightlog dump reads .flog.gz and stdin; --json prints records with their text", async () => {
   await using dir = await tempDir();
   const log = createLogger({
     incidentDir: dir.path,
@@ -63,6 +63,7 @@ Deno.test("flightlog dump reads .flog.gz and stdin; --json prints raw records", 
   const records = json.stdout.trim().split("\n").map((l) => JSON.parse(l));
   assert.equal(records[0].header.type, "incident");
   assert.equal(records[2].d.v, 42);
+  assert.equal(typeof records[2].text, "string");
 });
 
 Deno.test("flightlog dump exits 1 on damage after the good events, 2 on bad usage", async () => {

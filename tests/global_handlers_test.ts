@@ -12,9 +12,12 @@ for (const how of ["throw", "reject"]) {
     }).output();
     assert.equal(out.code, 1);
     const stderr = new TextDecoder().decode(out.stderr);
+    // Printed as Deno prints an uncaught error: kind, stack, nothing doubled.
     assert.match(
       stderr,
-      how === "throw" ? /nobody caught this/ : /nobody caught this promise/,
+      how === "throw"
+        ? /^error: Uncaught TypeError: nobody caught this\n\s+at /m
+        : /^error: Uncaught \(in promise\) RangeError: nobody caught this promise\n\s+at /m,
     );
     const [incident] = await listIncidents(dir.path);
     assert.ok(
@@ -37,7 +40,7 @@ for (const how of ["throw", "reject"]) {
     } else {
       assert.match(
         String(header.trigger!.why),
-        /^Unhandled promise rejection: nobody caught this promise/,
+        /^Uncaught \(in promise\) RangeError: nobody caught this promise/,
       );
     }
   });

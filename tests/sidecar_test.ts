@@ -264,3 +264,39 @@ Deno.test("Sidecar stores the incidents of an app that writes its own, and write
   assert.equal(sidecar.store.list()[0].origin, "local");
   assert.equal(sidecar.store.list()[0].name, log.incidents[0].name);
 });
+
+Deno.test("flightlog sidecar redacts secrets an app sends before they reach its store", async () => {
+  await using dir = await tempDir();
+  const socket = `${dir.path}/app.sock`;
+  const sidecar = await startSidecar(
+    dir.path,
+    socket,
+    "--trailing-ms",
+    "0",
+    "--redact-key",
+    "ssn",
+  );
+  const app = new Proc(
+    ["run", "-A", APP, socket, "1000", "10000", "no-redact"],
+    true,
+  );
+  try {
+    await app.waitFor("READY ");
+    await app.command("wait-reader");
+    await app.command("log info calling https://svc:pa55word@api.example/x");
+    await app.command("log info Authorization: Bearer abc.def.ghi");
+    const stream = await sidecar.subscribe();
+    await app.command("log WEIRD failed");
+    const incident = incidentOf(await nextSse(stream, "the incident"));
+    await stream.cancel();
+    const text = JSON.stringify(
+      await (await sidecar.get(`/v1/incidents/${incident.name}?format=json`))
+        .json(),
+    );
+    assert(!text.includes("pa55word") && !text.includes("abc.def.ghi"), text);
+    assert(text.includes("https://svc:[REDACTED]@api.example/x"));
+  } finally {
+    await app.stop();
+    await sidecar.proc.stop();
+  }
+});

@@ -103,7 +103,7 @@ export function mountTail(ctx) {
     const params = { level: level.value, facility: facility.value.trim() };
     history.replaceState(null, "", `/tail${query(params)}`);
     close = stream(
-      `/v1/events/stream${query({ ...params, text: 1 })}`,
+      `/v1/events/stream${query(params)}`,
       ["event", "dropped"],
       (type, data) => {
         if (type === "dropped") {
@@ -117,7 +117,8 @@ export function mountTail(ctx) {
           return;
         }
         received++;
-        const d = data.d ?? data;
+        // The stream's events carry their rendered text beside their keys.
+        const d = data;
         add(h(
           "div",
           { class: `row ${levelClass(d.level)}` },

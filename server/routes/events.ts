@@ -6,9 +6,9 @@
  */
 
 import { encodeJSON, jsonableEvent } from "../../lib/event.ts";
+import { renderMessage } from "../../lib/format.ts";
 import type { FlogEvent } from "../../lib/flog_event.ts";
 import { matchFacility } from "../../lib/facility.ts";
-import { renderMessage } from "../../lib/format.ts";
 import { parseLevel } from "../../lib/levels.ts";
 import { HttpError } from "../http_error.ts";
 import type { ApiContext, Route } from "../route.ts";
@@ -30,7 +30,6 @@ export function eventRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
           }
         }
         const facility = url.searchParams.get("facility");
-        const withText = url.searchParams.get("text") === "1";
         const table = facility === null ? undefined : { [facility]: true };
         return streams.open((send) => {
           let dropped = 0;
@@ -45,12 +44,10 @@ export function eventRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
             ) {
               dropped = 0;
             }
-            const event = jsonableEvent(e);
-            // With ?text=1 (the viewer), the event comes as `d` beside its
-            // text, rendered here as `dump` renders it.
-            const data = withText
-              ? encodeJSON({ d: event, text: renderMessage(event) })
-              : encodeJSON(event);
+            const data = encodeJSON({
+              ...jsonableEvent(e),
+              text: renderMessage(e),
+            });
             if (!send(`event: event\ndata: ${data}\n\n`)) dropped++;
           });
         });

@@ -8,8 +8,14 @@
 import { createLogger, parseLevel, publish } from "../../mod.ts";
 import { LineSplitter } from "../../lib/lines.ts";
 
-const [socketPath, heartbeatMs = "1000", queueLimit = "10000"] = Deno.args;
-const log = createLogger({ app: "testapp", versions: { testapp: "9.9" } });
+const [socketPath, heartbeatMs = "1000", queueLimit = "10000", redact] =
+  Deno.args;
+const log = createLogger({
+  app: "testapp",
+  versions: { testapp: "9.9" },
+  // "no-redact": an app that sends secrets (an old flightlog, say).
+  redact: redact === "no-redact" ? false : undefined,
+});
 const publisher = await publish(log, {
   socketPath,
   heartbeatMs: Number(heartbeatMs),

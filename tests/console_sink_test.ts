@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import {
+  ConsoleSink,
+  type ConsoleTarget,
+  jsonLine,
+  parseConsoleEnv,
+  prettyLine,
+} from "../lib/console_sink.ts";
+import type { FlogEvent } from "../lib/flog_event.ts";
+import { ROOT, runDeno } from "./_util.ts";
+
+const ev = (
+  level: number,
+  fields: Record<string, unknown> = {},
+): FlogEvent => ({
+  num: 1,
+  time: 1795555320.5,
+  incarnation: ["ab", null],
+  level,
+  facility: "shop/db",
+  format: "query took %(ms)d ms",
+  ms: 12,
+  ...fields,
+});
+
+function memoryTarget(chunkLimit = Infinity) {
+  const chunks: Uint8Array[] = [];
+  let release: (() => void) | undefined;
+  const target: ConsoleTarget & { text(): string; hold(): void; go(): void } = {
+    async write(bytes) {
+      if (release === undefined && chunkLimit === 0) {
+        await new Promise<void>((r) => release = r);
+      }
+      chunks.push(bytes.slice());
+      return bytes.length;
+    },
+    isTerminal: () => false,
+    text: () =>
+      new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c]))),
+    hold() {
+      chunkLimit = 0;
+    },
+    go() {
+      release?.();
+    },
+  };
+  return target;
+}
+
+Deno.test("prettyLine() shows time, level, facility, text and the other fields in brief", () => {
+  const line = prettyLine(ev(20, { requestId: "r1" }), false);
+  assert.match(
+    line,
+    /^\d\d:\d\d:\d\d\.\d{3} OPERATIONAL shop\/db: query took 12 ms \{requestId=r1\}\n$/,
+  );
+});
+
+Deno.test("prettyLine() colours the level only when asked", () => {
+  assert(prettyLine(ev(35), true).includes("\x1b[31mSCARY"));
+  assert(!prettyLine(ev(35), false).includes("\x1b"));
+});
+
+Deno.test("jsonLine() writes the event's fields with the rendered text", () => {
+  const obj = JSON.parse(jsonLine(ev(20)));
+  assert.equal(obj.text, "query took 12 ms");
+  assert.equal(obj.ms, 12);
+  assert.equal(obj.format, "query took %(ms)d ms");
+});
+
+Deno.test("ConsoleSink prints events at or above its level only", async () => {
+  const target = memoryTarget();
+  const sink = new ConsoleSink({ level: "UNUSUAL", format: "json" }, target);
+  sink.offer(ev(20));
+  sink.offer(ev(23));
+  await sink.flush();
+  assert.equal(target.text().trim().split("\n").length, 1);
+});
+
+Deno.test("ConsoleSink drops and counts past its queue limit, then says how many", async () => {
+  const target = memoryTarget();
+  target.hold();
+  const sink = new ConsoleSink({ format: "json", queueLimit: 2 }, target);
+  for (let i = 0; i < 10; i++) sink.offer(ev(20)); // the call never waits
+  await Promise.resolve();
+  await Promise.resolve();
+  sink.offer(ev(20)); // while the first write hangs
+  target.go();
+  await sink.flush();
+  assert(sink.dropped > 0);
+  assert.match(target.text(), /flightlog: \d+ console lines dropped/);
+});
+
+Deno.test("parseConsoleEnv() reads format and level, refuses nonsense naming the variable", () => {
+  assert.deepEqual(parseConsoleEnv("pretty"), { format: "pretty" });
+  assert.deepEqual(parseConsoleEnv("json:UNUSUAL"), {
+    format: "json",
+    level: 23,
+  });
+  assert.equal(parseConsoleEnv("off"), false);
+  assert.throws(() => parseConsoleEnv("yaml"), /FLIGHTLOG_CONSOLE="yaml"/);
+});
+
+const APP = `import { createLogger } from "${ROOT}mod.ts";
+const log = createLogger(JSON.parse(Deno.args[0] ?? "{}"));
+log.debug("hidden {n}", { n: 1 });
+log.info("order {id} placed", { id: 7, requestId: "r9" });
+log.warn("stock low");
+await log.close();
+`;
+
+async function runApp(options: unknown, env: Record<string, string> = {}) {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  await Deno.writeTextFile(file, APP);
+  try {
+    return await runDeno(["run", "-A", file, JSON.stringify(options)], { env });
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
+Deno.test("createLogger({ console: pretty }) prints lines on stdout from OPERATIONAL up", async () => {
+  const out = await runApp({ console: { format: "pretty" } });
+  const lines = out.stdout.trim().split("\n");
+  assert.equal(lines.length, 2, out.stdout + out.stderr);
+  assert.match(lines[0], /OPERATIONAL order 7 placed \{requestId=r9\}$/);
+  assert.match(lines[1], /UNUSUAL {5}stock low$/);
+});
+
+Deno.test("FLIGHTLOG_CONSOLE=json:UNUSUAL prints JSON lines from UNUSUAL up", async () => {
+  const out = await runApp({}, { FLIGHTLOG_CONSOLE: "json:UNUSUAL" });
+  const lines = out.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(lines.map((l) => l.text), ["stock low"]);
+});
