@@ -52,6 +52,8 @@ Deno.test("uiRoutes serve the embedded assets, 304 when unchanged", async () => 
     assert.equal(again.res.status, 304);
     assert.equal((await call(api, "/ui/nope.js")).res.status, 404);
     assert.equal((await call(api, "/ui/_assets.ts")).res.status, 404);
+    assert.equal((await call(api, "/ui/__proto__")).res.status, 404);
+    assert.equal((await call(api, "/ui/%2e%2e%2fdeno.json")).res.status, 404);
   });
 });
 

@@ -27,8 +27,10 @@ const PAGES = ["/", "/incidents", "/tail"];
 
 /** One embedded file, `304` when the browser has it already. */
 function asset(req: Request, name: string, status = 200): Response {
+  if (!Object.hasOwn(ASSETS, name)) {
+    throw new HttpError(404, `no such file: /ui/${name}`);
+  }
   const a = ASSETS[name];
-  if (a === undefined) throw new HttpError(404, `no such file: /ui/${name}`);
   const etag = `"${a.etag}"`;
   const headers = {
     ...SECURITY_HEADERS,
