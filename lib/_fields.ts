@@ -29,6 +29,11 @@ export interface FieldPreparer {
   event<T extends Fields>(event: T): T;
   /** A template, with credentials written into its text replaced. */
   template(template: string): string;
+  /**
+   * {@linkcode fields} of an object that is used again and again (a
+   * context's or a logger's bound fields), computed once per object.
+   */
+  shared(fields: Readonly<Fields>): Fields;
 }
 
 /**
@@ -59,21 +64,29 @@ export function fieldPreparer(
     let copy: Fields | undefined;
     for (const key in obj) {
       const v = obj[key];
-      const r = rules !== undefined && v !== undefined && v !== null &&
-          rules.isSecretKey(key)
-        ? rules.replace
-        : value(v, depth);
+      if (v === undefined || v === null) continue;
+      let r: unknown;
+      if (rules !== undefined && rules.isSecretKey(key)) r = rules.replace;
+      else if (typeof v === "number" || typeof v === "boolean") continue;
+      else r = value(v, depth);
       if (r !== v) (copy ??= { ...obj })[key] = r;
     }
     return copy ?? obj;
   };
+  const fields = (f: Fields): Fields => {
+    const out = object(f, 0);
+    if (!hasReservedKey(out)) return out;
+    const renamed: Fields = {};
+    for (const k in out) renamed[fieldKey(k)] = out[k];
+    return renamed;
+  };
+  const shared = new WeakMap<object, Fields>();
   return {
-    fields(fields) {
-      const out = object(fields, 0);
-      if (!hasReservedKey(out)) return out;
-      const renamed: Fields = {};
-      for (const k in out) renamed[fieldKey(k)] = out[k];
-      return renamed;
+    fields,
+    shared(f) {
+      let out = shared.get(f);
+      if (out === undefined) shared.set(f, out = fields(f));
+      return out;
     },
     event: <T extends Fields>(event: T) => object(event, 0) as T,
     template: (t) => rules ? rules.redactString(t) : t,

@@ -57,6 +57,9 @@ export class ContextBuffers {
   readonly #maxContexts: number;
   // Insertion order is recency order: a touched entry is moved to the end.
   readonly #entries = new Map<unknown, Entry>();
+  // The value pushed last is already at the end: no need to move it.
+  #lastValue: unknown = undefined;
+  #pushes = 0;
 
   /** Buffers for `options.key`; bad bounds are a RangeError naming them. */
   constructor(options: IsolateOptions) {
@@ -82,20 +85,31 @@ export class ContextBuffers {
     return this.#entries.size;
   }
 
-  /** Keeps `event` in the buffer of `value`, evicting what is over bounds. */
-  push(value: unknown, event: FlogEvent, now: number = Date.now()): void {
+  /**
+   * Keeps `event` in the buffer of `value`, evicting what is over bounds.
+   * `now` (ms) defaults to the event's own time.
+   */
+  push(
+    value: unknown,
+    event: FlogEvent,
+    now: number = event.time * 1000,
+  ): void {
     const entries = this.#entries;
     let entry = entries.get(value);
     if (entry === undefined) {
-      entry = { ring: new RingBuffer(this.#maxEvents), last: now };
       if (entries.size >= this.#maxContexts) this.#evictOldest();
-    } else {
+      entry = { ring: new RingBuffer(this.#maxEvents), last: now };
+      entries.set(value, entry);
+      this.#expire(now);
+    } else if (value !== this.#lastValue) {
       entries.delete(value);
+      entries.set(value, entry);
     }
+    this.#lastValue = value;
     entry.last = now;
     entry.ring.push(event);
-    entries.set(value, entry);
-    this.#expire(now);
+    // Expiry runs when a value is new, and now and then besides.
+    if ((++this.#pushes & 1023) === 0) this.#expire(now);
   }
 
   /** The buffered events of `value`, oldest first. */

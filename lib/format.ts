@@ -89,6 +89,50 @@ const SPEC = /%(?:\(([^)]*)\))?([-+ #0]*)(\d+|\*)?(?:\.(\d+|\*))?([a-zA-Z%])?/g;
  * stays one value, as a list does in Python). Throws on a missing key or a
  * type mismatch, as Python does.
  */
+// Templates made of text, `%(name)s` and `%%` only (what the logger
+// writes), split once: literal parts at even indexes, keys at odd ones.
+const simpleTemplates = new Map<string, string[] | null>();
+const SIMPLE_PART = /%\((\w+)\)s|%%/g;
+
+function simpleParts(template: string): string[] | null {
+  let parts = simpleTemplates.get(template);
+  if (parts !== undefined) return parts;
+  parts = [];
+  let last = 0;
+  let literal = "";
+  for (const m of template.matchAll(SIMPLE_PART)) {
+    literal += template.slice(last, m.index);
+    last = m.index + m[0].length;
+    if (m[1] === undefined) literal += "%";
+    else {
+      parts.push(literal, m[1]);
+      literal = "";
+    }
+  }
+  literal += template.slice(last);
+  parts.push(literal);
+  // Any other `%` is another conversion (or an error): the full renderer.
+  if (template.replace(SIMPLE_PART, "").includes("%")) parts = null;
+  if (simpleTemplates.size < 4096) simpleTemplates.set(template, parts);
+  return parts;
+}
+
+/** The text of a simple template, or undefined to use the full renderer. */
+function renderSimple(
+  template: string,
+  args: Record<string, unknown>,
+): string | undefined {
+  const parts = simpleParts(template);
+  if (parts === null) return undefined;
+  let out = parts[0];
+  for (let i = 1; i < parts.length; i += 2) {
+    const key = parts[i];
+    if (!Object.hasOwn(args, key)) return undefined; // the full error text
+    out += pyStr(args[key]) + parts[i + 1];
+  }
+  return out;
+}
+
 function pyPercent(template: string, args: unknown): string {
   const isMap = typeof args === "object" && args !== null &&
     !Array.isArray(args);
@@ -234,6 +278,10 @@ export function renderMessage(event: Partial<FlogEvent>): string {
     return pyStr(event.message);
   } else {
     return "";
+  }
+  if (args === event) {
+    const fast = renderSimple(template, event);
+    if (fast !== undefined) return fast;
   }
   try {
     return pyPercent(template, args);

@@ -89,7 +89,7 @@ const normalize = (key: string) => key.toLowerCase().replace(/[-_]/g, "");
 /**
  * Compiles `options` into rules. Checking a key seen before is a map
  * lookup; a string is only run through the patterns when it has one of
- * their tells (`earer `, `asic `, `@`), unless custom patterns are given.
+ * their tells (a space or an `@`), unless custom patterns are given.
  *
  * @example
  * ```ts
@@ -121,25 +121,26 @@ export function redactionRules(options: RedactOptions = {}): RedactionRules {
   );
   const replace = options.replace ?? "[REDACTED]";
   const alwaysScan = (options.patterns ?? []).length > 0;
-  const secret = new Map<string, boolean>();
+  // A null-prototype dictionary: the fastest string-keyed cache in V8.
+  const secret: Record<string, boolean> = Object.create(null);
+  let cached = 0;
   return {
     replace,
     isSecretKey(key) {
-      let s = secret.get(key);
+      let s = secret[key];
       if (s === undefined) {
         const n = normalize(key);
         s = keys.some((k) => n.includes(k));
         // Keys are few and repeat; bound the cache against odd inputs.
-        if (secret.size < 10_000) secret.set(key, s);
+        if (cached++ < 10_000) secret[key] = s;
       }
       return s;
     },
     redactString(text) {
-      if (
-        !alwaysScan && text.indexOf("@") < 0 && text.indexOf("earer ") < 0 &&
-        text.indexOf("asic ") < 0 && text.indexOf("EARER ") < 0 &&
-        text.indexOf("ASIC ") < 0
-      ) return text;
+      // Every default pattern needs a space (`Bearer x`) or an `@`.
+      if (!alwaysScan && text.indexOf(" ") < 0 && text.indexOf("@") < 0) {
+        return text;
+      }
       let out = text;
       for (const p of patterns) {
         p.lastIndex = 0;
