@@ -56,8 +56,12 @@ export interface GlobalHandlers extends Disposable {
  * @example
  * ```ts
  * import { createLogger, installGlobalHandlers } from "@flightlog/flightlog";
- * await using log = createLogger();
- * using _handlers = installGlobalHandlers(log);
+ * const log = createLogger();
+ * // const, not `using`: the handlers must live as long as the process.
+ * const handlers = installGlobalHandlers(log);
+ * // ... the app runs ...
+ * handlers.remove(); // only to undo them, as here in a doc test
+ * await log.close();
  * ```
  */
 export function installGlobalHandlers(

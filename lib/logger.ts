@@ -45,7 +45,8 @@ export type Threshold =
  * ```ts
  * import { createLogger, type LoggerOptions } from "@flightlog/flightlog";
  * const options: LoggerOptions = { app: "shop", threshold: "OPERATIONAL" };
- * await using log = createLogger(options);
+ * const log = createLogger(options);
+ * await log.close();
  * ```
  */
 export interface LoggerOptions extends RecorderOptions {
@@ -107,10 +108,11 @@ function thresholdFor(t: Threshold | undefined, facility?: string): number {
  * @example
  * ```ts
  * import { createLogger } from "@flightlog/flightlog";
- * await using log = createLogger({ app: "shop" });
+ * const log = createLogger({ app: "shop" });
  * const http = log.child("http");
  * const req = http.info("GET {path}", { path: "/cart" });
  * http.child("db").debug("query took {ms} ms", { ms: 3, parent: req });
+ * await log.close();
  * ```
  */
 export class Logger implements AsyncDisposable {
@@ -322,12 +324,13 @@ export class Logger implements AsyncDisposable {
    * @example
    * ```ts
    * import { createLogger } from "@flightlog/flightlog";
-   * await using log = createLogger();
+   * const log = createLogger();
    * try {
    *   JSON.parse("{");
    * } catch (e) {
    *   log.err(e, { why: "config unreadable", file: "app.json", level: 23 });
    * }
+   * await log.close();
    * ```
    */
   err(error: unknown, fields: Fields = {}): number {

@@ -88,11 +88,13 @@ export interface PublisherStats {
  * ```ts
  * import { createLogger, publish } from "@flightlog/flightlog";
  * const dir = await Deno.makeTempDir();
- * await using log = createLogger({ app: "shop" });
- * await using publisher = await publish(log, { socketPath: `${dir}/app.sock` });
+ * const log = createLogger({ app: "shop" });
+ * const publisher = await publish(log, { socketPath: `${dir}/app.sock` });
  * log.info("serving");
  * await publisher.close("done");
  * await Deno.remove(dir, { recursive: true });
+ * await publisher.close();
+ * await log.close();
  * ```
  */
 export class Publisher implements AsyncDisposable {
@@ -339,9 +341,9 @@ async function waitAtMost(promise: Promise<unknown>, ms: number) {
  * import assert from "node:assert";
  * import { createLogger, publish } from "@flightlog/flightlog";
  * const dir = await Deno.makeTempDir();
- * await using log = createLogger({ app: "shop" });
+ * const log = createLogger({ app: "shop" });
  * log.info("before anyone listens");
- * await using publisher = await publish(log, { socketPath: `${dir}/app.sock` });
+ * const publisher = await publish(log, { socketPath: `${dir}/app.sock` });
  * const conn = await Deno.connect({ transport: "unix", path: publisher.socketPath });
  * const reader = conn.readable.pipeThrough(new TextDecoderStream()).getReader();
  * let text = "";
@@ -352,6 +354,7 @@ async function waitAtMost(promise: Promise<unknown>, ms: number) {
  * await reader.cancel();
  * await publisher.close();
  * await Deno.remove(dir, { recursive: true });
+ * await log.close();
  * ```
  */
 export async function publish(

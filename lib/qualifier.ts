@@ -75,8 +75,9 @@ export const defaultQualifier: (event: FlogEvent) => boolean = atLeast(
  * @example
  * ```ts
  * import { createLogger, never } from "@flightlog/flightlog";
- * await using log = createLogger({ qualifier: never });
+ * const log = createLogger({ qualifier: never });
  * log.bad("nothing is written for this");
+ * await log.close();
  * ```
  */
 export const never: (event: FlogEvent) => boolean = (): boolean => false;

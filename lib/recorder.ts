@@ -55,12 +55,13 @@ function hostname(): string | undefined {
  * ```ts
  * import assert from "node:assert";
  * import { FlightRecorder, Level } from "@flightlog/flightlog";
- * await using rec = new FlightRecorder({ app: "relay" });
+ * const rec = new FlightRecorder({ app: "relay" });
  * rec.record({
  *   num: 0, time: Date.now() / 1000, incarnation: ["ab12", null],
  *   level: Level.OPERATIONAL, message: "from elsewhere",
  * });
  * assert(rec.snapshot().length === 1);
+ * await rec.close();
  * ```
  */
 export class FlightRecorder implements AsyncDisposable {

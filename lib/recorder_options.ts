@@ -146,9 +146,10 @@ export const RECORDER_DEFAULTS: SettledRecorderOptions = {
  * ```ts
  * import assert from "node:assert";
  * import { createLogger } from "@flightlog/flightlog";
- * await using log = createLogger();
+ * const log = createLogger();
  * log.info("hello");
  * assert(log.stats.events === 1);
+ * await log.close();
  * ```
  */
 export interface RecorderStats {

@@ -65,7 +65,7 @@ function errorResponse(e: HttpError): Response {
  * import { FlightRecorder } from "@flightlog/flightlog";
  * import { Api, IncidentStore } from "@flightlog/flightlog/sidecar";
  * const dir = await Deno.makeTempDir();
- * await using recorder = new FlightRecorder();
+ * const recorder = new FlightRecorder();
  * const api = new Api({
  *   store: await IncidentStore.open(dir), recorder, token: "t", maxBodyBytes: 1 << 20,
  *   metrics: () => "", health: () => ({ ok: true }),
@@ -74,6 +74,7 @@ function errorResponse(e: HttpError): Response {
  * assert.equal(res.status, 401);
  * await res.body?.cancel();
  * await Deno.remove(dir, { recursive: true });
+ * await recorder.close();
  * ```
  */
 export class Api {
