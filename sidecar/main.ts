@@ -50,6 +50,8 @@ export const SIDECAR_USAGE = `Usage: flightlog sidecar [options]
   --heartbeat-timeout-ms MS  app taken as hung after MS without a message
   --redact-key NAME      also redact fields named like NAME (repeatable)
   --no-redact            keep the app's events as received (default: redact secrets)
+  --quiet                no activity lines (connections, deaths, incidents, bad input)
+  --log-format FORMAT    activity lines as text (default) or json
   --config FILE          JSON file with the same settings (flags win); see README
   -h, --help             this help
 `;
@@ -77,6 +79,8 @@ interface ConfigFile {
   heartbeatTimeoutMs?: number;
   maxBodyBytes?: number;
   redact?: false | { keys?: string[]; patterns?: string[]; replace?: string };
+  quiet?: boolean;
+  logFormat?: "text" | "json";
 }
 
 class ConfigError extends Error {}
@@ -201,6 +205,8 @@ export async function parseSidecarArgs(
       "heartbeat-timeout-ms": { type: "string" },
       "redact-key": { type: "string", multiple: true },
       "no-redact": { type: "boolean" },
+      quiet: { type: "boolean" },
+      "log-format": { type: "string" },
       config: { type: "string" },
     },
   });
@@ -298,7 +304,21 @@ export async function parseSidecarArgs(
       num("--heartbeat-timeout-ms", values["heartbeat-timeout-ms"]) ??
         num(field("heartbeatTimeoutMs"), cfg.heartbeatTimeoutMs),
     maxBodyBytes: num(field("maxBodyBytes"), cfg.maxBodyBytes),
+    activity: {
+      quiet: values.quiet ?? cfg.quiet ?? false,
+      format: logFormat(
+        values["log-format"] ? "--log-format" : field("logFormat"),
+        values["log-format"] ?? cfg.logFormat,
+      ),
+    },
   };
+}
+
+function logFormat(where: string, v: unknown): "text" | "json" {
+  if (v === undefined || v === "text" || v === "json") return v ?? "text";
+  throw new ConfigError(
+    `${where}: expected text or json, got ${JSON.stringify(v)}`,
+  );
 }
 
 /**

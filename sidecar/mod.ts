@@ -21,6 +21,7 @@
  */
 
 export { Sidecar, type SidecarOptions } from "./sidecar.ts";
+export type { ActivityLogOptions } from "./activity_log.ts";
 export type { SidecarStats } from "./tail.ts";
 export {
   type ImportOptions,

@@ -8,6 +8,7 @@
 import { eventId } from "../lib/_incident_name.ts";
 import { defaultQualifier, toPredicate } from "../lib/qualifier.ts";
 import { FlightRecorder } from "../lib/recorder.ts";
+import { ActivityLog, type ActivityLogOptions } from "./activity_log.ts";
 import type { RecorderOptions } from "../lib/recorder_options.ts";
 import { VERSION } from "../lib/version.ts";
 import { Api } from "../server/api.ts";
@@ -63,6 +64,13 @@ export interface SidecarOptions {
   recorder?: Omit<RecorderOptions, "incidentDir" | "from" | "header">;
   /** Bounds of the store. */
   retention?: Retention;
+  /**
+   * One line per app connection, disconnection, death, incident written
+   * and bad input (the `flightlog sidecar` command prints them; a library
+   * user opts in).
+   * @default {none}
+   */
+  activity?: ActivityLogOptions;
   /**
    * The app is taken as hung after this long without a message, in ms.
    *
@@ -148,12 +156,19 @@ export class Sidecar implements AsyncDisposable {
         !store.hasTrigger(eventId(e)),
       header: () => this.#appHeader(),
     });
+    const activity = opts.activity && new ActivityLog(opts.activity);
     this.#tail = new AppTail(this.recorder, {
       store,
       heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
       reconnect: opts.reconnect,
+      activity,
     });
     this.recorder.onIncident((info) => {
+      activity?.report("incident written", {
+        name: info.name,
+        events: info.events,
+        ...(info.complete ? {} : { error: info.error }),
+      });
       if (!info.complete) return;
       // Queued in the store's own serial queue: close() waits via flush().
       store.add(info.path).catch((e) =>

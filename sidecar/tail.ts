@@ -14,6 +14,7 @@ import {
   readMessages,
 } from "../lib/protocol.ts";
 import type { FlightRecorder } from "../lib/recorder.ts";
+import type { ActivityLog } from "./activity_log.ts";
 import type { IncidentStore } from "../server/store.ts";
 import { waitForPath } from "./socket_watch.ts";
 
@@ -59,6 +60,8 @@ export interface TailOptions {
    * @default {{ minMs: 100, maxMs: 2000 }}
    */
   reconnect?: { minMs?: number; maxMs?: number };
+  /** Told of connections, disconnections, deaths and bad input. */
+  activity?: ActivityLog;
 }
 
 /** Catch-up after a reconnect resends events; this many incarnations are remembered. */
@@ -142,7 +145,17 @@ export class AppTail {
       try {
         conn.close();
       } catch { /* closed */ }
-      if (!signal.aborted && end.hello && !end.goodbye) this.#appDied(end.why);
+      const app = this.#appFields();
+      if (end.hello) {
+        this.#opts.activity?.report("app disconnected", {
+          ...app,
+          why: end.goodbye ? "goodbye" : end.why,
+        });
+      }
+      if (!signal.aborted && end.hello && !end.goodbye) {
+        this.#opts.activity?.report("app died", { ...app, why: end.why });
+        this.#appDied(end.why);
+      }
     }
   }
 
@@ -162,7 +175,9 @@ export class AppTail {
     };
     watch();
     try {
-      for await (const m of readMessages(conn.readable)) {
+      const onBadLine = (line: string) =>
+        this.#opts.activity?.bad("not a protocol message", line);
+      for await (const m of readMessages(conn.readable, { onBadLine })) {
         watch();
         switch (m.t) {
           case "hello":
@@ -208,6 +223,7 @@ export class AppTail {
     const previous = this.#hello;
     this.#hello = m;
     this.stats.appConnected = true;
+    this.#opts.activity?.report("app connected", this.#appFields());
     if (m.v !== PROTOCOL_VERSION) {
       this.#recorder.note(
         Level.WEIRD,
@@ -234,6 +250,7 @@ export class AppTail {
   #onEvents(events: FlogEvent[]): void {
     for (const e of events) {
       if (typeof e !== "object" || e === null || typeof e.num !== "number") {
+        this.#opts.activity?.bad("malformed event", JSON.stringify(e) ?? "");
         continue;
       }
       const inc = String(e.incarnation?.[0]);
@@ -258,6 +275,11 @@ export class AppTail {
     } catch (e) {
       this.#recorder.reportOnce("importing the app's incident", e);
     }
+  }
+
+  #appFields(): Record<string, unknown> {
+    const h = this.#hello;
+    return { app: h?.app ?? "?", pid: h?.pid ?? null };
   }
 
   #appDied(why: string): void {

@@ -300,3 +300,36 @@ Deno.test("flightlog sidecar redacts secrets an app sends before they reach its 
     await sidecar.proc.stop();
   }
 });
+
+Deno.test("flightlog sidecar prints a JSON line per connection, incident, disconnection and death with --log-format json", async () => {
+  await using dir = await tempDir();
+  const socket = `${dir.path}/app.sock`;
+  const sidecar = await startSidecar(
+    dir.path,
+    socket,
+    "--trailing-ms",
+    "0",
+    "--log-format",
+    "json",
+  );
+  const app = await startApp(socket);
+  const next = async () =>
+    JSON.parse('{"time"' + await sidecar.proc.waitFor('{"time"'));
+  try {
+    const connected = await next();
+    assert.equal(connected.event, "app connected");
+    assert.equal(connected.app, "testapp");
+    await app.command("log WEIRD trouble");
+    const written = await next();
+    assert.equal(written.event, "incident written");
+    await app.stop("SIGKILL");
+    const events: string[] = [];
+    while (!events.includes("app died")) {
+      events.push((await next()).event);
+    }
+    assert(events.includes("app disconnected"));
+  } finally {
+    await app.stop();
+    await sidecar.proc.stop();
+  }
+});
