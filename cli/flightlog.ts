@@ -1,6 +1,6 @@
 /**
  * The `flightlog` command: dispatches `flightlog <command> ARGS` to the
- * command's own file (`dump`, `sidecar`, `web`).
+ * command's own file (`dump`, `list`, `tail`, `filter`, `sidecar`, `web`).
  *
  * ```sh
  * deno run --allow-read jsr:@flightlog/flightlog/cli dump incident.flog.gz
@@ -12,6 +12,9 @@
 import { VERSION } from "../lib/version.ts";
 import { runSidecar } from "../sidecar/main.ts";
 import { dump } from "./dump.ts";
+import { filter } from "./filter.ts";
+import { list } from "./list.ts";
+import { tail } from "./tail.ts";
 import { web } from "./web.ts";
 
 export { dump, web };
@@ -25,6 +28,21 @@ const COMMANDS: Record<
     usage: "dump [options] FILE",
     what: "print a flogfile (.flog, .flog.gz, - for stdin)",
     run: dump,
+  },
+  list: {
+    usage: "list [--json] DIR",
+    what: "the incidents in a folder, newest first",
+    run: list,
+  },
+  tail: {
+    usage: "tail [options] SOCKET|URL",
+    what: "live events from an app's socket or a sidecar",
+    run: tail,
+  },
+  filter: {
+    usage: "filter [options] IN OUT",
+    what: "copy a flogfile, keeping the events that pass",
+    run: filter,
   },
   sidecar: {
     usage: "sidecar [options]",
