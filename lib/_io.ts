@@ -17,6 +17,10 @@ export async function writeAll(
 /**
  * Writes `chunks` gzipped (through `CompressionStream`) to `gzPath`: first
  * to `gzPath.tmp`, then renamed into place, so `gzPath` is whole or absent.
+ * Every write is checked (a short write is continued, so a full disk is an
+ * error, never a silently short file), the file is synced, and its size is
+ * checked against what was written before it is renamed. On any failure the
+ * `.tmp` is removed and the error thrown.
  */
 export async function writeGzip(
   chunks:
@@ -30,18 +34,37 @@ export async function writeGzip(
     create: true,
     truncate: true,
   });
+  let closed = false;
+  let feeding: Promise<void> | undefined;
   try {
     const gzip = new CompressionStream("gzip");
-    const piping = gzip.readable.pipeTo(dst.writable);
-    if (chunks instanceof ReadableStream) {
-      await chunks.pipeTo(gzip.writable);
-    } else {
-      const writer = gzip.writable.getWriter();
-      for (const chunk of chunks) await writer.write(chunk);
-      await writer.close();
+    feeding = chunks instanceof ReadableStream
+      ? chunks.pipeTo(gzip.writable)
+      : (async () => {
+        const writer = gzip.writable.getWriter();
+        for (const chunk of chunks) await writer.write(chunk);
+        await writer.close();
+      })();
+    // Not `pipeTo(dst.writable)`: it does not report a short write.
+    let written = 0;
+    for await (const compressed of gzip.readable) {
+      await writeAll(dst, compressed);
+      written += compressed.length;
     }
-    await piping;
+    await feeding;
+    await dst.sync();
+    const size = (await dst.stat()).size;
+    dst.close();
+    closed = true;
+    if (size !== written) {
+      throw new Error(
+        `${tmpPath}: ${size} bytes on disk, ${written} written (disk full?)`,
+      );
+    }
   } catch (e) {
+    // Leaving the loop cancelled the gzip stream, and so the source.
+    await feeding?.catch(() => {});
+    if (!closed) dst.close();
     await Deno.remove(tmpPath).catch(() => {});
     throw e;
   }

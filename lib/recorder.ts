@@ -137,6 +137,8 @@ export class FlightRecorder implements AsyncDisposable {
         incarnation: this.incarnation,
         nextNum: () => this.nextNum(),
         host: this.host,
+        onError: (path, e) =>
+          this.reportOnce("recovery", new Error(`${path}: ${e}`)),
       }).catch((e) => {
         this.reportOnce("recovery", e);
         return [];
@@ -364,7 +366,13 @@ export class FlightRecorder implements AsyncDisposable {
       this.#active = undefined;
       this.#activeTakes = undefined;
     }
-    if (!info.complete) this.stats.failedIncidents++;
+    if (!info.complete) {
+      this.stats.failedIncidents++;
+      this.reportOnce(
+        "writing an incident",
+        new Error(`${info.error ?? "not finished"} (the plain file is kept)`),
+      );
+    }
     this.#recent.push(info);
     if (this.#recent.length > RECENT_INCIDENTS) this.#recent.shift();
     for (const fn of this.#incidentObservers) {

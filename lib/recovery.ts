@@ -32,6 +32,8 @@ function processAlive(pid: unknown): boolean {
  * recovered file.
  */
 export interface RecoveryContext {
+  /** Told of a file that could not be recovered (it is left as it is). */
+  onError?: (path: string, error: unknown) => void;
   incarnation: Incarnation;
   nextNum: () => number;
   host?: string;
@@ -61,20 +63,44 @@ export async function recoverIncidents(
       await Deno.remove(path).catch(() => {});
     }
     if (ext !== ".flog" || isActive(path)) continue;
-    if (names.has(`${base}.flog.gz`)) {
-      await Deno.remove(path).catch(() => {});
-      continue;
+    try {
+      const gz = `${dir}/${base}.flog.gz`;
+      if (names.has(`${base}.flog.gz`)) {
+        // The plain file is only the spare copy if the .gz is whole.
+        if (await gzipIsWhole(gz)) {
+          await Deno.remove(path).catch(() => {});
+          continue;
+        }
+        await Deno.remove(gz);
+      }
+      const header = await readHeader(path).catch(() => undefined);
+      if (
+        header !== undefined && (header.host === undefined ||
+          header.host === ctx.host) &&
+        processAlive(header.pid)
+      ) continue;
+      await finishCrashed(path, header, ctx);
+      recovered.push(gz);
+    } catch (e) {
+      // This file stays as it is (readable, plain) for a later start.
+      ctx.onError?.(path, e);
     }
-    const header = await readHeader(path).catch(() => undefined);
-    if (
-      header !== undefined && (header.host === undefined ||
-        header.host === ctx.host) &&
-      processAlive(header.pid)
-    ) continue;
-    await finishCrashed(path, header, ctx);
-    recovered.push(path + ".gz");
   }
   return recovered;
+}
+
+/** Whether `path` is a gzip stream that decompresses to its end. */
+async function gzipIsWhole(path: string): Promise<boolean> {
+  try {
+    const file = await Deno.open(path);
+    let size = 0;
+    for await (
+      const chunk of file.readable.pipeThrough(new DecompressionStream("gzip"))
+    ) size += chunk.length;
+    return size > 0;
+  } catch {
+    return false;
+  }
 }
 
 async function finishCrashed(

@@ -286,6 +286,13 @@ export class Sidecar implements AsyncDisposable {
         value: r.incidents,
       },
       {
+        name: "flightlog_incidents_failed_total",
+        type: "counter",
+        help:
+          "Incidents that could not be finished (disk full...); their plain file is kept.",
+        value: r.failedIncidents,
+      },
+      {
         name: "flightlog_incidents_suppressed_total",
         type: "counter",
         help: "Incidents refused by the rate limit.",

@@ -51,8 +51,16 @@ Deno.test("recoverIncidents() removes leftovers and leaves live incidents alone"
   await Deno.writeTextFile(`${base}.flog.gz.tmp`, "half a gzip");
   // A plain file whose .gz made it (crash between rename and unlink).
   const other = `${dir.path}/incident-2026-01-01--00-00-01Z-bbbbbbb`;
-  await Deno.writeTextFile(`${other}.flog`, "# foolscap flogfile v1\n");
-  await Deno.writeTextFile(`${other}.flog.gz`, "");
+  const text = '# foolscap flogfile v1\n{"header":{"type":"incident"}}\n';
+  await Deno.writeTextFile(`${other}.flog`, text);
+  await Deno.writeFile(
+    `${other}.flog.gz`,
+    new Uint8Array(
+      await new Response(
+        new Blob([text]).stream().pipeThrough(new CompressionStream("gzip")),
+      ).arrayBuffer(),
+    ),
+  );
   // An incident being recorded by this very process right now.
   await using live = createLogger({
     incidentDir: dir.path,

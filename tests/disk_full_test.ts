@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { createLogger } from "../lib/logger.ts";
+import { readIncident } from "./_util.ts";
+import { smallDisk } from "./_tmpfs.ts";
+import { ls } from "./_util.ts";
+
+// Random text: gzip cannot shrink it much, so the .gz needs real room.
+const noise = () => crypto.randomUUID().repeat(3);
+
+Deno.test("IncidentReporter keeps the plain file and counts a failure when the gzip does not fit", async () => {
+  await using disk = await smallDisk(128 * 1024);
+  const dir = `${disk.path}/incidents`;
+  await Deno.mkdir(dir);
+  const log = createLogger({
+    incidentDir: dir,
+    trailingMs: 0,
+    bufferSizes: { default: 200 },
+  });
+  for (let i = 0; i < 150; i++) {
+    log.info("event {i} {pad}", { i, pad: noise() });
+  }
+  // Room for the plain file (~37 KB) but not for its gzip (~20 KB) too.
+  await disk.fill(44 * 1024);
+  log.weird("trigger");
+  await log.close();
+  const [info] = log.incidents;
+  assert.equal(info.complete, false);
+  assert.match(info.error ?? "", /No space left on device/);
+  assert.equal(log.stats.failedIncidents, 1);
+  const names = await ls(dir);
+  assert.deepEqual(
+    names,
+    [info.name.replace(/\.gz$/, "")],
+    "only the plain file",
+  );
+  const { events } = await readIncident(`${dir}/${names[0]}`);
+  assert.equal(events.length, 151, "every event is still readable");
+});
+
+Deno.test("recoverIncidents() leaves a crashed plain file whole when its gzip does not fit", async () => {
+  await using disk = await smallDisk(128 * 1024);
+  const dir = `${disk.path}/incidents`;
+  await Deno.mkdir(dir);
+  const plain = `${dir}/incident-2026-01-01--00-00-00Z-abcdefg.flog`;
+  const lines = [
+    '{"header":{"type":"incident","pid":2147483646,"trigger":{"num":0,"time":1,"incarnation":["x",null],"level":30,"message":"t"}}}',
+  ];
+  for (let i = 0; i < 150; i++) {
+    lines.push(
+      JSON.stringify({
+        from: "local",
+        rx_time: 1,
+        d: {
+          num: i,
+          time: 1,
+          incarnation: ["x", null],
+          level: 20,
+          message: noise() + i,
+        },
+      }),
+    );
+  }
+  await Deno.writeTextFile(
+    plain,
+    "# foolscap flogfile v1\n" + lines.join("\n") + "\n",
+  );
+  await disk.fill(2 * 1024);
+  const log = createLogger({ incidentDir: dir });
+  await log.ready;
+  await log.close();
+  assert.deepEqual(await ls(dir), [plain.slice(dir.length + 1)]);
+  const { events } = await readIncident(plain);
+  assert.equal(events.length, 151, "the 150 events and the recovery note");
+  assert.equal(events[150].d.recovered, true);
+  assert(log.stats.contained >= 1, "the failure was reported");
+});
+
+Deno.test("recoverIncidents() does not trust a cut .gz beside a plain file: it recovers the plain one", async () => {
+  await using disk = await smallDisk(512 * 1024);
+  const dir = `${disk.path}/incidents`;
+  await Deno.mkdir(dir);
+  const base = `${dir}/incident-2026-01-01--00-00-00Z-abcdefg.flog`;
+  await Deno.writeTextFile(
+    base,
+    '# foolscap flogfile v1\n{"header":{"type":"incident","pid":2147483646}}\n{"from":"local","rx_time":1,"d":{"num":0,"time":1,"incarnation":["x",null],"level":30,"message":"kept"}}\n',
+  );
+  await Deno.writeFile(`${base}.gz`, new Uint8Array([0x1f, 0x8b, 8, 0])); // cut
+  const log = createLogger({ incidentDir: dir });
+  const recovered = await log.ready;
+  await log.close();
+  assert.deepEqual(recovered, [`${base}.gz`]);
+  const { events } = await readIncident(`${base}.gz`);
+  assert.equal(events[0].d.message, "kept");
+});
