@@ -8,11 +8,7 @@
 import { parseArgs } from "node:util";
 import { dumpLines, type TimestampMode } from "../lib/dump.ts";
 import { encodeJSON } from "../lib/event.ts";
-import {
-  type FlogFileError,
-  type FlogRecord,
-  readFlog,
-} from "../lib/flogfile.ts";
+import { type FlogRecord, readFlog } from "../lib/flogfile.ts";
 import { renderMessage } from "../lib/format.ts";
 
 /** The usage text of `flightlog dump`. */
@@ -81,15 +77,31 @@ export async function dump(args: string[]): Promise<number> {
     return 2;
   }
   const file = positionals[0];
-  const damage: FlogFileError[] = [];
+  const name = file === "-" ? "<stdin>" : file;
+  try {
+    if (file !== "-" && (await Deno.stat(file)).isDirectory) {
+      console.error(`flightlog dump: ${file}: is a folder, not a flogfile`);
+      return 2;
+    }
+  } catch { /* readFlog names the file in its own error */ }
+  const damage: string[] = [];
+  let skipped = 0;
   const records = readFlog(file === "-" ? Deno.stdin.readable : file, {
-    name: file === "-" ? "<stdin>" : file,
-    onDamage: (e) => damage.push(e),
+    name,
+    onDamage: (e) => {
+      skipped++;
+      damage.push(e.message);
+    },
   });
+  // Each record is one line: line 1 is the magic line, then the records,
+  // with the damaged lines (skipped by the reader) among them.
+  const lineOf = (index: number) => index + 2 + skipped;
   const lines = values.json ? jsonLines(records) : dumpLines(records, {
     timestamps: values.timestamps as TimestampMode,
     flogtool: values.flogtool,
     verbose: values.verbose,
+    onBadRecord: (index, why) =>
+      damage.push(`${name}:${lineOf(index)}: cannot be printed: ${why}`),
   });
   const out = Deno.stdout.writable.getWriter();
   const encoder = new TextEncoder();
@@ -110,8 +122,8 @@ export async function dump(args: string[]): Promise<number> {
   } finally {
     out.releaseLock();
   }
-  for (const e of damage) {
-    console.error(`flightlog dump: damaged: ${e.message}`);
+  for (const message of damage) {
+    console.error(`flightlog dump: damaged: ${message}`);
   }
   return damage.length > 0 ? 1 : 0;
 }

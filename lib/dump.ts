@@ -7,7 +7,7 @@
  */
 
 import type { FlogEvent } from "./flog_event.ts";
-import type { FlogRecord } from "./flogfile.ts";
+import type { FlogEventRecord, FlogRecord } from "./flogfile.ts";
 import { pyRepr, pyStr, renderMessage } from "./format.ts";
 import { levelName } from "./levels.ts";
 
@@ -47,6 +47,12 @@ export interface DumpOptions {
    * @default {false}
    */
   verbose?: boolean;
+  /**
+   * Told of a record that cannot be printed (not an event, or one whose
+   * rendering fails), by its index among the records; the others still
+   * print. Without it, such a record prints as a line saying so.
+   */
+  onBadRecord?: (index: number, why: string) => void;
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
@@ -115,38 +121,79 @@ export async function* dumpLines(
 ): AsyncGenerator<string> {
   const mode = options.timestamps ?? "short-local";
   let trigger: FlogEvent | undefined;
+  let index = -1;
   for await (const r of records) {
-    if ("header" in r) {
-      const h = r.header;
-      if (h.type === "incident" && h.trigger) trigger = h.trigger;
-      if (options.verbose) yield pyRepr(r);
-      else yield* headerLines(h, options.flogtool === true);
+    index++;
+    let lines: string[];
+    try {
+      if ("header" in r) {
+        const h = r.header;
+        if (typeof h !== "object" || h === null || Array.isArray(h)) {
+          throw new TypeError("the header is not an object");
+        }
+        if (h.type === "incident" && h.trigger) trigger = h.trigger;
+        lines = options.verbose
+          ? [pyRepr(r)]
+          : [...headerLines(h, options.flogtool === true)];
+      } else {
+        lines = eventLines(r, trigger, mode, options);
+      }
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      if (options.onBadRecord) options.onBadRecord(index, why);
+      else yield `[record ${index + 1} cannot be printed: ${why}]`;
       continue;
     }
-    const d = r.d;
-    let line = `${String(r.from).slice(0, 8)}#${d.num} ${
-      formatTime(d.time, mode)
-    }`;
-    if (!options.flogtool) {
-      line += ` ${levelName(d.level ?? 20)}`;
-      if (d.facility) line += ` ${d.facility}`;
-    }
-    line += `: ${renderMessage(d)}`;
-    if (options.verbose) line += `: ${pyRepr(d)}`;
-    if (
-      trigger !== undefined && d.num === trigger.num &&
-      sameIncarnation(d, trigger)
-    ) line += " [INCIDENT-TRIGGER]";
-    yield line;
-    if (d.failure !== undefined) {
-      yield " FAILURE:";
-      const f = d.failure as unknown;
-      const text = typeof f === "object" && f !== null && "str" in f
-        ? String(f.str)
-        : pyStr(f);
-      for (const l of text.split("\n")) yield ` ${l}`;
+    yield* lines;
+  }
+}
+
+const isFailure = (v: unknown) =>
+  typeof v === "object" && v !== null &&
+  (v as { "@"?: unknown })["@"] === "Failure";
+
+function eventLines(
+  r: FlogEventRecord,
+  trigger: FlogEvent | undefined,
+  mode: TimestampMode,
+  options: DumpOptions,
+): string[] {
+  const d = r.d;
+  if (typeof d !== "object" || d === null || Array.isArray(d)) {
+    throw new TypeError('"d" is not an event object');
+  }
+  if (typeof d.num !== "number" || typeof d.time !== "number") {
+    throw new TypeError('the event has no numeric "num" and "time"');
+  }
+  let line = `${String(r.from).slice(0, 8)}#${d.num} ${
+    formatTime(d.time, mode)
+  }`;
+  if (!options.flogtool) {
+    line += ` ${levelName(typeof d.level === "number" ? d.level : 20)}`;
+    if (d.facility) line += ` ${d.facility}`;
+  }
+  line += `: ${renderMessage(d)}`;
+  if (options.verbose) line += `: ${pyRepr(d)}`;
+  if (
+    trigger !== undefined && d.num === trigger.num &&
+    sameIncarnation(d, trigger)
+  ) line += " [INCIDENT-TRIGGER]";
+  const lines = [line];
+  const failure = (label: string, f: unknown) => {
+    lines.push(label);
+    const text = typeof f === "object" && f !== null && "str" in f
+      ? String(f.str)
+      : pyStr(f);
+    for (const l of text.split("\n")) lines.push(` ${l}`);
+  };
+  if (d.failure !== undefined) failure(" FAILURE:", d.failure);
+  if (!options.flogtool) {
+    // Errors logged as fields (`{ err }`) print as failures, not as dicts.
+    for (const [key, v] of Object.entries(d)) {
+      if (key !== "failure" && isFailure(v)) failure(` FAILURE (${key}):`, v);
     }
   }
+  return lines;
 }
 
 function sameIncarnation(a: FlogEvent, b: FlogEvent): boolean {

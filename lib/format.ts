@@ -18,10 +18,13 @@ import type { FlogEvent } from "./flog_event.ts";
  * assert(pyRepr(["alice", null, true]) === "['alice', None, True]");
  * ```
  */
-export function pyRepr(value: unknown): string {
+export function pyRepr(value: unknown, depth = 0): string {
   if (typeof value === "string") return reprString(value);
-  return pyStr(value);
+  return pyStr(value, depth);
 }
+
+/** Containers nested deeper than this print as `[...]` / `{...}`. */
+const MAX_DEPTH = 64;
 
 /**
  * Python's `str()` of a JSON value: strings as they are, the rest as repr.
@@ -33,7 +36,7 @@ export function pyRepr(value: unknown): string {
  * assert(pyStr(0.25) === "0.25" && pyStr(false) === "False");
  * ```
  */
-export function pyStr(value: unknown): string {
+export function pyStr(value: unknown, depth = 0): string {
   switch (typeof value) {
     case "string":
       return value;
@@ -45,10 +48,15 @@ export function pyStr(value: unknown): string {
       return "None";
     case "object":
       if (value === null) return "None";
-      if (Array.isArray(value)) return `[${value.map(pyRepr).join(", ")}]`;
+      if (Array.isArray(value)) {
+        if (depth >= MAX_DEPTH) return "[...]";
+        return `[${value.map((v) => pyRepr(v, depth + 1)).join(", ")}]`;
+      }
+      if (depth >= MAX_DEPTH) return "{...}";
       return `{${
-        Object.entries(value).map(([k, v]) => `${reprString(k)}: ${pyRepr(v)}`)
-          .join(", ")
+        Object.entries(value).map(([k, v]) =>
+          `${reprString(k)}: ${pyRepr(v, depth + 1)}`
+        ).join(", ")
       }}`;
     default:
       return String(value);

@@ -111,3 +111,45 @@ Deno.test("flightlog help lists every command; each command's --help is its own"
   ]);
   assert.match(sidecarHelp.stdout, /^Usage: flightlog sidecar/);
 });
+
+Deno.test("flightlog dump prints every other record when one is 3000 deep or malformed, naming its line", async () => {
+  await using dir = await tempDir();
+  let deep: unknown = "bottom";
+  for (let i = 0; i < 3000; i++) deep = [deep];
+  const event = (num: number, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      from: "local",
+      rx_time: 1,
+      d: {
+        num,
+        time: 1,
+        incarnation: ["x", null],
+        level: 20,
+        message: `ok ${num}`,
+        ...extra,
+      },
+    });
+  const lines = ["# foolscap flogfile v1", '{"header":{"type":"incident"}}'];
+  for (let i = 0; i < 200; i++) lines.push(event(i));
+  lines.push(event(200, { message: deep }));
+  lines.push(JSON.stringify({ from: "local", rx_time: 1, d: { time: 1 } }));
+  lines.push(event(201));
+  const path = `${dir.path}/deep.flog`;
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  const out = await dump(["-t", "epoch", path]);
+  assert.equal(out.code, 1);
+  assert.match(out.stdout, /local#199 1\.000 OPERATIONAL: ok 199/);
+  assert.match(out.stdout, /local#200 1\.000 OPERATIONAL: \[\[\[/); // bounded
+  assert.match(out.stdout, /local#201 1\.000 OPERATIONAL: ok 201/);
+  assert.match(
+    out.stderr,
+    /deep\.flog:204: cannot be printed: the event has no numeric "num"/,
+  );
+});
+
+Deno.test("flightlog dump names a folder and exits 2", async () => {
+  await using dir = await tempDir();
+  const out = await dump([dir.path]);
+  assert.equal(out.code, 2);
+  assert.match(out.stderr, new RegExp(`${dir.path}: is a folder`));
+});
