@@ -103,6 +103,7 @@ export {
   type HelloMessage,
   type PublishMessage,
   readMessages,
+  type ReadMessagesOptions,
 } from "./lib/protocol.ts";
 export {
   publish,

@@ -182,7 +182,16 @@ export interface ReadFlogOptions {
   onDamage?: (error: FlogFileError) => void;
   /** Stops reading (and releases the file) when aborted. */
   signal?: AbortSignal;
+  /**
+   * Longer lines are reported as damage (naming their line) and skipped,
+   * never held whole in memory; the rest is read.
+   * @default {MAX_RECORD_LINE}
+   */
+  maxLineLength?: number;
 }
+
+/** The longest flogfile line read, in characters: 64 MiB. */
+export const MAX_RECORD_LINE = 64 * 1024 * 1024;
 
 /** What a stream starts with, from its first bytes. */
 function sniff(bytes: Uint8Array): "gzip" | "bzip2" | "plain" {
@@ -289,11 +298,21 @@ export async function* readFlog(
     : whole;
   const reader = bytesOut.getReader();
   const decoder = new TextDecoder();
-  const splitter = new LineSplitter();
   const damage = (e: FlogFileError) => {
     if (options.onDamage === undefined) throw e;
     options.onDamage(e);
   };
+  const maxLength = options.maxLineLength ?? MAX_RECORD_LINE;
+  const splitter = new LineSplitter({
+    maxLength,
+    onOversized: (line, length) =>
+      tooLong.push(fail(
+        `line of ${length} characters, over the limit of ${maxLength}: skipped`,
+        line,
+      )),
+  });
+  // Reported when the (empty) line stands for it comes out of the splitter.
+  const tooLong: FlogFileError[] = [];
   let lineNo = 0;
   const parse = (line: string): FlogRecord | undefined => {
     lineNo++;
@@ -306,6 +325,10 @@ export async function* readFlog(
           1,
         );
       }
+      return undefined;
+    }
+    if (line === "" && tooLong.length > 0) {
+      damage(tooLong.shift()!);
       return undefined;
     }
     if (line.trim() === "") return undefined;
@@ -345,6 +368,7 @@ export async function* readFlog(
       const record = parse(last);
       if (record !== undefined) yield record;
     }
+    for (const e of tooLong.splice(0)) damage(e); // a cut, overlong last line
     if (lineNo === 0) throw fail("not a flogfile: it is empty");
   } finally {
     await reader.cancel().catch(() => {});

@@ -22,11 +22,35 @@
  */
 export class LineSplitter {
   #rest = "";
+  #line = 0;
+  // While a line is over the limit: its length so far (it is not kept).
+  #skipping = -1;
+  readonly #max: number;
+  readonly #onOversized: ((line: number, length: number) => void) | undefined;
+
+  /**
+   * A splitter. With `maxLength`, a line longer than that many characters
+   * is not kept: it comes out as an empty line (so line numbers hold), and
+   * `onOversized` is told its number and length. Memory stays bounded by
+   * the limit, however long the line.
+   */
+  constructor(options: {
+    maxLength?: number;
+    onOversized?: (line: number, length: number) => void;
+  } = {}) {
+    this.#max = options.maxLength ?? Infinity;
+    this.#onOversized = options.onOversized;
+  }
 
   /** Adds text; returns the lines it completes. */
   push(text: string): string[] {
     const parts = text.split("\n");
-    if (parts.length === 1) {
+    const done = parts.length - 1;
+    if (this.#skipping >= 0 || this.#max !== Infinity) {
+      return this.#pushBounded(parts);
+    }
+    this.#line += done;
+    if (done === 0) {
       this.#rest += text;
       return [];
     }
@@ -35,8 +59,37 @@ export class LineSplitter {
     return parts;
   }
 
+  #pushBounded(parts: string[]): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const last = i === parts.length - 1;
+      if (this.#skipping >= 0) this.#skipping += parts[i].length;
+      else this.#rest += parts[i];
+      if (this.#skipping < 0 && this.#rest.length > this.#max) {
+        this.#skipping = this.#rest.length;
+        this.#rest = "";
+      }
+      if (last) break;
+      this.#line++;
+      if (this.#skipping >= 0) {
+        this.#onOversized?.(this.#line, this.#skipping);
+        this.#skipping = -1;
+        out.push("");
+      } else {
+        out.push(this.#rest);
+      }
+      this.#rest = "";
+    }
+    return out;
+  }
+
   /** The text after the last newline, if any (a cut last line). */
   end(): string | undefined {
+    if (this.#skipping >= 0) {
+      this.#onOversized?.(++this.#line, this.#skipping);
+      this.#skipping = -1;
+      return undefined;
+    }
     const rest = this.#rest;
     this.#rest = "";
     return rest === "" ? undefined : rest;

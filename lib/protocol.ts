@@ -95,6 +95,22 @@ export type PublishMessage =
   | { t: "heartbeat"; time: number }
   | { t: "goodbye"; reason: string };
 
+/** The longest protocol line read, in characters: 16 MiB. */
+export const MAX_MESSAGE_LINE = 16 * 1024 * 1024;
+
+/** Options of {@linkcode readMessages}. */
+export interface ReadMessagesOptions {
+  /** Told of each line that is not a message (the rest goes on). */
+  onBadLine?: (line: string) => void;
+  /**
+   * Lines longer than this are skipped (never held whole in memory).
+   * @default {MAX_MESSAGE_LINE}
+   */
+  maxLineLength?: number;
+  /** Told of each skipped long line: its number and length. */
+  onOversized?: (line: number, length: number) => void;
+}
+
 /**
  * Reads protocol messages from a byte stream (a connection's `readable`).
  * Lines that are not JSON objects with a string `t` are skipped and counted
@@ -115,10 +131,13 @@ export type PublishMessage =
  */
 export async function* readMessages(
   readable: ReadableStream<Uint8Array>,
-  options: { onBadLine?: (line: string) => void } = {},
+  options: ReadMessagesOptions = {},
 ): AsyncGenerator<PublishMessage> {
   const decoder = new TextDecoder();
-  const splitter = new LineSplitter();
+  const splitter = new LineSplitter({
+    maxLength: options.maxLineLength ?? MAX_MESSAGE_LINE,
+    onOversized: options.onOversized,
+  });
   const reader = readable.getReader();
   try {
     for (;;) {

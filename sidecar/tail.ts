@@ -10,11 +10,13 @@ import type { FlogEvent } from "../lib/flog_event.ts";
 import { Level } from "../lib/levels.ts";
 import {
   type HelloMessage,
+  MAX_MESSAGE_LINE,
   PROTOCOL_VERSION,
   readMessages,
 } from "../lib/protocol.ts";
 import type { FlightRecorder } from "../lib/recorder.ts";
 import type { ActivityLog } from "./activity_log.ts";
+import { checkedHello, eventProblem } from "../lib/protocol_checks.ts";
 import type { IncidentStore } from "../server/store.ts";
 import { waitForPath } from "./socket_watch.ts";
 
@@ -42,6 +44,12 @@ export interface SidecarStats {
   appDropped: number;
   /** Times the app went away without a goodbye (or hung). */
   appDeaths: number;
+  /** Protocol lines over the length limit, skipped. */
+  linesTooLong: number;
+  /** Events refused at the edge (not a valid event), with a reason. */
+  eventsRefused: number;
+  /** Connections refused for another protocol version. */
+  protocolMismatches: number;
 }
 
 /** Settings of an {@linkcode AppTail}. */
@@ -67,10 +75,25 @@ export interface TailOptions {
 /** Catch-up after a reconnect resends events; this many incarnations are remembered. */
 const SEEN_INCARNATIONS = 16;
 
+/** Waits `ms`, or less if `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}
+
 /** The end of one connection. */
 interface ConnectionEnd {
   hello: boolean;
   goodbye: boolean;
+  /** The app's protocol version was refused (not a death). */
+  refused?: boolean;
   why: string;
 }
 
@@ -88,6 +111,9 @@ export class AppTail {
     duplicates: 0,
     appDropped: 0,
     appDeaths: 0,
+    linesTooLong: 0,
+    eventsRefused: 0,
+    protocolMismatches: 0,
   };
   readonly #recorder: FlightRecorder;
   readonly #opts: TailOptions;
@@ -136,7 +162,6 @@ export class AppTail {
         delay = Math.min(maxMs, delay * 2);
         continue;
       }
-      delay = minMs;
       this.#conn = conn;
       this.stats.connections++;
       const end = await this.#consume(conn);
@@ -156,11 +181,19 @@ export class AppTail {
         this.#opts.activity?.report("app died", { ...app, why: end.why });
         this.#appDied(end.why);
       }
+      if (end.refused) {
+        // The same app will say the same thing: try again only slowly.
+        await sleep(maxMs, signal);
+      } else delay = minMs;
     }
   }
 
   async #consume(conn: Deno.Conn): Promise<ConnectionEnd> {
-    const end = { hello: false, goodbye: false, why: "the connection closed" };
+    const end: ConnectionEnd = {
+      hello: false,
+      goodbye: false,
+      why: "the connection closed",
+    };
     let timer: ReturnType<typeof setTimeout> | undefined;
     const watch = () => {
       clearTimeout(timer);
@@ -177,13 +210,42 @@ export class AppTail {
     try {
       const onBadLine = (line: string) =>
         this.#opts.activity?.bad("not a protocol message", line);
-      for await (const m of readMessages(conn.readable, { onBadLine })) {
+      const onOversized = (line: number, length: number) => {
+        this.stats.linesTooLong++;
+        this.#opts.activity?.bad(
+          "line too long",
+          `line ${line}: ${length} characters`,
+        );
+        this.#recorder.note(
+          Level.UNUSUAL,
+          "the app sent a line of %(length)d characters (line %(line)d of this connection), over the limit of %(limit)d: skipped",
+          { length, line, limit: MAX_MESSAGE_LINE },
+        );
+      };
+      for await (
+        const m of readMessages(conn.readable, { onBadLine, onOversized })
+      ) {
         watch();
         switch (m.t) {
-          case "hello":
+          case "hello": {
+            const { hello, problems } = checkedHello(
+              m as unknown as Record<string, unknown>,
+            );
+            for (const p of problems) this.#opts.activity?.bad("hello", p);
+            if (hello.v !== PROTOCOL_VERSION) {
+              // Another protocol: refuse it, clearly, rather than misread.
+              this.stats.protocolMismatches++;
+              this.#opts.activity?.bad(
+                "protocol version",
+                `the app speaks v${hello.v}, this sidecar v${PROTOCOL_VERSION}: refused`,
+              );
+              end.refused = true;
+              return end;
+            }
             end.hello = true;
-            this.#onHello(m);
+            this.#onHello(hello);
             break;
+          }
           case "events":
             if (Array.isArray(m.events)) this.#onEvents(m.events);
             break;
@@ -219,18 +281,10 @@ export class AppTail {
   }
 
   #onHello(m: HelloMessage): void {
-    if (!Array.isArray(m.incarnation)) m.incarnation = ["unknown", null];
     const previous = this.#hello;
     this.#hello = m;
     this.stats.appConnected = true;
     this.#opts.activity?.report("app connected", this.#appFields());
-    if (m.v !== PROTOCOL_VERSION) {
-      this.#recorder.note(
-        Level.WEIRD,
-        "app speaks protocol v%(v)s, this sidecar v%(ours)s: reading on",
-        { v: m.v, ours: PROTOCOL_VERSION },
-      );
-    }
     if (previous?.incarnation[0] === m.incarnation[0]) return;
     this.stats.incarnations++;
     this.#recorder.note(
@@ -249,8 +303,13 @@ export class AppTail {
 
   #onEvents(events: FlogEvent[]): void {
     for (const e of events) {
-      if (typeof e !== "object" || e === null || typeof e.num !== "number") {
-        this.#opts.activity?.bad("malformed event", JSON.stringify(e) ?? "");
+      const problem = eventProblem(e);
+      if (problem !== undefined) {
+        this.stats.eventsRefused++;
+        this.#opts.activity?.bad(
+          "malformed event",
+          `${problem}: ${JSON.stringify(e)?.slice(0, 100)}`,
+        );
         continue;
       }
       const inc = String(e.incarnation?.[0]);

@@ -43,8 +43,9 @@ Deno.test("AppTail skips bad lines and malformed messages, and takes them for no
   const lines = [
     {
       t: "hello",
-      v: 2,
+      v: 1,
       app: "odd",
+      incarnation: ["feed", null],
       pid: 1,
       versions: {},
       heartbeatMs: 1000,
@@ -64,11 +65,65 @@ Deno.test("AppTail skips bad lines and malformed messages, and takes them for no
   assert.equal(t.tail.stats.eventsReceived, 1);
   assert.equal(t.tail.stats.duplicates, 1);
   assert.equal(t.tail.stats.appDeaths, 0);
-  const notes = t.recorder.snapshot().map((e) => String(e.format));
-  assert.ok(
-    notes.some((f) => f.startsWith("app speaks protocol v%(v)s")),
-    "the version mismatch is noted",
+  assert.equal(t.tail.stats.eventsRefused, 2); // null and { no: "num" }
+});
+
+Deno.test("AppTail refuses another protocol version, without taking it for a crash", async () => {
+  await using dir = await tempDir();
+  const socketPath = `${dir.path}/fake.sock`;
+  const listener = Deno.listen({ transport: "unix", path: socketPath });
+  await using t = await tail(dir.path, socketPath);
+  const conn = await listener.accept();
+  const hello = {
+    t: "hello",
+    v: 2,
+    app: "future",
+    pid: 1,
+    incarnation: ["f", null],
+  };
+  await conn.write(new TextEncoder().encode(JSON.stringify(hello) + "\n"));
+  // The sidecar hangs up on it.
+  const buf = new Uint8Array(16);
+  assert.equal(await deadline(conn.read(buf), "the hang-up"), null);
+  conn.close();
+  listener.close();
+  assert.equal(t.tail.stats.protocolMismatches, 1);
+  assert.equal(t.tail.stats.appDeaths, 0);
+  assert.equal(t.tail.hello, undefined);
+});
+
+Deno.test("AppTail bounds the hello: a bad heartbeat is the default, a huge versions map is cut", async () => {
+  await using dir = await tempDir();
+  const socketPath = `${dir.path}/fake.sock`;
+  const listener = Deno.listen({ transport: "unix", path: socketPath });
+  await using t = await tail(dir.path, socketPath);
+  const conn = await listener.accept();
+  const connected = Promise.withResolvers<void>();
+  t.recorder.onEvent((e) => {
+    if (String(e.format).includes("connected, incarnation")) {
+      connected.resolve();
+    }
+  });
+  const versions = Object.fromEntries(
+    Array.from({ length: 5000 }, (_, i) => [`k${i}`, "v"]),
   );
+  const hello = {
+    t: "hello",
+    v: 1,
+    app: "x".repeat(100_000),
+    pid: 3,
+    incarnation: ["beef", null],
+    versions,
+    heartbeatMs: "abc",
+  };
+  await conn.write(new TextEncoder().encode(JSON.stringify(hello) + "\n"));
+  await deadline(connected.promise, "the hello");
+  assert.equal(t.tail.hello?.heartbeatMs, 1000);
+  assert.equal(Object.keys(t.tail.hello?.versions ?? {}).length, 64);
+  assert.equal(t.tail.hello?.app, undefined);
+  await conn.write(new TextEncoder().encode('{"t":"goodbye","reason":"x"}\n'));
+  conn.close();
+  listener.close();
 });
 
 Deno.test("AppTail records the app's death when the connection ends without a goodbye", async () => {
@@ -87,7 +142,7 @@ Deno.test("AppTail records the app's death when the connection ends without a go
   });
   const hello = {
     t: "hello",
-    v: 2,
+    v: 1,
     app: "mortal",
     pid: 7,
     incarnation: ["cafe", null],
@@ -106,4 +161,49 @@ Deno.test("AppTail records the app's death when the connection ends without a go
   );
   assert.equal(t.tail.stats.appDeaths, 1);
   assert.equal(t.tail.hello?.app, "mortal");
+});
+
+Deno.test("AppTail skips a line over the protocol's limit, says so, and reads on", async () => {
+  await using dir = await tempDir();
+  const socketPath = `${dir.path}/fake.sock`;
+  const listener = Deno.listen({ transport: "unix", path: socketPath });
+  await using t = await tail(dir.path, socketPath);
+  const conn = await listener.accept();
+  const saidGoodbye = Promise.withResolvers<void>();
+  t.recorder.onEvent((e) => {
+    if (String(e.format).startsWith("app said goodbye")) saidGoodbye.resolve();
+  });
+  const enc = new TextEncoder();
+  const hello = { t: "hello", v: 1, pid: 1, incarnation: ["long", null] };
+  await conn.write(enc.encode(JSON.stringify(hello) + "\n"));
+  const chunk = enc.encode("x".repeat(1024 * 1024));
+  for (let i = 0; i < 17; i++) {
+    let off = 0;
+    while (off < chunk.length) off += await conn.write(chunk.subarray(off));
+  }
+  const event = {
+    num: 0,
+    time: 1,
+    incarnation: ["long", null],
+    level: 20,
+    message: "after",
+  };
+  await conn.write(
+    enc.encode(
+      `\n${
+        JSON.stringify({ t: "events", events: [event] })
+      }\n{"t":"goodbye","reason":"x"}\n`,
+    ),
+  );
+  await deadline(saidGoodbye.promise, "the goodbye");
+  conn.close();
+  listener.close();
+  assert.equal(t.tail.stats.linesTooLong, 1);
+  assert.equal(t.tail.stats.eventsReceived, 1);
+  assert.equal(t.tail.stats.appDeaths, 0);
+  assert(
+    t.recorder.snapshot().some((e) =>
+      String(e.format).includes("over the limit")
+    ),
+  );
 });
