@@ -6,9 +6,9 @@
  * @module
  */
 
-import { readFlog } from "../lib/flogfile.ts";
 import { type IncidentSummary, summarizeIncident } from "../lib/incidents.ts";
 import { InvalidIncidentError } from "./http_error.ts";
+import { checkPushedIncident, type PushLimits } from "./push_check.ts";
 import { expired, type Retention } from "./retention.ts";
 
 /**
@@ -72,6 +72,8 @@ export interface ImportOptions {
    * @default {"peer"}
    */
   origin?: "local" | "peer";
+  /** Limits of the incident's content (see {@linkcode PushLimits}). */
+  limits?: PushLimits;
 }
 
 /**
@@ -269,39 +271,24 @@ export class IncidentStore {
    * Throws an {@linkcode InvalidIncidentError} (a `TypeError`) with the
    * reason when the input is bad.
    */
-  import(
+  async import(
     name: string,
     bytes: Uint8Array<ArrayBuffer>,
     options: ImportOptions = {},
   ): Promise<{ incident: StoredIncident; created: boolean }> {
     const origin = options.origin ?? "peer";
-    return this.#serial(async () => {
-      if (!STORED_NAME.test(name)) {
-        throw new InvalidIncidentError(
-          `bad incident name ${JSON.stringify(name)}`,
-        );
-      }
+    if (!STORED_NAME.test(name)) {
+      throw new InvalidIncidentError(
+        `bad incident name ${JSON.stringify(name)}`,
+      );
+    }
+    const known = this.#byName.get(name);
+    if (known !== undefined) return { incident: known, created: false };
+    // Checked before taking the store's turn: a big push holds up no other.
+    await checkPushedIncident(name, bytes, options.limits);
+    return await this.#serial(async () => {
       const known = this.#byName.get(name);
       if (known !== undefined) return { incident: known, created: false };
-      if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
-        throw new InvalidIncidentError(
-          "body is not gzip data (a .flog.gz file)",
-        );
-      }
-      let header = false;
-      try {
-        for await (const r of readFlog(new Blob([bytes]).stream(), { name })) {
-          if ("header" in r) header = true;
-        }
-      } catch (e) {
-        throw new InvalidIncidentError(
-          `body is not a valid incident: ${(e as Error).message}`,
-          { cause: e },
-        );
-      }
-      if (!header) {
-        throw new InvalidIncidentError("body is a flogfile without a header");
-      }
       const path = `${this.#dir}/${name}`;
       await writeGzipBytes(bytes, path);
       return {

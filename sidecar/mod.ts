@@ -48,4 +48,5 @@ export {
   type SessionOptions,
   Sessions,
 } from "../server/session.ts";
+export type { PushLimits } from "../server/push_check.ts";
 export { parseSidecarArgs, runSidecar, SIDECAR_USAGE } from "./main.ts";

@@ -46,7 +46,11 @@ function timeParam(url: URL, name: string): number | undefined {
 }
 
 /** The routes of `/v1/incidents`, on `ctx.store`. */
+/** Pushes checked at the same time, at most; more get a 503 to retry. */
+export const MAX_CONCURRENT_PUSHES = 4;
+
 export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
+  let pushing = 0;
   const { store } = ctx;
   return [
     {
@@ -72,7 +76,20 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
               `bad or missing ?name=: ${JSON.stringify(name)}`,
             );
           }
-          const { incident, created } = await store.import(name, await body());
+          // Bounded: each push holds its body and one inflating stream.
+          if (pushing >= MAX_CONCURRENT_PUSHES) {
+            throw new HttpError(503, "too many pushes at once: retry soon", {
+              headers: { "retry-after": "1" },
+            });
+          }
+          pushing++;
+          let result;
+          try {
+            result = await store.import(name, await body());
+          } finally {
+            pushing--;
+          }
+          const { incident, created } = result;
           return json({
             status: created ? "created" : "exists",
             incident: publicIncident(incident),

@@ -1,0 +1,109 @@
+/**
+ * Checking a pushed incident before it is stored: a gzipped flogfile whose
+ * header is an incident's, read as a stream under stated limits (inflated
+ * size, line length), so a decompression bomb is refused early and no
+ * bytes that are not an incident reach the store or a peer.
+ *
+ * @module
+ */
+
+import { FlogFileError, readFlog } from "../lib/flogfile.ts";
+import { InvalidIncidentError } from "./http_error.ts";
+
+/** Limits of a pushed incident. */
+export interface PushLimits {
+  /**
+   * Largest inflated size, in bytes.
+   * @default {256 MiB}
+   */
+  maxInflatedBytes?: number;
+  /**
+   * Longest line, in characters.
+   * @default {16 MiB}
+   */
+  maxLineLength?: number;
+}
+
+/** The defaults of {@linkcode PushLimits}. */
+export const PUSH_LIMITS = {
+  maxInflatedBytes: 256 * 1024 * 1024,
+  maxLineLength: 16 * 1024 * 1024,
+};
+
+/** Counts the bytes through it; errors past `max`. */
+function byteLimit(max: number): TransformStream<Uint8Array, Uint8Array> {
+  let seen = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      seen += chunk.length;
+      if (seen > max) {
+        controller.error(
+          new RangeError(`it inflates to more than ${max} bytes`),
+        );
+      } else controller.enqueue(chunk);
+    },
+  });
+}
+
+/**
+ * Throws an {@linkcode InvalidIncidentError} saying why `bytes` (named
+ * `name`) is not a whole incident within `limits`: not gzip, inflating
+ * past the limit, a line too long, a damaged line, a header that is not an
+ * incident's (`type: "incident"` with a `trigger` event), or no header.
+ * Returns the number of events.
+ */
+export async function checkPushedIncident(
+  name: string,
+  bytes: Uint8Array<ArrayBuffer>,
+  limits: PushLimits = {},
+): Promise<number> {
+  const max = limits.maxInflatedBytes ?? PUSH_LIMITS.maxInflatedBytes;
+  const bad = (why: string, cause?: unknown) =>
+    new InvalidIncidentError(`${name}: ${why}`, { cause });
+  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) {
+    throw bad("body is not gzip data (a .flog.gz file)");
+  }
+  const inflated = new Blob([bytes]).stream()
+    .pipeThrough(new DecompressionStream("gzip"))
+    .pipeThrough(byteLimit(max));
+  let events = 0;
+  let header = false;
+  try {
+    for await (
+      const r of readFlog(inflated, {
+        name,
+        maxLineLength: limits.maxLineLength ?? PUSH_LIMITS.maxLineLength,
+      })
+    ) {
+      if ("header" in r) {
+        const h = r.header;
+        if (header) throw bad("a second header");
+        if (h.type !== "incident") {
+          throw bad(
+            `the header's type is ${JSON.stringify(h.type)}, not "incident"`,
+          );
+        }
+        const t = h.trigger as Record<string, unknown> | undefined;
+        if (
+          typeof t !== "object" || t === null || typeof t.num !== "number" ||
+          typeof t.time !== "number"
+        ) throw bad("the header has no trigger event");
+        header = true;
+      } else {
+        if (!header) throw bad("an event before the header");
+        events++;
+      }
+    }
+  } catch (e) {
+    if (e instanceof InvalidIncidentError) throw e;
+    if (
+      e instanceof FlogFileError || e instanceof TypeError ||
+      e instanceof RangeError
+    ) {
+      throw bad(`not a valid incident: ${e.message}`, e);
+    }
+    throw e;
+  }
+  if (!header) throw bad("a flogfile without a header");
+  return events;
+}
