@@ -36,7 +36,17 @@ export interface BufferSizes {
     string,
     { default?: number; levels?: Record<string, number> }
   >;
+  /**
+   * Events kept across all facilities, at most: past it, the facility
+   * logged to least recently loses its buffers (counted), so that events
+   * on ever new facilities (`req/1`, `req/2`...) cannot grow memory.
+   * @default {DEFAULT_TOTAL_EVENTS}
+   */
+  total?: number;
 }
+
+/** The default cap on buffered events across all facilities. */
+export const DEFAULT_TOTAL_EVENTS = 100_000;
 
 /** The default number of events kept per (facility, level), as in foolscap. */
 export const DEFAULT_BUFFER_SIZE = 100;
@@ -72,34 +82,70 @@ function checkSize(n: unknown, where: string): number {
  * assert(buffers.snapshot().length === 1);
  * ```
  */
+/** Distinct levels kept per facility; the first-made ring goes first. */
+const MAX_LEVELS = 64;
+
 export class FacilityBuffers {
+  /** The facility. */
+  readonly facility: string | undefined;
+  /**
+   * When its owner last moved it to the recent end (in pushes).
+   * @ignore
+   */
+  movedAt = -Infinity;
   readonly #rings = new Map<number, RingBuffer<FlogEvent>>();
   readonly #sizeFor: (level: number) => number;
+  readonly #owner: EventBuffers | undefined;
   #lastLevel: number | undefined;
   #lastRing: RingBuffer<FlogEvent> | undefined;
 
   /** Buffers sized by `sizeFor(level)`; normally made by {@linkcode EventBuffers}. */
-  constructor(sizeFor: (level: number) => number) {
+  constructor(
+    sizeFor: (level: number) => number,
+    options: { facility?: string; owner?: EventBuffers } = {},
+  ) {
     this.#sizeFor = sizeFor;
+    this.facility = options.facility;
+    this.#owner = options.owner;
   }
 
   /** Stores `event` in the ring of its level. */
   push(event: FlogEvent): void {
     const level = event.level;
-    if (level === this.#lastLevel) return this.#lastRing!.push(event);
-    let ring = this.#rings.get(level);
-    if (ring === undefined) {
-      ring = new RingBuffer(this.#sizeFor(level));
-      this.#rings.set(level, ring);
+    let ring = this.#lastRing;
+    if (level !== this.#lastLevel || ring === undefined) {
+      ring = this.#rings.get(level);
+      if (ring === undefined) {
+        if (this.#rings.size >= MAX_LEVELS) {
+          // Levels are any integers: bound the rings of odd ones too.
+          const [oldLevel, oldRing] = this.#rings.entries().next().value!;
+          this.#rings.delete(oldLevel);
+          this.#owner?.dropped(oldRing.size);
+        }
+        ring = new RingBuffer(this.#sizeFor(level));
+        this.#rings.set(level, ring);
+      }
+      this.#lastLevel = level;
+      this.#lastRing = ring;
     }
-    this.#lastLevel = level;
-    this.#lastRing = ring;
+    const before = ring.size;
     ring.push(event);
+    this.#owner?.pushed(this, ring.size > before);
   }
 
   /** Every ring of this facility. */
   rings(): Iterable<RingBuffer<FlogEvent>> {
     return this.#rings.values();
+  }
+
+  /** Drops every event; returns how many there were. */
+  clear(): number {
+    let n = 0;
+    for (const ring of this.#rings.values()) n += ring.size;
+    this.#rings.clear();
+    this.#lastLevel = undefined;
+    this.#lastRing = undefined;
+    return n;
   }
 }
 
@@ -122,6 +168,11 @@ export class FacilityBuffers {
  */
 export class EventBuffers {
   readonly #byFacility = new Map<string | undefined, FacilityBuffers>();
+  /** Facilities whose buffers were dropped to stay under the total cap. */
+  evictedFacilities = 0;
+  #total = 0;
+  readonly #maxTotal: number;
+  #pushes = 0;
   readonly #default: number;
   readonly #levels: Map<number, number>;
   readonly #facilities: Record<
@@ -136,6 +187,10 @@ export class EventBuffers {
       "bufferSizes.default",
     );
     this.#levels = levelTable(sizes.levels);
+    this.#maxTotal = checkSize(
+      sizes.total ?? DEFAULT_TOTAL_EVENTS,
+      "bufferSizes.total",
+    );
     for (const [f, s] of Object.entries(sizes.facilities ?? {})) {
       this.#facilities[f] = {
         default: s.default === undefined
@@ -157,10 +212,44 @@ export class EventBuffers {
   facility(facility: string | undefined): FacilityBuffers {
     let fb = this.#byFacility.get(facility);
     if (fb === undefined) {
-      fb = new FacilityBuffers((level) => this.sizeFor(facility, level));
+      fb = new FacilityBuffers((level) => this.sizeFor(facility, level), {
+        facility,
+        owner: this,
+      });
       this.#byFacility.set(facility, fb);
     }
     return fb;
+  }
+
+  /** Events buffered now, across all facilities. */
+  get total(): number {
+    return this.#total;
+  }
+
+  /**
+   * Called by a facility's buffers after each push: keeps the facilities in
+   * recency order and the total under its cap.
+   * @ignore
+   */
+  pushed(fb: FacilityBuffers, grew: boolean): void {
+    const stamp = ++this.#pushes;
+    if (stamp - fb.movedAt > 1024) {
+      // Most recent last (a Map keeps insertion order), moved at most once
+      // per 1024 pushes (so alternating facilities cost nothing): recency is
+      // approximate, and an evicted facility that logs again comes back.
+      this.#byFacility.delete(fb.facility);
+      this.#byFacility.set(fb.facility, fb);
+      fb.movedAt = stamp;
+    }
+    if (!grew) return;
+    this.#total++;
+    while (this.#total > this.#maxTotal && this.#byFacility.size > 1) {
+      const oldest = this.#byFacility.values().next().value!;
+      this.#byFacility.delete(oldest.facility);
+      oldest.movedAt = -Infinity; // listed again at its next push
+      this.#total -= oldest.clear();
+      this.evictedFacilities++;
+    }
   }
 
   /** Stores `event` in the ring of its facility and level. */
@@ -180,9 +269,19 @@ export class EventBuffers {
     return all.sort(compareEvents);
   }
 
+  /**
+   * Called when a facility dropped `n` events of its own accord.
+   * @ignore
+   */
+  dropped(n: number): void {
+    this.#total -= n;
+  }
+
   /** Drops every buffered event. */
   clear(): void {
+    for (const fb of this.#byFacility.values()) fb.clear();
     this.#byFacility.clear();
+    this.#total = 0;
   }
 }
 

@@ -86,6 +86,7 @@ export class FlightRecorder implements AsyncDisposable {
     extraTriggers: 0,
     contained: 0,
     isolatedEvicted: 0,
+    facilitiesEvicted: 0,
   };
   /** The host name, when the `sys` permission allows reading it. */
   readonly host: string | undefined = hostname();
@@ -120,6 +121,11 @@ export class FlightRecorder implements AsyncDisposable {
   constructor(options: RecorderOptions = {}) {
     this.options = withDefaults(RECORDER_DEFAULTS, options);
     this.buffers = new EventBuffers(this.options.bufferSizes);
+    const buffers = this.buffers;
+    Object.defineProperty(this.stats, "facilitiesEvicted", {
+      get: () => buffers.evictedFacilities,
+      enumerable: true,
+    });
     this.#qualify = toPredicate(this.options.qualifier);
     this.#rateLimit = new RateLimiter(this.options.rateLimit);
     const redact = this.options.redact;

@@ -169,4 +169,9 @@ export interface RecorderStats {
   contained: number;
   /** Isolated context buffers evicted (least recently used, or expired). */
   isolatedEvicted: number;
+  /**
+   * Facilities whose buffers were dropped to keep all buffers under
+   * `bufferSizes.total` (read when the stats are).
+   */
+  facilitiesEvicted: number;
 }

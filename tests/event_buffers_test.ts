@@ -50,3 +50,35 @@ Deno.test("EventBuffers.snapshot() orders by num, and by time across incarnation
     ["bbbb", 0],
   ]);
 });
+
+Deno.test("EventBuffers keeps the total under its cap by dropping the least recently used facility", () => {
+  const buffers = new EventBuffers({ default: 10, total: 100 });
+  buffers.facility("keep").push(ev(0, 23, "keep"));
+  for (let i = 1; i <= 300_000; i++) {
+    buffers.facility(`req/${i}`).push(ev(i, 20, `req/${i}`));
+    if (i % 50 === 0) buffers.facility("keep").push(ev(i, 23, "keep"));
+  }
+  assert(buffers.total <= 100, String(buffers.total));
+  assert.equal(buffers.snapshot().length, buffers.total);
+  assert(buffers.evictedFacilities > 299_000);
+  // The facility logged to recently survived.
+  assert(buffers.snapshot().some((e) => e.facility === "keep"));
+});
+
+Deno.test("EventBuffers gives an evicted facility's logger its buffers back when it logs again", () => {
+  const buffers = new EventBuffers({ default: 10, total: 10 });
+  const a = buffers.facility("a");
+  a.push(ev(0, 20, "a"));
+  for (let i = 1; i <= 20; i++) buffers.facility("b").push(ev(i, 20, "b"));
+  a.push(ev(21, 20, "a")); // a logger holds `a` and logs again
+  assert(buffers.snapshot().some((e) => e.num === 21));
+  assert(buffers.total <= 10);
+});
+
+Deno.test("FacilityBuffers bounds the rings of a facility that logs at ever new levels", () => {
+  const buffers = new EventBuffers({ default: 10, total: 1_000_000 });
+  for (let level = 0; level < 10_000; level++) {
+    buffers.facility("x").push(ev(level, level, "x"));
+  }
+  assert(buffers.total <= 64 * 10, String(buffers.total));
+});
