@@ -71,7 +71,7 @@ export async function writeBigIncident(
   const log = createLogger({
     incidentDir: dir,
     app: "bulk",
-    bufferSizes: { default: events },
+    bufferSizes: { default: events, total: events + 100 },
     trailingMs: 0,
     trailingEvents: 0,
     recover: false,
