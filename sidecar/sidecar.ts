@@ -8,6 +8,7 @@
 import { eventId } from "../lib/_incident_name.ts";
 import { defaultQualifier, toPredicate } from "../lib/qualifier.ts";
 import { FlightRecorder } from "../lib/recorder.ts";
+import { type ResilientServer, serveResilient } from "../server/serve.ts";
 import { ActivityLog, type ActivityLogOptions } from "./activity_log.ts";
 import type { RecorderOptions } from "../lib/recorder_options.ts";
 import { VERSION } from "../lib/version.ts";
@@ -124,7 +125,8 @@ export class Sidecar implements AsyncDisposable {
   readonly #api: Api;
   readonly #tail: AppTail;
   readonly #abort = new AbortController();
-  #server: Deno.HttpServer<Deno.NetAddr> | undefined;
+  #server: ResilientServer | undefined;
+  #acceptFailures = 0;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -217,12 +219,15 @@ export class Sidecar implements AsyncDisposable {
     // Crashed incidents were finished by the recorder; index them too.
     for (const path of await this.recorder.ready) await this.store.add(path);
     const listen = this.#opts.listen ?? {};
-    this.#server = Deno.serve({
+    this.#server = serveResilient({
       hostname: listen.hostname ?? "127.0.0.1",
       port: listen.port ?? 7477,
       signal: this.#abort.signal,
-      onListen: () => {},
-      ...(this.#opts.tls ?? {}),
+      tls: this.#opts.tls,
+      onError: (e) => {
+        this.#acceptFailures++;
+        this.recorder.reportOnce("accepting HTTP connections", e);
+      },
     }, this.#api.handle);
     if (this.#opts.socketPath !== undefined) {
       this.#tail.follow(this.#opts.socketPath);
@@ -284,6 +289,13 @@ export class Sidecar implements AsyncDisposable {
         type: "counter",
         help: "Incidents this sidecar started writing.",
         value: r.incidents,
+      },
+      {
+        name: "flightlog_http_accept_failures_total",
+        type: "counter",
+        help:
+          "Times accepting HTTP connections failed (out of descriptors...) and the server restarted.",
+        value: this.#acceptFailures,
       },
       {
         name: "flightlog_incidents_failed_total",
