@@ -67,13 +67,9 @@ export type {
   RecorderStats,
   SettledRecorderOptions,
 } from "./lib/recorder_options.ts";
-export {
-  createLogger,
-  Logger,
-  type LoggerOptions,
-  type LoggerSettings,
-  type Threshold,
-} from "./lib/logger.ts";
+export { createLogger, type LoggerOptions } from "./lib/create_logger.ts";
+export { Logger, type LoggerSettings } from "./lib/logger.ts";
+export type { Threshold } from "./lib/threshold.ts";
 export { withContext } from "./lib/context.ts";
 export type { ConsoleOptions } from "./lib/console_sink.ts";
 export { type LogTapeRecord, logtapeSink } from "./lib/logtape_sink.ts";

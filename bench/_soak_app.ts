@@ -1,7 +1,7 @@
 // Soak app: publishes RATE events a second on SOCKET for SECONDS, with a
 // WEIRD event every 10 s (an incident), then prints its publisher's stats
 // as one JSON line and exits.
-import { createLogger } from "../lib/logger.ts";
+import { createLogger } from "../lib/create_logger.ts";
 import { publish } from "../lib/publisher.ts";
 
 const [socketPath, rate, seconds, name] = Deno.args;

@@ -11,7 +11,7 @@ import pino from "npm:pino@9";
 import { ConsoleSink, type ConsoleTarget } from "../lib/console_sink.ts";
 import { withContext } from "../lib/context.ts";
 import type { FlogEvent } from "../lib/flog_event.ts";
-import { createLogger } from "../lib/logger.ts";
+import { createLogger } from "../lib/create_logger.ts";
 
 const FIELDS = { method: "GET", path: "/cart/17", status: 200, ms: 12.5 };
 const N = 100;

@@ -61,3 +61,13 @@ export function incidentHeader(
   header.type = "incident"; // after the hook's fields: they may not change it
   return header;
 }
+
+/** The host name, when the `sys` permission allows reading it (no prompt). */
+export function hostname(): string | undefined {
+  try {
+    const state = Deno.permissions.querySync({ name: "sys", kind: "hostname" });
+    return state.state === "granted" ? Deno.hostname() : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { compareEvents } from "./event_buffers.ts";
 import type { FlogEvent } from "./flog_event.ts";
 import { RingBuffer } from "./ring_buffer.ts";
 
@@ -40,6 +41,12 @@ export interface IsolateOptions {
 }
 
 const DEFAULTS = { maxEvents: 100, ttlMs: 60_000, maxContexts: 1000 };
+
+/**
+ * Which events belong with an isolated trigger: those of its value, and
+ * those with no value at all.
+ */
+export type Selection = ((e: FlogEvent) => boolean) & { value: unknown };
 
 interface Entry {
   ring: RingBuffer<FlogEvent>;
@@ -85,6 +92,12 @@ export class ContextBuffers {
     return this.#entries.size;
   }
 
+  /** Keeps `event` in the buffer of its value, if it has one. */
+  offer(event: FlogEvent): void {
+    const value = event[this.key];
+    if (value !== undefined) this.push(value, event);
+  }
+
   /**
    * Keeps `event` in the buffer of `value`, evicting what is over bounds.
    * `now` (ms) defaults to the event's own time.
@@ -115,6 +128,27 @@ export class ContextBuffers {
   /** The buffered events of `value`, oldest first. */
   events(value: unknown): FlogEvent[] {
     return this.#entries.get(value)?.ring.toArray() ?? [];
+  }
+
+  /** The selection for `trigger`, or undefined when it has no value. */
+  takes(trigger: FlogEvent): Selection | undefined {
+    const key = this.key;
+    const value = trigger[key];
+    if (value === undefined) return undefined;
+    const takes = (e: FlogEvent) => e[key] === undefined || e[key] === value;
+    return Object.assign(takes, { value });
+  }
+
+  /**
+   * The history of an isolated trigger: the buffered events it `takes`
+   * (`all`, oldest first), and its value's own buffer, where the level
+   * buffers may have dropped some; in order, without the trigger.
+   */
+  history(all: FlogEvent[], trigger: FlogEvent, takes: Selection): FlogEvent[] {
+    const chosen = new Set(all.filter(takes));
+    for (const e of this.events(takes.value)) chosen.add(e);
+    chosen.delete(trigger);
+    return [...chosen].sort(compareEvents);
   }
 
   /** Drops every buffer. */

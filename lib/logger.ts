@@ -5,66 +5,15 @@
  * @module
  */
 
-import {
-  consoleFromEnv,
-  type ConsoleOptions,
-  ConsoleSink,
-} from "./console_sink.ts";
 import { currentContext } from "./context.ts";
 import { toFailure, toFoolscapFormat } from "./event.ts";
 import type { Fields, FlogEvent, Incarnation } from "./flog_event.ts";
 import type { FacilityBuffers } from "./event_buffers.ts";
-import { matchFacility } from "./facility.ts";
-import { Level, parseLevel } from "./levels.ts";
-import { FlightRecorder } from "./recorder.ts";
-import type { RecorderOptions, RecorderStats } from "./recorder_options.ts";
+import { Level } from "./levels.ts";
+import { type Threshold, thresholdFor } from "./threshold.ts";
+import type { FlightRecorder } from "./recorder.ts";
+import type { RecorderStats } from "./recorder_options.ts";
 import type { IncidentInfo } from "./reporter.ts";
-
-/**
- * A generation threshold: events below it are dropped before they reach
- * buffers or observers. One level for all, or a default with per-facility
- * levels (a facility covers the ones below it: `"net"` covers `"net/http"`).
- * Levels are integers or names.
- *
- * @example
- * ```ts
- * import type { Threshold } from "@flightlog/flightlog";
- * const t: Threshold = { default: "NOISY", facilities: { "net/peer": "OPERATIONAL" } };
- * ```
- */
-export type Threshold =
-  | number
-  | string
-  | { default?: number | string; facilities?: Record<string, number | string> };
-
-/**
- * Options of {@linkcode createLogger}: the recorder's, plus the root
- * facility and the generation threshold.
- *
- * @example
- * ```ts
- * import { createLogger, type LoggerOptions } from "@flightlog/flightlog";
- * const options: LoggerOptions = { app: "shop", threshold: "OPERATIONAL" };
- * const log = createLogger(options);
- * await log.close();
- * ```
- */
-export interface LoggerOptions extends RecorderOptions {
-  /** Facility of the root logger (none by default). */
-  facility?: string;
-  /**
-   * Generation threshold (NOISY: everything is kept).
-   * @default {Level.NOISY}
-   */
-  threshold?: Threshold;
-  /**
-   * Console output (independent of buffering); `false` for none. Left out,
-   * the `FLIGHTLOG_CONSOLE` environment variable decides (`pretty`,
-   * `json:UNUSUAL`...), when env permission for it is granted.
-   * @default {FLIGHTLOG_CONSOLE, else false}
-   */
-  console?: ConsoleOptions | false;
-}
 
 /** What a {@linkcode Logger} is for, besides its recorder. */
 export interface LoggerSettings {
@@ -77,13 +26,6 @@ export interface LoggerSettings {
   threshold?: Threshold;
   /** Fields every event of this logger carries. */
   bindings?: Fields;
-}
-
-function thresholdFor(t: Threshold | undefined, facility?: string): number {
-  if (t === undefined) return Level.NOISY;
-  if (typeof t !== "object") return parseLevel(t);
-  const v = matchFacility(t.facilities, facility) ?? t.default;
-  return v === undefined ? Level.NOISY : parseLevel(v);
 }
 
 /**
@@ -448,39 +390,4 @@ function warnClosed(): void {
     "flightlog: a log call after the logger was closed was ignored " +
       "(keep process-lifetime loggers in `const`, not `using`)",
   );
-}
-
-/**
- * Creates a root logger with its own flight recorder.
- *
- * @example
- * ```ts
- * import assert from "node:assert";
- * import { createLogger, Level } from "@flightlog/flightlog";
- * const dir = await Deno.makeTempDir();
- * const log = createLogger({
- *   incidentDir: dir,
- *   app: "shop",
- *   qualifier: (e) => e.level >= Level.SCARY,
- *   trailingMs: 100,
- * });
- * log.info("order {id} placed", { id: 17 });
- * log.error("payment for order {id} failed", { id: 17 }); // an incident
- * await log.close();
- * assert(log.incidents.length === 1);
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export function createLogger(options: LoggerOptions = {}): Logger {
-  const recorder = new FlightRecorder(options);
-  const console = options.console ?? consoleFromEnv();
-  if (console !== false) {
-    const sink = new ConsoleSink(console);
-    recorder.onEvent((e) => sink.offer(e));
-    recorder.onClose(() => sink.flush());
-  }
-  return new Logger(recorder, {
-    facility: options.facility,
-    threshold: options.threshold,
-  });
 }

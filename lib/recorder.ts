@@ -6,17 +6,14 @@
  * @module
  */
 
-import { incidentHeader } from "./_incident_header.ts";
+import { hostname, incidentHeader } from "./_incident_header.ts";
 import { withDefaults } from "./_options.ts";
 import { randomHex } from "./_random.ts";
 import { RateLimiter } from "./_rate_limit.ts";
 import { toFailure } from "./event.ts";
-import { ContextBuffers } from "./context_buffers.ts";
-import {
-  compareEvents,
-  EventBuffers,
-  type FacilityBuffers,
-} from "./event_buffers.ts";
+import { ContextBuffers, type Selection } from "./context_buffers.ts";
+import { Observers } from "./_observers.ts";
+import { EventBuffers, type FacilityBuffers } from "./event_buffers.ts";
 import {
   FLIGHTLOG_FACILITY,
   type FlogEvent,
@@ -25,6 +22,7 @@ import {
 import { Level } from "./levels.ts";
 import { defaultQualifier, toPredicate } from "./qualifier.ts";
 import {
+  newStats,
   RECORDER_DEFAULTS,
   type RecorderOptions,
   type RecorderStats,
@@ -36,15 +34,6 @@ import { type FieldPreparer, fieldPreparer } from "./_fields.ts";
 import { type IncidentInfo, IncidentReporter } from "./reporter.ts";
 
 const RECENT_INCIDENTS = 100;
-
-function hostname(): string | undefined {
-  try {
-    const state = Deno.permissions.querySync({ name: "sys", kind: "hostname" });
-    return state.state === "granted" ? Deno.hostname() : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Buffers, qualifier and reporters for one stream of events.
@@ -77,17 +66,7 @@ export class FlightRecorder implements AsyncDisposable {
   /** Resolves (to the recovered paths) once crash recovery has run. */
   readonly ready: Promise<string[]>;
   /** Counters. */
-  readonly stats: RecorderStats = {
-    events: 0,
-    belowThreshold: 0,
-    incidents: 0,
-    suppressedIncidents: 0,
-    failedIncidents: 0,
-    extraTriggers: 0,
-    contained: 0,
-    isolatedEvicted: 0,
-    facilitiesEvicted: 0,
-  };
+  readonly stats: RecorderStats;
   /** The host name, when the `sys` permission allows reading it. */
   readonly host: string | undefined = hostname();
   /**
@@ -108,10 +87,10 @@ export class FlightRecorder implements AsyncDisposable {
   readonly #reporters = new Set<IncidentReporter>();
   #active: IncidentReporter | undefined;
   // For an isolated incident: whether an event belongs in it.
-  #activeTakes: ((e: FlogEvent) => boolean) | undefined;
-  #eventObservers: ((e: FlogEvent) => void)[] = [];
-  #incidentObservers: ((i: IncidentInfo) => void)[] = [];
-  #closeHooks: (() => Promise<void> | void)[] = [];
+  #activeTakes: Selection | undefined;
+  readonly #eventObservers = new Observers<(e: FlogEvent) => void>();
+  readonly #incidentObservers = new Observers<(i: IncidentInfo) => void>();
+  readonly #closeHooks = new Observers<() => Promise<void> | void>();
   readonly #recent: IncidentInfo[] = [];
   readonly #rateLimit: RateLimiter;
   #suppressedSinceLast = 0;
@@ -121,11 +100,7 @@ export class FlightRecorder implements AsyncDisposable {
   constructor(options: RecorderOptions = {}) {
     this.options = withDefaults(RECORDER_DEFAULTS, options);
     this.buffers = new EventBuffers(this.options.bufferSizes);
-    const buffers = this.buffers;
-    Object.defineProperty(this.stats, "facilitiesEvicted", {
-      get: () => buffers.evictedFacilities,
-      enumerable: true,
-    });
+    this.stats = newStats(this.buffers, () => this.isolation?.evicted ?? 0);
     this.#qualify = toPredicate(this.options.qualifier);
     this.#rateLimit = new RateLimiter(this.options.rateLimit);
     const redact = this.options.redact;
@@ -143,11 +118,7 @@ export class FlightRecorder implements AsyncDisposable {
         incarnation: this.incarnation,
         nextNum: () => this.nextNum(),
         host: this.host,
-        onError: (path, e) =>
-          this.reportOnce("recovery", new Error(`${path}: ${e}`)),
-      }).catch((e) => {
-        this.reportOnce("recovery", e);
-        return [];
+        onError: (e) => this.reportOnce("recovery", e),
       });
   }
 
@@ -200,19 +171,12 @@ export class FlightRecorder implements AsyncDisposable {
     this.stats.events++;
     try {
       buffers.push(event);
-      const isolation = this.isolation;
-      if (isolation !== undefined) {
-        const value = event[isolation.key];
-        if (value !== undefined) {
-          isolation.push(value, event);
-          this.stats.isolatedEvicted = isolation.evicted;
-        }
-      }
+      this.isolation?.offer(event);
       const active = this.#active;
       if (active !== undefined && (this.#activeTakes?.(event) ?? true)) {
         active.add(event);
       }
-      const observers = this.#eventObservers;
+      const observers = this.#eventObservers.list;
       for (let i = 0; i < observers.length; i++) {
         try {
           observers[i](event);
@@ -233,7 +197,7 @@ export class FlightRecorder implements AsyncDisposable {
    */
   trigger(event: FlogEvent): void {
     if (this.#closed) return;
-    this.recordIn(this.buffers.facility(event.facility), event, false);
+    this.#recordUnqualified(event);
     try {
       this.#trigger(event);
     } catch (e) {
@@ -250,10 +214,7 @@ export class FlightRecorder implements AsyncDisposable {
     }
   }
 
-  /**
-   * Records an event of flightlog's own (facility `flightlog`), numbered by
-   * this recorder, which never triggers an incident.
-   */
+  /** Records an event of flightlog's own (facility `flightlog`); it never triggers. */
   note(
     level: number,
     format: string,
@@ -268,14 +229,15 @@ export class FlightRecorder implements AsyncDisposable {
       format,
       ...fields,
     };
-    this.recordIn(this.buffers.facility(event.facility), event, false);
+    this.#recordUnqualified(event);
     return event;
   }
 
-  /**
-   * Reports a contained exception once per `what`: as a flightlog event
-   * and on stderr. Later ones of the same kind are only counted.
-   */
+  #recordUnqualified(event: FlogEvent): void {
+    this.recordIn(this.buffers.facility(event.facility), event, false);
+  }
+
+  /** Reports a contained exception once per `what` (event and stderr), then counts. */
   reportOnce(what: string, error: unknown): void {
     this.stats.contained++;
     if (this.#reported.has(what)) return;
@@ -308,11 +270,7 @@ export class FlightRecorder implements AsyncDisposable {
       this.#suppressedSinceLast++;
       return;
     }
-    const key = this.isolation?.key;
-    const value = key === undefined ? undefined : trigger[key];
-    const takes = value === undefined
-      ? undefined
-      : (e: FlogEvent) => e[key!] === undefined || e[key!] === value;
+    const takes = this.isolation?.takes(trigger);
     let reporter: IncidentReporter;
     try {
       const header = incidentHeader(trigger, {
@@ -323,7 +281,9 @@ export class FlightRecorder implements AsyncDisposable {
         hook: this.options.header,
         onHookError: (e) => this.reportOnce("header hook", e),
       });
-      if (takes !== undefined) header.isolated = { key, value };
+      if (takes !== undefined) {
+        header.isolated = { key: this.isolation!.key, value: takes.value };
+      }
       reporter = new IncidentReporter({
         dir,
         header,
@@ -348,22 +308,12 @@ export class FlightRecorder implements AsyncDisposable {
     }
   }
 
-  /**
-   * The events before `trigger`: every buffered one, or for an isolated
-   * trigger, those of its context (from its own buffer too, where the
-   * level buffers may have dropped some) and those with no context.
-   */
-  #history(
-    trigger: FlogEvent,
-    takes: ((e: FlogEvent) => boolean) | undefined,
-  ): FlogEvent[] {
+  /** The events before `trigger` (for an isolated one, see `history`). */
+  #history(trigger: FlogEvent, takes: Selection | undefined): FlogEvent[] {
     const all = this.snapshot();
-    if (takes === undefined) return all.filter((e) => e !== trigger);
-    const chosen = new Set(all.filter(takes));
-    const isolation = this.isolation!;
-    for (const e of isolation.events(trigger[isolation.key])) chosen.add(e);
-    chosen.delete(trigger);
-    return [...chosen].sort(compareEvents);
+    return takes === undefined
+      ? all.filter((e) => e !== trigger)
+      : this.isolation!.history(all, trigger, takes);
   }
 
   #finished(reporter: IncidentReporter, info: IncidentInfo): void {
@@ -381,7 +331,7 @@ export class FlightRecorder implements AsyncDisposable {
     }
     this.#recent.push(info);
     if (this.#recent.length > RECENT_INCIDENTS) this.#recent.shift();
-    for (const fn of this.#incidentObservers) {
+    for (const fn of this.#incidentObservers.list) {
       try {
         fn(info);
       } catch (e) {
@@ -395,10 +345,7 @@ export class FlightRecorder implements AsyncDisposable {
    * Returns a function that unsubscribes.
    */
   onEvent(fn: (event: FlogEvent) => void): () => void {
-    this.#eventObservers = [...this.#eventObservers, fn];
-    return () => {
-      this.#eventObservers = this.#eventObservers.filter((f) => f !== fn);
-    };
+    return this.#eventObservers.add(fn);
   }
 
   /**
@@ -406,10 +353,7 @@ export class FlightRecorder implements AsyncDisposable {
    * writing failed: see `complete`). Returns a function that unsubscribes.
    */
   onIncident(fn: (info: IncidentInfo) => void): () => void {
-    this.#incidentObservers = [...this.#incidentObservers, fn];
-    return () => {
-      this.#incidentObservers = this.#incidentObservers.filter((f) => f !== fn);
-    };
+    return this.#incidentObservers.add(fn);
   }
 
   /**
@@ -418,10 +362,7 @@ export class FlightRecorder implements AsyncDisposable {
    * goodbye). `close()` waits for it. Returns a function that unsubscribes.
    */
   onClose(fn: () => Promise<void> | void): () => void {
-    this.#closeHooks = [...this.#closeHooks, fn];
-    return () => {
-      this.#closeHooks = this.#closeHooks.filter((f) => f !== fn);
-    };
+    return this.#closeHooks.add(fn);
   }
 
   /**
@@ -432,7 +373,7 @@ export class FlightRecorder implements AsyncDisposable {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#closed = true;
-      for (const fn of this.#closeHooks) {
+      for (const fn of this.#closeHooks.list) {
         try {
           await fn();
         } catch (e) {
@@ -443,8 +384,8 @@ export class FlightRecorder implements AsyncDisposable {
       await Promise.all([...this.#reporters].map((r) => r.finish("close")));
       this.buffers.clear();
       this.isolation?.clear();
-      this.#eventObservers = [];
-      this.#incidentObservers = [];
+      this.#eventObservers.clear();
+      this.#incidentObservers.clear();
     })();
     return this.#closing;
   }

@@ -6,7 +6,7 @@
  */
 
 import type { IsolateOptions } from "./context_buffers.ts";
-import type { BufferSizes } from "./event_buffers.ts";
+import type { BufferSizes, EventBuffers } from "./event_buffers.ts";
 import type { FlogEvent } from "./flog_event.ts";
 import { defaultQualifier, type Qualifier } from "./qualifier.ts";
 import type { RedactOptions } from "./redact.ts";
@@ -174,4 +174,27 @@ export interface RecorderStats {
    * `bufferSizes.total` (read when the stats are).
    */
   facilitiesEvicted: number;
+}
+
+/** Counters at zero; the eviction counts are read live from their owners. */
+export function newStats(
+  buffers: EventBuffers,
+  isolatedEvicted: () => number,
+): RecorderStats {
+  const stats = {
+    events: 0,
+    belowThreshold: 0,
+    incidents: 0,
+    suppressedIncidents: 0,
+    failedIncidents: 0,
+    extraTriggers: 0,
+    contained: 0,
+  };
+  return Object.defineProperties(stats, {
+    facilitiesEvicted: {
+      get: () => buffers.evictedFacilities,
+      enumerable: true,
+    },
+    isolatedEvicted: { get: isolatedEvicted, enumerable: true },
+  }) as RecorderStats;
 }

@@ -32,8 +32,11 @@ function processAlive(pid: unknown): boolean {
  * recovered file.
  */
 export interface RecoveryContext {
-  /** Told of a file that could not be recovered (it is left as it is). */
-  onError?: (path: string, error: unknown) => void;
+  /**
+   * Told of what could not be recovered (a file is then left as it is);
+   * with it, recovery never rejects.
+   */
+  onError?: (error: unknown) => void;
   incarnation: Incarnation;
   nextNum: () => number;
   host?: string;
@@ -50,7 +53,14 @@ export async function recoverIncidents(
   dir: string,
   ctx: RecoveryContext,
 ): Promise<string[]> {
-  const names = await dirNames(dir);
+  let names: Set<string>;
+  try {
+    names = await dirNames(dir);
+  } catch (e) {
+    if (ctx.onError === undefined) throw e;
+    ctx.onError(e);
+    return [];
+  }
   const recovered: string[] = [];
   for (const name of names) {
     const m = INCIDENT_FILE.exec(name);
@@ -83,7 +93,8 @@ export async function recoverIncidents(
       recovered.push(gz);
     } catch (e) {
       // This file stays as it is (readable, plain) for a later start.
-      ctx.onError?.(path, e);
+      if (ctx.onError === undefined) throw e;
+      ctx.onError(new Error(`${path}: ${e}`, { cause: e }));
     }
   }
   return recovered;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { captureConsole } from "../lib/capture_console.ts";
 import { renderMessage } from "../lib/format.ts";
-import { createLogger } from "../lib/logger.ts";
+import { createLogger } from "../lib/create_logger.ts";
 
 Deno.test("captureConsole() records console calls at matching levels and still prints them", async () => {
   const log = createLogger();

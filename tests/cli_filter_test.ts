@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger } from "../lib/logger.ts";
+import { createLogger } from "../lib/create_logger.ts";
 import {
   FIXTURE,
   hasFlogtool,

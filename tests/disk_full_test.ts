@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger } from "../lib/logger.ts";
+import { createLogger } from "../lib/create_logger.ts";
 import { readIncident } from "./_util.ts";
 import { smallDisk } from "./_tmpfs.ts";
 import { ls } from "./_util.ts";

@@ -2,7 +2,7 @@
 // deno-lint-ignore no-import-prefix
 import { configure, getLogger, reset } from "npm:@logtape/logtape@2";
 import assert from "node:assert/strict";
-import { createLogger } from "../lib/logger.ts";
+import { createLogger } from "../lib/create_logger.ts";
 import { logtapeSink } from "../lib/logtape_sink.ts";
 import { renderMessage } from "../lib/format.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { withDefaults } from "../lib/_options.ts";
-import { createLogger } from "../lib/logger.ts";
+import { createLogger } from "../lib/create_logger.ts";
 import { FlightRecorder } from "../lib/recorder.ts";
 import { RECORDER_DEFAULTS } from "../lib/recorder_options.ts";
 import { tempDir } from "./_util.ts";

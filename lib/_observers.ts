@@ -1,0 +1,25 @@
+/**
+ * A list of observer functions that can be added to and removed from while
+ * it is being called (each call sees the list as it was).
+ *
+ * @module
+ */
+
+/** Observers of type `F`. */
+export class Observers<F> {
+  /** The observers now (replaced, never changed in place). */
+  list: readonly F[] = [];
+
+  /** Adds `fn`; returns a function that removes it. */
+  add(fn: F): () => void {
+    this.list = [...this.list, fn];
+    return () => {
+      this.list = this.list.filter((f) => f !== fn);
+    };
+  }
+
+  /** Removes every observer. */
+  clear(): void {
+    this.list = [];
+  }
+}
