@@ -43,6 +43,17 @@ export interface FieldPreparer {
 export function fieldPreparer(
   rules: RedactionRules | undefined,
 ): FieldPreparer {
+  // Templates repeat: each is redacted once (bounded, like the template cache).
+  const templates = new Map<string, string>();
+  const template = (t: string): string => {
+    if (rules === undefined) return t;
+    let out = templates.get(t);
+    if (out === undefined) {
+      out = rules.redactString(t);
+      if (templates.size < 4096) templates.set(t, out);
+    }
+    return out;
+  };
   const value = (v: unknown, depth: number): unknown => {
     if (typeof v === "string") return rules ? rules.redactString(v) : v;
     if (typeof v !== "object" || v === null) return v;
@@ -60,7 +71,8 @@ export function fieldPreparer(
     if (proto !== Object.prototype && proto !== null) return v;
     return object(v as Fields, depth + 1);
   };
-  const object = (obj: Fields, depth: number): Fields => {
+  // `event`: obj is a whole event, whose `format` is a (cached) template.
+  const object = (obj: Fields, depth: number, event = false): Fields => {
     let copy: Fields | undefined;
     for (const key in obj) {
       const v = obj[key];
@@ -68,7 +80,9 @@ export function fieldPreparer(
       let r: unknown;
       if (rules !== undefined && rules.isSecretKey(key)) r = rules.replace;
       else if (typeof v === "number" || typeof v === "boolean") continue;
-      else r = value(v, depth);
+      else if (event && key === "format" && typeof v === "string") {
+        r = template(v);
+      } else r = value(v, depth);
       if (r !== v) (copy ??= { ...obj })[key] = r;
     }
     return copy ?? obj;
@@ -88,7 +102,7 @@ export function fieldPreparer(
       if (out === undefined) shared.set(f, out = fields(f));
       return out;
     },
-    event: <T extends Fields>(event: T) => object(event, 0) as T,
-    template: (t) => rules ? rules.redactString(t) : t,
+    event: <T extends Fields>(event: T) => object(event, 0, true) as T,
+    template,
   };
 }

@@ -130,7 +130,11 @@ export class FacilityBuffers {
     }
     const before = ring.size;
     ring.push(event);
-    this.#owner?.pushed(this, ring.size > before);
+    const owner = this.#owner;
+    if (owner === undefined) return;
+    // Full rings (the steady state) cost two comparisons here.
+    if (ring.size > before) owner.grew(this);
+    else if (owner.clock - this.movedAt > 1024) owner.touch(this);
   }
 
   /** Every ring of this facility. */
@@ -172,7 +176,11 @@ export class EventBuffers {
   evictedFacilities = 0;
   #total = 0;
   readonly #maxTotal: number;
-  #pushes = 0;
+  /**
+   * Counts growths of the total: the clock of facility recency.
+   * @ignore
+   */
+  clock = 0;
   readonly #default: number;
   readonly #levels: Map<number, number>;
   readonly #facilities: Record<
@@ -227,21 +235,26 @@ export class EventBuffers {
   }
 
   /**
-   * Called by a facility's buffers after each push: keeps the facilities in
-   * recency order and the total under its cap.
+   * Moves `fb` to the recent end of the facilities (a Map keeps insertion
+   * order); an evicted facility that logs again comes back. Called at most
+   * once per 1024 growths of the total: recency is approximate, and
+   * alternating facilities cost nothing.
    * @ignore
    */
-  pushed(fb: FacilityBuffers, grew: boolean): void {
-    const stamp = ++this.#pushes;
-    if (stamp - fb.movedAt > 1024) {
-      // Most recent last (a Map keeps insertion order), moved at most once
-      // per 1024 pushes (so alternating facilities cost nothing): recency is
-      // approximate, and an evicted facility that logs again comes back.
-      this.#byFacility.delete(fb.facility);
-      this.#byFacility.set(fb.facility, fb);
-      fb.movedAt = stamp;
-    }
-    if (!grew) return;
+  touch(fb: FacilityBuffers): void {
+    this.#byFacility.delete(fb.facility);
+    this.#byFacility.set(fb.facility, fb);
+    fb.movedAt = this.clock;
+  }
+
+  /**
+   * Called when a push made `fb` hold one more event: counts it, and keeps
+   * the total under its cap by evicting the least recent facilities.
+   * @ignore
+   */
+  grew(fb: FacilityBuffers): void {
+    this.clock++;
+    if (this.clock - fb.movedAt > 1024) this.touch(fb);
     this.#total++;
     while (this.#total > this.#maxTotal && this.#byFacility.size > 1) {
       const oldest = this.#byFacility.values().next().value!;
