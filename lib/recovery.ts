@@ -89,8 +89,7 @@ export async function recoverIncidents(
           header.host === ctx.host) &&
         processAlive(header.pid)
       ) continue;
-      await finishCrashed(path, header, ctx);
-      recovered.push(gz);
+      if (await finishCrashed(path, header, ctx)) recovered.push(gz);
     } catch (e) {
       // This file stays as it is (readable, plain) for a later start.
       if (ctx.onError === undefined) throw e;
@@ -114,12 +113,19 @@ async function gzipIsWhole(path: string): Promise<boolean> {
   }
 }
 
+/** Finishes a crashed plain incident; false when it held nothing. */
 async function finishCrashed(
   path: string,
   header: FlogHeader | undefined,
   ctx: RecoveryContext,
-): Promise<void> {
+): Promise<boolean> {
   const bytes = await Deno.readFile(path);
+  if (header === undefined) {
+    // Killed before its header was whole: the file holds no event (the
+    // header and history are written in one go, header first).
+    await Deno.remove(path);
+    return false;
+  }
   const end = bytes.lastIndexOf(0x0a) + 1;
   const cut = bytes.length - end;
   const now = Date.now() / 1000;
@@ -147,6 +153,7 @@ async function finishCrashed(
     file.close();
   }
   await compressIncident(path);
+  return true;
 }
 
 async function readHeader(path: string): Promise<FlogHeader | undefined> {
