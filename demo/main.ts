@@ -135,6 +135,8 @@ try {
       peerTokenFile,
       "--trailing-ms",
       "1000",
+      "--isolate-by",
+      "requestId", // the failed order's incident: its own events only
     ),
   );
   children.push(sidecar);

@@ -13,18 +13,34 @@ import {
   installGlobalHandlers,
   type Logger,
   publish,
+  withContext,
 } from "../mod.ts";
 
-/** Runs `orders` orders through `log`; the last one fails. */
+/**
+ * Runs `orders` orders through `log`, each in a request context (so each
+ * event carries its `requestId`); the last one fails.
+ */
 export async function runShop(log: Logger, orders = 40): Promise<void> {
-  const http = log.child("http");
-  const db = log.child("db");
-  const pay = log.child("payments");
-  log.info("shop starting, {n} workers", { n: 4 });
-  db.info("connected to {host}", { host: "db1.internal" });
+  const shop = log.with({ region: "eu-west-1" }); // on every event below
+  const http = shop.child("http");
+  const db = shop.child("db");
+  const pay = shop.child("payments");
+  shop.info("shop starting, {n} workers", { n: 4 });
+  // The credentials in this URL never reach a file: redacted when logged.
+  db.info("connected to {url}", {
+    url: "postgres://shop:s3cret@db1.internal/shop",
+  });
   for (let id = 1; id <= orders; id++) {
+    await withContext({ requestId: `req-${id}` }, () => order(id, orders));
+  }
+
+  async function order(id: number, orders: number) {
     const req = http.info("POST /orders user={user}", {
       user: `user${id % 7}`,
+      headers: {
+        authorization: `Bearer tok-${id}`,
+        accept: "application/json",
+      },
     });
     db.debug("select cart for order {id}", { id, parent: req });
     const ms = 5 + ((id * 37) % 50);
@@ -49,7 +65,7 @@ export async function runShop(log: Logger, orders = 40): Promise<void> {
         },
       );
       http.warn("POST /orders -> 502 for order {id}", { id });
-      log.info("shop keeps serving");
+      shop.info("shop keeps serving");
     } else {
       pay.info("charged order {id}: {amount} EUR", {
         id,
@@ -78,8 +94,10 @@ if (import.meta.main) {
     versions: { shop: "1.0.0" },
     incidentDir: values.dir,
     trailingMs: 500,
+    isolateBy: "requestId", // the failing order's incident: its own events
   });
-  using _handlers = installGlobalHandlers(log);
+  // For the life of the process: not in `using`, which would undo it at once.
+  installGlobalHandlers(log);
   const publisher = values.socket === undefined
     ? undefined
     : await publish(log, { socketPath: values.socket });

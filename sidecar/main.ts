@@ -48,6 +48,7 @@ export const SIDECAR_USAGE = `Usage: flightlog sidecar [options]
   --retention-days D     drop incidents older than D days
   --retention-bytes B    keep at most B bytes of incidents
   --heartbeat-timeout-ms MS  app taken as hung after MS without a message
+  --isolate-by KEY       request-scoped incidents: an incident holds its own KEY's events only
   --redact-key NAME      also redact fields named like NAME (repeatable)
   --no-redact            keep the app's events as received (default: redact secrets)
   --quiet                no activity lines (connections, deaths, incidents, bad input)
@@ -81,6 +82,7 @@ interface ConfigFile {
   redact?: false | { keys?: string[]; patterns?: string[]; replace?: string };
   quiet?: boolean;
   logFormat?: "text" | "json";
+  isolateBy?: string;
 }
 
 class ConfigError extends Error {}
@@ -204,6 +206,7 @@ export async function parseSidecarArgs(
       "retention-bytes": { type: "string" },
       "heartbeat-timeout-ms": { type: "string" },
       "redact-key": { type: "string", multiple: true },
+      "isolate-by": { type: "string" },
       "no-redact": { type: "boolean" },
       quiet: { type: "boolean" },
       "log-format": { type: "string" },
@@ -288,6 +291,7 @@ export async function parseSidecarArgs(
       trailingMs: num("--trailing-ms", values["trailing-ms"]) ??
         num(field("trailingMs"), cfg.trailingMs),
       rateLimit: cfg.rateLimit,
+      isolateBy: values["isolate-by"] ?? cfg.isolateBy,
       redact: values["no-redact"]
         ? false
         : redactOf(field("redact"), cfg.redact, values["redact-key"]),
