@@ -13,7 +13,7 @@ import type { RedactionRules } from "./redact.ts";
 /** Nested values deeper than this are neither looked into nor copied. */
 const MAX_DEPTH = 8;
 
-/** The event's own keys: a field with one of these names is renamed. */
+/** Whether `f` has one of `EVENT_KEYS` (unrolled: it runs on every call). */
 function hasReservedKey(f: Fields): boolean {
   return f.num !== undefined || f.time !== undefined ||
     f.incarnation !== undefined || f.level !== undefined ||

@@ -8,7 +8,7 @@
 
 import { formatTime } from "./dump.ts";
 import { encodeJSON, jsonableEvent } from "./event.ts";
-import type { FlogEvent } from "./flog_event.ts";
+import { EVENT_KEYS, type FlogEvent } from "./flog_event.ts";
 import { renderMessage } from "./format.ts";
 import { Level, levelName, parseLevel } from "./levels.ts";
 
@@ -56,18 +56,7 @@ export interface ConsoleTarget {
   isTerminal(): boolean;
 }
 
-const OWN_KEYS = new Set([
-  "num",
-  "time",
-  "incarnation",
-  "level",
-  "facility",
-  "format",
-  "message",
-  "args",
-  "failure",
-  "isError",
-]);
+const OWN_KEYS = new Set([...EVENT_KEYS, "failure", "isError"]);
 
 const COLOURS: [number, string][] = [
   [Level.BAD, "\x1b[1;31m"],

@@ -5,19 +5,13 @@
  * @module
  */
 
-import type { FailureValue, UnJSONableValue } from "./flog_event.ts";
+import {
+  EVENT_KEYS,
+  type FailureValue,
+  type UnJSONableValue,
+} from "./flog_event.ts";
 
-/** Keys the event itself owns; a field with one of these names is renamed. */
-const RESERVED = new Set([
-  "num",
-  "time",
-  "incarnation",
-  "level",
-  "facility",
-  "format",
-  "message",
-  "args",
-]);
+const RESERVED = new Set(EVENT_KEYS);
 
 /**
  * The name under which a field is stored: its own, or `_name` when it

@@ -121,5 +121,17 @@ export interface UnJSONableValue {
   message: string;
 }
 
+/** The keys an event owns; a field named like one is stored as `_name`. */
+export const EVENT_KEYS: readonly string[] = [
+  "num",
+  "time",
+  "incarnation",
+  "level",
+  "facility",
+  "format",
+  "message",
+  "args",
+];
+
 /** The facility of the events flightlog itself writes. */
 export const FLIGHTLOG_FACILITY = "flightlog";

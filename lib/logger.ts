@@ -128,23 +128,14 @@ export class Logger implements AsyncDisposable {
     }
     const own = fields === undefined ? NO_FIELDS : rec.prepare.fields(fields);
     const context = currentContext();
-    const bound = this.#bound;
-    if (context === undefined && bound === undefined) {
-      // Spreading one object first is V8's fast object clone.
-      return {
-        ...own,
-        num: rec.nextNum(),
-        time: Date.now() / 1000,
-        incarnation: rec.incarnation,
-        level,
-        facility: this.facility,
-        format,
-      } as FlogEvent;
-    }
-    // Context and bound fields are prepared and merged once per context
-    // (V8 clones one spread object fast; a second spread is slow).
+    // Context and bound fields are prepared and merged once per context.
+    const merged = context === undefined && this.#bound === undefined
+      ? undefined
+      : this.#merged(context);
+    // Spreading one object first is V8's fast object clone; a second
+    // spread is slow, so the call's own fields are copied after it.
     const event: FlogEvent = {
-      ...this.#merged(context),
+      ...(merged ?? own),
       num: rec.nextNum(),
       time: Date.now() / 1000,
       incarnation: rec.incarnation,
@@ -152,7 +143,7 @@ export class Logger implements AsyncDisposable {
       facility: this.facility,
       format,
     };
-    for (const key in own) event[key] = own[key];
+    if (merged !== undefined) { for (const key in own) event[key] = own[key]; }
     return event;
   }
 
