@@ -1,6 +1,6 @@
 /**
  * The `flightlog` command: dispatches `flightlog <command> ARGS` to the
- * command's own file (`dump`, `list`, `tail`, `filter`, `sidecar`).
+ * command's own file (`dump`, `list`, `tail`, `filter`, `sidecar`, `web`).
  *
  * ```sh
  * deno run --allow-read jsr:@flightlog/flightlog/cli dump incident.flog.gz
@@ -15,8 +15,9 @@ import { dump } from "./dump.ts";
 import { filter } from "./filter.ts";
 import { list } from "./list.ts";
 import { tail } from "./tail.ts";
+import { web } from "./web.ts";
 
-export { dump };
+export { dump, web };
 
 /** The commands: what `flightlog help` says of each, and how it runs. */
 const COMMANDS: Record<
@@ -47,6 +48,11 @@ const COMMANDS: Record<
     usage: "sidecar [options]",
     what: "run a sidecar next to an app",
     run: runSidecar,
+  },
+  web: {
+    usage: "web [options] FILE|DIR",
+    what: "serve the web viewer for incident files (no sidecar)",
+    run: web,
   },
 };
 

@@ -7,8 +7,9 @@
  *
  * The app hits a failure (an incident written by A), then the demo kills it
  * with SIGKILL (a crash incident). It prints both incidents, the URLs to
- * list, fetch and subscribe, and the dump of one; then stops everything.
- * Files stay in ./demo-output/ to look at.
+ * list, fetch and subscribe, the dump of one, and the web viewer's login
+ * links for A and B. On a terminal the sidecars then run until Ctrl-C;
+ * otherwise everything stops. Files stay in ./demo-output/ to look at.
  *
  * @module
  */
@@ -96,6 +97,17 @@ async function incidentStream(url: string, token: string) {
   };
 }
 
+/** Resolves at the first SIGINT (Ctrl-C). */
+function interrupted(): Promise<void> {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const on = () => {
+    Deno.removeSignalListener("SIGINT", on);
+    resolve();
+  };
+  Deno.addSignalListener("SIGINT", on);
+  return promise;
+}
+
 const children: Child[] = [];
 const timer = setTimeout(() => {
   console.error(`demo: not done after ${LIMIT_MS / 1000} s, giving up`);
@@ -177,7 +189,9 @@ try {
   );
   console.log(`  curl -N ${auth} '${url}/v1/events/stream?level=UNUSUAL'`);
   console.log(`  curl ${url}/healthz; curl ${auth} ${url}/metrics`);
-  console.log("(the sidecars stop when this demo ends; the files stay)\n");
+  console.log(
+    "(on a terminal the sidecars run until Ctrl-C; otherwise they stop when the demo ends)\n",
+  );
 
   const path = `${out}/incidents/${failure.name}`;
   console.log(`--- deno task dump ${path} (last 14 lines)`);
@@ -189,11 +203,22 @@ try {
   );
   console.log(crashLines.slice(-3).join("\n"));
 
-  await sidecar.stop("SIGTERM");
-  await peer.stop("SIGTERM");
   console.log(
     `\nIncidents are in ${out}/incidents/ (and the peer's copies in ${out}/peer/).`,
   );
+  // On a terminal someone can follow the links and commands above; in CI or
+  // a pipe nobody can, and the demo must end by itself.
+  const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
+  if (interactive) clearTimeout(timer);
+  console.log("\nThe web viewer: open a link once, it logs you in:");
+  console.log(`  sidecar A: ${url}/?token=${token}`);
+  console.log(`  peer B:    ${peerUrl}/?token=${peerToken}`);
+  if (interactive) {
+    console.log("\nThe sidecars keep running; Ctrl-C stops them.");
+    await interrupted();
+  }
+  await sidecar.stop("SIGTERM");
+  await peer.stop("SIGTERM");
 } finally {
   clearTimeout(timer);
   for (const c of children) await c.stop("SIGKILL");

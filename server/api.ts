@@ -1,7 +1,8 @@
 /**
- * The HTTP API's dispatch core: a route table, the bearer-token check, HEAD,
- * 405 with `Allow`, the body limit, and the one place where errors become
- * responses (an `HttpError` its status, anything else a logged 500).
+ * The HTTP API's dispatch core: a route table, the auth check (bearer token
+ * or viewer session), HEAD, 405 with `Allow`, the body limit, and the one
+ * place where errors become responses (an `HttpError` its status, anything
+ * else a logged 500).
  *
  * @module
  */
@@ -18,7 +19,8 @@ import { eventRoutes } from "./routes/events.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { incidentRoutes } from "./routes/incidents.ts";
 import { SseStreams } from "./sse.ts";
-import { bearerMatches } from "./token.ts";
+import { uiRoutes } from "./routes/ui.ts";
+import { authorize, Sessions } from "./session.ts";
 
 /** Reads a request body up to `limit` bytes; a 413 beyond it. */
 async function readBody(
@@ -78,6 +80,7 @@ function errorResponse(e: HttpError): Response {
 export class Api {
   readonly #ctx: ApiContext;
   readonly #streams = new SseStreams();
+  readonly #sessions = new Sessions();
   readonly #routes: Route[];
 
   /** Serves from `ctx`. */
@@ -87,6 +90,7 @@ export class Api {
       ...healthRoutes(ctx),
       ...incidentRoutes(ctx, this.#streams),
       ...eventRoutes(ctx, this.#streams),
+      ...uiRoutes(ctx, this.#sessions),
     ];
   }
 
@@ -128,14 +132,7 @@ export class Api {
   async #dispatch(req: Request): Promise<Response> {
     const url = new URL(req.url);
     const found = this.#match(url.pathname);
-    if (
-      !found?.route.public &&
-      !bearerMatches(req.headers.get("authorization"), this.#ctx.token)
-    ) {
-      throw new HttpError(401, "missing or wrong bearer token", {
-        headers: { "www-authenticate": 'Bearer realm="flightlog"' },
-      });
-    }
+    if (!found?.route.public) authorize(req, this.#ctx.token, this.#sessions);
     if (found === undefined) {
       throw new HttpError(
         404,

@@ -26,13 +26,17 @@ export async function loadToken(file: string): Promise<string> {
 }
 
 /**
- * Whether an `Authorization` header carries `Bearer <token>`; the comparison
- * takes the same time wherever the first difference is.
+ * Whether `given` is `token`; the comparison takes the same time wherever
+ * the first difference is.
  */
+export function tokenMatches(given: string, token: string): boolean {
+  const a = enc.encode(given);
+  const b = enc.encode(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Whether an `Authorization` header carries `Bearer <token>`. */
 export function bearerMatches(header: string | null, token: string): boolean {
   const m = /^Bearer\s+(.+)$/i.exec(header ?? "");
-  if (m === null) return false;
-  const given = enc.encode(m[1].trim());
-  const expected = enc.encode(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return m !== null && tokenMatches(m[1].trim(), token);
 }

@@ -102,7 +102,8 @@ function num(where: string, v: unknown): number | undefined {
   return n;
 }
 
-function parseListen(
+/** `HOST:PORT` as `Deno.serve` wants it; `where` names it in the error. */
+export function parseListen(
   where: string,
   v: string,
 ): { hostname: string; port: number } {
@@ -361,6 +362,7 @@ export async function runSidecar(args: string[]): Promise<number> {
   }
   const sidecar = await Sidecar.start(options);
   console.log(`flightlog sidecar listening on ${sidecar.url}`);
+  console.log(`viewer: ${sidecar.url}/ (log in with the token)`);
   if (sidecar.tokenFile) console.log(`token file: ${sidecar.tokenFile}`);
   if (options.socketPath) console.log(`tailing ${options.socketPath}`);
   console.log(`incidents in ${options.dir}`);

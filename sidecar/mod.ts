@@ -41,5 +41,12 @@ export {
 export { Api } from "../server/api.ts";
 export type { ApiContext } from "../server/route.ts";
 export { HttpError, InvalidIncidentError } from "../server/http_error.ts";
+export {
+  authorize,
+  sameOrigin,
+  SESSION_COOKIE,
+  type SessionOptions,
+  Sessions,
+} from "../server/session.ts";
 export type { PushLimits } from "../server/push_check.ts";
 export { parseSidecarArgs, runSidecar, SIDECAR_USAGE } from "./main.ts";

@@ -258,6 +258,23 @@ Deno.test("Api.handle() returns an incident's bytes, or its records as JSON", as
   assert.equal(parsed.records[0].header.type, "incident");
 });
 
+Deno.test("Api.handle() adds each event's rendered text with ?text=1", async () => {
+  await using dir = await tempDir();
+  await using t = await testApi(`${dir.path}/s`);
+  const [path] = await makeIncidents(`${dir.path}/src`, 1);
+  const name = baseName(path);
+  await t.store.import(name, await Deno.readFile(path));
+  const res = await t.fetch(`/v1/incidents/${name}?format=json&text=1`);
+  const { records } = await res.json();
+  const events = records.filter((r: { d?: unknown }) => r.d !== undefined);
+  assert.deepEqual(events.map((r: { text: string }) => r.text), [
+    "step 0",
+    "failure number 0",
+  ]);
+  assert.equal(events[1].d.format, "failure number %(i)s");
+  assert.equal(records[0].text, undefined);
+});
+
 Deno.test("Api.handle() streams new incidents; Last-Event-ID resumes without gaps", async () => {
   await using dir = await tempDir();
   await using t = await testApi(`${dir.path}/s`);

@@ -99,6 +99,7 @@ Deno.test("flightlog help lists every command; each command's --help is its own"
   assert.equal(help.code, 0);
   assert.match(help.stdout, /flightlog dump \[options\] FILE/);
   assert.match(help.stdout, /flightlog sidecar \[options\]/);
+  assert.match(help.stdout, /flightlog web \[options\] FILE\|DIR/);
   const dumpHelp = await runDeno(["run", "--allow-read", CLI, "dump", "-h"]);
   assert.match(dumpHelp.stdout, /^Usage: flightlog dump/);
   const sidecarHelp = await runDeno([

@@ -1,6 +1,6 @@
 // The bearer token: its file, and the comparison.
 import assert from "node:assert/strict";
-import { bearerMatches, loadToken } from "../server/token.ts";
+import { bearerMatches, loadToken, tokenMatches } from "../server/token.ts";
 import { tempDir } from "./_util.ts";
 
 Deno.test("loadToken() generates a token into a new file readable by its owner only", async () => {
@@ -41,4 +41,11 @@ Deno.test("bearerMatches() accepts exactly Bearer and the token", () => {
   ) {
     assert.equal(bearerMatches(header, "abc"), false, String(header));
   }
+});
+
+Deno.test("tokenMatches() is true for the token only", () => {
+  assert.ok(tokenMatches("s3cret", "s3cret"));
+  assert.ok(!tokenMatches("s3cre", "s3cret"));
+  assert.ok(!tokenMatches("s3creT", "s3cret"));
+  assert.ok(!tokenMatches("", "s3cret"));
 });

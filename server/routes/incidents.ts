@@ -6,6 +6,7 @@
  */
 
 import { readFlog } from "../../lib/flogfile.ts";
+import { renderMessage } from "../../lib/format.ts";
 import { HttpError } from "../http_error.ts";
 import { type ApiContext, json, type Route } from "../route.ts";
 import type { SseStreams } from "../sse.ts";
@@ -151,6 +152,12 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
           if (s === undefined) throw new HttpError(404, `no incident ${name}`);
           if (url.searchParams.get("format") === "json") {
             const records = await Array.fromAsync(readFlog(s.path));
+            // The viewer asks for the text rendered here, as `dump` does.
+            if (url.searchParams.get("text") === "1") {
+              for (const r of records) {
+                if ("d" in r) Object.assign(r, { text: renderMessage(r.d) });
+              }
+            }
             return json({ name, records });
           }
           const headers = {
