@@ -27,9 +27,18 @@ async function startSidecar(dir: string, limited: boolean, ...flags: string[]) {
       await sidecar.stop(); // already stopped: returns its status again
     },
     connect: () => Deno.connect({ hostname, port: Number(port) }),
-    metrics: () =>
-      fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })
-        .then((r) => r.text()),
+    /** /metrics, once a connection is free again (bounded wait). */
+    async metrics(): Promise<string> {
+      const stop = Date.now() + 10_000;
+      for (;;) {
+        const res = await fetch(`${url}/metrics`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        const text = await res.text();
+        if (res.ok || Date.now() > stop) return text;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
   };
 }
 
