@@ -125,7 +125,7 @@ async function peerId(url: string): Promise<string> {
  * import { IncidentStore, Outbox } from "@flightlog/flightlog/sidecar";
  * const dir = await Deno.makeTempDir();
  * const store = await IncidentStore.open(dir);
- * await using outbox = await Outbox.open(`${dir}/outbox`, { store });
+ * const outbox = await Outbox.open(`${dir}/outbox`, { store });
  * outbox.enqueue("incident-2026-11-25--01-00-00Z-abcdefg.flog.gz");
  * await outbox.close();
  * await Deno.remove(dir, { recursive: true });

@@ -7,7 +7,7 @@
  * ```ts
  * import { Sidecar } from "@flightlog/flightlog/sidecar";
  * const dir = await Deno.makeTempDir();
- * await using sidecar = await Sidecar.start({
+ * const sidecar = await Sidecar.start({
  *   dir,
  *   socketPath: `${dir}/app.sock`, // the app publishes here; retried until it does
  *   listen: { port: 0 },

@@ -105,14 +105,14 @@ export interface SidecarOptions {
 
 /**
  * A running sidecar. Start one with {@linkcode Sidecar.start}; close it (or
- * `await using`) to finish active incidents and stop everything.
+ * `await using` it in a scope) to finish active incidents and stop everything.
  *
  * @example
  * ```ts
  * import assert from "node:assert";
  * import { Sidecar } from "@flightlog/flightlog/sidecar";
  * const dir = await Deno.makeTempDir();
- * await using sidecar = await Sidecar.start({ dir, listen: { port: 0 } });
+ * const sidecar = await Sidecar.start({ dir, listen: { port: 0 } });
  * const res = await fetch(`${sidecar.url}/v1/incidents`, {
  *   headers: { authorization: `Bearer ${sidecar.token}` },
  * });
