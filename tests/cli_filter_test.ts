@@ -22,6 +22,10 @@ async function incident(dir: string): Promise<string> {
   return log.incidents[0].path;
 }
 
+/** Runs `flightlog filter ARGS`. */
+const filter = (args: string[]) =>
+  runDeno(["run", "-A", CLI, "filter", ...args]);
+
 const nums = async (path: string) =>
   (await readIncident(path)).events.map((r) => r.d.num);
 
@@ -29,11 +33,7 @@ Deno.test("flightlog filter keeps the header and the events at or above --above"
   await using dir = await tempDir();
   const src = await incident(dir.path);
   const out = `${dir.path}/out.flog.gz`;
-  const r = await runDeno([
-    "run",
-    "-A",
-    CLI,
-    "filter",
+  const r = await filter([
     "--above",
     "UNUSUAL",
     src,
@@ -48,21 +48,13 @@ Deno.test("flightlog filter keeps the header and the events at or above --above"
 Deno.test("flightlog filter --facility keeps a facility and those below; --strip-facility drops them", async () => {
   await using dir = await tempDir();
   const src = await incident(dir.path);
-  await runDeno([
-    "run",
-    "-A",
-    CLI,
-    "filter",
+  await filter([
     "--facility",
     "db",
     src,
     `${dir.path}/db.flog`,
   ]);
-  await runDeno([
-    "run",
-    "-A",
-    CLI,
-    "filter",
+  await filter([
     "--strip-facility",
     "db",
     src,
@@ -75,21 +67,13 @@ Deno.test("flightlog filter --facility keeps a facility and those below; --strip
 Deno.test("flightlog filter --grep matches rendered text; --nums takes lists and ranges", async () => {
   await using dir = await tempDir();
   const src = await incident(dir.path);
-  await runDeno([
-    "run",
-    "-A",
-    CLI,
-    "filter",
+  await filter([
     "--grep",
     "at 93%",
     src,
     `${dir.path}/g.flog`,
   ]);
-  await runDeno([
-    "run",
-    "-A",
-    CLI,
-    "filter",
+  await filter([
     "--nums",
     "0,3-4",
     src,
@@ -104,11 +88,7 @@ Deno.test("flightlog filter --after/--before/--from select foolscap's incident b
   const all = (await readIncident(FIXTURE)).events;
   const mid = all[Math.floor(all.length / 2)].d.time;
   const out = `${dir.path}/late.flog`;
-  const r = await runDeno([
-    "run",
-    "-A",
-    CLI,
-    "filter",
+  const r = await filter([
     "--after",
     String(mid),
     "--from",
@@ -129,7 +109,12 @@ Deno.test({
     await using dir = await tempDir();
     const src = await incident(dir.path);
     const out = `${dir.path}/f.flog`;
-    await runDeno(["run", "-A", CLI, "filter", "--above", "20", src, out]);
+    await filter([
+      "--above",
+      "20",
+      src,
+      out,
+    ]);
     const dumped = await new Deno.Command("flogtool", { args: ["dump", out] })
       .output();
     assert.equal(dumped.code, 0, new TextDecoder().decode(dumped.stderr));
@@ -141,11 +126,7 @@ Deno.test({
 });
 
 Deno.test("flightlog filter refuses bad options naming them", async () => {
-  const r = await runDeno([
-    "run",
-    "-A",
-    CLI,
-    "filter",
+  const r = await filter([
     "--nums",
     "x",
     FIXTURE,
