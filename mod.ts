@@ -56,6 +56,7 @@ export {
 } from "./lib/flogfile.ts";
 export {
   type IncidentSummary,
+  type SummarizeOptions,
   listIncidents,
   summarizeIncident,
 } from "./lib/incidents.ts";

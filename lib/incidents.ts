@@ -7,7 +7,7 @@
 
 import { eventId, INCIDENT_FILE } from "./_incident_name.ts";
 import { dirNames } from "./_io.ts";
-import { FLIGHTLOG_FACILITY } from "./flog_event.ts";
+import { FLIGHTLOG_FACILITY, type FlogEvent } from "./flog_event.ts";
 import { type FlogHeader, readFlog } from "./flogfile.ts";
 import { renderMessage } from "./format.ts";
 
@@ -39,6 +39,10 @@ export interface IncidentSummary {
   app?: string;
   /** The pid in the header. */
   pid?: number;
+  /** The host named in the header. */
+  host?: string;
+  /** The app's version: `versions.app`, or the version named for the app. */
+  version?: string;
   /** Bytes on disk. */
   bytes: number;
   /** Number of events in the file. */
@@ -100,11 +104,35 @@ export async function listIncidents(dir: string): Promise<IncidentSummary[]> {
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export function summarizeIncident(path: string): Promise<IncidentSummary> {
-  return summarize(path, path.slice(path.lastIndexOf("/") + 1));
+export function summarizeIncident(
+  path: string,
+  options: SummarizeOptions = {},
+): Promise<IncidentSummary> {
+  return summarize(path, path.slice(path.lastIndexOf("/") + 1), options);
 }
 
-async function summarize(path: string, name: string): Promise<IncidentSummary> {
+/**
+ * What else {@linkcode summarizeIncident} hands over while it reads.
+ *
+ * @example
+ * ```ts
+ * import type { SummarizeOptions } from "@flightlog/flightlog";
+ * const events: unknown[] = [];
+ * const options: SummarizeOptions = { onEvent: (e) => events.push(e) };
+ * ```
+ */
+export interface SummarizeOptions {
+  /** Called with the header. */
+  onHeader?: (header: FlogHeader) => void;
+  /** Called with each event, in order. */
+  onEvent?: (event: FlogEvent) => void;
+}
+
+async function summarize(
+  path: string,
+  name: string,
+  { onHeader, onEvent }: SummarizeOptions = {},
+): Promise<IncidentSummary> {
   const stat = await Deno.stat(path);
   const damage: string[] = [];
   let header: FlogHeader | undefined;
@@ -113,9 +141,12 @@ async function summarize(path: string, name: string): Promise<IncidentSummary> {
   for await (
     const r of readFlog(path, { onDamage: (e) => damage.push(e.message) })
   ) {
-    if ("header" in r) header ??= r.header;
-    else {
+    if ("header" in r) {
+      if (header === undefined) onHeader?.(r.header);
+      header ??= r.header;
+    } else {
       events++;
+      onEvent?.(r.d);
       if (r.d.facility === FLIGHTLOG_FACILITY && r.d.recovered === true) {
         recovered = true;
       }
@@ -134,10 +165,21 @@ async function summarize(path: string, name: string): Promise<IncidentSummary> {
     summary: trigger ? renderMessage(trigger) : "",
     app: typeof header?.app === "string" ? header.app : undefined,
     pid: typeof header?.pid === "number" ? header.pid : undefined,
+    host: typeof header?.host === "string" ? header.host : undefined,
+    version: appVersion(header),
     bytes: stat.size,
     events,
     complete: name.endsWith(".gz"),
     recovered,
     ...(damage.length > 0 ? { damage } : {}),
   };
+}
+
+function appVersion(header: FlogHeader | undefined): string | undefined {
+  const versions = header?.versions;
+  if (typeof versions !== "object" || versions === null) return undefined;
+  const v = versions as Record<string, unknown>;
+  const app = typeof header?.app === "string" ? header.app : undefined;
+  const found = v.app ?? (app === undefined ? undefined : v[app]);
+  return typeof found === "string" ? found : undefined;
 }

@@ -16,6 +16,7 @@ import {
   type Route,
 } from "./route.ts";
 import { eventRoutes } from "./routes/events.ts";
+import { groupRoutes } from "./routes/groups.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { incidentRoutes } from "./routes/incidents.ts";
 import { SseStreams } from "./sse.ts";
@@ -89,6 +90,7 @@ export class Api {
     this.#routes = [
       ...healthRoutes(ctx),
       ...incidentRoutes(ctx, this.#streams),
+      ...groupRoutes(ctx, this.#streams),
       ...eventRoutes(ctx, this.#streams),
       ...uiRoutes(ctx, this.#sessions),
     ];

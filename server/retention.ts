@@ -42,19 +42,36 @@ export function expired<T extends Retained>(
   all: readonly T[],
   { retention, now }: { retention: Retention; now: number },
 ): T[] {
-  const { maxCount, maxAgeMs, maxBytes } = retention;
   const sorted = [...all].sort((a, b) => a.time - b.time || a.id - b.id);
-  let bytes = sorted.reduce((n, s) => n + s.bytes, 0);
-  let count = sorted.length;
-  const doomed: T[] = [];
-  for (const s of sorted) {
+  const totals = {
+    count: sorted.length,
+    bytes: sorted.reduce((n, s) => n + s.bytes, 0),
+  };
+  return [...expiring(sorted, { retention, now, totals })];
+}
+
+/**
+ * What {@linkcode expired} drops, from incidents already sorted oldest
+ * first whose totals are known: it stops at the first one kept, so a store
+ * within its bounds reads one row.
+ */
+export function* expiring<T extends Retained>(
+  oldestFirst: Iterable<T>,
+  { retention, now, totals }: {
+    retention: Retention;
+    now: number;
+    totals: { count: number; bytes: number };
+  },
+): Generator<T> {
+  const { maxCount, maxAgeMs, maxBytes } = retention;
+  let { count, bytes } = totals;
+  for (const s of oldestFirst) {
     const tooMany = maxCount !== undefined && count > maxCount;
     const tooOld = maxAgeMs !== undefined && now - s.time > maxAgeMs;
     const tooBig = maxBytes !== undefined && bytes > maxBytes;
-    if (!tooMany && !tooOld && !tooBig) continue;
-    doomed.push(s);
+    if (!tooMany && !tooOld && !tooBig) return;
+    yield s;
     count--;
     bytes -= s.bytes;
   }
-  return doomed;
 }

@@ -50,7 +50,7 @@ export type Handler = (
 ) => Response | Promise<Response>;
 
 /** The HTTP methods a route can answer. */
-export type Method = "GET" | "POST" | "PUT" | "DELETE";
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /**
  * One path of the API and its handlers. `HEAD` is answered by the `GET`

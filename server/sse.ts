@@ -23,9 +23,14 @@ export class SseStreams {
   /**
    * A server-sent events response. `start` gets a `send(text)` that returns
    * false once the client is too slow (its queue is full), and returns the
-   * clean-up to run when the stream ends.
+   * clean-up to run when the stream ends; its `close()` ends the stream.
    */
-  open(start: (send: (text: string) => boolean) => () => void): Response {
+  open(
+    start: (
+      send: (text: string) => boolean,
+      close: () => void,
+    ) => () => void,
+  ): Response {
     const streams = this.#open;
     let closeStream = () => {};
     const body = new ReadableStream<Uint8Array>({
@@ -37,7 +42,8 @@ export class SseStreams {
           return true;
         };
         send("retry: 1000\n: connected\n\n");
-        const cleanup = start(send);
+        // Deferred: `start` may end the stream before it has returned.
+        const cleanup = start(send, () => queueMicrotask(() => closeStream()));
         const keepalive = setInterval(
           () => send(": keepalive\n\n"),
           KEEPALIVE_MS,

@@ -1,60 +1,42 @@
 /**
- * The incident store: a folder of finished `incident-….flog.gz` files plus
- * `index.jsonl` (one line per incident, so listing opens no file), kept
- * consistent across restarts and bounded by retention.
+ * The incident store: a folder of finished `incident-….flog.gz` files (the
+ * source of truth) and a SQLite index beside them (`index.sqlite`): incidents
+ * with their category and group, the groups, a full-text index of event
+ * text, pull cursors and alert deliveries. Memory does not grow with the
+ * number of incidents; retention by count, age and bytes runs in SQL.
  *
  * @module
  */
 
-import { type IncidentSummary, summarizeIncident } from "../lib/incidents.ts";
+import type { DatabaseSync } from "node:sqlite";
+import { INDEX_FILE, openIndex, transaction } from "./_index_db.ts";
+import { type Classifier, classifyIncident } from "./classify.ts";
+import {
+  type Group,
+  type GroupEvent,
+  type GroupFilter,
+  Groups,
+  type GroupStatus,
+  type SpikeRule,
+} from "./groups.ts";
 import { InvalidIncidentError } from "./http_error.ts";
 import { checkPushedIncident, type PushLimits } from "./push_check.ts";
-import { expired, type Retention } from "./retention.ts";
+import { expiring, type Retention } from "./retention.ts";
+import {
+  ftsQuery,
+  incidentFromRow,
+  type ListFilter,
+  reconcile,
+  type StoredIncident,
+} from "./_store_rows.ts";
+import { withDefaults } from "../lib/_options.ts";
+import { Reclassifier, type ReclassifyProgress } from "./_reclassify.ts";
 
-/**
- * A stored incident: its summary, a store-wide increasing `id` (used as the
- * SSE event id), when it was stored, and where it came from.
- *
- * @example
- * ```ts
- * import type { StoredIncident } from "@flightlog/flightlog/sidecar";
- * function label(s: StoredIncident) { return `#${s.id} ${s.name} from ${s.origin}`; }
- * ```
- */
-export interface StoredIncident extends IncidentSummary {
-  /** Increasing across the store's life; the SSE event id. */
-  id: number;
-  /** When it was stored, ms since the epoch. */
-  stored: number;
-  /** `local` (written here) or `peer` (pushed by another sidecar). */
-  origin: "local" | "peer";
-}
-
-/**
- * Filters of {@linkcode IncidentStore.list}.
- *
- * @example
- * ```ts
- * import type { ListFilter } from "@flightlog/flightlog/sidecar";
- * const f: ListFilter = { since: Date.now() - 3_600_000, limit: 20, app: "shop" };
- * ```
- */
-export interface ListFilter {
-  /** Only incidents triggered at or after this time (ms since the epoch). */
-  since?: number;
-  /** Only incidents with an id above this one. */
-  after?: number;
-  /** Only incidents of this app. */
-  app?: string;
-  /** At most this many, newest first (default: all). */
-  limit?: number;
-}
+export type { ListFilter, StoredIncident } from "./_store_rows.ts";
 
 /** What an incident file is called in the store. */
 export const STORED_NAME =
   /^incident-\d{4}-\d\d-\d\d--\d\d-\d\d-\d\dZ-[a-z2-7]{1,32}\.flog\.gz$/;
-
-const INDEX = "index.jsonl";
 
 /**
  * Where an imported incident comes from.
@@ -62,22 +44,56 @@ const INDEX = "index.jsonl";
  * @example
  * ```ts
  * import type { ImportOptions } from "@flightlog/flightlog/sidecar";
- * const fromTheApp: ImportOptions = { origin: "local" };
+ * const pulled: ImportOptions = { source: "http://10.0.0.7:8080" };
  * ```
  */
 export interface ImportOptions {
   /**
-   * `peer` (pushed by another server) or `local` (written by the app itself).
+   * `peer` (pushed or pulled from another server) or `local` (written by
+   * the app itself).
    *
    * @default {"peer"}
    */
   origin?: "local" | "peer";
+  /**
+   * Where it came from: `local`, `push`, or the URL it was pulled from.
+   *
+   * @default {"push"}
+   */
+  source?: string;
   /** Limits of the incident's content (see {@linkcode PushLimits}). */
   limits?: PushLimits;
 }
 
 /**
- * The incident store of one server.
+ * How a store is kept.
+ *
+ * @example
+ * ```ts
+ * import type { StoreOptions } from "@flightlog/flightlog/sidecar";
+ * const o: StoreOptions = { retention: { maxCount: 10_000 }, spike: { count: 5 } };
+ * ```
+ */
+export interface StoreOptions {
+  /** Bounds of the store (unbounded when unset). */
+  retention?: Retention;
+  /** The rules that give incidents categories (all `unknown` without). */
+  classifier?: Classifier;
+  /** When a group spikes. */
+  spike?: SpikeRule;
+}
+
+const STORE_DEFAULTS = {
+  retention: {},
+  classifier: undefined,
+  spike: { count: 10, windowMs: 300_000 },
+} as const;
+
+/** How long the group log keeps events (for stream resumption and alerts). */
+const GROUP_LOG_MS = 7 * 86_400_000;
+
+/**
+ * The incident store of one server (sidecar or gatherer).
  *
  * @example
  * ```ts
@@ -88,37 +104,68 @@ export interface ImportOptions {
  * const log = createLogger({ incidentDir: dir, trailingMs: 0 });
  * log.weird("odd");
  * await log.close();
- * const store = await IncidentStore.open(dir);
+ * await using store = await IncidentStore.open(dir);
  * assert.equal(store.list()[0].summary, "odd");
+ * assert.equal(store.listGroups()[0].title, "odd");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export class IncidentStore {
+export class IncidentStore implements AsyncDisposable {
   readonly #dir: string;
+  readonly #db: DatabaseSync;
   readonly #retention: Retention;
-  readonly #byName = new Map<string, StoredIncident>();
-  /** How many stored incidents have each trigger id. */
-  readonly #triggers = new Map<string, number>();
-  #nextId = 1;
+  readonly #classifier: Classifier | undefined;
+  readonly #groups: Groups;
+  readonly #reclassifier: Reclassifier;
+  #size = { count: 0, bytes: 0 };
   #listeners: ((s: StoredIncident) => void)[] = [];
+  #groupListeners: ((e: GroupEvent) => void)[] = [];
   #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
 
-  private constructor(dir: string, retention: Retention) {
+  private constructor(dir: string, db: DatabaseSync, options: StoreOptions) {
+    const o = withDefaults(STORE_DEFAULTS, options);
     this.#dir = dir;
-    this.#retention = retention;
+    this.#db = db;
+    this.#retention = o.retention;
+    this.#classifier = o.classifier;
+    this.#groups = new Groups(db, { ...STORE_DEFAULTS.spike, ...o.spike });
+    this.#reclassifier = new Reclassifier({
+      db,
+      dir,
+      groups: this.#groups,
+      classifier: o.classifier,
+      serial: (fn) => this.#serial(fn),
+    });
   }
 
   /**
-   * Opens (creating it if needed) the store in `dir`: reads the index,
-   * drops entries whose file is gone, indexes files it does not list.
+   * Opens (creating it if needed) the store in `dir`: migrates an old
+   * `index.jsonl`, drops rows whose file is gone, indexes files it does not
+   * list, applies retention, and starts classifying again in the
+   * background the incidents that older rules classified.
    */
   static async open(
     dir: string,
-    retention: Retention = {},
+    options: StoreOptions = {},
   ): Promise<IncidentStore> {
     await Deno.mkdir(dir, { recursive: true });
-    const store = new IncidentStore(dir, retention);
-    await store.#load();
+    const db = openIndex(dir);
+    const store = new IncidentStore(dir, db, options);
+    try {
+      await reconcile({
+        db,
+        dir,
+        storedName: STORED_NAME,
+        insert: (path, meta) => store.#insert(path, meta),
+      });
+      store.#recount();
+      await store.#applyRetention();
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    store.#reclassifier.start();
     return store;
   }
 
@@ -127,76 +174,9 @@ export class IncidentStore {
     return this.#dir;
   }
 
-  async #load(): Promise<void> {
-    const files = new Set<string>();
-    for await (const e of Deno.readDir(this.#dir)) {
-      if (e.isFile && STORED_NAME.test(e.name)) files.add(e.name);
-    }
-    let text = "";
-    try {
-      text = await Deno.readTextFile(`${this.#dir}/${INDEX}`);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-    let dirty = false;
-    for (const line of text.split("\n")) {
-      if (line.trim() === "") continue;
-      let entry: StoredIncident;
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        dirty = true; // a cut last line: rewritten below
-        continue;
-      }
-      if (!files.has(entry.name)) {
-        dirty = true;
-        continue;
-      }
-      entry.path = `${this.#dir}/${entry.name}`;
-      this.#put(entry);
-      this.#nextId = Math.max(this.#nextId, entry.id + 1);
-    }
-    const unknown: IncidentSummary[] = [];
-    for (const name of files) {
-      if (this.#byName.has(name)) continue;
-      const summary = await summarizeIncident(`${this.#dir}/${name}`).catch(
-        () => undefined,
-      );
-      if (summary !== undefined) unknown.push(summary);
-    }
-    // Ids follow trigger time, so SSE resumption stays in order.
-    unknown.sort((a, b) => a.time - b.time || a.name.localeCompare(b.name));
-    for (const summary of unknown) {
-      this.#put({
-        ...summary,
-        id: this.#nextId++,
-        stored: Date.now(),
-        origin: "local",
-      });
-      dirty = true;
-    }
-    if (dirty) await this.#rewriteIndex();
-    await this.#applyRetention();
-  }
-
-  #put(entry: StoredIncident): void {
-    this.#byName.set(entry.name, entry);
-    if (entry.triggerId !== undefined) {
-      this.#triggers.set(
-        entry.triggerId,
-        (this.#triggers.get(entry.triggerId) ?? 0) + 1,
-      );
-    }
-  }
-
-  #drop(entry: StoredIncident): void {
-    this.#byName.delete(entry.name);
-    const n = entry.triggerId === undefined
-      ? undefined
-      : this.#triggers.get(entry.triggerId);
-    if (n === undefined) return;
-    if (n <= 1) this.#triggers.delete(entry.triggerId!);
-    else this.#triggers.set(entry.triggerId!, n - 1);
+  /** The index file. */
+  get indexPath(): string {
+    return `${this.#dir}/${INDEX_FILE}`;
   }
 
   /** Runs store mutations one at a time. */
@@ -206,48 +186,117 @@ export class IncidentStore {
     return run;
   }
 
-  async #rewriteIndex(): Promise<void> {
-    const lines = [...this.#byName.values()].sort((a, b) => a.id - b.id)
-      .map(indexLine).join("");
-    const tmp = `${this.#dir}/${INDEX}.tmp`;
-    await Deno.writeTextFile(tmp, lines);
-    await Deno.rename(tmp, `${this.#dir}/${INDEX}`);
+  #recount(): void {
+    const row = this.#db.prepare(
+      "select count(*) as count, coalesce(sum(bytes), 0) as bytes from incidents",
+    ).get() as { count: number; bytes: number };
+    this.#size = { count: row.count, bytes: row.bytes };
   }
 
   async #applyRetention(): Promise<void> {
-    const doomed = expired([...this.#byName.values()], {
-      retention: this.#retention,
-      now: Date.now(),
-    });
+    const { maxCount, maxAgeMs, maxBytes } = this.#retention;
+    if (
+      maxCount === undefined && maxAgeMs === undefined && maxBytes === undefined
+    ) return;
+    const oldest = this.#db.prepare(
+      "select id, name, time, bytes from incidents order by time, id",
+    ).iterate() as Iterable<
+      { id: number; name: string; time: number; bytes: number }
+    >;
+    const doomed = [
+      ...expiring(oldest, {
+        retention: this.#retention,
+        now: Date.now(),
+        totals: this.#size,
+      }),
+    ];
     if (doomed.length === 0) return;
+    transaction(this.#db, () => {
+      const drop = this.#db.prepare("delete from incidents where id = ?");
+      const text = this.#db.prepare(
+        "delete from incident_text where rowid = ?",
+      );
+      for (const s of doomed) {
+        drop.run(s.id);
+        text.run(s.id);
+      }
+    });
+    this.#recount();
     for (const s of doomed) {
-      this.#drop(s);
-      await Deno.remove(s.path).catch(() => {});
+      await Deno.remove(`${this.#dir}/${s.name}`).catch(() => {});
     }
-    await this.#rewriteIndex();
   }
 
+  /** Classifies and indexes a file already in the folder. */
   async #insert(
-    summary: IncidentSummary,
-    origin: "local" | "peer",
+    path: string,
+    meta: {
+      origin: "local" | "peer";
+      source: string;
+      id?: number;
+      stored?: number;
+    },
   ): Promise<StoredIncident> {
-    const entry: StoredIncident = {
-      ...summary,
-      id: this.#nextId++,
-      stored: Date.now(),
-      origin,
-    };
-    this.#put(entry);
-    await Deno.writeTextFile(`${this.#dir}/${INDEX}`, indexLine(entry), {
-      append: true,
+    const c = await classifyIncident(path, this.#classifier);
+    const s = c.summary;
+    const now = Date.now();
+    const events = transaction(this.#db, () => {
+      const { id } = this.#db.prepare(
+        `insert into incidents (id, name, time, stored, origin, source, trigger_id,
+          level, facility, summary, app, host, version, pid, bytes, events,
+          complete, recovered, damage, group_id, category, rule, rules_hash)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         returning id`,
+      ).get(
+        meta.id ?? null,
+        s.name,
+        s.time,
+        meta.stored ?? now,
+        meta.origin,
+        meta.source,
+        s.triggerId ?? null,
+        s.level ?? null,
+        s.facility ?? null,
+        s.summary,
+        s.app ?? null,
+        s.host ?? null,
+        s.version ?? null,
+        s.pid ?? null,
+        s.bytes,
+        s.events,
+        s.complete ? 1 : 0,
+        s.recovered ? 1 : 0,
+        s.damage ? JSON.stringify(s.damage) : null,
+        c.group,
+        c.category,
+        c.rule ?? null,
+        this.#classifier?.hash ?? "",
+      ) as { id: number };
+      this.#db.prepare("insert into incident_text (rowid, text) values (?, ?)")
+        .run(id, c.text);
+      return this.#groups.join({
+        group: c.group,
+        title: c.title,
+        category: c.category,
+        incident: s.name,
+        time: s.time,
+        app: s.app,
+        host: s.host,
+        version: s.version,
+      }, { now });
     });
+    this.#size = {
+      count: this.#size.count + 1,
+      bytes: this.#size.bytes + s.bytes,
+    };
+    const stored = this.get(s.name)!;
+    this.#groups.prune(now, GROUP_LOG_MS);
     await this.#applyRetention();
-    for (const fn of this.#listeners) {
-      try {
-        fn(entry);
-      } catch { /* a listener's problem */ }
+    for (const fn of this.#listeners) call(fn, stored);
+    for (const e of events) {
+      for (const fn of this.#groupListeners) call(fn, e);
     }
-    return entry;
+    return stored;
   }
 
   /**
@@ -257,15 +306,14 @@ export class IncidentStore {
   add(path: string): Promise<StoredIncident> {
     return this.#serial(async () => {
       const name = path.slice(path.lastIndexOf("/") + 1);
-      const known = this.#byName.get(name);
-      if (known !== undefined) return known;
-      return await this.#insert(await summarizeIncident(path), "local");
+      return this.get(name) ??
+        await this.#insert(path, { origin: "local", source: "local" });
     });
   }
 
   /**
-   * Stores an incident pushed by a peer, or written by the app itself
-   * (`{ origin: "local" }`), from its `.flog.gz` bytes, after
+   * Stores an incident pushed or pulled from a peer, or written by the app
+   * itself (`{ origin: "local" }`), from its `.flog.gz` bytes, after
    * checking the name and that the bytes are a gzipped flogfile with a
    * header. Idempotent by name: `created` is false when it was there.
    * Throws an {@linkcode InvalidIncidentError} (a `TypeError`) with the
@@ -277,22 +325,25 @@ export class IncidentStore {
     options: ImportOptions = {},
   ): Promise<{ incident: StoredIncident; created: boolean }> {
     const origin = options.origin ?? "peer";
+    const source = options.source ?? (origin === "local" ? "local" : "push");
     if (!STORED_NAME.test(name)) {
       throw new InvalidIncidentError(
         `bad incident name ${JSON.stringify(name)}`,
       );
     }
-    const known = this.#byName.get(name);
+    const known = this.get(name);
     if (known !== undefined) return { incident: known, created: false };
     // Checked before taking the store's turn: a big push holds up no other.
     await checkPushedIncident(name, bytes, options.limits);
     return await this.#serial(async () => {
-      const known = this.#byName.get(name);
+      const known = this.get(name);
       if (known !== undefined) return { incident: known, created: false };
       const path = `${this.#dir}/${name}`;
-      await writeGzipBytes(bytes, path);
+      const tmp = `${path}.tmp`;
+      await Deno.writeFile(tmp, bytes);
+      await Deno.rename(tmp, path);
       return {
-        incident: await this.#insert(await summarizeIncident(path), origin),
+        incident: await this.#insert(path, { origin, source }),
         created: true,
       };
     });
@@ -300,41 +351,100 @@ export class IncidentStore {
 
   /** The incident called `name`, if stored. */
   get(name: string): StoredIncident | undefined {
-    return this.#byName.get(name);
+    const row = this.#db.prepare("select * from incidents where name = ?")
+      .get(name) as Record<string, unknown> | undefined;
+    return row && incidentFromRow(row, this.#dir);
   }
 
   /** Stored incidents matching `filter`, newest first. */
   list(filter: ListFilter = {}): StoredIncident[] {
-    const out = [...this.#byName.values()].filter((s) =>
-      (filter.since === undefined || s.time >= filter.since) &&
-      (filter.after === undefined || s.id > filter.after) &&
-      (filter.app === undefined || s.app === filter.app)
-    ).sort((a, b) => b.time - a.time || b.id - a.id);
-    return filter.limit === undefined ? out : out.slice(0, filter.limit);
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    const add = (sql: string, v: string | number | undefined) => {
+      if (v === undefined) return;
+      where.push(sql);
+      args.push(v);
+    };
+    add("i.time >= ?", filter.since);
+    add("i.id > ?", filter.after);
+    add("i.app = ?", filter.app);
+    add("i.group_id = ?", filter.group);
+    add("i.category = ?", filter.category);
+    const q = filter.q === undefined ? undefined : ftsQuery(filter.q);
+    if (q === "") return [];
+    add(
+      "i.id in (select rowid from incident_text where incident_text match ?)",
+      q,
+    );
+    const rows = this.#db.prepare(
+      `select i.* from incidents i ${
+        where.length ? "where " + where.join(" and ") : ""
+      } order by i.time desc, i.id desc limit ?`,
+    ).all(...args, filter.limit ?? -1) as Record<string, unknown>[];
+    return rows.map((r) => incidentFromRow(r, this.#dir));
   }
 
   /** Incidents with an id above `id`, oldest first (for SSE resumption). */
-  after(id: number): StoredIncident[] {
-    return [...this.#byName.values()].filter((s) => s.id > id).sort((a, b) =>
-      a.id - b.id
+  after(id: number, limit = 1000): StoredIncident[] {
+    return (this.#db.prepare(
+      "select * from incidents where id > ? order by id limit ?",
+    ).all(id, limit) as Record<string, unknown>[]).map((r) =>
+      incidentFromRow(r, this.#dir)
     );
   }
 
   /** The highest id given so far (0 when empty). */
   get lastId(): number {
-    return this.#nextId - 1;
+    const row = this.#db.prepare(
+      "select seq from sqlite_sequence where name = 'incidents'",
+    ).get() as { seq: number } | undefined;
+    return row?.seq ?? 0;
   }
 
   /** Whether an incident with this trigger (`eventId`) is stored. */
   hasTrigger(triggerId: string): boolean {
-    return this.#triggers.has(triggerId);
+    return this.#db.prepare("select 1 from incidents where trigger_id = ?")
+      .get(triggerId) !== undefined;
   }
 
   /** How many incidents are stored, and their bytes. */
   get size(): { count: number; bytes: number } {
-    let bytes = 0;
-    for (const s of this.#byName.values()) bytes += s.bytes;
-    return { count: this.#byName.size, bytes };
+    return { ...this.#size };
+  }
+
+  /** Groups matching `filter`. */
+  listGroups(filter: GroupFilter = {}): Group[] {
+    return this.#groups.list(filter, Date.now());
+  }
+
+  /** One group. */
+  getGroup(id: string): Group | undefined {
+    return this.#groups.get(id, Date.now());
+  }
+
+  /** How many groups there are. */
+  get groupCount(): number {
+    return this.#groups.count();
+  }
+
+  /** Sets a group's status (a `status` event); undefined when there is none. */
+  setGroupStatus(id: string, status: GroupStatus): Group | undefined {
+    const before = this.#groups.lastEventId();
+    const group = this.#groups.setStatus(id, status, Date.now());
+    for (const e of this.#groups.eventsAfter(before)) {
+      for (const fn of this.#groupListeners) call(fn, e);
+    }
+    return group;
+  }
+
+  /** Group events after `id`, oldest first (for resumption). */
+  groupEventsAfter(id: number, limit?: number): GroupEvent[] {
+    return this.#groups.eventsAfter(id, limit);
+  }
+
+  /** The latest group event's id (0 when none). */
+  get lastGroupEventId(): number {
+    return this.#groups.lastEventId();
   }
 
   /** Calls `fn` with each newly stored incident; returns an unsubscribe. */
@@ -345,23 +455,57 @@ export class IncidentStore {
     };
   }
 
-  /** Waits for pending writes. */
+  /** Calls `fn` with each group event as it happens; returns an unsubscribe. */
+  subscribeGroups(fn: (e: GroupEvent) => void): () => void {
+    this.#groupListeners = [...this.#groupListeners, fn];
+    return () => {
+      this.#groupListeners = this.#groupListeners.filter((f) => f !== fn);
+    };
+  }
+
+  /** Where pulling `source` got to (0 before the first). */
+  cursor(source: string): number {
+    const row = this.#db.prepare("select cursor from sources where url = ?")
+      .get(source) as { cursor: number } | undefined;
+    return row?.cursor ?? 0;
+  }
+
+  /** Remembers where pulling `source` got to. */
+  setCursor(source: string, cursor: number): void {
+    this.#db.prepare(
+      `insert into sources (url, cursor, updated) values (?, ?, ?)
+       on conflict (url) do update set cursor = excluded.cursor, updated = excluded.updated`,
+    ).run(source, cursor, Date.now());
+  }
+
+  /** How far classifying again with changed rules got. */
+  get reclassifying(): ReclassifyProgress {
+    return this.#reclassifier.progress;
+  }
+
+  /** Waits for pending writes (and classifying again). */
   async flush(): Promise<void> {
+    await this.#reclassifier.done;
     await this.#queue;
+  }
+
+  /** Finishes pending writes and closes the index. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#reclassifier.stop();
+    await this.flush();
+    this.#db.close();
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 }
 
-function indexLine(s: StoredIncident): string {
-  const { path: _path, ...rest } = s;
-  return JSON.stringify(rest) + "\n";
-}
-
-/** Writes bytes that are already gzip to `path` atomically. */
-async function writeGzipBytes(
-  bytes: Uint8Array<ArrayBuffer>,
-  path: string,
-): Promise<void> {
-  const tmp = `${path}.tmp`;
-  await Deno.writeFile(tmp, bytes);
-  await Deno.rename(tmp, path);
+function call<T>(fn: (v: T) => void, v: T): void {
+  try {
+    fn(v);
+  } catch { /* a listener's problem */ }
 }

@@ -200,7 +200,9 @@ export class Sidecar implements AsyncDisposable {
 
   /** Opens the store and outbox, starts the HTTP API and the tail. */
   static async start(opts: SidecarOptions): Promise<Sidecar> {
-    const store = await IncidentStore.open(opts.dir, opts.retention);
+    const store = await IncidentStore.open(opts.dir, {
+      retention: opts.retention,
+    });
     const tokenFile = opts.token === undefined
       ? opts.tokenFile ?? `${opts.dir}/token`
       : undefined;
@@ -379,6 +381,7 @@ export class Sidecar implements AsyncDisposable {
       await this.outbox.close();
       this.#api.closeStreams();
       if (this.#server !== undefined) await this.#server.finished;
+      await this.store.close();
     })();
     return this.#closing;
   }

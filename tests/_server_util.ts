@@ -27,6 +27,41 @@ export async function makeIncidents(
     .map((i) => i.path);
 }
 
+/** What {@linkcode makeIncident} logs as the trigger. */
+export interface Bug {
+  /** The app's name. */
+  app?: string;
+  /** The trigger's facility. */
+  facility?: string;
+  /** The trigger's template. */
+  template?: string;
+  /** Its fields. */
+  fields?: Record<string, unknown>;
+  /** An error to record with it (its stack counts in the fingerprint). */
+  error?: Error;
+}
+
+/** Writes one real incident triggered by `bug`; returns its path. */
+export async function makeIncident(
+  dir: string,
+  bug: Bug = {},
+): Promise<string> {
+  const root = createLogger({
+    incidentDir: dir,
+    trailingMs: 0,
+    app: bug.app ?? "maker",
+    rateLimit: false,
+  });
+  const log = bug.facility === undefined ? root : root.child(bug.facility);
+  log.info("before the bug");
+  log.weird(bug.template ?? "it broke", {
+    ...bug.fields,
+    ...(bug.error === undefined ? {} : { error: bug.error }),
+  });
+  await root.close();
+  return root.incidents[0].path;
+}
+
 /** The file name of a path. */
 export const baseName = (path: string): string =>
   path.slice(path.lastIndexOf("/") + 1);
@@ -50,6 +85,7 @@ export async function testApi(
   }
 > {
   const log = createLogger({ app: "api-test" });
+  const owned = ctx.store === undefined;
   const store = ctx.store ?? await IncidentStore.open(dir);
   const api = new Api({
     store,
@@ -74,6 +110,7 @@ export async function testApi(
     async [Symbol.asyncDispose]() {
       api.closeStreams();
       await log.close();
+      if (owned) await store.close();
     },
   };
 }

@@ -1,115 +1,162 @@
-// The incident store: its index across restarts, reconciliation with the
-// folder, retention, and imports.
+// The incident store: its SQLite index across restarts, reconciliation with
+// the folder, migration, retention, imports, search, and groups.
 import assert from "node:assert/strict";
 import { InvalidIncidentError } from "../server/http_error.ts";
 import { IncidentStore } from "../server/store.ts";
+import type { Classifier } from "../server/classify.ts";
+import type { GroupEvent } from "../server/groups.ts";
 import { tempDir } from "./_util.ts";
-import { baseName, makeIncidents } from "./_server_util.ts";
+import { baseName, makeIncident, makeIncidents } from "./_server_util.ts";
 
-Deno.test("IncidentStore.open() indexes the folder's incidents in index.jsonl, by name", async () => {
+async function names(dir: string): Promise<string[]> {
+  return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name);
+}
+
+Deno.test("IncidentStore.open() indexes the folder's incidents in index.sqlite, by name", async () => {
   await using dir = await tempDir();
   await makeIncidents(dir.path, 5);
-  const store = await IncidentStore.open(dir.path);
+  await using store = await IncidentStore.open(dir.path);
   assert.equal(store.list().length, 5);
-  const index = (await Deno.readTextFile(`${dir.path}/index.jsonl`)).trim()
-    .split("\n");
-  assert.equal(index.length, 5);
-  assert.ok(!index[0].includes(dir.path), "the index holds names, not paths");
+  assert.deepEqual(store.size.count, 5);
+  assert.ok((await names(dir.path)).includes("index.sqlite"));
+  assert.ok(!(await names(dir.path)).includes("index.jsonl"));
 });
 
-Deno.test("IncidentStore.open() drops missing files and repairs a cut index line", async () => {
+Deno.test("IncidentStore.open() drops rows whose file is gone and indexes files it does not list", async () => {
   await using dir = await tempDir();
-  const paths = await makeIncidents(dir.path, 5);
-  await IncidentStore.open(dir.path);
-  const index = (await Deno.readTextFile(`${dir.path}/index.jsonl`)).trim()
-    .split("\n");
-  // Remove one file and cut the index's last line in half: both are repaired.
+  const paths = await makeIncidents(dir.path, 4);
+  await (await IncidentStore.open(dir.path)).close();
   await Deno.remove(paths[0]);
+  const [extra] = await makeIncidents(`${dir.path}/more`, 1, "later");
+  await Deno.rename(extra, `${dir.path}/${baseName(extra)}`);
+  await using reopened = await IncidentStore.open(dir.path);
+  const listed = reopened.list();
+  assert.equal(listed.length, 4);
+  assert.ok(!listed.some((s) => s.name === baseName(paths[0])));
+  assert.ok(listed.some((s) => s.app === "later"));
+  const ids = listed.map((s) => s.id);
+  assert.equal(new Set(ids).size, ids.length, "ids stay unique");
+});
+
+Deno.test("IncidentStore.open() migrates an index.jsonl store, keeping ids and origins", async () => {
+  await using dir = await tempDir();
+  const paths = await makeIncidents(dir.path, 3);
+  const old = paths.map((p, i) =>
+    JSON.stringify({
+      name: baseName(p),
+      id: 10 + i,
+      stored: 1000 + i,
+      origin: i === 0 ? "peer" : "local",
+    })
+  );
+  // The last line is cut, as a crash while appending leaves it.
   await Deno.writeTextFile(
     `${dir.path}/index.jsonl`,
-    index.join("\n").slice(0, -20),
+    old.join("\n").slice(0, -10),
   );
-  const reopened = await IncidentStore.open(dir.path);
-  assert.deepEqual(reopened.list().map((s) => s.summary).sort(), [
-    "failure number 1",
-    "failure number 2",
-    "failure number 3",
-    "failure number 4",
-  ]);
-  const ids = reopened.list().map((s) => s.id);
-  assert.equal(new Set(ids).size, ids.length, "ids stay unique");
+  await using store = await IncidentStore.open(dir.path);
+  const byName = new Map(store.list().map((s) => [s.name, s]));
+  assert.equal(byName.get(baseName(paths[0]))?.id, 10);
+  assert.equal(byName.get(baseName(paths[0]))?.origin, "peer");
+  assert.equal(byName.get(baseName(paths[1]))?.stored, 1001);
+  assert.ok(
+    byName.get(baseName(paths[2]))!.id > 11,
+    "the cut line is indexed anew",
+  );
+  const files = await names(dir.path);
+  assert.ok(files.includes("index.jsonl.migrated"));
+  assert.ok(!files.includes("index.jsonl"));
 });
 
 Deno.test("IncidentStore.open() with maxCount keeps the newest incidents and removes the rest", async () => {
   await using dir = await tempDir();
   await makeIncidents(dir.path, 4);
-  const before = (await IncidentStore.open(dir.path)).list();
-  const bounded = await IncidentStore.open(dir.path, { maxCount: 2 });
-  const kept = bounded.list();
-  assert.equal(kept.length, 2);
+  const all = await IncidentStore.open(dir.path);
+  const before = all.list();
+  await all.close();
+  await using bounded = await IncidentStore.open(dir.path, {
+    retention: { maxCount: 2 },
+  });
   assert.deepEqual(
-    kept.map((s) => s.name),
+    bounded.list().map((s) => s.name),
     before.slice(0, 2).map((s) => s.name),
     "the newest two are kept",
   );
   assert.equal(
-    (await Array.fromAsync(Deno.readDir(dir.path))).filter((e) =>
-      e.name.endsWith(".gz")
-    ).length,
+    (await names(dir.path)).filter((n) => n.endsWith(".gz")).length,
     2,
   );
+  assert.deepEqual(bounded.size.count, 2);
 });
 
 Deno.test("IncidentStore.open() with maxBytes drops the oldest until the rest fit", async () => {
   await using dir = await tempDir();
   await makeIncidents(dir.path, 2);
-  const kept = (await IncidentStore.open(dir.path)).list();
+  const all = await IncidentStore.open(dir.path);
+  const kept = all.list();
+  await all.close();
   const bytes = kept[0].bytes + kept[1].bytes;
-  const byBytes = await IncidentStore.open(dir.path, { maxBytes: bytes - 1 });
-  assert.deepEqual(
-    byBytes.list().map((s) => s.name),
-    [kept[0].name],
-    "over the bytes: the oldest goes",
-  );
+  await using byBytes = await IncidentStore.open(dir.path, {
+    retention: { maxBytes: bytes - 1 },
+  });
+  assert.deepEqual(byBytes.list().map((s) => s.name), [kept[0].name]);
 });
 
 Deno.test("IncidentStore.open() with maxAgeMs drops older incidents", async () => {
   await using dir = await tempDir();
   await makeIncidents(dir.path, 2);
-  const byAge = await IncidentStore.open(dir.path, { maxAgeMs: 0 });
+  await using byAge = await IncidentStore.open(dir.path, {
+    retention: { maxAgeMs: 0 },
+  });
   assert.deepEqual(byAge.list(), [], "over the age: all are older than 0 ms");
+});
+
+Deno.test("IncidentStore.import() applies retention as incidents arrive", async () => {
+  await using dir = await tempDir();
+  const paths = await makeIncidents(`${dir.path}/src`, 3);
+  await using store = await IncidentStore.open(`${dir.path}/s`, {
+    retention: { maxCount: 2 },
+  });
+  for (const p of paths) {
+    await store.import(baseName(p), await Deno.readFile(p));
+  }
+  assert.deepEqual(
+    store.list().map((s) => s.name).sort(),
+    paths.slice(1).map(baseName).sort(),
+  );
 });
 
 Deno.test("IncidentStore.import() stores a peer's incident once, by name", async () => {
   await using dir = await tempDir();
   const [path] = await makeIncidents(`${dir.path}/src`, 1);
-  const store = await IncidentStore.open(`${dir.path}/s`);
+  await using store = await IncidentStore.open(`${dir.path}/s`);
   const bytes = await Deno.readFile(path);
   const first = await store.import(baseName(path), bytes);
   assert.equal(first.created, true);
   assert.equal(first.incident.origin, "peer");
+  assert.equal(first.incident.source, "push");
   const again = await store.import(baseName(path), bytes);
   assert.equal(again.created, false);
   assert.equal(again.incident.id, first.incident.id);
   assert.equal(store.list().length, 1);
 });
 
-Deno.test("IncidentStore.import() takes its origin from the options", async () => {
+Deno.test("IncidentStore.import() takes its origin and source from the options", async () => {
   await using dir = await tempDir();
   const [path] = await makeIncidents(`${dir.path}/src`, 1);
-  const store = await IncidentStore.open(`${dir.path}/s`);
+  await using store = await IncidentStore.open(`${dir.path}/s`);
   const { incident } = await store.import(
     baseName(path),
     await Deno.readFile(path),
-    { origin: "local" },
+    { origin: "peer", source: "http://10.0.0.7:7477" },
   );
-  assert.equal(incident.origin, "local");
+  assert.equal(incident.source, "http://10.0.0.7:7477");
 });
 
 Deno.test("IncidentStore.import() refuses bad input with an InvalidIncidentError", async () => {
   await using dir = await tempDir();
   const [path] = await makeIncidents(`${dir.path}/src`, 1);
-  const store = await IncidentStore.open(`${dir.path}/s`);
+  await using store = await IncidentStore.open(`${dir.path}/s`);
   const name = baseName(path);
   const gzip = (text: string) =>
     new Response(
@@ -133,11 +180,130 @@ Deno.test("IncidentStore.import() refuses bad input with an InvalidIncidentError
 Deno.test("IncidentStore.subscribe() calls back with each new incident until unsubscribed", async () => {
   await using dir = await tempDir();
   const [a, b] = await makeIncidents(`${dir.path}/src`, 2);
-  const store = await IncidentStore.open(`${dir.path}/s`);
+  await using store = await IncidentStore.open(`${dir.path}/s`);
   const seen: string[] = [];
   const off = store.subscribe((s) => seen.push(s.name));
   await store.import(baseName(a), await Deno.readFile(a));
   off();
   await store.import(baseName(b), await Deno.readFile(b));
   assert.deepEqual(seen, [baseName(a)]);
+});
+
+Deno.test("IncidentStore.list() with q searches every event's text, not only the trigger", async () => {
+  await using dir = await tempDir();
+  await makeIncident(dir.path, { template: "payment failed" });
+  await makeIncident(dir.path, { template: "disk full" });
+  await using store = await IncidentStore.open(dir.path);
+  assert.equal(store.list({ q: "payment" }).length, 1);
+  assert.equal(store.list({ q: "before the" }).length, 2, "a preceding event");
+  assert.equal(store.list({ q: "pay" }).length, 1, "words match as prefixes");
+  assert.equal(store.list({ q: 'payment" OR "disk' }).length, 0, "no syntax");
+  assert.equal(store.list({ q: "   " }).length, 0);
+});
+
+Deno.test("IncidentStore groups one template with different values as one group", async () => {
+  await using dir = await tempDir();
+  for (const order of [1, 2, 3]) {
+    await makeIncident(dir.path, {
+      template: "charging order {order} failed",
+      fields: { order },
+    });
+  }
+  await makeIncident(dir.path, { template: "shipping failed" });
+  await using store = await IncidentStore.open(dir.path);
+  const groups = store.listGroups({ sort: "count" });
+  assert.deepEqual(groups.map((g) => [g.title, g.count]), [
+    ["charging order {order} failed", 3],
+    ["shipping failed", 1],
+  ]);
+  assert.equal(store.list({ group: groups[0].id }).length, 3);
+  assert.ok(store.list().every((s) => s.category === "unknown"));
+  assert.equal(groups[0].hourly.length, 168);
+  assert.equal(groups[0].hourly.at(-1), 3, "this hour's count");
+});
+
+Deno.test("IncidentStore reopens a resolved group that recurs, as a regression", async () => {
+  await using dir = await tempDir();
+  const [first, again] = [
+    await makeIncident(`${dir.path}/a`, { template: "boom" }),
+    await makeIncident(`${dir.path}/b`, { template: "boom" }),
+  ];
+  await using store = await IncidentStore.open(`${dir.path}/s`);
+  const events: GroupEvent[] = [];
+  store.subscribeGroups((e) => events.push(e));
+  await store.import(baseName(first), await Deno.readFile(first));
+  const id = store.listGroups()[0].id;
+  assert.equal(store.setGroupStatus(id, "resolved")?.status, "resolved");
+  await store.import(baseName(again), await Deno.readFile(again));
+  assert.deepEqual(events.map((e) => e.type), [
+    "new_group",
+    "status",
+    "regression",
+  ]);
+  const g = store.getGroup(id)!;
+  assert.equal(g.status, "open");
+  assert.equal(g.regressions, 1);
+  assert.deepEqual(store.groupEventsAfter(0).map((e) => e.type), [
+    "new_group",
+    "status",
+    "regression",
+  ], "the events are in the durable log too");
+});
+
+Deno.test("IncidentStore raises one spike per window when a group passes the count", async () => {
+  await using dir = await tempDir();
+  const paths = [];
+  for (let i = 0; i < 5; i++) {
+    paths.push(await makeIncident(`${dir.path}/src${i}`, { template: "hot" }));
+  }
+  await using store = await IncidentStore.open(`${dir.path}/s`, {
+    spike: { count: 3, windowMs: 3_600_000 },
+  });
+  for (const p of paths) {
+    await store.import(baseName(p), await Deno.readFile(p));
+  }
+  const types = store.groupEventsAfter(0).map((e) => e.type);
+  assert.equal(types.filter((t) => t === "spike").length, 1);
+  assert.equal(types.indexOf("spike"), 3, "on the third incident");
+});
+
+Deno.test("IncidentStore classifies again in the background when the rules change", async () => {
+  await using dir = await tempDir();
+  await makeIncident(dir.path, { app: "shop", template: "x" });
+  await makeIncident(dir.path, { app: "bank", template: "y" });
+  const byApp = (hash: string, of: string): Classifier => ({
+    hash,
+    classify: (i) =>
+      Promise.resolve(
+        i.header.app === of ? { category: `${of}-bug`, rule: hash } : undefined,
+      ),
+  });
+  const first = await IncidentStore.open(dir.path, {
+    classifier: byApp("v1", "shop"),
+  });
+  assert.deepEqual(first.list().map((s) => s.category).sort(), [
+    "shop-bug",
+    "unknown",
+  ]);
+  await first.close();
+  await using second = await IncidentStore.open(dir.path, {
+    classifier: byApp("v2", "bank"),
+  });
+  await second.flush();
+  assert.deepEqual(second.list().map((s) => [s.app, s.category]).sort(), [
+    ["bank", "bank-bug"],
+    ["shop", "unknown"],
+  ]);
+  assert.equal(second.reclassifying.done, 2);
+  assert.equal(second.reclassifying.pending, 0);
+});
+
+Deno.test("IncidentStore keeps a source's cursor across restarts", async () => {
+  await using dir = await tempDir();
+  const store = await IncidentStore.open(dir.path);
+  assert.equal(store.cursor("http://a"), 0);
+  store.setCursor("http://a", 42);
+  await store.close();
+  await using again = await IncidentStore.open(dir.path);
+  assert.equal(again.cursor("http://a"), 42);
 });

@@ -11,44 +11,17 @@ import { HttpError } from "../http_error.ts";
 import { type ApiContext, json, type Route } from "../route.ts";
 import type { SseStreams } from "../sse.ts";
 import { STORED_NAME, type StoredIncident } from "../store.ts";
+import { intParam, lastEventId, publicIncident, timeParam } from "./_params.ts";
 
 /** Most incidents one list answer holds. */
 const MAX_LIMIT = 1000;
 /** Incidents a list answer holds when `limit` is not given. */
 const DEFAULT_LIMIT = 100;
 
-/** The JSON form of a stored incident (no local path). */
-function publicIncident(s: StoredIncident) {
-  const { path: _path, ...rest } = s;
-  return { ...rest, url: `/v1/incidents/${s.name}` };
-}
-
-function intParam(url: URL, name: string): number | undefined {
-  const v = url.searchParams.get(name);
-  if (v === null || v === "") return undefined;
-  if (!/^\d+$/.test(v)) {
-    throw new HttpError(400, `${name} must be a whole number`);
-  }
-  return Number(v);
-}
-
-function timeParam(url: URL, name: string): number | undefined {
-  const v = url.searchParams.get(name);
-  if (v === null || v === "") return undefined;
-  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (Number.isNaN(n)) {
-    throw new HttpError(
-      400,
-      `${name} must be an ISO date or ms since the epoch`,
-    );
-  }
-  return n;
-}
-
-/** The routes of `/v1/incidents`, on `ctx.store`. */
 /** Pushes checked at the same time, at most; more get a 503 to retry. */
 export const MAX_CONCURRENT_PUSHES = 4;
 
+/** The routes of `/v1/incidents`, on `ctx.store`. */
 export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
   let pushing = 0;
   const { store } = ctx;
@@ -60,13 +33,23 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
           const since = timeParam(url, "since");
           const limit = intParam(url, "limit");
           const after = intParam(url, "after");
+          const text = (name: string) =>
+            url.searchParams.get(name) || undefined;
+          const q = text("q");
           const incidents = store.list({
             since,
             after,
             limit: Math.min(limit ?? DEFAULT_LIMIT, MAX_LIMIT),
-            app: url.searchParams.get("app") ?? undefined,
+            app: text("app"),
+            group: text("group"),
+            category: text("category"),
+            q,
           }).map(publicIncident);
-          return json({ incidents, total: store.size.count });
+          return json({
+            incidents,
+            total: store.size.count,
+            ...(q === undefined ? {} : { q }),
+          });
         },
         POST: async (_req, { url, body }) => {
           const name = url.searchParams.get("name") ?? "";
@@ -101,25 +84,35 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
       path: "/v1/incidents/stream",
       methods: {
         GET: (req, { url }) => {
-          const last = req.headers.get("last-event-id") ??
-            url.searchParams.get("lastEventId");
-          const lastId = last !== null && /^\d+$/.test(last)
-            ? Number(last)
-            : undefined;
-          return streams.open((send) => {
+          const lastId = lastEventId(req, url);
+          return streams.open((send, close) => {
             let sent = lastId ?? store.lastId;
+            let behind = false;
             const emit = (s: StoredIncident) => {
-              if (s.id <= sent) return;
-              sent = s.id;
-              send(
+              if (s.id <= sent || behind) return;
+              const ok = send(
                 `id: ${s.id}\nevent: incident\ndata: ${
                   JSON.stringify(publicIncident(s))
                 }\n\n`,
               );
+              // A client too slow to take it misses it: end the stream, so
+              // that it comes back with Last-Event-ID and loses nothing.
+              if (ok) {
+                sent = s.id;
+              } else {
+                behind = true;
+                close();
+              }
             };
             const off = store.subscribe(emit);
             if (lastId !== undefined) {
-              for (const s of store.after(lastId)) emit(s);
+              for (
+                let page = store.after(lastId);
+                page.length > 0 && !behind;
+              ) {
+                for (const s of page) emit(s);
+                page = store.after(sent);
+              }
             }
             return off;
           });

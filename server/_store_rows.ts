@@ -1,0 +1,211 @@
+/**
+ * The store's rows: how an incident row reads back, the full-text query
+ * syntax, and bringing the index in line with the folder on start (migrating
+ * an old `index.jsonl`, dropping rows whose file is gone, indexing files it
+ * does not list).
+ *
+ * @module
+ */
+
+import type { DatabaseSync } from "node:sqlite";
+import type { IncidentSummary } from "../lib/incidents.ts";
+import { summarizeIncident } from "../lib/incidents.ts";
+
+/**
+ * A stored incident: its summary, a store-wide increasing `id` (used as the
+ * SSE event id), when it was stored, where it came from, and how it was
+ * classified.
+ *
+ * @example
+ * ```ts
+ * import type { StoredIncident } from "@flightlog/flightlog/sidecar";
+ * function label(s: StoredIncident) { return `#${s.id} ${s.name} [${s.category}]`; }
+ * ```
+ */
+export interface StoredIncident extends IncidentSummary {
+  /** Increasing across the store's life; the SSE event id. */
+  id: number;
+  /** When it was stored, ms since the epoch. */
+  stored: number;
+  /** `local` (written here) or `peer` (pushed or pulled from elsewhere). */
+  origin: "local" | "peer";
+  /** `local`, `push`, or the URL of the server it was pulled from. */
+  source: string;
+  /** Its group's id (the fingerprint). */
+  group: string;
+  /** Its category (`unknown` when no rule matched). */
+  category: string;
+  /** The rule that gave the category, if one did. */
+  rule?: string;
+}
+
+/**
+ * Filters of {@linkcode IncidentStore.list}.
+ *
+ * @example
+ * ```ts
+ * import type { ListFilter } from "@flightlog/flightlog/sidecar";
+ * const f: ListFilter = { since: Date.now() - 3_600_000, limit: 20, q: "timeout" };
+ * ```
+ */
+export interface ListFilter {
+  /** Only incidents triggered at or after this time (ms since the epoch). */
+  since?: number;
+  /** Only incidents with an id above this one. */
+  after?: number;
+  /** Only incidents of this app. */
+  app?: string;
+  /** Only incidents of this group. */
+  group?: string;
+  /** Only incidents of this category. */
+  category?: string;
+  /** Only incidents whose event text has every word of this (prefixes match). */
+  q?: string;
+  /** At most this many, newest first (default: all). */
+  limit?: number;
+}
+
+/** An incident row as a {@linkcode StoredIncident}. */
+export function incidentFromRow(
+  r: Record<string, unknown>,
+  dir: string,
+): StoredIncident {
+  const opt = <T>(k: string): T | undefined =>
+    r[k] === null ? undefined : r[k] as T;
+  const damage = opt<string>("damage");
+  const out: StoredIncident = {
+    name: r.name as string,
+    path: `${dir}/${r.name}`,
+    time: r.time as number,
+    triggerId: opt("trigger_id"),
+    level: opt("level"),
+    facility: opt("facility"),
+    summary: r.summary as string,
+    app: opt("app"),
+    pid: opt("pid"),
+    host: opt("host"),
+    version: opt("version"),
+    bytes: r.bytes as number,
+    events: r.events as number,
+    complete: r.complete === 1,
+    recovered: r.recovered === 1,
+    ...(damage === undefined ? {} : { damage: JSON.parse(damage) }),
+    id: r.id as number,
+    stored: r.stored as number,
+    origin: r.origin as "local" | "peer",
+    source: r.source as string,
+    group: r.group_id as string,
+    category: r.category as string,
+    rule: opt("rule"),
+  };
+  for (const k of Object.keys(out) as (keyof StoredIncident)[]) {
+    if (out[k] === undefined) delete out[k];
+  }
+  return out;
+}
+
+/**
+ * Words as an FTS5 query: each one quoted (so no input is syntax) and a
+ * prefix, all required. Empty when there is no word.
+ */
+export function ftsQuery(q: string): string {
+  return q.split(/\s+/).filter((w) => w !== "").slice(0, 16).map((w) =>
+    `"${w.replaceAll('"', '""')}"*`
+  ).join(" ");
+}
+
+/** The old index's name; renamed with `.migrated` once moved to SQLite. */
+const OLD_INDEX = "index.jsonl";
+
+/** What {@linkcode reconcile} needs of the store. */
+export interface Reconciling {
+  db: DatabaseSync;
+  dir: string;
+  storedName: RegExp;
+  insert(
+    path: string,
+    meta: {
+      origin: "local" | "peer";
+      source: string;
+      id?: number;
+      stored?: number;
+    },
+  ): Promise<unknown>;
+}
+
+/**
+ * Brings the index in line with the folder: an old `index.jsonl`'s entries
+ * come in with their ids, rows whose file is gone go, and files the index
+ * does not list are indexed in trigger-time order (so SSE resumption stays
+ * in order).
+ */
+export async function reconcile(r: Reconciling): Promise<void> {
+  const files = new Set<string>();
+  for await (const e of Deno.readDir(r.dir)) {
+    if (e.isFile && r.storedName.test(e.name)) files.add(e.name);
+  }
+  await migrateJsonl(r, files);
+  const known = new Set<string>();
+  const gone: number[] = [];
+  for (
+    const row of r.db.prepare("select id, name from incidents")
+      .iterate() as Iterable<{ id: number; name: string }>
+  ) {
+    if (files.has(row.name)) known.add(row.name);
+    else gone.push(row.id);
+  }
+  for (const id of gone) {
+    r.db.prepare("delete from incidents where id = ?").run(id);
+    r.db.prepare("delete from incident_text where rowid = ?").run(id);
+  }
+  const unknown: IncidentSummary[] = [];
+  for (const name of files) {
+    if (known.has(name)) continue;
+    const s = await summarizeIncident(`${r.dir}/${name}`).catch(() =>
+      undefined
+    );
+    if (s !== undefined) unknown.push(s);
+  }
+  unknown.sort((a, b) => a.time - b.time || a.name.localeCompare(b.name));
+  for (const s of unknown) {
+    await r.insert(s.path, { origin: "local", source: "local" });
+  }
+}
+
+async function migrateJsonl(r: Reconciling, files: Set<string>) {
+  const path = `${r.dir}/${OLD_INDEX}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw e;
+  }
+  const entries: {
+    name: string;
+    id: number;
+    stored: number;
+    origin: string;
+  }[] = [];
+  for (const line of text.split("\n")) {
+    try {
+      const e = JSON.parse(line);
+      if (typeof e?.name === "string" && files.has(e.name)) entries.push(e);
+    } catch { /* a cut line: that file is indexed as unknown below */ }
+  }
+  entries.sort((a, b) => a.id - b.id);
+  for (const e of entries) {
+    const known = r.db.prepare("select 1 from incidents where name = ?").get(
+      e.name,
+    );
+    if (known !== undefined) continue;
+    const origin = e.origin === "peer" ? "peer" : "local";
+    await r.insert(`${r.dir}/${e.name}`, {
+      origin,
+      source: origin === "peer" ? "push" : "local",
+      id: Number.isSafeInteger(e.id) ? e.id : undefined,
+      stored: typeof e.stored === "number" ? e.stored : undefined,
+    }).catch(() => {/* unreadable: left to the folder scan */});
+  }
+  await Deno.rename(path, `${path}.migrated`);
+}

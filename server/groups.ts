@@ -1,0 +1,424 @@
+/**
+ * Groups: incidents with one fingerprint are one problem, with a title, a
+ * category, counts (in all, and per hour for 7 days), the apps, hosts and
+ * versions seen, and a status (`open`, `resolved`, `ignored`). A new
+ * incident in a resolved group reopens it: a regression. Every change is
+ * also a row of `group_events`, the durable log that the groups stream and
+ * the webhooks read.
+ *
+ * @module
+ */
+
+import type { DatabaseSync } from "node:sqlite";
+import { HttpError } from "./http_error.ts";
+
+/** What people decided about a group. */
+export type GroupStatus = "open" | "resolved" | "ignored";
+
+/** The statuses, for checking input. */
+export const GROUP_STATUSES: readonly GroupStatus[] = [
+  "open",
+  "resolved",
+  "ignored",
+];
+
+/**
+ * One group, as the API serves it.
+ *
+ * @example
+ * ```ts
+ * import type { Group } from "@flightlog/flightlog/sidecar";
+ * const line = (g: Group) => `${g.count}× ${g.title} [${g.status}]`;
+ * ```
+ */
+export interface Group {
+  /** Stable: the fingerprint. */
+  id: string;
+  /** The trigger's template with `{name}` placeholders, or a rule's title. */
+  title: string;
+  /** The category of its latest incident. */
+  category: string;
+  /** Open, resolved or ignored. */
+  status: GroupStatus;
+  /** When the status last changed (ms), if it did. */
+  statusChanged?: number;
+  /** Incidents seen in all. */
+  count: number;
+  /** How often it came back after being resolved. */
+  regressions: number;
+  /** Trigger time of the first and of the latest incident (ms). */
+  firstSeen: number;
+  /** Trigger time of the latest incident (ms). */
+  lastSeen: number;
+  /** Name of the latest incident. */
+  lastIncident?: string;
+  /** Apps seen (the first {@linkcode MAX_SEEN}). */
+  apps: string[];
+  /** Hosts seen. */
+  hosts: string[];
+  /** App versions seen. */
+  versions: string[];
+  /** Incidents per hour over the last 7 days, oldest first (168 numbers). */
+  hourly: number[];
+}
+
+/** What happened to a group; `count` is any other new incident. */
+export type GroupEventType =
+  | "new_group"
+  | "regression"
+  | "spike"
+  | "count"
+  | "status";
+
+/**
+ * One change of a group, from the durable log (`id` increases).
+ *
+ * @example
+ * ```ts
+ * import type { GroupEvent } from "@flightlog/flightlog/sidecar";
+ * const alerting = (e: GroupEvent) => e.type !== "count" && e.type !== "status";
+ * ```
+ */
+export interface GroupEvent {
+  /** Increasing; the SSE id. */
+  id: number;
+  /** When it happened (ms). */
+  time: number;
+  /** What happened. */
+  type: GroupEventType;
+  /** The group's id. */
+  group: string;
+  /** The incident that caused it, if one did. */
+  incident?: string;
+}
+
+/**
+ * When a group spikes: `count` incidents within `windowMs`, alerted once per
+ * window.
+ *
+ * @example
+ * ```ts
+ * import type { SpikeRule } from "@flightlog/flightlog/sidecar";
+ * const spike: SpikeRule = { count: 20, windowMs: 10 * 60_000 };
+ * ```
+ */
+export interface SpikeRule {
+  /**
+   * Incidents of one group...
+   *
+   * @default {10}
+   */
+  count?: number;
+  /**
+   * ...within this many ms.
+   *
+   * @default {300000}
+   */
+  windowMs?: number;
+}
+
+/** Most apps, hosts and versions a group lists. */
+export const MAX_SEEN = 20;
+const HOUR = 3_600_000;
+const HOURS = 168;
+
+/** One incident joining its group. */
+export interface Joining {
+  group: string;
+  title: string;
+  category: string;
+  incident: string;
+  time: number;
+  app?: string;
+  host?: string;
+  version?: string;
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * The groups of one store's index. Its writes run inside the store's
+ * transactions.
+ */
+export class Groups {
+  readonly #db: DatabaseSync;
+  readonly #spike: Required<SpikeRule>;
+
+  constructor(db: DatabaseSync, spike: Required<SpikeRule>) {
+    this.#db = db;
+    this.#spike = spike;
+  }
+
+  /**
+   * Counts an incident, already in `incidents`, into its group, creating or
+   * reopening it; returns the events it caused. `quiet` (an incident
+   * classified again) counts it and logs nothing.
+   */
+  join(
+    j: Joining,
+    { now, quiet = false }: { now: number; quiet?: boolean },
+  ): GroupEvent[] {
+    const db = this.#db;
+    const row = db.prepare("select * from groups where id = ?").get(j.group) as
+      | Row
+      | undefined;
+    const events: GroupEventType[] = [];
+    if (row === undefined) {
+      db.prepare(
+        `insert into groups (id, title, category, count, first_seen, last_seen,
+           last_incident, apps, hosts, versions) values (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        j.group,
+        j.title,
+        j.category,
+        j.time,
+        j.time,
+        j.incident,
+        seen("[]", j.app),
+        seen("[]", j.host),
+        seen("[]", j.version),
+      );
+      events.push("new_group");
+    } else {
+      const regression = row.status === "resolved";
+      db.prepare(
+        `update groups set count = count + 1, category = ?,
+           first_seen = min(first_seen, ?), last_seen = max(last_seen, ?),
+           last_incident = iif(? >= last_seen, ?, last_incident),
+           apps = ?, hosts = ?, versions = ?,
+           status = iif(?, 'open', status),
+           status_changed = iif(?, ?, status_changed),
+           regressions = regressions + ?
+         where id = ?`,
+      ).run(
+        j.category,
+        j.time,
+        j.time,
+        j.time,
+        j.incident,
+        seen(row.apps as string, j.app),
+        seen(row.hosts as string, j.host),
+        seen(row.versions as string, j.version),
+        regression ? 1 : 0,
+        regression ? 1 : 0,
+        now,
+        regression ? 1 : 0,
+        j.group,
+      );
+      events.push(regression ? "regression" : "count");
+    }
+    this.#countHour(j.group, j.time, 1);
+    if (quiet) return [];
+    if (this.#spiking(j, row?.spike_at as number | null | undefined)) {
+      events.push("spike");
+    }
+    return events.map((type) => this.log(type, j.group, j.incident, now));
+  }
+
+  /** Takes an incident out of its group (it was classified again); an emptied group goes. */
+  leave(group: string, time: number): void {
+    const db = this.#db;
+    db.prepare("update groups set count = count - 1 where id = ?").run(group);
+    this.#countHour(group, time, -1);
+    db.prepare("delete from groups where id = ? and count <= 0").run(group);
+  }
+
+  /** Writes one event to the log; returns it. */
+  log(
+    type: GroupEventType,
+    group: string,
+    incident: string | undefined,
+    now: number,
+  ): GroupEvent {
+    const { id } = this.#db.prepare(
+      "insert into group_events (time, type, group_id, incident, data) values (?, ?, ?, ?, '{}') returning id",
+    ).get(now, type, group, incident ?? null) as { id: number };
+    return {
+      id,
+      time: now,
+      type,
+      group,
+      ...(incident === undefined ? {} : { incident }),
+    };
+  }
+
+  #countHour(group: string, time: number, by: number): void {
+    this.#db.prepare(
+      `insert into group_hours (group_id, hour, count) values (?, ?, ?)
+       on conflict (group_id, hour) do update set count = count + excluded.count`,
+    ).run(group, Math.floor(time / HOUR), by);
+  }
+
+  #spiking(j: Joining, spikeAt: number | null | undefined): boolean {
+    const { count, windowMs } = this.#spike;
+    if (spikeAt != null && j.time - spikeAt < windowMs) return false;
+    const { n } = this.#db.prepare(
+      "select count(*) as n from incidents where group_id = ? and time > ? and time <= ?",
+    ).get(j.group, j.time - windowMs, j.time) as { n: number };
+    // The joining incident is stored already, in the same transaction.
+    if (n < count) return false;
+    this.#db.prepare("update groups set spike_at = ? where id = ?").run(
+      j.time,
+      j.group,
+    );
+    return true;
+  }
+
+  /** Sets a group's status; the group after, or undefined when there is none. */
+  setStatus(id: string, status: GroupStatus, now: number): Group | undefined {
+    if (!GROUP_STATUSES.includes(status)) {
+      throw new HttpError(
+        400,
+        `status must be one of ${GROUP_STATUSES.join(", ")}`,
+      );
+    }
+    const changed = this.#db.prepare(
+      "update groups set status = ?, status_changed = ? where id = ? and status != ?",
+    ).run(status, now, id, status);
+    if (Number(changed.changes) > 0) this.log("status", id, undefined, now);
+    return this.get(id, now);
+  }
+
+  /** One group. */
+  get(id: string, now: number): Group | undefined {
+    const row = this.#db.prepare("select * from groups where id = ?").get(id) as
+      | Row
+      | undefined;
+    return row === undefined ? undefined : this.#withHours([row], now)[0];
+  }
+
+  /** Groups matching `filter`. */
+  list(filter: GroupFilter, now: number): Group[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.status !== undefined) {
+      where.push("status = ?");
+      args.push(filter.status);
+    }
+    if (filter.category !== undefined) {
+      where.push("category = ?");
+      args.push(filter.category);
+    }
+    if (filter.app !== undefined) {
+      where.push("exists (select 1 from json_each(apps) where value = ?)");
+      args.push(filter.app);
+    }
+    if (filter.since !== undefined) {
+      where.push("last_seen >= ?");
+      args.push(filter.since);
+    }
+    const order = filter.sort === "count"
+      ? "count desc, last_seen desc"
+      : "last_seen desc, id";
+    const rows = this.#db.prepare(
+      `select * from groups ${
+        where.length ? "where " + where.join(" and ") : ""
+      } order by ${order} limit ?`,
+    ).all(...args, filter.limit ?? 100) as Row[];
+    return this.#withHours(rows, now);
+  }
+
+  /** How many groups there are. */
+  count(): number {
+    return (this.#db.prepare("select count(*) as n from groups").get() as {
+      n: number;
+    }).n;
+  }
+
+  /** Log events after `id`, oldest first, at most `limit`. */
+  eventsAfter(id: number, limit = 1000): GroupEvent[] {
+    return (this.#db.prepare(
+      "select id, time, type, group_id, incident from group_events where id > ? order by id limit ?",
+    ).all(id, limit) as Row[]).map((r) => ({
+      id: r.id as number,
+      time: r.time as number,
+      type: r.type as GroupEventType,
+      group: r.group_id as string,
+      ...(r.incident === null ? {} : { incident: r.incident as string }),
+    }));
+  }
+
+  /** The latest log event's id (0 when none). */
+  lastEventId(): number {
+    const row = this.#db.prepare("select max(id) as id from group_events")
+      .get() as { id: number | null };
+    return row.id ?? 0;
+  }
+
+  /** Drops hourly counts older than 7 days and log events older than `keepMs`. */
+  prune(now: number, keepMs: number): void {
+    this.#db.prepare("delete from group_hours where hour < ?").run(
+      Math.floor(now / HOUR) - HOURS,
+    );
+    this.#db.prepare("delete from group_events where time < ?").run(
+      now - keepMs,
+    );
+  }
+
+  #withHours(rows: Row[], now: number): Group[] {
+    const last = Math.floor(now / HOUR);
+    const first = last - HOURS + 1;
+    const hours = this.#db.prepare(
+      "select hour, count from group_hours where group_id = ? and hour >= ?",
+    );
+    return rows.map((r) => {
+      const hourly = new Array<number>(HOURS).fill(0);
+      for (const h of hours.all(r.id as string, first) as Row[]) {
+        const i = (h.hour as number) - first;
+        if (i >= 0 && i < HOURS) hourly[i] += h.count as number;
+      }
+      return {
+        id: r.id as string,
+        title: r.title as string,
+        category: r.category as string,
+        status: r.status as GroupStatus,
+        ...(r.status_changed === null
+          ? {}
+          : { statusChanged: r.status_changed as number }),
+        count: r.count as number,
+        regressions: r.regressions as number,
+        firstSeen: r.first_seen as number,
+        lastSeen: r.last_seen as number,
+        ...(r.last_incident === null
+          ? {}
+          : { lastIncident: r.last_incident as string }),
+        apps: JSON.parse(r.apps as string),
+        hosts: JSON.parse(r.hosts as string),
+        versions: JSON.parse(r.versions as string),
+        hourly,
+      };
+    });
+  }
+}
+
+/**
+ * Filters of the group list.
+ *
+ * @example
+ * ```ts
+ * import type { GroupFilter } from "@flightlog/flightlog/sidecar";
+ * const f: GroupFilter = { status: "open", sort: "count", limit: 20 };
+ * ```
+ */
+export interface GroupFilter {
+  /** Only groups with this status. */
+  status?: GroupStatus;
+  /** Only groups of this category. */
+  category?: string;
+  /** Only groups seen in this app. */
+  app?: string;
+  /** Only groups seen at or after this time (ms). */
+  since?: number;
+  /** Latest first (`last`, the default) or most incidents first (`count`). */
+  sort?: "last" | "count";
+  /** At most this many. @default {100} */
+  limit?: number;
+}
+
+/** A JSON list with `value` added, unless present or full. */
+function seen(list: string, value: string | undefined): string {
+  const values = JSON.parse(list) as string[];
+  if (value === undefined || values.includes(value)) return list;
+  if (values.length >= MAX_SEEN) return list;
+  return JSON.stringify([...values, value]);
+}

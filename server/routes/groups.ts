@@ -1,0 +1,143 @@
+/**
+ * The group routes: list (`GET /v1/groups`), one with its latest incidents
+ * (`GET /v1/groups/{id}`), triage (`PATCH /v1/groups/{id}` with a status),
+ * and the live log of group changes (`GET /v1/groups/stream`, resumable
+ * with `Last-Event-ID`).
+ *
+ * @module
+ */
+
+import {
+  GROUP_STATUSES,
+  type GroupEvent,
+  type GroupStatus,
+} from "../groups.ts";
+import { HttpError } from "../http_error.ts";
+import { type ApiContext, json, type Route } from "../route.ts";
+import type { SseStreams } from "../sse.ts";
+import { intParam, lastEventId, publicIncident, timeParam } from "./_params.ts";
+
+/** Most groups one list answer holds. */
+const MAX_LIMIT = 1000;
+/** Latest incidents `GET /v1/groups/{id}` adds. */
+const LATEST = 20;
+
+function statusParam(v: string | null): GroupStatus | undefined {
+  if (v === null || v === "") return undefined;
+  if (!GROUP_STATUSES.includes(v as GroupStatus)) {
+    throw new HttpError(
+      400,
+      `status must be one of ${GROUP_STATUSES.join(", ")}`,
+    );
+  }
+  return v as GroupStatus;
+}
+
+function groupId(rest: string): string {
+  if (!/^[0-9a-f]{16}$/.test(rest)) {
+    throw new HttpError(
+      400,
+      `bad group id ${JSON.stringify(rest)}: expected 16 hex digits`,
+    );
+  }
+  return rest;
+}
+
+/** The routes of `/v1/groups`, on `ctx.store`. */
+export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
+  const { store } = ctx;
+  const sse = (e: GroupEvent) => {
+    const group = store.getGroup(e.group);
+    return `id: ${e.id}\nevent: ${e.type}\ndata: ${
+      JSON.stringify({ ...e, ...(group && { group }) })
+    }\n\n`;
+  };
+  return [
+    {
+      path: "/v1/groups",
+      methods: {
+        GET: (_req, { url }) => {
+          const p = url.searchParams;
+          const sort = p.get("sort") || "last";
+          if (sort !== "last" && sort !== "count") {
+            throw new HttpError(400, "sort must be last or count");
+          }
+          const groups = store.listGroups({
+            status: statusParam(p.get("status")),
+            category: p.get("category") || undefined,
+            app: p.get("app") || undefined,
+            since: timeParam(url, "since"),
+            sort,
+            limit: Math.min(intParam(url, "limit") ?? 100, MAX_LIMIT),
+          });
+          return json({ groups, total: store.groupCount });
+        },
+      },
+    },
+    {
+      path: "/v1/groups/stream",
+      methods: {
+        GET: (req, { url }) => {
+          const last = lastEventId(req, url);
+          return streams.open((send, close) => {
+            let sent = last ?? store.lastGroupEventId;
+            let behind = false;
+            const emit = (e: GroupEvent) => {
+              if (e.id <= sent || behind) return;
+              if (send(sse(e))) {
+                sent = e.id;
+              } else {
+                behind = true; // resumed with Last-Event-ID: nothing lost
+                close();
+              }
+            };
+            const off = store.subscribeGroups(emit);
+            if (last !== undefined) {
+              for (
+                let page = store.groupEventsAfter(last);
+                page.length > 0 && !behind;
+              ) {
+                for (const e of page) emit(e);
+                page = store.groupEventsAfter(sent);
+              }
+            }
+            return off;
+          });
+        },
+      },
+    },
+    {
+      path: "/v1/groups/",
+      prefix: true,
+      methods: {
+        GET: (_req, { rest }) => {
+          const id = groupId(rest);
+          const group = store.getGroup(id);
+          if (group === undefined) throw new HttpError(404, `no group ${id}`);
+          const incidents = store.list({ group: id, limit: LATEST }).map(
+            publicIncident,
+          );
+          return json({ group, incidents });
+        },
+        PATCH: async (_req, { rest, body }) => {
+          const id = groupId(rest);
+          let patch: { status?: unknown };
+          try {
+            patch = JSON.parse(new TextDecoder().decode(await body()));
+          } catch {
+            throw new HttpError(
+              400,
+              'body must be JSON like {"status": "resolved"}',
+            );
+          }
+          const status = statusParam(
+            typeof patch?.status === "string" ? patch.status : "?",
+          )!;
+          const group = store.setGroupStatus(id, status);
+          if (group === undefined) throw new HttpError(404, `no group ${id}`);
+          return json({ group });
+        },
+      },
+    },
+  ];
+}
