@@ -1,6 +1,7 @@
 /**
  * The `flightlog` command: dispatches `flightlog <command> ARGS` to the
- * command's own file (`dump`, `list`, `tail`, `filter`, `sidecar`, `web`).
+ * command's own file (`dump`, `list`, `tail`, `filter`, `sidecar`, `gather`,
+ * `incidents`, `groups`, `classify`, `reindex`, `web`).
  *
  * ```sh
  * deno run --allow-read jsr:@flightlog/flightlog/cli dump incident.flog.gz
@@ -10,14 +11,19 @@
  */
 
 import { VERSION } from "../lib/version.ts";
+import { runGather } from "../gather/main.ts";
 import { runSidecar } from "../sidecar/main.ts";
+import { classify } from "./classify.ts";
 import { dump } from "./dump.ts";
 import { filter } from "./filter.ts";
+import { groups } from "./groups.ts";
+import { incidents } from "./incidents.ts";
 import { list } from "./list.ts";
+import { reindex } from "./reindex.ts";
 import { tail } from "./tail.ts";
 import { web } from "./web.ts";
 
-export { dump, web };
+export { classify, dump, groups, incidents, reindex, web };
 
 /** The commands: what `flightlog help` says of each, and how it runs. */
 const COMMANDS: Record<
@@ -49,6 +55,31 @@ const COMMANDS: Record<
     what: "run a sidecar next to an app",
     run: runSidecar,
   },
+  gather: {
+    usage: "gather [options]",
+    what: "collect, classify and group incidents of many sidecars; alert",
+    run: runGather,
+  },
+  incidents: {
+    usage: "incidents ls|get|watch URL",
+    what: "the incidents of a sidecar or gatherer",
+    run: (args) => incidents(args),
+  },
+  groups: {
+    usage: "groups URL",
+    what: "the open groups of a gatherer or sidecar",
+    run: groups,
+  },
+  classify: {
+    usage: "classify [--rules DIR] FILE|DIR",
+    what: "category, fingerprint and title of incidents, offline",
+    run: classify,
+  },
+  reindex: {
+    usage: "reindex DIR",
+    what: "rebuild a store's index from its incident files",
+    run: reindex,
+  },
   web: {
     usage: "web [options] FILE|DIR",
     what: "serve the web viewer for incident files (no sidecar)",
@@ -61,7 +92,7 @@ const USAGE = `flightlog ${VERSION}
 Usage:
 ${
   Object.values(COMMANDS).map((c) =>
-    `  flightlog ${c.usage.padEnd(24)}${c.what}\n`
+    `  flightlog ${c.usage.padEnd(32)}${c.what}\n`
   ).join("")
 }
 flightlog COMMAND --help shows the options of a command.

@@ -40,8 +40,12 @@ export function renderMetrics(
 }
 
 /** The samples of a store and its outbox: incidents kept, deliveries to peers. */
-export function storeMetrics(store: IncidentStore, outbox: Outbox): Metric[] {
+export function storeMetrics(
+  store: IncidentStore,
+  outbox: Outbox | undefined,
+): Metric[] {
   const size = store.size;
+  const r = store.reclassifying;
   return [
     {
       name: "flightlog_incidents_stored",
@@ -55,6 +59,24 @@ export function storeMetrics(store: IncidentStore, outbox: Outbox): Metric[] {
       help: "Bytes of incidents in the store.",
       value: size.bytes,
     },
+    {
+      name: "flightlog_groups",
+      type: "gauge",
+      help: "Groups of incidents (one per fingerprint).",
+      value: store.groupCount,
+    },
+    {
+      name: "flightlog_reclassify_pending",
+      type: "gauge",
+      help: "Incidents still to classify again after the rules changed.",
+      value: r.pending,
+    },
+    ...(outbox === undefined ? [] : outboxMetrics(outbox)),
+  ];
+}
+
+function outboxMetrics(outbox: Outbox): Metric[] {
+  return [
     {
       name: "flightlog_pushes_pending",
       type: "gauge",

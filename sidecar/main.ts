@@ -18,6 +18,15 @@ import {
   type Qualifier,
 } from "../lib/qualifier.ts";
 import type { RedactOptions } from "../lib/redact.ts";
+import {
+  checkUrl,
+  ConfigError,
+  num,
+  parseListen,
+  readConfig,
+  readText,
+  untilSignal,
+} from "../server/config_fields.ts";
 import type { Peer } from "../server/outbox.ts";
 import { Sidecar, type SidecarOptions } from "./sidecar.ts";
 
@@ -89,33 +98,6 @@ interface ConfigFile {
   isolateBy?: string;
 }
 
-class ConfigError extends Error {}
-
-function num(where: string, v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = typeof v === "string" ? Number(v) : v;
-  if (typeof n !== "number" || !Number.isFinite(n) || n < 0) {
-    throw new ConfigError(
-      `${where}: expected a number >= 0, got ${JSON.stringify(v)}`,
-    );
-  }
-  return n;
-}
-
-/** `HOST:PORT` as `Deno.serve` wants it; `where` names it in the error. */
-export function parseListen(
-  where: string,
-  v: string,
-): { hostname: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(v);
-  if (m === null || Number(m[2]) > 65535) {
-    throw new ConfigError(
-      `${where}: expected HOST:PORT, got ${JSON.stringify(v)}`,
-    );
-  }
-  return { hostname: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]) };
-}
-
 function levelQualifier(where: string, v: string | number): Qualifier {
   if (v === "never") return never;
   try {
@@ -164,16 +146,6 @@ function redactOf(
   };
 }
 
-async function readText(where: string, path: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    throw new ConfigError(
-      `${where}: cannot read ${path}: ${(e as Error).message}`,
-    );
-  }
-}
-
 /**
  * Turns `flightlog sidecar` arguments (and the `--config` file they name)
  * into sidecar options. Throws an error naming the flag or config field
@@ -219,19 +191,10 @@ export async function parseSidecarArgs(
       config: { type: "string" },
     },
   });
-  let cfg: ConfigFile = {};
   const src = values.config ?? "";
-  if (values.config !== undefined) {
-    const text = await readText("--config", values.config);
-    try {
-      cfg = JSON.parse(text);
-    } catch (e) {
-      throw new ConfigError(`${src}: not valid JSON: ${(e as Error).message}`);
-    }
-    if (typeof cfg !== "object" || cfg === null || Array.isArray(cfg)) {
-      throw new ConfigError(`${src}: expected a JSON object`);
-    }
-  }
+  const cfg: ConfigFile = values.config === undefined
+    ? {}
+    : await readConfig(values.config);
   const field = (name: string) => `${src}: field "${name}"`;
   const dir = values.dir ?? cfg.dir;
   if (dir === undefined) {
@@ -245,16 +208,10 @@ export async function parseSidecarArgs(
   )).trim();
   const peers: Peer[] = [];
   for (const p of values.peer ?? cfg.peers ?? []) {
-    const url = typeof p === "string" ? p : p.url;
-    try {
-      new URL(url);
-    } catch {
-      throw new ConfigError(
-        `${values.peer ? "--peer" : field("peers")}: not a URL: ${
-          JSON.stringify(url)
-        }`,
-      );
-    }
+    const url = checkUrl(
+      values.peer ? "--peer" : field("peers"),
+      typeof p === "string" ? p : p.url,
+    );
     const own = typeof p === "object" && p.tokenFile !== undefined
       ? (await readText(field("peers[].tokenFile"), p.tokenFile)).trim()
       : undefined;
@@ -366,15 +323,7 @@ export async function runSidecar(args: string[]): Promise<number> {
   if (sidecar.tokenFile) console.log(`token file: ${sidecar.tokenFile}`);
   if (options.socketPath) console.log(`tailing ${options.socketPath}`);
   console.log(`incidents in ${options.dir}`);
-  const stopped = Promise.withResolvers<string>();
-  const signals = ["SIGINT", "SIGTERM"] as const;
-  const handlers = signals.map((sig) => {
-    const h = () => stopped.resolve(sig);
-    Deno.addSignalListener(sig, h);
-    return () => Deno.removeSignalListener(sig, h);
-  });
-  const sig = await stopped.promise;
-  for (const off of handlers) off();
+  const sig = await untilSignal();
   console.log(`${sig}: finishing incidents and stopping`);
   await sidecar.close();
   return 0;

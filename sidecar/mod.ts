@@ -30,7 +30,24 @@ export {
   STORED_NAME,
   type StoredIncident,
 } from "../server/store.ts";
+export type {
+  Classification,
+  Classifier,
+  ClassifyInput,
+} from "../server/classify.ts";
+export type {
+  Group,
+  GroupEvent,
+  GroupEventType,
+  GroupFilter,
+  GroupStatus,
+  SpikeRule,
+} from "../server/groups.ts";
+export { type Fingerprint, fingerprint } from "../server/fingerprint.ts";
 export type { Retention } from "../server/retention.ts";
+export type { StoreOptions } from "../server/store.ts";
+export { reindex, type ReindexResult } from "../server/reindex.ts";
+export type { ReclassifyProgress } from "../server/_reclassify.ts";
 export {
   Outbox,
   type OutboxOpenOptions,

@@ -96,7 +96,7 @@ Deno.test("parseSidecarArgs() names the flag that is wrong or missing", async ()
   );
   await assert.rejects(
     () => parseSidecarArgs(["--dir", "x", "--peer", "not a url"]),
-    /--peer: not a URL/,
+    /--peer: not an http\(s\) URL/,
   );
 });
 

@@ -79,7 +79,10 @@ for (
     ["fmt", ["fmt", "--check"]],
     ["lint", ["lint"]],
     ["check", ["check", ...SOURCES]],
-    ["doc", ["doc", "--lint", "mod.ts", "sidecar/mod.ts", "cli/flightlog.ts"]],
+    [
+      "doc",
+      ["doc", "--lint", "mod.ts", "sidecar/mod.ts", "gather/mod.ts", "cli/flightlog.ts"],
+    ],
   ] as const
 ) {
   if ((await run(name, [...args])).ok) passed++;

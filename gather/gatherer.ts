@@ -1,0 +1,369 @@
+/**
+ * The gatherer's wiring: one store with rules, sources to pull from, the
+ * same `/v1` API as a sidecar (which takes pushes), and webhooks; stopped in
+ * order. Its own activity (pulls, failures) is logged to a recorder of its
+ * own, which `/v1/events/stream` tails.
+ *
+ * @module
+ */
+
+import { createLogger } from "../lib/create_logger.ts";
+import type { Logger } from "../lib/logger.ts";
+import { VERSION } from "../lib/version.ts";
+import { withDefaults } from "../lib/_options.ts";
+import { Api } from "../server/api.ts";
+import type { SpikeRule } from "../server/groups.ts";
+import { type GuardedServer, serveGuarded } from "../server/guard.ts";
+import { type Metric, renderMetrics, storeMetrics } from "../server/metrics.ts";
+import type { Retention } from "../server/retention.ts";
+import { IncidentStore } from "../server/store.ts";
+import { loadToken } from "../server/token.ts";
+import { Rules } from "./rules.ts";
+import { Pull, type PullOptions, type Source } from "./source.ts";
+import { type Webhook, type WebhookOptions, Webhooks } from "./webhooks.ts";
+
+/**
+ * Settings of a {@linkcode Gatherer}.
+ *
+ * @example
+ * ```ts
+ * import type { GathererOptions } from "@flightlog/flightlog/gather";
+ * const options: GathererOptions = {
+ *   dir: "/var/lib/flightlog-gatherer",
+ *   listen: { hostname: "0.0.0.0", port: 7478 },
+ *   sources: [{ url: "http://10.0.0.7:7477", token: "…" }],
+ *   rules: "/etc/flightlog/rules",
+ *   webhooks: [{ url: "https://hooks.example.com/x", secret: "…" }],
+ * };
+ * ```
+ */
+export interface GathererOptions {
+  /** The store (incidents, `index.sqlite`, `token`). */
+  dir: string;
+  /**
+   * Where the HTTP API listens; port 0 picks a free one.
+   * @default {{ hostname: "127.0.0.1", port: 7478 }}
+   */
+  listen?: { hostname?: string; port?: number };
+  /** The bearer token; default: read from `tokenFile`, generated if absent. */
+  token?: string;
+  /**
+   * Where the token is kept (mode 0600).
+   * @default {`${dir}/token`}
+   */
+  tokenFile?: string;
+  /** PEM certificate and key: serve HTTPS. */
+  tls?: { cert: string; key: string };
+  /** Servers to pull incidents from. */
+  sources?: Source[];
+  /** How pulls retry. */
+  pull?: Omit<PullOptions, "onError">;
+  /** A folder of `*.ts` and `*.json` classification rules. */
+  rules?: string;
+  /**
+   * Most time one `.ts` rule may take on one incident, in ms.
+   * @default {1000}
+   */
+  ruleTimeoutMs?: number;
+  /** Where alerts go. */
+  webhooks?: Webhook[];
+  /** How alerts are delivered. */
+  webhookOptions?: Omit<WebhookOptions, "publicUrl" | "onError">;
+  /**
+   * The base of links in alerts.
+   * @default {this gatherer's URL}
+   */
+  publicUrl?: string;
+  /** When a group spikes. */
+  spike?: SpikeRule;
+  /** Bounds of the store. */
+  retention?: Retention;
+  /**
+   * HTTP connections open at once, at most.
+   * @default {256}
+   */
+  maxConnections?: number;
+  /**
+   * An HTTP connection idle this long is closed, in ms.
+   * @default {60_000}
+   */
+  idleTimeoutMs?: number;
+  /**
+   * Largest accepted request body (a pushed incident), in bytes.
+   * @default {64 MiB}
+   */
+  maxBodyBytes?: number;
+  /**
+   * Where problems (a source down, a rule failing, a webhook refusing) are
+   * told, one line each.
+   * @default {console.error}
+   */
+  report?: (line: string) => void;
+}
+
+const DEFAULTS = {
+  listen: { hostname: "127.0.0.1", port: 7478 },
+  ruleTimeoutMs: 1000,
+  maxBodyBytes: 64 * 1024 * 1024,
+  report: (line: string) => console.error(`flightlog gather: ${line}`),
+};
+
+/**
+ * A running gatherer. Start one with {@linkcode Gatherer.start}; close it to
+ * stop pulling, delivering and serving (nothing pending is lost).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { Gatherer } from "@flightlog/flightlog/gather";
+ * const dir = await Deno.makeTempDir();
+ * const gatherer = await Gatherer.start({ dir, listen: { port: 0 } });
+ * const res = await fetch(`${gatherer.url}/v1/groups`, {
+ *   headers: { authorization: `Bearer ${gatherer.token}` },
+ * });
+ * assert.deepEqual((await res.json()).groups, []);
+ * await gatherer.close();
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class Gatherer implements AsyncDisposable {
+  /** The store of everything gathered. */
+  readonly store: IncidentStore;
+  /** The API's bearer token. */
+  readonly token: string;
+  readonly #opts: GathererOptions;
+  readonly #rules: Rules;
+  readonly #log: Logger;
+  readonly #api: Api;
+  readonly #abort = new AbortController();
+  readonly #pulls: Pull[];
+  readonly #running: Promise<void>[] = [];
+  #webhooks: Webhooks | undefined;
+  #server: GuardedServer | undefined;
+  #closing: Promise<void> | undefined;
+
+  private constructor(
+    opts: GathererOptions,
+    parts: { store: IncidentStore; rules: Rules; token: string; log: Logger },
+  ) {
+    this.#opts = opts;
+    this.store = parts.store;
+    this.token = parts.token;
+    this.#rules = parts.rules;
+    this.#log = parts.log;
+    const report = opts.report ?? DEFAULTS.report;
+    this.#pulls = (opts.sources ?? []).map((s) =>
+      new Pull(s, this.store, {
+        ...opts.pull,
+        onError: (url, e) => {
+          const message = e instanceof Error ? e.message : String(e);
+          report(`source ${url}: ${message}`);
+          this.#log.child("source").weird(
+            "pulling from {url} failed: {message}",
+            {
+              url,
+              message,
+            },
+          );
+        },
+      })
+    );
+    this.#api = new Api({
+      store: this.store,
+      recorder: this.#log.recorder,
+      token: this.token,
+      maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+      metrics: () => this.metrics(),
+      health: () => this.#health(),
+    });
+    this.store.subscribe((s) =>
+      this.#log.child("store").info(
+        "stored {name} from {source} in group {group}",
+        {
+          name: s.name,
+          source: s.source,
+          group: s.group,
+        },
+      )
+    );
+  }
+
+  /** Loads the rules, opens the store, and starts serving, pulling and alerting. */
+  static async start(opts: GathererOptions): Promise<Gatherer> {
+    const o = withDefaults(DEFAULTS, opts);
+    const log = createLogger({ app: "flightlog-gatherer", console: false });
+    const rules = await Rules.load(opts.rules, {
+      timeoutMs: o.ruleTimeoutMs,
+      onProblem: (m) => {
+        o.report(`rules: ${m}`);
+        log.child("rules").weird("{message}", { message: m });
+      },
+    });
+    let store: IncidentStore | undefined;
+    try {
+      store = await IncidentStore.open(opts.dir, {
+        retention: opts.retention,
+        classifier: rules,
+        spike: opts.spike,
+      });
+      const tokenFile = opts.tokenFile ?? `${opts.dir}/token`;
+      const token = opts.token ?? await loadToken(tokenFile);
+      const gatherer = new Gatherer(opts, { store, rules, token, log });
+      try {
+        gatherer.#begin();
+      } catch (e) {
+        await gatherer.close();
+        throw e;
+      }
+      return gatherer;
+    } catch (e) {
+      await store?.close();
+      await rules[Symbol.asyncDispose]();
+      await log.close();
+      throw e;
+    }
+  }
+
+  #begin(): void {
+    const o = withDefaults(DEFAULTS, this.#opts);
+    this.#server = serveGuarded({
+      hostname: o.listen.hostname ?? DEFAULTS.listen.hostname,
+      port: o.listen.port ?? DEFAULTS.listen.port,
+      signal: this.#abort.signal,
+      tls: o.tls,
+      maxConnections: o.maxConnections,
+      idleMs: o.idleTimeoutMs,
+      health: () => this.#health(),
+      onError: (e) => o.report(`accepting HTTP connections: ${e}`),
+    }, this.#api.handle);
+    for (const p of this.#pulls) this.#running.push(p.run(this.#abort.signal));
+    if ((o.webhooks ?? []).length > 0) {
+      this.#webhooks = new Webhooks(this.store, o.webhooks!, {
+        ...o.webhookOptions,
+        publicUrl: (o.publicUrl ?? this.url).replace(/\/+$/, ""),
+        onError: (m) => {
+          o.report(m);
+          this.#log.child("webhook").weird("{message}", { message: m });
+        },
+      });
+      this.#webhooks.start();
+    }
+  }
+
+  /** The API's base URL, e.g. `http://127.0.0.1:7478`. */
+  get url(): string {
+    const { hostname, port } = this.#server!.addr;
+    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
+    return `${this.#opts.tls ? "https" : "http"}://${host}:${port}`;
+  }
+
+  #health() {
+    return {
+      ok: true,
+      version: VERSION,
+      role: "gatherer",
+      incidents: this.store.size.count,
+      groups: this.store.groupCount,
+      rules: this.#rules.size,
+      reclassifying: this.store.reclassifying.pending,
+      sources: this.#pulls.map((p) => {
+        const s = p.stats;
+        return { url: s.url, connected: s.connected, cursor: s.cursor };
+      }),
+      webhooks_pending: this.#webhooks?.stats.pending ?? 0,
+    };
+  }
+
+  /** The Prometheus text of `/metrics`. */
+  metrics(): string {
+    const w = this.#webhooks?.stats;
+    const g = this.#server?.stats;
+    const global: Metric[] = [
+      ...storeMetrics(this.store, undefined),
+      {
+        name: "flightlog_webhook_deliveries_pending",
+        type: "gauge",
+        help: "Alert deliveries waiting (new or to retry).",
+        value: w?.pending ?? 0,
+      },
+      {
+        name: "flightlog_webhook_deliveries_total",
+        type: "counter",
+        help: "Alert deliveries the receivers took.",
+        value: w?.delivered ?? 0,
+      },
+      {
+        name: "flightlog_webhook_attempts_failed_total",
+        type: "counter",
+        help: "Failed alert delivery attempts.",
+        value: w?.failedAttempts ?? 0,
+      },
+      {
+        name: "flightlog_webhook_deliveries_given_up_total",
+        type: "counter",
+        help: "Alert deliveries given up after failing too long (reported).",
+        value: w?.givenUp ?? 0,
+      },
+      {
+        name: "flightlog_http_connections",
+        type: "gauge",
+        help: "HTTP connections open now.",
+        value: g?.active ?? 0,
+      },
+    ];
+    const perSource = this.#pulls.map((p) => {
+      const s = p.stats;
+      return renderMetrics([
+        {
+          name: "flightlog_source_connected",
+          type: "gauge",
+          help: "1 while the source's stream is open.",
+          value: s.connected ? 1 : 0,
+        },
+        {
+          name: "flightlog_source_pulled_total",
+          type: "counter",
+          help: "Incidents stored from the source.",
+          value: s.pulled,
+        },
+        {
+          name: "flightlog_source_failures_total",
+          type: "counter",
+          help: "Failed connections or fetches.",
+          value: s.failures,
+        },
+      ], { source: s.url });
+    });
+    return renderMetrics(global) + perSource.join("");
+  }
+
+  /** Counters of each source. */
+  get sources() {
+    return this.#pulls.map((p) => p.stats);
+  }
+
+  /** Counters of the webhooks (undefined without any). */
+  get webhooks() {
+    return this.#webhooks?.stats;
+  }
+
+  /** Stops pulling, delivering and serving; pending deliveries stay on disk. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#abort.abort();
+      await Promise.all(this.#running);
+      await this.#webhooks?.close();
+      this.#api.closeStreams();
+      if (this.#server !== undefined) await this.#server.finished;
+      await this.store.close();
+      await this.#rules[Symbol.asyncDispose]();
+      await this.#log.close();
+    })();
+    return this.#closing;
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

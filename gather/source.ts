@@ -1,0 +1,197 @@
+/**
+ * Pulling from a source: a sidecar (or another gatherer) whose
+ * `/v1/incidents/stream` the gatherer follows with `Last-Event-ID` set to
+ * the cursor kept in its store, fetching each new incident and storing it
+ * once. After its own restart or the source's, it goes on from the cursor;
+ * errors retry with jittered, doubling delays.
+ *
+ * @module
+ */
+
+import { sleep } from "../lib/_sleep.ts";
+import { InvalidIncidentError } from "../server/http_error.ts";
+import type { IncidentStore } from "../server/store.ts";
+import { readSse } from "./_sse_client.ts";
+
+/**
+ * A server to pull incidents from.
+ *
+ * @example
+ * ```ts
+ * import type { Source } from "@flightlog/flightlog/gather";
+ * const s: Source = { url: "http://10.0.0.7:7477", token: "…" };
+ * ```
+ */
+export interface Source {
+  /** Base URL of its API, like `http://10.0.0.7:7477`. */
+  url: string;
+  /** Its bearer token. */
+  token?: string;
+}
+
+/**
+ * What a pull is doing.
+ *
+ * @example
+ * ```ts
+ * import type { SourceStats } from "@flightlog/flightlog/gather";
+ * const down = (s: SourceStats) => !s.connected && s.failures > 3;
+ * ```
+ */
+export interface SourceStats {
+  /** The source's URL. */
+  url: string;
+  /** Whether its stream is open now. */
+  connected: boolean;
+  /** The last incident id taken from it. */
+  cursor: number;
+  /** Incidents stored from it (not counting ones already here). */
+  pulled: number;
+  /** Incidents it served that were refused as invalid (reported, skipped). */
+  refused: number;
+  /** Failed connections or fetches since the start. */
+  failures: number;
+  /** The latest failure, if any. */
+  lastError?: string;
+}
+
+/** How a pull retries and waits. */
+export interface PullOptions {
+  /**
+   * First retry delay in ms; doubles per failure in a row.
+   * @default {500}
+   */
+  baseDelayMs?: number;
+  /**
+   * Longest retry delay in ms.
+   * @default {30000}
+   */
+  maxDelayMs?: number;
+  /**
+   * Time limit of fetching one incident, in ms.
+   * @default {30000}
+   */
+  fetchTimeoutMs?: number;
+  /** Told of each failure (the gatherer logs it). */
+  onError?: (source: string, error: unknown) => void;
+}
+
+/** One source, followed until the signal aborts. */
+export class Pull {
+  readonly #source: Source;
+  readonly #store: IncidentStore;
+  readonly #opts: Required<Omit<PullOptions, "onError">> & PullOptions;
+  readonly #stats: SourceStats;
+
+  constructor(source: Source, store: IncidentStore, options: PullOptions = {}) {
+    this.#source = { ...source, url: source.url.replace(/\/+$/, "") };
+    this.#store = store;
+    this.#opts = {
+      baseDelayMs: 500,
+      maxDelayMs: 30_000,
+      fetchTimeoutMs: 30_000,
+      ...options,
+    };
+    this.#stats = {
+      url: this.#source.url,
+      connected: false,
+      cursor: store.cursor(this.#source.url),
+      pulled: 0,
+      refused: 0,
+      failures: 0,
+    };
+  }
+
+  /** A copy of the counters. */
+  get stats(): SourceStats {
+    return { ...this.#stats };
+  }
+
+  /** Follows the source until `signal` aborts; never throws. */
+  async run(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        if (await this.#follow(signal)) failures = 0;
+      } catch (e) {
+        if (signal.aborted) break;
+        failures++;
+        this.#stats.failures++;
+        this.#stats.lastError = e instanceof Error ? e.message : String(e);
+        this.#opts.onError?.(this.#source.url, e);
+      } finally {
+        this.#stats.connected = false;
+      }
+      const wait = Math.min(
+        this.#opts.baseDelayMs * 2 ** Math.min(failures, 16),
+        this.#opts.maxDelayMs,
+      );
+      await sleep(wait * (0.75 + Math.random() / 2), signal);
+    }
+  }
+
+  #headers(): Record<string, string> {
+    return this.#source.token === undefined
+      ? {}
+      : { authorization: `Bearer ${this.#source.token}` };
+  }
+
+  /** One stream, until it ends; whether anything came through it. */
+  async #follow(signal: AbortSignal): Promise<boolean> {
+    const url = this.#source.url;
+    const res = await fetch(`${url}/v1/incidents/stream`, {
+      headers: {
+        ...this.#headers(),
+        accept: "text/event-stream",
+        "last-event-id": String(this.#stats.cursor),
+      },
+      signal,
+    });
+    if (!res.ok || res.body === null) {
+      await res.body?.cancel();
+      throw new Error(`${url}/v1/incidents/stream: HTTP ${res.status}`);
+    }
+    this.#stats.connected = true;
+    let progressed = false;
+    for await (const m of readSse(res.body)) {
+      if (m.event !== "incident" || m.id === undefined) continue;
+      const id = Number(m.id);
+      if (!Number.isSafeInteger(id) || id <= this.#stats.cursor) continue;
+      const { name } = JSON.parse(m.data) as { name: string };
+      await this.#take(name, signal);
+      this.#stats.cursor = id;
+      this.#store.setCursor(url, id);
+      progressed = true;
+    }
+    return progressed;
+  }
+
+  /** Fetches and stores one incident; an invalid one is reported and skipped. */
+  async #take(name: string, signal: AbortSignal): Promise<void> {
+    if (this.#store.get(name) !== undefined) return;
+    const url = `${this.#source.url}/v1/incidents/${encodeURIComponent(name)}`;
+    const res = await fetch(url, {
+      headers: this.#headers(),
+      signal: AbortSignal.any([
+        signal,
+        AbortSignal.timeout(this.#opts.fetchTimeoutMs),
+      ]),
+    });
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new Error(`${url}: HTTP ${res.status}`);
+    }
+    const bytes = await res.bytes();
+    try {
+      const { created } = await this.#store.import(name, bytes, {
+        origin: "peer",
+        source: this.#source.url,
+      });
+      if (created) this.#stats.pulled++;
+    } catch (e) {
+      if (!(e instanceof InvalidIncidentError)) throw e;
+      this.#stats.refused++;
+      this.#opts.onError?.(this.#source.url, e);
+    }
+  }
+}

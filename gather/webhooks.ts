@@ -1,0 +1,408 @@
+/**
+ * Alerts: each `new_group`, `regression` and `spike` of the store's durable
+ * group log becomes one delivery per matching webhook, written to the index
+ * (`deliveries`) in the same transaction that moves the log cursor, then
+ * POSTed with `X-Flightlog-Signature: sha256=<HMAC>` and a stable
+ * `X-Flightlog-Delivery` id, retried with jittered backoff through restarts
+ * until the receiver answers 2xx. At least once; a delivery given up after
+ * `giveUpAfterMs` is reported, never dropped in silence. Ignored groups
+ * never alert.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import type { DatabaseSync } from "node:sqlite";
+import {
+  getMeta,
+  openIndex,
+  setMeta,
+  transaction,
+} from "../server/_index_db.ts";
+import type { Group, GroupEvent } from "../server/groups.ts";
+import { publicIncident } from "../server/routes/_params.ts";
+import type { IncidentStore } from "../server/store.ts";
+import { withDefaults } from "../lib/_options.ts";
+import { sleep } from "../lib/_sleep.ts";
+
+/** What alerts. */
+export type AlertType = "new_group" | "regression" | "spike";
+
+/** Every alert type. */
+export const ALERT_TYPES: readonly AlertType[] = [
+  "new_group",
+  "regression",
+  "spike",
+];
+
+/**
+ * A receiver of alerts, with what it wants.
+ *
+ * @example
+ * ```ts
+ * import type { Webhook } from "@flightlog/flightlog/gather";
+ * const oncall: Webhook = {
+ *   url: "https://hooks.example.com/flightlog",
+ *   secret: "s3cret",
+ *   types: ["new_group", "regression"],
+ *   categories: ["payments"],
+ *   minLevel: 30,
+ * };
+ * ```
+ */
+export interface Webhook {
+  /** Where to POST. */
+  url: string;
+  /** The HMAC key of `X-Flightlog-Signature`; unsigned without one. */
+  secret?: string;
+  /**
+   * `json` (the alert) or `slack` (`{ "text": ... }` for chat webhooks).
+   * @default {"json"}
+   */
+  format?: "json" | "slack";
+  /** Only these types (default: all). */
+  types?: AlertType[];
+  /** Only incidents of these categories. */
+  categories?: string[];
+  /** Only incidents of these apps. */
+  apps?: string[];
+  /** Only incidents whose trigger is at least this level. */
+  minLevel?: number;
+}
+
+/**
+ * How deliveries are made.
+ *
+ * @example
+ * ```ts
+ * import type { WebhookOptions } from "@flightlog/flightlog/gather";
+ * const o: WebhookOptions = { publicUrl: "https://flightlog.example.com" };
+ * ```
+ */
+export interface WebhookOptions {
+  /** The base of the links in alerts: this gatherer's URL as people reach it. */
+  publicUrl: string;
+  /**
+   * First retry delay in ms; doubles per failure.
+   * @default {1000}
+   */
+  baseDelayMs?: number;
+  /**
+   * Longest retry delay in ms.
+   * @default {300000}
+   */
+  maxDelayMs?: number;
+  /**
+   * A delivery failing this long is given up (and reported).
+   * @default {86400000}
+   */
+  giveUpAfterMs?: number;
+  /**
+   * Time limit of one POST, in ms.
+   * @default {10000}
+   */
+  timeoutMs?: number;
+  /** Told of each failed attempt and each delivery given up. */
+  onError?: (message: string) => void;
+}
+
+const DEFAULTS = {
+  baseDelayMs: 1000,
+  maxDelayMs: 300_000,
+  giveUpAfterMs: 86_400_000,
+  timeoutMs: 10_000,
+  onError: undefined,
+};
+
+/**
+ * Counters of the deliveries.
+ *
+ * @example
+ * ```ts
+ * import type { WebhookStats } from "@flightlog/flightlog/gather";
+ * const backlog = (s: WebhookStats) => s.pending;
+ * ```
+ */
+export interface WebhookStats {
+  /** Deliveries waiting (new or to retry). */
+  pending: number;
+  /** Deliveries the receiver took. */
+  delivered: number;
+  /** Failed attempts since the start. */
+  failedAttempts: number;
+  /** Deliveries given up after `giveUpAfterMs`. */
+  givenUp: number;
+}
+
+/** Deliveries POSTed per round, at most. */
+const BATCH = 20;
+/** Where the fan-out got to in the group log. */
+const CURSOR = "webhook_cursor";
+/** How long finished deliveries are kept (to look into). */
+const KEEP_DONE_MS = 7 * 86_400_000;
+
+/** The webhooks of one gatherer. */
+export class Webhooks implements AsyncDisposable {
+  readonly #store: IncidentStore;
+  readonly #hooks: (Webhook & { key: string })[];
+  readonly #opts: Required<Omit<WebhookOptions, "onError">> & WebhookOptions;
+  readonly #db: DatabaseSync;
+  readonly #abort = new AbortController();
+  #failedAttempts = 0;
+  #wake = () => {};
+  #running: Promise<void> = Promise.resolve();
+  #unsubscribe = () => {};
+
+  /** Delivers alerts from `store` to `hooks` (call `start()`). */
+  constructor(store: IncidentStore, hooks: Webhook[], options: WebhookOptions) {
+    this.#store = store;
+    this.#hooks = hooks.map((h) => ({
+      ...h,
+      key: createHash("sha256").update(h.url).digest("hex").slice(0, 8),
+    }));
+    this.#opts = withDefaults(DEFAULTS, options);
+    this.#db = openIndex(store.dir);
+    if (getMeta(this.#db, CURSOR) === undefined) {
+      // First start: what happened before there were webhooks does not alert.
+      setMeta(this.#db, CURSOR, String(store.lastGroupEventId));
+    }
+  }
+
+  /** Starts fanning out and delivering, until closed. */
+  start(): void {
+    this.#unsubscribe = this.#store.subscribeGroups(() => this.#wake());
+    this.#running = this.#loop();
+  }
+
+  /** The counters. */
+  get stats(): WebhookStats {
+    const count = (state: string) =>
+      (this.#db.prepare("select count(*) as n from deliveries where state = ?")
+        .get(state) as { n: number }).n;
+    return {
+      pending: count("pending"),
+      delivered: count("done"),
+      failedAttempts: this.#failedAttempts,
+      givenUp: count("given_up"),
+    };
+  }
+
+  async #loop(): Promise<void> {
+    const signal = this.#abort.signal;
+    while (!signal.aborted) {
+      const woken = new Promise<void>((resolve) => this.#wake = resolve);
+      try {
+        this.#fanOut();
+        const nextAt = await this.#deliverDue();
+        const wait = Math.max(0, Math.min(nextAt - Date.now(), 60_000));
+        await Promise.race([woken, sleep(wait, signal)]);
+      } catch (e) {
+        this.#opts.onError?.(`webhooks: ${e instanceof Error ? e.message : e}`);
+        await sleep(this.#opts.baseDelayMs, signal);
+      }
+    }
+  }
+
+  /** Turns new group events into deliveries, moving the cursor with them. */
+  #fanOut(): void {
+    for (let round = 0; round < 1000; round++) {
+      const cursor = Number(getMeta(this.#db, CURSOR) ?? 0);
+      const events = this.#store.groupEventsAfter(cursor, 100);
+      if (events.length === 0) return;
+      transaction(this.#db, () => {
+        const insert = this.#db.prepare(
+          `insert or ignore into deliveries (id, webhook, type, body, created, next_at)
+           values (?, ?, ?, ?, ?, ?)`,
+        );
+        for (const e of events) {
+          for (const d of this.#deliveriesOf(e)) {
+            insert.run(d.id, d.url, e.type, d.body, e.time, Date.now());
+          }
+        }
+        setMeta(this.#db, CURSOR, String(events.at(-1)!.id));
+      });
+    }
+  }
+
+  #deliveriesOf(e: GroupEvent): { id: string; url: string; body: string }[] {
+    if (!(ALERT_TYPES as string[]).includes(e.type)) return [];
+    const group = this.#store.getGroup(e.group);
+    if (group === undefined || group.status === "ignored") return [];
+    const incident = e.incident === undefined
+      ? undefined
+      : this.#store.get(e.incident);
+    const out = [];
+    for (const h of this.#hooks) {
+      if (!matches(h, e.type as AlertType, group, incident)) continue;
+      const id = `${e.id}.${h.key}`;
+      const url = incident &&
+        `${this.#opts.publicUrl}/v1/incidents/${incident.name}`;
+      const alert = {
+        id,
+        type: e.type,
+        group,
+        incident: incident && publicIncident(incident),
+        url,
+      };
+      const body = h.format === "slack"
+        ? { text: slackText(e.type as AlertType, group, url) }
+        : alert;
+      out.push({ id, url: h.url, body: JSON.stringify(body) });
+    }
+    return out;
+  }
+
+  /** POSTs what is due; returns when the next retry is due. */
+  async #deliverDue(): Promise<number> {
+    const now = Date.now();
+    this.#db.prepare(
+      "delete from deliveries where state = 'done' and created < ?",
+    )
+      .run(now - KEEP_DONE_MS);
+    const due = this.#db.prepare(
+      `select id, webhook, body, created, attempts from deliveries
+       where state = 'pending' and next_at <= ? order by next_at limit ?`,
+    ).all(now, BATCH) as {
+      id: string;
+      webhook: string;
+      body: string;
+      created: number;
+      attempts: number;
+    }[];
+    await Promise.all(due.map((d) => this.#deliver(d)));
+    const next = this.#db.prepare(
+      "select min(next_at) as at from deliveries where state = 'pending'",
+    ).get() as { at: number | null };
+    return next.at ?? Infinity;
+  }
+
+  async #deliver(
+    d: {
+      id: string;
+      webhook: string;
+      body: string;
+      created: number;
+      attempts: number;
+    },
+  ): Promise<void> {
+    const hook = this.#hooks.find((h) => h.url === d.webhook);
+    let error: string | undefined;
+    if (hook === undefined) {
+      error = "no longer configured";
+    } else {
+      try {
+        const res = await fetch(d.webhook, {
+          method: "POST",
+          redirect: "manual",
+          headers: {
+            "content-type": "application/json",
+            "user-agent": "flightlog-gatherer",
+            "x-flightlog-delivery": d.id,
+            ...(hook.secret === undefined ? {} : {
+              "x-flightlog-signature": `sha256=${await hmac(
+                hook.secret,
+                d.body,
+              )}`,
+            }),
+          },
+          body: d.body,
+          signal: AbortSignal.any([
+            this.#abort.signal,
+            AbortSignal.timeout(this.#opts.timeoutMs),
+          ]),
+        });
+        await res.body?.cancel();
+        if (!res.ok) error = `HTTP ${res.status}`;
+      } catch (e) {
+        if (this.#abort.signal.aborted) return;
+        error = e instanceof Error ? e.message : String(e);
+      }
+    }
+    const now = Date.now();
+    if (error === undefined) {
+      this.#db.prepare(
+        "update deliveries set state = 'done', attempts = attempts + 1 where id = ?",
+      )
+        .run(d.id);
+      return;
+    }
+    this.#failedAttempts++;
+    const attempts = d.attempts + 1;
+    const givingUp = now - d.created >= this.#opts.giveUpAfterMs ||
+      hook === undefined;
+    const wait = Math.min(
+      this.#opts.baseDelayMs * 2 ** Math.min(attempts - 1, 20),
+      this.#opts.maxDelayMs,
+    ) * (0.75 + Math.random() / 2);
+    this.#db.prepare(
+      "update deliveries set attempts = ?, next_at = ?, last_error = ?, state = ? where id = ?",
+    ).run(attempts, now + wait, error, givingUp ? "given_up" : "pending", d.id);
+    this.#opts.onError?.(
+      givingUp
+        ? `webhook ${d.webhook}: gave up delivery ${d.id} after ${attempts} attempts: ${error}`
+        : `webhook ${d.webhook}: delivery ${d.id} failed (${error}); retrying`,
+    );
+  }
+
+  /** Stops delivering (pending deliveries stay on disk). */
+  async close(): Promise<void> {
+    if (this.#abort.signal.aborted) return;
+    this.#abort.abort();
+    this.#unsubscribe();
+    this.#wake();
+    await this.#running;
+    this.#db.close();
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+function matches(
+  h: Webhook,
+  type: AlertType,
+  group: Group,
+  incident: { category: string; app?: string; level?: number } | undefined,
+): boolean {
+  if (h.types !== undefined && !h.types.includes(type)) return false;
+  const category = incident?.category ?? group.category;
+  if (h.categories !== undefined && !h.categories.includes(category)) {
+    return false;
+  }
+  if (h.apps !== undefined && !h.apps.some((a) => group.apps.includes(a))) {
+    return false;
+  }
+  if (h.minLevel !== undefined && (incident?.level ?? 0) < h.minLevel) {
+    return false;
+  }
+  return true;
+}
+
+function slackText(type: AlertType, g: Group, url: string | undefined): string {
+  const what = type === "new_group"
+    ? "New problem"
+    : type === "regression"
+    ? "Regression"
+    : "Spike";
+  const apps = g.apps.length > 0 ? ` in ${g.apps.join(", ")}` : "";
+  return `${what}: ${g.title} [${g.category}]${apps}, seen ${g.count}×` +
+    (url === undefined ? "" : `\n${url}`);
+}
+
+/** The hex HMAC-SHA-256 of `body` with `secret`. */
+export async function hmac(secret: string, body: string): Promise<string> {
+  const enc = new TextEncoder();
+  const key = await crypto.subtle.importKey(
+    "raw",
+    enc.encode(secret),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(
+    await crypto.subtle.sign("HMAC", key, enc.encode(body)),
+  );
+  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
+}

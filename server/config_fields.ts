@@ -1,0 +1,88 @@
+/**
+ * Reading settings from flags and JSON config files, shared by
+ * `flightlog sidecar` and `flightlog gather`: each error names the flag or
+ * the file and field that is wrong.
+ *
+ * @module
+ */
+
+/** A flag or config field with a bad value; its message names which. */
+export class ConfigError extends Error {}
+
+/** A number >= 0 from a flag or field (undefined when absent). */
+export function num(where: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  const n = typeof v === "string" ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isFinite(n) || n < 0) {
+    throw new ConfigError(
+      `${where}: expected a number >= 0, got ${JSON.stringify(v)}`,
+    );
+  }
+  return n;
+}
+
+/** `HOST:PORT` as `Deno.serve` wants it; `where` names it in the error. */
+export function parseListen(
+  where: string,
+  v: string,
+): { hostname: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(v);
+  if (m === null || Number(m[2]) > 65535) {
+    throw new ConfigError(
+      `${where}: expected HOST:PORT, got ${JSON.stringify(v)}`,
+    );
+  }
+  return { hostname: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]) };
+}
+
+/** A file's text; a {@linkcode ConfigError} naming `where` when unreadable. */
+export async function readText(where: string, path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    throw new ConfigError(
+      `${where}: cannot read ${path}: ${(e as Error).message}`,
+    );
+  }
+}
+
+/** A JSON config file's object; a {@linkcode ConfigError} naming the file. */
+export async function readConfig(
+  path: string,
+): Promise<Record<string, unknown>> {
+  const text = await readText("--config", path);
+  let cfg: unknown;
+  try {
+    cfg = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`${path}: not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof cfg !== "object" || cfg === null || Array.isArray(cfg)) {
+    throw new ConfigError(`${path}: expected a JSON object`);
+  }
+  return cfg as Record<string, unknown>;
+}
+
+/** Checks a URL; a {@linkcode ConfigError} naming `where` when it is not one. */
+export function checkUrl(where: string, url: unknown): string {
+  try {
+    if (typeof url === "string" && /^https?:$/.test(new URL(url).protocol)) {
+      return url;
+    }
+  } catch { /* below */ }
+  throw new ConfigError(`${where}: not an http(s) URL: ${JSON.stringify(url)}`);
+}
+
+/** Waits for SIGINT or SIGTERM; returns which came. */
+export async function untilSignal(): Promise<string> {
+  const stopped = Promise.withResolvers<string>();
+  const signals = ["SIGINT", "SIGTERM"] as const;
+  const handlers = signals.map((sig) => {
+    const h = () => stopped.resolve(sig);
+    Deno.addSignalListener(sig, h);
+    return () => Deno.removeSignalListener(sig, h);
+  });
+  const sig = await stopped.promise;
+  for (const off of handlers) off();
+  return sig;
+}

@@ -1,0 +1,115 @@
+// Pulling from a source: catch-up from the cursor, live incidents, restarts
+// of either side, exactly once.
+import assert from "node:assert/strict";
+import { Pull } from "../gather/source.ts";
+import { IncidentStore } from "../server/store.ts";
+import { deadline, tempDir } from "./_util.ts";
+import { baseName, makeIncident, startSidecar } from "./_server_util.ts";
+import type { Sidecar } from "../sidecar/sidecar.ts";
+
+async function feed(sidecar: Sidecar, dir: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const p = await makeIncident(`${dir}/src-${crypto.randomUUID()}`, {
+      template: "bug {i}",
+      fields: { i },
+    });
+    await sidecar.store.import(baseName(p), await Deno.readFile(p));
+  }
+}
+
+/** Resolves once `store` holds `n` incidents. */
+function holding(store: IncidentStore, n: number): Promise<void> {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const check = () => store.size.count >= n && resolve();
+  const off = store.subscribe(check);
+  check();
+  return deadline(promise, `${n} incidents`, 15_000).finally(off);
+}
+
+function pull(store: IncidentStore, sidecar: Sidecar) {
+  const abort = new AbortController();
+  const p = new Pull({ url: sidecar.url, token: sidecar.token }, store, {
+    baseDelayMs: 20,
+    maxDelayMs: 100,
+  });
+  const running = p.run(abort.signal);
+  return {
+    p,
+    async [Symbol.asyncDispose]() {
+      abort.abort();
+      await running;
+    },
+  };
+}
+
+Deno.test("Pull catches up from the start, then takes new incidents live", async () => {
+  await using dir = await tempDir();
+  await using sidecar = await startSidecar(`${dir.path}/sidecar`);
+  await feed(sidecar, dir.path, 3);
+  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  {
+    await using pulling = pull(store, sidecar);
+    await holding(store, 3);
+    await feed(sidecar, dir.path, 2);
+    await holding(store, 5);
+    assert.equal(pulling.p.stats.pulled, 5);
+  }
+  assert.ok(store.list().every((s) => s.source === sidecar.url));
+  assert.equal(store.cursor(sidecar.url), sidecar.store.lastId);
+});
+
+Deno.test("Pull goes on from its stored cursor after its own restart, with no duplicate", async () => {
+  await using dir = await tempDir();
+  await using sidecar = await startSidecar(`${dir.path}/sidecar`);
+  await feed(sidecar, dir.path, 2);
+  const gathered = `${dir.path}/gathered`;
+  {
+    await using store = await IncidentStore.open(gathered);
+    await using _pulling = pull(store, sidecar);
+    await holding(store, 2);
+  }
+  await feed(sidecar, dir.path, 2);
+  await using store = await IncidentStore.open(gathered);
+  await using pulling = pull(store, sidecar);
+  await holding(store, 4);
+  assert.equal(pulling.p.stats.pulled, 2, "only the two new ones");
+  assert.equal(store.size.count, 4);
+});
+
+Deno.test("Pull survives the source's restart and takes what came meanwhile", async () => {
+  await using dir = await tempDir();
+  const first = await startSidecar(`${dir.path}/sidecar`);
+  const port = Number(new URL(first.url).port);
+  const token = first.token;
+  await feed(first, dir.path, 2);
+  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  await using pulling = pull(store, first);
+  await holding(store, 2);
+  await first.close();
+  await using second = await startSidecar(`${dir.path}/sidecar`, {
+    listen: { hostname: "127.0.0.1", port },
+    token,
+  });
+  await feed(second, dir.path, 3);
+  await holding(store, 5);
+  assert.equal(store.size.count, 5);
+  assert.equal(pulling.p.stats.pulled, 5);
+});
+
+Deno.test("Pull reports a wrong token and keeps trying", async () => {
+  await using dir = await tempDir();
+  await using sidecar = await startSidecar(`${dir.path}/sidecar`);
+  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  const abort = new AbortController();
+  const failed = Promise.withResolvers<string>();
+  const p = new Pull({ url: sidecar.url, token: "wrong" }, store, {
+    baseDelayMs: 10,
+    onError: (_url, e) => failed.resolve(String(e)),
+  });
+  const running = p.run(abort.signal);
+  assert.match(await deadline(failed.promise, "an error", 10_000), /HTTP 401/);
+  abort.abort();
+  await running;
+  assert.ok(p.stats.failures >= 1);
+  assert.match(p.stats.lastError!, /401/);
+});

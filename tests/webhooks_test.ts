@@ -1,0 +1,203 @@
+// Webhooks: one delivery per alert and receiver, signed, durable, retried
+// with the same id, filtered; ignored groups never alert.
+import assert from "node:assert/strict";
+import { hmac, type Webhook, Webhooks } from "../gather/webhooks.ts";
+import { IncidentStore } from "../server/store.ts";
+import { deadline, tempDir } from "./_util.ts";
+import { baseName, type Bug, makeIncident } from "./_server_util.ts";
+
+interface Received {
+  id: string;
+  signature: string | null;
+  body: string;
+  alert: { type: string; group: { id: string; title: string }; url?: string };
+}
+
+/** A receiver on a free port; `refuse` answers 503 while positive (and counts down). */
+function receiver(refuse = 0, port = 0) {
+  const got: Received[] = [];
+  const waiters: (() => void)[] = [];
+  let refusals = refuse;
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port, onListen: () => {} },
+    async (req) => {
+      const body = await req.text();
+      if (refusals > 0) {
+        refusals--;
+        got.push({
+          id: req.headers.get("x-flightlog-delivery")!,
+          signature: null,
+          body: "",
+          alert: null!,
+        });
+        waiters.splice(0).forEach((w) => w());
+        return new Response("down", { status: 503 });
+      }
+      got.push({
+        id: req.headers.get("x-flightlog-delivery")!,
+        signature: req.headers.get("x-flightlog-signature"),
+        body,
+        alert: JSON.parse(body),
+      });
+      waiters.splice(0).forEach((w) => w());
+      return new Response("ok");
+    },
+  );
+  return {
+    url: `http://127.0.0.1:${server.addr.port}/hook`,
+    got,
+    /** Waits until `n` requests came. */
+    async until(n: number) {
+      await deadline(
+        (async () => {
+          while (got.length < n) {
+            await new Promise<void>((r) => waiters.push(r));
+          }
+        })(),
+        `${n} webhook requests`,
+        10_000,
+      );
+    },
+    async [Symbol.asyncDispose]() {
+      await server.shutdown();
+    },
+  };
+}
+
+async function store(dir: string) {
+  return await IncidentStore.open(`${dir}/store`);
+}
+
+async function add(s: IncidentStore, dir: string, bug: Bug) {
+  const p = await makeIncident(`${dir}/src-${crypto.randomUUID()}`, bug);
+  await s.import(baseName(p), await Deno.readFile(p));
+}
+
+function hooks(
+  s: IncidentStore,
+  list: Webhook[],
+  onError: (m: string) => void = () => {},
+) {
+  const w = new Webhooks(s, list, {
+    publicUrl: "http://gatherer.example",
+    baseDelayMs: 20,
+    maxDelayMs: 50,
+    onError,
+  });
+  w.start();
+  return w;
+}
+
+Deno.test("Webhooks POST one new_group per group, signed with the secret", async () => {
+  await using dir = await tempDir();
+  await using rx = receiver();
+  await using s = await store(dir.path);
+  await using _w = hooks(s, [{ url: rx.url, secret: "k3y" }]);
+  await add(s, dir.path, { template: "a {n}", fields: { n: 1 } });
+  await add(s, dir.path, { template: "a {n}", fields: { n: 2 } });
+  await add(s, dir.path, { template: "b" });
+  await rx.until(2);
+  assert.deepEqual(rx.got.map((r) => [r.alert.type, r.alert.group.title]), [
+    ["new_group", "a {n}"],
+    ["new_group", "b"],
+  ]);
+  for (const r of rx.got) {
+    assert.equal(r.signature, `sha256=${await hmac("k3y", r.body)}`);
+    assert.match(
+      r.alert.url!,
+      /^http:\/\/gatherer\.example\/v1\/incidents\/incident-/,
+    );
+  }
+});
+
+Deno.test("Webhooks send a regression when a resolved group recurs", async () => {
+  await using dir = await tempDir();
+  await using rx = receiver();
+  await using s = await store(dir.path);
+  await using _w = hooks(s, [{ url: rx.url }]);
+  await add(s, dir.path, { template: "boom" });
+  await rx.until(1);
+  s.setGroupStatus(s.listGroups()[0].id, "resolved");
+  await add(s, dir.path, { template: "boom" });
+  await rx.until(2);
+  assert.deepEqual(rx.got.map((r) => r.alert.type), [
+    "new_group",
+    "regression",
+  ]);
+  assert.equal(rx.got[1].signature, null, "no secret: unsigned");
+});
+
+Deno.test("Webhooks retry a refused delivery with the same id", async () => {
+  await using dir = await tempDir();
+  await using rx = receiver(2);
+  await using s = await store(dir.path);
+  await using w = hooks(s, [{ url: rx.url }]);
+  await add(s, dir.path, { template: "flaky" });
+  await rx.until(3);
+  assert.equal(new Set(rx.got.map((r) => r.id)).size, 1, "one id on every try");
+  assert.equal(rx.got[2].alert.type, "new_group");
+  assert.equal(w.stats.failedAttempts, 2);
+});
+
+Deno.test("Webhooks deliver after a restart what was pending (durable)", async () => {
+  await using dir = await tempDir();
+  // A port where nothing listens until the receiver starts, after the restart.
+  const { port } = (() => {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const addr = l.addr as Deno.NetAddr;
+    l.close();
+    return addr;
+  })();
+  const url = `http://127.0.0.1:${port}/hook`;
+  const s = await store(dir.path);
+  const failed = Promise.withResolvers<string>();
+  const first = hooks(s, [{ url }], failed.resolve);
+  await add(s, dir.path, { template: "while down" });
+  assert.match(
+    await deadline(failed.promise, "a failed attempt", 10_000),
+    /retrying/,
+  );
+  await first.close();
+  await s.close();
+  await using rx = receiver(0, port);
+  await using again = await store(dir.path);
+  await using _w = hooks(again, [{ url }]);
+  await rx.until(1);
+  assert.equal(rx.got[0].alert.type, "new_group");
+  assert.equal(rx.got[0].alert.group.title, "while down");
+});
+
+Deno.test("Webhooks never alert for an ignored group", async () => {
+  await using dir = await tempDir();
+  await using rx = receiver();
+  await using s = await store(dir.path);
+  await add(s, dir.path, { template: "noise" });
+  s.setGroupStatus(s.listGroups()[0].id, "ignored");
+  await using _w = hooks(s, [{
+    url: rx.url,
+    types: ["regression", "spike", "new_group"],
+  }]);
+  await add(s, dir.path, { template: "noise" });
+  await add(s, dir.path, { template: "signal" });
+  await rx.until(1);
+  assert.deepEqual(rx.got.map((r) => r.alert.group.title), ["signal"]);
+});
+
+Deno.test("Webhooks filter by type, app and level, and speak slack", async () => {
+  await using dir = await tempDir();
+  await using rx = receiver();
+  await using s = await store(dir.path);
+  await using _w = hooks(s, [
+    { url: rx.url, apps: ["bank"], format: "slack" },
+    { url: rx.url + "?high", minLevel: 40 },
+  ]);
+  await add(s, dir.path, { app: "shop", template: "shop bug" });
+  await add(s, dir.path, { app: "bank", template: "bank bug" });
+  await rx.until(1);
+  assert.equal(rx.got.length, 1, "WEIRD is below 40; shop is not bank");
+  const slack = JSON.parse(rx.got[0].body);
+  assert.match(
+    slack.text,
+    /^New problem: bank bug \[unknown\] in bank, seen 1×\nhttp:\/\/gatherer\.example\/v1\/incidents\//,
+  );
+});
