@@ -1,26 +1,33 @@
 /**
  * `deno task demo`: the main job, end to end. It starts
  *
- * 1. a peer sidecar (B), standing for a central collector;
- * 2. a sidecar (A) next to the app, pushing its incidents to B;
- * 3. the sample shop app, publishing its events on a Unix socket.
+ * 1. a webhook receiver, standing for the team's chat, that checks each
+ *    alert's signature;
+ * 2. sidecar B next to the "shop-eu" app, which the gatherer pulls from;
+ * 3. the gatherer, with the demo's rules (`demo/rules/`) and the webhook;
+ * 4. sidecar A next to the "shop" app, pushing its incidents to the gatherer;
+ * 5. the two apps, publishing their events on Unix sockets.
  *
- * The app hits a failure (an incident written by A), then the demo kills it
- * with SIGKILL (a crash incident). It prints both incidents, the URLs to
- * list, fetch and subscribe, the dump of one, and the web viewer's login
- * links for A and B. On a terminal the sidecars then run until Ctrl-C;
- * otherwise everything stops. Files stay in ./demo-output/ to look at.
+ * Both apps hit the same payment failure (each an incident, one pulled and
+ * one pushed, grouped as one problem), then the demo kills both with
+ * SIGKILL (two crash incidents: a second group). It prints the incidents as
+ * they reach the gatherer, the groups, the alerts received, commands to try,
+ * the dump of one incident, and the web viewers' login links. On a terminal
+ * everything then runs until Ctrl-C; otherwise it stops. Files stay in
+ * ./demo-output/ to look at.
  *
  * @module
  */
 
 import { dumpLines, readFlog } from "../mod.ts";
 import { LineSplitter } from "../lib/lines.ts";
+import { hmac } from "../gather/webhooks.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = Deno.args[0] ?? "./demo-output";
 await Deno.mkdir(out, { recursive: true });
 const socket = `${await Deno.realPath(out)}/shop.sock`;
+const socketEu = `${await Deno.realPath(out)}/shop-eu.sock`;
 const LIMIT_MS = 60_000;
 
 /** A child process with its stdout read line by line. */
@@ -58,19 +65,43 @@ class Child {
   }
 }
 
-const sidecarArgs = (dir: string, ...more: string[]) => [
+const serverArgs = (main: string, dir: string, ...more: string[]) => [
   "run",
   "--allow-read",
   "--allow-write",
   "--allow-net",
   "--allow-sys=hostname",
-  `${root}sidecar/main.ts`,
+  `${root}${main}`,
   "--dir",
   dir,
   "--listen",
   "127.0.0.1:0",
   ...more,
 ];
+const sidecarArgs = (dir: string, socket: string, ...more: string[]) =>
+  serverArgs(
+    "sidecar/main.ts",
+    dir,
+    "--socket",
+    socket,
+    "--trailing-ms",
+    "1000",
+    "--isolate-by",
+    "requestId", // the failed order's incident: its own events only
+    "--quiet",
+    ...more,
+  );
+
+interface Listed {
+  name: string;
+  summary: string;
+  events: number;
+  bytes: number;
+  app: string;
+  source: string;
+  category: string;
+  group: string;
+}
 
 async function incidentStream(url: string, token: string) {
   const res = await fetch(`${url}/v1/incidents/stream`, {
@@ -79,9 +110,7 @@ async function incidentStream(url: string, token: string) {
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   return {
-    async next(): Promise<
-      { name: string; summary: string; events: number; bytes: number }
-    > {
+    async next(): Promise<Listed> {
       for (;;) {
         const m = /(?:^|\n)data: (.*)\n/.exec(buffer);
         if (m) {
@@ -115,111 +144,186 @@ const timer = setTimeout(() => {
   Deno.exit(1);
 }, LIMIT_MS);
 
-try {
-  console.log("flightlog demo: a shop app, its sidecar, and a peer sidecar\n");
-  const peer = new Child("peer sidecar", sidecarArgs(`${out}/peer`));
-  children.push(peer);
-  const peerUrl = await peer.line("flightlog sidecar listening on ");
-  const peerTokenFile = await peer.line("token file: ");
-  const peerToken = (await Deno.readTextFile(peerTokenFile)).trim();
+/** The team's chat: takes alerts, checks their signature, prints them. */
+const secret = crypto.randomUUID();
+await Deno.writeTextFile(`${out}/webhook.secret`, secret);
+const alerts: string[] = [];
+let alerted = () => {};
+const chat = Deno.serve(
+  { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+  async (req) => {
+    const body = await req.text();
+    const signed = req.headers.get("x-flightlog-signature") ===
+      `sha256=${await hmac(secret, body)}`;
+    const a = JSON.parse(body);
+    alerts.push(
+      `  ${a.type.padEnd(10)} "${a.group.title}" [${a.group.category}] ` +
+        `(delivery ${req.headers.get("x-flightlog-delivery")}, signature ${
+          signed ? "ok" : "BAD"
+        })`,
+    );
+    alerted();
+    return new Response("thanks");
+  },
+);
 
-  const sidecar = new Child(
-    "sidecar",
-    sidecarArgs(
-      `${out}/incidents`,
-      "--socket",
-      socket,
-      "--peer",
-      peerUrl,
-      "--peer-token-file",
-      peerTokenFile,
-      "--trailing-ms",
-      "1000",
-      "--isolate-by",
-      "requestId", // the failed order's incident: its own events only
+try {
+  console.log(
+    "flightlog demo: two shop apps, a sidecar each, and a gatherer that groups and alerts\n",
+  );
+  const b = new Child(
+    "sidecar B",
+    sidecarArgs(`${out}/incidents-eu`, socketEu),
+  );
+  children.push(b);
+  const bUrl = await b.line("flightlog sidecar listening on ");
+  const bTokenFile = await b.line("token file: ");
+
+  const gatherer = new Child(
+    "gatherer",
+    serverArgs(
+      "gather/main.ts",
+      `${out}/gathered`,
+      "--source",
+      bUrl,
+      "--source-token-file",
+      bTokenFile,
+      "--rules",
+      `${root}demo/rules`,
+      "--webhook",
+      `http://127.0.0.1:${chat.addr.port}/hook`,
+      "--webhook-secret-file",
+      `${out}/webhook.secret`,
     ),
   );
-  children.push(sidecar);
-  const url = await sidecar.line("flightlog sidecar listening on ");
-  const tokenFile = await sidecar.line("token file: ");
-  const token = (await Deno.readTextFile(tokenFile)).trim();
-  console.log(
-    `sidecar A:  ${url}  (store ${out}/incidents, token in ${tokenFile})`,
-  );
-  console.log(`sidecar B:  ${peerUrl}  (peer: A pushes every incident here)`);
+  children.push(gatherer);
+  const gUrl = await gatherer.line("flightlog gather listening on ");
+  const gTokenFile = await gatherer.line("token file: ");
+  const gToken = (await Deno.readTextFile(gTokenFile)).trim();
 
-  const fromA = await incidentStream(url, token);
-  const atB = await incidentStream(peerUrl, peerToken);
-  const app = new Child("shop", [
-    "run",
-    "-A",
-    `${root}demo/shop_app.ts`,
-    "--socket",
-    socket,
-  ]);
-  children.push(app);
-  await app.line("shop: failure logged");
-  console.log(`shop app:   pid ${app.proc.pid}, publishing on ${socket}\n`);
+  const a = new Child(
+    "sidecar A",
+    sidecarArgs(
+      `${out}/incidents`,
+      socket,
+      "--peer",
+      gUrl,
+      "--peer-token-file",
+      gTokenFile,
+    ),
+  );
+  children.push(a);
+  const aUrl = await a.line("flightlog sidecar listening on ");
+  const aToken = (await Deno.readTextFile(await a.line("token file: ")))
+    .trim();
+  const bToken = (await Deno.readTextFile(bTokenFile)).trim();
+  console.log(
+    `gatherer:   ${gUrl}  (store ${out}/gathered, rules demo/rules/)`,
+  );
+  console.log(`sidecar A:  ${aUrl}  (app "shop"; pushes to the gatherer)`);
+  console.log(`sidecar B:  ${bUrl}  (app "shop-eu"; the gatherer pulls)`);
 
-  const failure = await fromA.next();
-  console.log(`1. the payment failure -> incident ${failure.name}`);
+  const atG = await incidentStream(gUrl, gToken);
+  const app = (name: string, sock: string, orders: string) =>
+    new Child(name, [
+      "run",
+      "-A",
+      `${root}demo/shop_app.ts`,
+      "--socket",
+      sock,
+      "--app",
+      name,
+      "--orders",
+      orders,
+    ]);
+  const shop = app("shop", socket, "40");
+  const shopEu = app("shop-eu", socketEu, "25");
+  children.push(shop, shopEu);
+  await shop.line("shop: failure logged");
+  await shopEu.line("shop: failure logged");
   console.log(
-    `   "${failure.summary}", ${failure.events} events, ${failure.bytes} bytes`,
-  );
-  await app.stop("SIGKILL");
-  const crash = await fromA.next();
-  console.log(`2. kill -9 of the app   -> incident ${crash.name}`);
-  console.log(`   "${crash.summary}", ${crash.events} events\n`);
-  const delivered = [(await atB.next()).name, (await atB.next()).name];
-  console.log(`both delivered to peer B: ${delivered.sort().join(", ")}\n`);
-  await fromA.cancel();
-  await atB.cancel();
-
-  console.log("Look at them over HTTP (token in the file):");
-  const auth = `-H "Authorization: Bearer $(cat ${tokenFile})"`;
-  console.log(`  curl ${auth} ${url}/v1/incidents`);
-  console.log(
-    `  curl ${auth} ${url}/v1/incidents/${failure.name} | zcat | head`,
-  );
-  console.log(
-    `  curl ${auth} '${url}/v1/incidents/${failure.name}?format=json'`,
-  );
-  console.log(
-    `  curl -N ${auth} ${url}/v1/incidents/stream      # push, one event per new incident`,
-  );
-  console.log(`  curl -N ${auth} '${url}/v1/events/stream?level=UNUSUAL'`);
-  console.log(`  curl ${url}/healthz; curl ${auth} ${url}/metrics`);
-  console.log(
-    "(on a terminal the sidecars run until Ctrl-C; otherwise they stop when the demo ends)\n",
+    `apps:       shop (pid ${shop.proc.pid}), shop-eu (pid ${shopEu.proc.pid})\n`,
   );
 
-  const path = `${out}/incidents/${failure.name}`;
-  console.log(`--- deno task dump ${path} (last 14 lines)`);
+  const show = (i: Listed) =>
+    console.log(
+      `   ${i.app.padEnd(8)} ${i.source === "push" ? "pushed" : "pulled"}  ` +
+        `[${i.category}] group ${i.group}  "${i.summary}" (${i.events} events)`,
+    );
+  console.log("1. both apps' payments fail -> incidents at the gatherer:");
+  const failures = [await atG.next(), await atG.next()];
+  failures.forEach(show);
+  await shop.stop("SIGKILL");
+  await shopEu.stop("SIGKILL");
+  console.log("2. kill -9 of both apps -> crash incidents:");
+  const crashes = [await atG.next(), await atG.next()];
+  crashes.forEach(show);
+  await atG.cancel();
+
+  const { groups } = await (await fetch(`${gUrl}/v1/groups?sort=count`, {
+    headers: { authorization: `Bearer ${gToken}` },
+  })).json();
+  console.log("\n3. the gatherer's groups (4 incidents, 2 problems):");
+  for (const g of groups) {
+    console.log(
+      `   ${String(g.count).padStart(3)}x  [${g.category}] ${g.title}  (${
+        g.apps.join(", ")
+      })`,
+    );
+  }
+  for (let i = 0; i < 100 && alerts.length < 2; i++) {
+    await new Promise<void>((r) => alerted = r);
+  }
+  console.log("\n4. alerts the webhook received (one per new problem):");
+  console.log(alerts.join("\n"));
+
+  const auth = `-H "Authorization: Bearer $(cat ${gTokenFile})"`;
+  console.log("\nTry (the gatherer's API; sidecars answer the same):");
+  console.log(`  curl ${auth} '${gUrl}/v1/groups?status=open'`);
+  console.log(
+    `  curl ${auth} '${gUrl}/v1/incidents?q=ETIMEDOUT'       # full-text search`,
+  );
+  console.log(
+    `  curl ${auth} -X PATCH -d '{"status":"resolved"}' ${gUrl}/v1/groups/${
+      groups[0].id
+    }`,
+  );
+  console.log(
+    `  curl -N ${auth} ${gUrl}/v1/groups/stream               # live`,
+  );
+  console.log(
+    `  deno run -A cli/flightlog.ts groups ${gUrl} --token-file ${gTokenFile}`,
+  );
+  console.log(
+    `  deno run -A cli/flightlog.ts incidents watch ${gUrl} --token-file ${gTokenFile}`,
+  );
+
+  const path = `${out}/gathered/${failures[0].name}`;
+  console.log(`\n--- deno task dump ${path} (around the trigger)`);
   const lines = await Array.fromAsync(dumpLines(readFlog(path)));
-  console.log(lines.slice(-14).join("\n"));
-  console.log(`\n--- and the end of the crash incident:`);
-  const crashLines = await Array.fromAsync(
-    dumpLines(readFlog(`${out}/incidents/${crash.name}`)),
-  );
-  console.log(crashLines.slice(-3).join("\n"));
+  const at = lines.findIndex((l) => l.includes("charging order"));
+  console.log(lines.slice(Math.max(0, at - 8), at + 4).join("\n"));
 
-  console.log(
-    `\nIncidents are in ${out}/incidents/ (and the peer's copies in ${out}/peer/).`,
-  );
   // On a terminal someone can follow the links and commands above; in CI or
   // a pipe nobody can, and the demo must end by itself.
   const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   if (interactive) clearTimeout(timer);
-  console.log("\nThe web viewer: open a link once, it logs you in:");
-  console.log(`  sidecar A: ${url}/?token=${token}`);
-  console.log(`  peer B:    ${peerUrl}/?token=${peerToken}`);
+  console.log("\nThe web viewers: open a link once, it logs you in:");
+  console.log(`  gatherer:  ${gUrl}/?token=${gToken}`);
+  console.log(`  sidecar A: ${aUrl}/?token=${aToken}`);
+  console.log(`  sidecar B: ${bUrl}/?token=${bToken}`);
+  console.log(
+    `\nFiles: ${out}/incidents/ (A), ${out}/incidents-eu/ (B), ${out}/gathered/ (the gatherer).`,
+  );
   if (interactive) {
-    console.log("\nThe sidecars keep running; Ctrl-C stops them.");
+    console.log("\nEverything keeps running; Ctrl-C stops it.");
     await interrupted();
   }
-  await sidecar.stop("SIGTERM");
-  await peer.stop("SIGTERM");
+  await gatherer.stop("SIGTERM");
+  await a.stop("SIGTERM");
+  await b.stop("SIGTERM");
 } finally {
   clearTimeout(timer);
   for (const c of children) await c.stop("SIGKILL");
+  await chat.shutdown();
 }

@@ -3,7 +3,7 @@
  * mixed levels, and after a while hits a failure (a payment provider that
  * stops answering), which triggers an incident.
  *
- * Usage: deno run -A demo/shop_app.ts (--socket PATH | --dir DIR) [--orders N]
+ * Usage: deno run -A demo/shop_app.ts (--socket PATH | --dir DIR) [--orders N] [--app NAME]
  *
  * @module
  */
@@ -87,10 +87,11 @@ if (import.meta.main) {
       socket: { type: "string" },
       dir: { type: "string" },
       orders: { type: "string", default: "40" },
+      app: { type: "string", default: "shop" },
     },
   });
   const log = createLogger({
-    app: "shop",
+    app: values.app,
     versions: { shop: "1.0.0" },
     incidentDir: values.dir,
     trailingMs: 500,

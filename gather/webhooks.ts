@@ -261,7 +261,7 @@ export class Webhooks implements AsyncDisposable {
       .run(now - KEEP_DONE_MS);
     const due = this.#db.prepare(
       `select id, webhook, body, created, attempts from deliveries
-       where state = 'pending' and next_at <= ? order by next_at limit ?`,
+       where state = 'pending' and next_at <= ? order by next_at, created, id limit ?`,
     ).all(now, BATCH) as {
       id: string;
       webhook: string;
@@ -269,7 +269,13 @@ export class Webhooks implements AsyncDisposable {
       created: number;
       attempts: number;
     }[];
-    await Promise.all(due.map((d) => this.#deliver(d)));
+    // In order to each receiver; receivers in parallel.
+    const byHook = Map.groupBy(due, (d) => d.webhook);
+    await Promise.all(
+      [...byHook.values()].map(async (list) => {
+        for (const d of list) await this.#deliver(d);
+      }),
+    );
     const next = this.#db.prepare(
       "select min(next_at) as at from deliveries where state = 'pending'",
     ).get() as { at: number | null };

@@ -11,7 +11,7 @@ import type { FlogEvent } from "../lib/flog_event.ts";
 import type { FlogHeader } from "../lib/flogfile.ts";
 import { renderMessage } from "../lib/format.ts";
 import { type IncidentSummary, summarizeIncident } from "../lib/incidents.ts";
-import { fingerprint } from "./fingerprint.ts";
+import { failureOf, fingerprint } from "./fingerprint.ts";
 
 /**
  * What a rule sees of an incident.
@@ -93,7 +93,10 @@ export interface ClassifiedIncident {
   group: string;
   /** The group's title. */
   title: string;
-  /** Facility and text of each event, one per line, at most {@linkcode MAX_TEXT_BYTES}. */
+  /**
+   * Facility and text of each event, one per line, with the text of the
+   * errors they record; at most {@linkcode MAX_TEXT_BYTES}.
+   */
   text: string;
 }
 
@@ -133,6 +136,9 @@ function eventText(events: FlogEvent[]): string {
     } catch {
       continue;
     }
+    // An error's text, stack and causes are searchable too.
+    const failure = failureOf(e);
+    if (failure !== undefined) line += "\n" + failure.str.slice(0, 4096);
     size += line.length + 1;
     if (size > MAX_TEXT_BYTES) break;
     lines.push(line);

@@ -129,7 +129,10 @@ export class IncidentStore implements AsyncDisposable {
     this.#db = db;
     this.#retention = o.retention;
     this.#classifier = o.classifier;
-    this.#groups = new Groups(db, { ...STORE_DEFAULTS.spike, ...o.spike });
+    this.#groups = new Groups(
+      db,
+      withDefaults(STORE_DEFAULTS.spike, options.spike ?? {}),
+    );
     this.#reclassifier = new Reclassifier({
       db,
       dir,
