@@ -1,0 +1,279 @@
+/**
+ * Both ends of the module Worker that runs the `*.ts` classification rules
+ * of `Rules` (`rules.ts`) off the gatherer's thread: this file is the
+ * worker's entry (it serves when it is the worker's main module), and
+ * {@linkcode RuleWorker} is the gatherer's handle on it, which stops a rule
+ * at its deadline by terminating the worker and starts a fresh one for the
+ * next call.
+ *
+ * Protocol, all structured-clonable: `{ type: "load", urls }` imports the
+ * rule modules and replies `{ type: "loaded", errors }`; `{ type: "input" }`
+ * sets the incident later calls see (sent once per incident, not per rule);
+ * `{ type: "call", id, index }` runs one rule and replies `{ type: "result" }`.
+ *
+ * @module
+ */
+
+import { pathToFileURL } from "node:url";
+
+/** A checked answer of a rule. */
+export interface Answer {
+  /** The category. */
+  category: string;
+  /** Overrides the group fingerprint. */
+  fingerprint?: string;
+  /** Overrides the group title. */
+  title?: string;
+}
+
+type ToWorker =
+  | { type: "load"; urls: string[] }
+  | { type: "input"; input: unknown }
+  | { type: "call"; id: number; index: number };
+
+type FromWorker =
+  | { type: "loaded"; errors: { index: number; error: string }[] }
+  | { type: "stray"; error: string }
+  | { type: "result"; id: number; ok: true; value: Answer | undefined }
+  | { type: "result"; id: number; ok: false; error: string };
+
+/** How long the worker may take to import the rules. */
+const LOAD_TIMEOUT_MS = 10_000;
+
+/**
+ * The gatherer's handle on the rule worker. One request is in flight at a
+ * time (the caller serializes calls).
+ *
+ * @example
+ * ```ts ignore
+ * const worker = await RuleWorker.open(["/rules/a.ts"], console.warn);
+ * const answer = await worker.call(input, 0, { timeoutMs: 1000 });
+ * worker.stop();
+ * ```
+ */
+export class RuleWorker {
+  readonly #urls: readonly string[];
+  readonly #onProblem: (message: string) => void;
+  #worker: Worker | undefined;
+  /** The input last posted to `#worker` (a new object per incident). */
+  #input: unknown;
+  #waiting: ((reply: FromWorker | Error) => void) | undefined;
+  #nextId = 0;
+
+  private constructor(
+    urls: readonly string[],
+    onProblem: (message: string) => void,
+  ) {
+    this.#urls = urls;
+    this.#onProblem = onProblem;
+  }
+
+  /**
+   * A started worker that imported every rule module of `paths`; else
+   * throws naming each that does not import or exports no `classify`.
+   * `onProblem` is told of errors outside calls (a rule's timer that
+   * throws) and of the worker failing between calls.
+   */
+  static async open(
+    paths: readonly string[],
+    onProblem: (message: string) => void,
+  ): Promise<RuleWorker> {
+    const urls = paths.map((p) => pathToFileURL(p).href);
+    const worker = new RuleWorker(urls, onProblem);
+    try {
+      const errors = await worker.start();
+      if (errors.length === 0) return worker;
+      const lines = errors.map((e) => `${paths[e.index]}: ${e.error}`);
+      throw new Error(lines.join("\n"));
+    } catch (e) {
+      worker.stop();
+      throw e;
+    }
+  }
+
+  /** Starts a worker importing the rules; the modules that failed, by index. */
+  async start(): Promise<{ index: number; error: string }[]> {
+    this.stop();
+    const worker = new Worker(import.meta.url, { type: "module" });
+    worker.onmessage = (e: MessageEvent<FromWorker>) => {
+      if (e.data.type !== "stray") this.#waiting?.(e.data);
+      else this.#onProblem(`a rule failed outside classify(): ${e.data.error}`);
+    };
+    worker.onerror = (e) => {
+      e.preventDefault(); // else Deno reports it as uncaught here too
+      this.#crash(`the rule worker failed: ${e.message}`);
+    };
+    worker.onmessageerror = () => this.#crash("the rule worker sent garbage");
+    this.#worker = worker;
+    this.#input = undefined;
+    const reply = this.#wait(
+      LOAD_TIMEOUT_MS,
+      `importing the rules took longer than ${LOAD_TIMEOUT_MS} ms`,
+    );
+    this.#post({ type: "load", urls: [...this.#urls] });
+    const loaded = await reply;
+    if (loaded.type !== "loaded") throw new Error("the rule worker misspoke");
+    return loaded.errors;
+  }
+
+  /** Rule `index`'s answer on `input`; throws saying why there is none. */
+  async call(
+    input: unknown,
+    index: number,
+    { timeoutMs }: { timeoutMs: number },
+  ): Promise<Answer | undefined> {
+    // A module that no longer imports throws its error when called.
+    if (this.#worker === undefined) await this.start();
+    if (this.#input !== input) {
+      this.#post({ type: "input", input });
+      this.#input = input;
+    }
+    const id = this.#nextId++;
+    const reply = this.#wait(
+      timeoutMs,
+      `classify() took longer than ${timeoutMs} ms and was stopped`,
+    );
+    this.#post({ type: "call", id, index });
+    const result = await reply;
+    if (result.type !== "result" || result.id !== id) {
+      throw new Error("the rule worker misspoke");
+    }
+    if (!result.ok) throw new Error(result.error);
+    return result.value;
+  }
+
+  /** Terminates the worker; a request in flight rejects with `reason`. */
+  stop(reason: Error = new Error("the rule worker was stopped")): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    this.#waiting?.(reason);
+  }
+
+  #post(message: ToWorker): void {
+    this.#worker!.postMessage(message);
+  }
+
+  #wait(ms: number, timeoutMessage: string): Promise<FromWorker> {
+    const { promise, resolve, reject } = Promise.withResolvers<FromWorker>();
+    const timer = setTimeout(() => this.stop(new Error(timeoutMessage)), ms);
+    this.#waiting = (reply) => {
+      clearTimeout(timer);
+      this.#waiting = undefined;
+      if (reply instanceof Error) reject(reply);
+      else resolve(reply);
+    };
+    return promise;
+  }
+
+  #crash(message: string): void {
+    const busy = this.#waiting !== undefined;
+    this.stop(new Error(message));
+    if (!busy) this.#onProblem(message);
+  }
+}
+
+// --- The worker's side. ---
+
+type Classify = (input: unknown) => unknown;
+
+// Typed by hand, not with the `deno.worker` lib, so that importing this
+// file does not change the globals of the gatherer's program.
+const scope = self as unknown as {
+  postMessage(message: FromWorker): void;
+  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+  addEventListener(
+    type: "error" | "unhandledrejection",
+    listener: (e: Event & { error?: unknown; reason?: unknown }) => void,
+  ): void;
+};
+
+let rules: Promise<Classify[]> = Promise.resolve([]);
+let input: unknown;
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.stack ?? String(e) : Deno.inspect(e);
+}
+
+async function load(urls: string[]): Promise<Classify[]> {
+  const errors: { index: number; error: string }[] = [];
+  const loaded = await Promise.all(urls.map(async (url, index) => {
+    let error = "it exports no classify() function";
+    try {
+      const mod = await import(url);
+      if (typeof mod.classify === "function") return mod.classify as Classify;
+    } catch (e) {
+      error = `it fails to import: ${describe(e)}`;
+    }
+    errors.push({ index, error });
+    return () => {
+      throw new Error(error);
+    };
+  }));
+  scope.postMessage({ type: "loaded", errors });
+  return loaded;
+}
+
+/** Rules may not change what the next rule sees. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+const optional = (v: unknown) =>
+  v === undefined || (typeof v === "string" && v !== "");
+
+/** A rule's return value as an answer; throws saying what is wrong. */
+function toAnswer(value: unknown): Answer | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "string" && value !== "") return { category: value };
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const { category, fingerprint, title, ...rest } = value as Answer;
+    if (
+      Object.keys(rest).length === 0 && typeof category === "string" &&
+      category !== "" && optional(fingerprint) && optional(title)
+    ) {
+      return JSON.parse(JSON.stringify({ category, fingerprint, title }));
+    }
+  }
+  throw new TypeError(
+    `classify() returned ${Deno.inspect(value)}, not a category, ` +
+      "{ category, fingerprint?, title? } or undefined",
+  );
+}
+
+async function call(id: number, index: number): Promise<void> {
+  let value: unknown;
+  try {
+    value = await (await rules)[index](input);
+  } catch (e) {
+    const error = `classify() threw ${describe(e)}`;
+    return scope.postMessage({ type: "result", id, ok: false, error });
+  }
+  try {
+    scope.postMessage({ type: "result", id, ok: true, value: toAnswer(value) });
+  } catch (e) {
+    const error = (e as Error).message;
+    scope.postMessage({ type: "result", id, ok: false, error });
+  }
+}
+
+if (import.meta.main) {
+  // A rule's error outside classify() (a timer, a lost promise) would end
+  // the worker and print to the gatherer's stderr: tell the gatherer instead.
+  for (const type of ["error", "unhandledrejection"] as const) {
+    scope.addEventListener(type, (e) => {
+      e.preventDefault();
+      const error = describe(type === "error" ? e.error : e.reason);
+      scope.postMessage({ type: "stray", error });
+    });
+  }
+  scope.onmessage = (e) => {
+    const message = e.data;
+    if (message.type === "load") rules = load(message.urls);
+    else if (message.type === "input") input = deepFreeze(message.input);
+    else void call(message.id, message.index);
+  };
+}
