@@ -22,7 +22,7 @@ export const MAX_SSE_LINE = 4 << 20;
 
 /** The events of a `text/event-stream` body, as they arrive. */
 export async function* readSse(
-  body: ReadableStream<Uint8Array>,
+  body: ReadableStream<Uint8Array<ArrayBuffer>>,
 ): AsyncGenerator<SseMessage> {
   let oversized = false;
   const lines = new LineSplitter({

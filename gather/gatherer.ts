@@ -19,8 +19,18 @@ import type { Retention } from "../server/retention.ts";
 import { IncidentStore } from "../server/store.ts";
 import { loadToken } from "../server/token.ts";
 import { Rules } from "./rules.ts";
-import { Pull, type PullOptions, type Source } from "./source.ts";
-import { type Webhook, type WebhookOptions, Webhooks } from "./webhooks.ts";
+import {
+  Pull,
+  type PullOptions,
+  type Source,
+  type SourceStats,
+} from "./source.ts";
+import {
+  type Webhook,
+  type WebhookOptions,
+  Webhooks,
+  type WebhookStats,
+} from "./webhooks.ts";
 
 /**
  * Settings of a {@linkcode Gatherer}.
@@ -338,12 +348,12 @@ export class Gatherer implements AsyncDisposable {
   }
 
   /** Counters of each source. */
-  get sources() {
+  get sources(): SourceStats[] {
     return this.#pulls.map((p) => p.stats);
   }
 
   /** Counters of the webhooks (undefined without any). */
-  get webhooks() {
+  get webhooks(): WebhookStats | undefined {
     return this.#webhooks?.stats;
   }
 

@@ -22,51 +22,18 @@
  */
 
 import { resolve } from "node:path";
-import type { FailureValue, FlogEvent } from "../lib/flog_event.ts";
-import type { FlogHeader } from "../lib/flogfile.ts";
+import type { FlogEvent } from "../lib/flog_event.ts";
+import { isFailure } from "../server/fingerprint.ts";
 import { renderMessage } from "../lib/format.ts";
 import { parseLevel } from "../lib/levels.ts";
+import type {
+  Classification,
+  Classifier,
+  ClassifyInput,
+} from "../server/classify.ts";
 import { RuleWorker } from "./_rule_worker.ts";
 
-/**
- * What a rule sees: one incident.
- *
- * @example
- * ```ts
- * import type { ClassifyInput } from "./rules.ts";
- * const input: ClassifyInput = {
- *   header: { type: "incident", app: "shop" }, trigger: undefined, events: [],
- * };
- * ```
- */
-export interface ClassifyInput {
-  /** The incident's header (`app`, `trigger`...). */
-  header: FlogHeader;
-  /** The event that triggered the incident. */
-  trigger: FlogEvent | undefined;
-  /** Every event of the incident, in order. */
-  events: FlogEvent[];
-}
-
-/**
- * What a rule decides.
- *
- * @example
- * ```ts
- * import type { Classification } from "./rules.ts";
- * const c: Classification = { category: "db-timeout", rule: "db.json#timeouts" };
- * ```
- */
-export interface Classification {
-  /** The incident's category. */
-  category: string;
-  /** Overrides the computed group fingerprint. */
-  fingerprint?: string;
-  /** Overrides the group title. */
-  title?: string;
-  /** Which rule decided: the file name, and `#name` for a JSON rule. */
-  rule: string;
-}
+export type { Classification, ClassifyInput };
 
 /**
  * Options of {@linkcode Rules.load}.
@@ -117,7 +84,7 @@ const MATCH_KEYS = "facility minLevel maxLevel template message error app"
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export class Rules implements AsyncDisposable {
+export class Rules implements AsyncDisposable, Classifier {
   /** sha-256 (hex) over the sorted file names and contents; changes when a rule does. */
   readonly hash: string;
   /** Number of rules: each JSON rule, each `*.ts` file. */
@@ -392,8 +359,4 @@ function regex(value: unknown, where: string): RegExp | undefined {
     if (!(e instanceof SyntaxError)) throw e;
     throw new SyntaxError(`${where}: bad regex: ${e.message}`, { cause: e });
   }
-}
-
-function isFailure(value: unknown): value is FailureValue {
-  return isObject(value) && value["@"] === "Failure";
 }

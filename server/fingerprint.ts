@@ -83,7 +83,8 @@ export function failureOf(e: FlogEvent): FailureValue | undefined {
   return undefined;
 }
 
-function isFailure(v: unknown): v is FailureValue {
+/** Whether `v` is a recorded error (`{"@": "Failure", ...}`). */
+export function isFailure(v: unknown): v is FailureValue {
   return typeof v === "object" && v !== null &&
     (v as { "@"?: unknown })["@"] === "Failure";
 }

@@ -116,7 +116,10 @@ class Fleet {
 
   /** Runs one app next to sidecar `i` until it has hit its bug and left. */
   async runApp(i: number, app: string, pad: number, bug: "charge" | "ship") {
-    const file = `${this.dir}/app-${this.#apps++}.js`;
+    // Each run is a checkout of its own version: the same file name.
+    const run = `${this.dir}/run-${this.#apps++}`;
+    await Deno.mkdir(run);
+    const file = `${run}/shop.js`;
     await Deno.writeTextFile(file, appSource(pad, bug));
     const p = new Proc(["run", "-A", file, `${this.dir}/app${i}.sock`, app]);
     this.procs.add(p);

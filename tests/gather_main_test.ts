@@ -95,7 +95,7 @@ Deno.test("parseGatherArgs() names the flag or config field that is wrong", asyn
       /--webhook-format: expected json or slack/,
     ],
     [
-      ["--dir", "x", "--spike-count", "-1"],
+      ["--dir", "x", "--spike-count", "many"],
       /--spike-count: expected a number >= 0/,
     ],
     [config({ dir: "x", colour: 1 }), /unknown field "colour"/],

@@ -13,15 +13,16 @@ Deno.test({
     const page = await v.page();
 
     await t.step(
-      "home shows the incidents alone when /v1/groups is 404",
+      "home shows the server's groups, each linked to its incidents",
       async () => {
-        assert.equal((await v.get("/v1/groups")).status, 404);
-        await page.waitForSelector("tr.incident");
+        assert.equal((await v.get("/v1/groups")).status, 200);
+        await page.waitForSelector("tr.group");
         assert.equal(await page.evaluate("location.pathname"), "/");
-        const text = await page.evaluate<string>("document.body.innerText");
-        assert.match(text, /Recent incidents/);
-        assert.match(text, /payment provider timed out after 3000 ms/);
-        await v.shot(page, "home-incidents");
+        const href = await page.evaluate<string>(
+          `document.querySelector("tr.group a").getAttribute("href")`,
+        );
+        assert.match(href, /^\/incidents\?group=[0-9a-f]{16}$/);
+        await v.shot(page, "home-groups");
       },
     );
 

@@ -56,7 +56,7 @@ Deno.test({
       async () => {
         await page.send("Network.clearBrowserCookies");
         await page.goto(`${v.url}/?token=${v.token}`);
-        await page.waitForSelector("tr.incident");
+        await page.waitForSelector("tr.group");
         assert.equal(await page.evaluate("location.href"), `${v.url}/`);
         const { cookies } = await page.send("Network.getCookies") as {
           cookies: {

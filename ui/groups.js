@@ -114,7 +114,9 @@ function groupRow(g, q, act) {
       "td",
       { class: "summary" },
       h("a", { href }, highlight(title, q)),
-      g.regression ? h("span", { class: "tag warn" }, "regression") : null,
+      g.regression || (status === "open" && g.regressions > 0)
+        ? h("span", { class: "tag warn" }, "regression")
+        : null,
     ),
     h("td", {}, String(pick(g, ["category"]) ?? "")),
     h("td", { class: "num" }, String(pick(g, ["count", "incidents"]) ?? "")),
@@ -225,7 +227,7 @@ export async function mountGroups(ctx) {
   let pending;
   const close = stream(
     "/v1/groups/stream",
-    ["group", "new_group", "regression", "spike", "count", "update", "message"],
+    ["new_group", "regression", "spike", "count", "status"],
     () => {
       // Several updates at once are one reload.
       clearTimeout(pending);
