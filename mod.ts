@@ -56,9 +56,9 @@ export {
 } from "./lib/flogfile.ts";
 export {
   type IncidentSummary,
-  type SummarizeOptions,
   listIncidents,
   summarizeIncident,
+  type SummarizeOptions,
 } from "./lib/incidents.ts";
 export type { IncidentInfo } from "./lib/reporter.ts";
 export { FlightRecorder } from "./lib/recorder.ts";

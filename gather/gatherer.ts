@@ -273,7 +273,7 @@ export class Gatherer implements AsyncDisposable {
       version: VERSION,
       role: "gatherer",
       incidents: this.store.size.count,
-      groups: this.store.groupCount,
+      groups: this.store.groups.count(),
       rules: this.#rules.size,
       reclassifying: this.store.reclassifying.pending,
       sources: this.#pulls.map((p) => {

@@ -164,13 +164,13 @@ export class Webhooks implements AsyncDisposable {
     this.#db = openIndex(store.dir);
     if (getMeta(this.#db, CURSOR) === undefined) {
       // First start: what happened before there were webhooks does not alert.
-      setMeta(this.#db, CURSOR, String(store.lastGroupEventId));
+      setMeta(this.#db, CURSOR, String(store.groups.lastEventId()));
     }
   }
 
   /** Starts fanning out and delivering, until closed. */
   start(): void {
-    this.#unsubscribe = this.#store.subscribeGroups(() => this.#wake());
+    this.#unsubscribe = this.#store.groups.subscribe(() => this.#wake());
     this.#running = this.#loop();
   }
 
@@ -207,7 +207,7 @@ export class Webhooks implements AsyncDisposable {
   #fanOut(): void {
     for (let round = 0; round < 1000; round++) {
       const cursor = Number(getMeta(this.#db, CURSOR) ?? 0);
-      const events = this.#store.groupEventsAfter(cursor, 100);
+      const events = this.#store.groups.eventsAfter(cursor, 100);
       if (events.length === 0) return;
       transaction(this.#db, () => {
         const insert = this.#db.prepare(
@@ -226,7 +226,7 @@ export class Webhooks implements AsyncDisposable {
 
   #deliveriesOf(e: GroupEvent): { id: string; url: string; body: string }[] {
     if (!(ALERT_TYPES as string[]).includes(e.type)) return [];
-    const group = this.#store.getGroup(e.group);
+    const group = this.#store.groups.get(e.group);
     if (group === undefined || group.status === "ignored") return [];
     const incident = e.incident === undefined
       ? undefined

@@ -10,6 +10,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { IncidentSummary } from "../lib/incidents.ts";
 import { summarizeIncident } from "../lib/incidents.ts";
+import type { ClassifiedIncident } from "./classify.ts";
 
 /**
  * A stored incident: its summary, a store-wide increasing `id` (used as the
@@ -208,4 +209,51 @@ async function migrateJsonl(r: Reconciling, files: Set<string>) {
     }).catch(() => {/* unreadable: left to the folder scan */});
   }
   await Deno.rename(path, `${path}.migrated`);
+}
+
+/** Inserts an incident's row; returns its id. */
+export function insertIncident(
+  db: DatabaseSync,
+  { c, id, stored, origin, source, rulesHash }: {
+    c: ClassifiedIncident;
+    id?: number;
+    stored: number;
+    origin: "local" | "peer";
+    source: string;
+    rulesHash: string;
+  },
+): number {
+  const s = c.summary;
+  const row = db.prepare(
+    `insert into incidents (id, name, time, stored, origin, source, trigger_id,
+      level, facility, summary, app, host, version, pid, bytes, events,
+      complete, recovered, damage, group_id, category, rule, rules_hash)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     returning id`,
+  ).get(
+    id ?? null,
+    s.name,
+    s.time,
+    stored,
+    origin,
+    source,
+    s.triggerId ?? null,
+    s.level ?? null,
+    s.facility ?? null,
+    s.summary,
+    s.app ?? null,
+    s.host ?? null,
+    s.version ?? null,
+    s.pid ?? null,
+    s.bytes,
+    s.events,
+    s.complete ? 1 : 0,
+    s.recovered ? 1 : 0,
+    s.damage ? JSON.stringify(s.damage) : null,
+    c.group,
+    c.category,
+    c.rule ?? null,
+    rulesHash,
+  ) as { id: number };
+  return row.id;
 }

@@ -11,6 +11,14 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { HttpError } from "./http_error.ts";
+import {
+  groupFromRow,
+  HOUR,
+  type HourRow,
+  HOURS,
+  type Row,
+  seen,
+} from "./_group_rows.ts";
 
 /** What people decided about a group. */
 export type GroupStatus = "open" | "resolved" | "ignored";
@@ -52,7 +60,7 @@ export interface Group {
   lastSeen: number;
   /** Name of the latest incident. */
   lastIncident?: string;
-  /** Apps seen (the first {@linkcode MAX_SEEN}). */
+  /** Apps seen (the first 20). */
   apps: string[];
   /** Hosts seen. */
   hosts: string[];
@@ -117,11 +125,6 @@ export interface SpikeRule {
   windowMs?: number;
 }
 
-/** Most apps, hosts and versions a group lists. */
-export const MAX_SEEN = 20;
-const HOUR = 3_600_000;
-const HOURS = 168;
-
 /** One incident joining its group. */
 export interface Joining {
   group: string;
@@ -134,16 +137,26 @@ export interface Joining {
   version?: string;
 }
 
-type Row = Record<string, unknown>;
-
 /**
- * The groups of one store's index. Its writes run inside the store's
- * transactions.
+ * The groups of one store's index (`store.groups`). The store counts each
+ * new incident in, inside its own transaction.
+ *
+ * @example
+ * ```ts
+ * import type { IncidentStore } from "@flightlog/flightlog/sidecar";
+ * function triage(store: IncidentStore) {
+ *   for (const g of store.groups.list({ status: "open", sort: "count" })) {
+ *     if (g.category === "noise") store.groups.setStatus(g.id, "ignored");
+ *   }
+ * }
+ * ```
  */
 export class Groups {
   readonly #db: DatabaseSync;
   readonly #spike: Required<SpikeRule>;
+  #listeners: ((e: GroupEvent) => void)[] = [];
 
+  /** The groups in `db`, spiking by `spike`. */
   constructor(db: DatabaseSync, spike: Required<SpikeRule>) {
     this.#db = db;
     this.#spike = spike;
@@ -223,7 +236,7 @@ export class Groups {
     db.prepare("delete from groups where id = ? and count <= 0").run(group);
   }
 
-  /** Writes one event to the log; returns it. */
+  /** Writes one event to the log; returns it (to {@linkcode tell} once committed). */
   log(
     type: GroupEventType,
     group: string,
@@ -264,8 +277,31 @@ export class Groups {
     return true;
   }
 
-  /** Sets a group's status; the group after, or undefined when there is none. */
-  setStatus(id: string, status: GroupStatus, now: number): Group | undefined {
+  /** Calls `fn` with each group event as it happens; returns an unsubscribe. */
+  subscribe(fn: (e: GroupEvent) => void): () => void {
+    this.#listeners = [...this.#listeners, fn];
+    return () => {
+      this.#listeners = this.#listeners.filter((f) => f !== fn);
+    };
+  }
+
+  /** Tells the subscribers of `events` (once they are committed). */
+  tell(events: GroupEvent[]): void {
+    for (const e of events) {
+      for (const fn of this.#listeners) {
+        try {
+          fn(e);
+        } catch { /* a listener's problem */ }
+      }
+    }
+  }
+
+  /**
+   * Sets a group's status (a `status` event when it changes); the group
+   * after, or undefined when there is none.
+   */
+  setStatus(id: string, status: GroupStatus): Group | undefined {
+    const now = Date.now();
     if (!GROUP_STATUSES.includes(status)) {
       throw new HttpError(
         400,
@@ -275,20 +311,22 @@ export class Groups {
     const changed = this.#db.prepare(
       "update groups set status = ?, status_changed = ? where id = ? and status != ?",
     ).run(status, now, id, status);
-    if (Number(changed.changes) > 0) this.log("status", id, undefined, now);
-    return this.get(id, now);
+    if (Number(changed.changes) > 0) {
+      this.tell([this.log("status", id, undefined, now)]);
+    }
+    return this.get(id);
   }
 
   /** One group. */
-  get(id: string, now: number): Group | undefined {
+  get(id: string): Group | undefined {
     const row = this.#db.prepare("select * from groups where id = ?").get(id) as
       | Row
       | undefined;
-    return row === undefined ? undefined : this.#withHours([row], now)[0];
+    return row === undefined ? undefined : this.#withHours([row])[0];
   }
 
   /** Groups matching `filter`. */
-  list(filter: GroupFilter, now: number): Group[] {
+  list(filter: GroupFilter = {}): Group[] {
     const where: string[] = [];
     const args: (string | number)[] = [];
     if (filter.status !== undefined) {
@@ -315,7 +353,7 @@ export class Groups {
         where.length ? "where " + where.join(" and ") : ""
       } order by ${order} limit ?`,
     ).all(...args, filter.limit ?? 100) as Row[];
-    return this.#withHours(rows, now);
+    return this.#withHours(rows);
   }
 
   /** How many groups there are. */
@@ -355,39 +393,13 @@ export class Groups {
     );
   }
 
-  #withHours(rows: Row[], now: number): Group[] {
-    const last = Math.floor(now / HOUR);
-    const first = last - HOURS + 1;
+  #withHours(rows: Row[]): Group[] {
     const hours = this.#db.prepare(
       "select hour, count from group_hours where group_id = ? and hour >= ?",
     );
-    return rows.map((r) => {
-      const hourly = new Array<number>(HOURS).fill(0);
-      for (const h of hours.all(r.id as string, first) as Row[]) {
-        const i = (h.hour as number) - first;
-        if (i >= 0 && i < HOURS) hourly[i] += h.count as number;
-      }
-      return {
-        id: r.id as string,
-        title: r.title as string,
-        category: r.category as string,
-        status: r.status as GroupStatus,
-        ...(r.status_changed === null
-          ? {}
-          : { statusChanged: r.status_changed as number }),
-        count: r.count as number,
-        regressions: r.regressions as number,
-        firstSeen: r.first_seen as number,
-        lastSeen: r.last_seen as number,
-        ...(r.last_incident === null
-          ? {}
-          : { lastIncident: r.last_incident as string }),
-        apps: JSON.parse(r.apps as string),
-        hosts: JSON.parse(r.hosts as string),
-        versions: JSON.parse(r.versions as string),
-        hourly,
-      };
-    });
+    return rows.map((r) =>
+      groupFromRow(r, (id, from) => hours.all(id, from) as HourRow[])
+    );
   }
 }
 
@@ -413,12 +425,4 @@ export interface GroupFilter {
   sort?: "last" | "count";
   /** At most this many. @default {100} */
   limit?: number;
-}
-
-/** A JSON list with `value` added, unless present or full. */
-function seen(list: string, value: string | undefined): string {
-  const values = JSON.parse(list) as string[];
-  if (value === undefined || values.includes(value)) return list;
-  if (values.length >= MAX_SEEN) return list;
-  return JSON.stringify([...values, value]);
 }

@@ -63,7 +63,7 @@ export function storeMetrics(
       name: "flightlog_groups",
       type: "gauge",
       help: "Groups of incidents (one per fingerprint).",
-      value: store.groupCount,
+      value: store.groups.count(),
     },
     {
       name: "flightlog_reclassify_pending",

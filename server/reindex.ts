@@ -92,8 +92,8 @@ export async function reindex(
   }
   const store = await IncidentStore.open(dir, { classifier });
   const incidents = store.size.count;
-  const groups = store.groupCount;
-  const lastEvent = store.lastGroupEventId;
+  const groups = store.groups.count();
+  const lastEvent = store.groups.lastEventId();
   await store.close();
   const db = openIndex(dir);
   let statuses = 0;

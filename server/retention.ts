@@ -1,9 +1,13 @@
 /**
  * Retention of stored incidents: which ones go when the store is over its
- * count, age or size bounds (the oldest first).
+ * count, age or size bounds (the oldest first), and dropping them from the
+ * index and the folder.
  *
  * @module
  */
+
+import type { DatabaseSync } from "node:sqlite";
+import { transaction } from "./_index_db.ts";
 
 /**
  * Bounds of the store; the oldest incidents go first. Unset: unbounded.
@@ -74,4 +78,40 @@ export function* expiring<T extends Retained>(
     count--;
     bytes -= s.bytes;
   }
+}
+
+/**
+ * Drops from a store's index, then its folder, the incidents `retention`
+ * expires, reading the oldest rows only until one is kept; returns how many
+ * went.
+ */
+export async function dropExpired(
+  db: DatabaseSync,
+  { dir, retention, totals }: {
+    dir: string;
+    retention: Retention;
+    totals: { count: number; bytes: number };
+  },
+): Promise<number> {
+  const { maxCount, maxAgeMs, maxBytes } = retention;
+  if (
+    maxCount === undefined && maxAgeMs === undefined && maxBytes === undefined
+  ) return 0;
+  const oldest = db.prepare(
+    "select id, name, time, bytes from incidents order by time, id",
+  ).iterate() as Iterable<
+    { id: number; name: string; time: number; bytes: number }
+  >;
+  const doomed = [...expiring(oldest, { retention, now: Date.now(), totals })];
+  if (doomed.length === 0) return 0;
+  transaction(db, () => {
+    const drop = db.prepare("delete from incidents where id = ?");
+    const text = db.prepare("delete from incident_text where rowid = ?");
+    for (const s of doomed) {
+      drop.run(s.id);
+      text.run(s.id);
+    }
+  });
+  for (const s of doomed) await Deno.remove(`${dir}/${s.name}`).catch(() => {});
+  return doomed.length;
 }

@@ -11,20 +11,14 @@
 import type { DatabaseSync } from "node:sqlite";
 import { INDEX_FILE, openIndex, transaction } from "./_index_db.ts";
 import { type Classifier, classifyIncident } from "./classify.ts";
-import {
-  type Group,
-  type GroupEvent,
-  type GroupFilter,
-  Groups,
-  type GroupStatus,
-  type SpikeRule,
-} from "./groups.ts";
+import { Groups, type SpikeRule } from "./groups.ts";
 import { InvalidIncidentError } from "./http_error.ts";
 import { checkPushedIncident, type PushLimits } from "./push_check.ts";
-import { expiring, type Retention } from "./retention.ts";
+import { dropExpired, type Retention } from "./retention.ts";
 import {
   ftsQuery,
   incidentFromRow,
+  insertIncident,
   type ListFilter,
   reconcile,
   type StoredIncident,
@@ -106,7 +100,7 @@ const GROUP_LOG_MS = 7 * 86_400_000;
  * await log.close();
  * await using store = await IncidentStore.open(dir);
  * assert.equal(store.list()[0].summary, "odd");
- * assert.equal(store.listGroups()[0].title, "odd");
+ * assert.equal(store.groups.list()[0].title, "odd");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -115,11 +109,11 @@ export class IncidentStore implements AsyncDisposable {
   readonly #db: DatabaseSync;
   readonly #retention: Retention;
   readonly #classifier: Classifier | undefined;
-  readonly #groups: Groups;
+  /** The groups of the stored incidents. */
+  readonly groups: Groups;
   readonly #reclassifier: Reclassifier;
   #size = { count: 0, bytes: 0 };
   #listeners: ((s: StoredIncident) => void)[] = [];
-  #groupListeners: ((e: GroupEvent) => void)[] = [];
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
 
@@ -129,14 +123,14 @@ export class IncidentStore implements AsyncDisposable {
     this.#db = db;
     this.#retention = o.retention;
     this.#classifier = o.classifier;
-    this.#groups = new Groups(
+    this.groups = new Groups(
       db,
       withDefaults(STORE_DEFAULTS.spike, options.spike ?? {}),
     );
     this.#reclassifier = new Reclassifier({
       db,
       dir,
-      groups: this.#groups,
+      groups: this.groups,
       classifier: o.classifier,
       serial: (fn) => this.#serial(fn),
     });
@@ -177,11 +171,6 @@ export class IncidentStore implements AsyncDisposable {
     return this.#dir;
   }
 
-  /** The index file. */
-  get indexPath(): string {
-    return `${this.#dir}/${INDEX_FILE}`;
-  }
-
   /** Runs store mutations one at a time. */
   #serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#queue.then(fn, fn);
@@ -197,37 +186,12 @@ export class IncidentStore implements AsyncDisposable {
   }
 
   async #applyRetention(): Promise<void> {
-    const { maxCount, maxAgeMs, maxBytes } = this.#retention;
-    if (
-      maxCount === undefined && maxAgeMs === undefined && maxBytes === undefined
-    ) return;
-    const oldest = this.#db.prepare(
-      "select id, name, time, bytes from incidents order by time, id",
-    ).iterate() as Iterable<
-      { id: number; name: string; time: number; bytes: number }
-    >;
-    const doomed = [
-      ...expiring(oldest, {
-        retention: this.#retention,
-        now: Date.now(),
-        totals: this.#size,
-      }),
-    ];
-    if (doomed.length === 0) return;
-    transaction(this.#db, () => {
-      const drop = this.#db.prepare("delete from incidents where id = ?");
-      const text = this.#db.prepare(
-        "delete from incident_text where rowid = ?",
-      );
-      for (const s of doomed) {
-        drop.run(s.id);
-        text.run(s.id);
-      }
+    const dropped = await dropExpired(this.#db, {
+      dir: this.#dir,
+      retention: this.#retention,
+      totals: this.#size,
     });
-    this.#recount();
-    for (const s of doomed) {
-      await Deno.remove(`${this.#dir}/${s.name}`).catch(() => {});
-    }
+    if (dropped > 0) this.#recount();
   }
 
   /** Classifies and indexes a file already in the folder. */
@@ -244,40 +208,15 @@ export class IncidentStore implements AsyncDisposable {
     const s = c.summary;
     const now = Date.now();
     const events = transaction(this.#db, () => {
-      const { id } = this.#db.prepare(
-        `insert into incidents (id, name, time, stored, origin, source, trigger_id,
-          level, facility, summary, app, host, version, pid, bytes, events,
-          complete, recovered, damage, group_id, category, rule, rules_hash)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         returning id`,
-      ).get(
-        meta.id ?? null,
-        s.name,
-        s.time,
-        meta.stored ?? now,
-        meta.origin,
-        meta.source,
-        s.triggerId ?? null,
-        s.level ?? null,
-        s.facility ?? null,
-        s.summary,
-        s.app ?? null,
-        s.host ?? null,
-        s.version ?? null,
-        s.pid ?? null,
-        s.bytes,
-        s.events,
-        s.complete ? 1 : 0,
-        s.recovered ? 1 : 0,
-        s.damage ? JSON.stringify(s.damage) : null,
-        c.group,
-        c.category,
-        c.rule ?? null,
-        this.#classifier?.hash ?? "",
-      ) as { id: number };
+      const id = insertIncident(this.#db, {
+        c,
+        ...meta,
+        stored: meta.stored ?? now,
+        rulesHash: this.#classifier?.hash ?? "",
+      });
       this.#db.prepare("insert into incident_text (rowid, text) values (?, ?)")
         .run(id, c.text);
-      return this.#groups.join({
+      return this.groups.join({
         group: c.group,
         title: c.title,
         category: c.category,
@@ -293,12 +232,10 @@ export class IncidentStore implements AsyncDisposable {
       bytes: this.#size.bytes + s.bytes,
     };
     const stored = this.get(s.name)!;
-    this.#groups.prune(now, GROUP_LOG_MS);
+    this.groups.prune(now, GROUP_LOG_MS);
     await this.#applyRetention();
     for (const fn of this.#listeners) call(fn, stored);
-    for (const e of events) {
-      for (const fn of this.#groupListeners) call(fn, e);
-    }
+    this.groups.tell(events);
     return stored;
   }
 
@@ -415,54 +352,11 @@ export class IncidentStore implements AsyncDisposable {
     return { ...this.#size };
   }
 
-  /** Groups matching `filter`. */
-  listGroups(filter: GroupFilter = {}): Group[] {
-    return this.#groups.list(filter, Date.now());
-  }
-
-  /** One group. */
-  getGroup(id: string): Group | undefined {
-    return this.#groups.get(id, Date.now());
-  }
-
-  /** How many groups there are. */
-  get groupCount(): number {
-    return this.#groups.count();
-  }
-
-  /** Sets a group's status (a `status` event); undefined when there is none. */
-  setGroupStatus(id: string, status: GroupStatus): Group | undefined {
-    const before = this.#groups.lastEventId();
-    const group = this.#groups.setStatus(id, status, Date.now());
-    for (const e of this.#groups.eventsAfter(before)) {
-      for (const fn of this.#groupListeners) call(fn, e);
-    }
-    return group;
-  }
-
-  /** Group events after `id`, oldest first (for resumption). */
-  groupEventsAfter(id: number, limit?: number): GroupEvent[] {
-    return this.#groups.eventsAfter(id, limit);
-  }
-
-  /** The latest group event's id (0 when none). */
-  get lastGroupEventId(): number {
-    return this.#groups.lastEventId();
-  }
-
   /** Calls `fn` with each newly stored incident; returns an unsubscribe. */
   subscribe(fn: (s: StoredIncident) => void): () => void {
     this.#listeners = [...this.#listeners, fn];
     return () => {
       this.#listeners = this.#listeners.filter((f) => f !== fn);
-    };
-  }
-
-  /** Calls `fn` with each group event as it happens; returns an unsubscribe. */
-  subscribeGroups(fn: (e: GroupEvent) => void): () => void {
-    this.#groupListeners = [...this.#groupListeners, fn];
-    return () => {
-      this.#groupListeners = this.#groupListeners.filter((f) => f !== fn);
     };
   }
 

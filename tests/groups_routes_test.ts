@@ -44,7 +44,7 @@ Deno.test("GET /v1/groups lists groups, sorted and filtered", async () => {
 Deno.test("GET /v1/groups/{id} adds the group's latest incidents", async () => {
   await using dir = await tempDir();
   await using api = await withGroups(dir.path);
-  const [g] = api.store.listGroups({ sort: "count" });
+  const [g] = api.store.groups.list({ sort: "count" });
   const one = await (await api.fetch(`/v1/groups/${g.id}`)).json();
   assert.equal(one.group.id, g.id);
   assert.equal(one.incidents.length, 2);
@@ -56,12 +56,12 @@ Deno.test("GET /v1/groups/{id} adds the group's latest incidents", async () => {
 Deno.test("PATCH /v1/groups/{id} sets the status, and refuses others", async () => {
   await using dir = await tempDir();
   await using api = await withGroups(dir.path);
-  const [g] = api.store.listGroups();
+  const [g] = api.store.groups.list();
   const patch = (body: string) =>
     api.fetch(`/v1/groups/${g.id}`, { method: "PATCH", body });
   const res = await patch(JSON.stringify({ status: "ignored" }));
   assert.equal((await res.json()).group.status, "ignored");
-  assert.equal(api.store.getGroup(g.id)?.status, "ignored");
+  assert.equal(api.store.groups.get(g.id)?.status, "ignored");
   for (const body of ['{"status":"done"}', "not json", "{}"]) {
     const r = await patch(body);
     assert.equal(r.status, 400, body);
@@ -82,8 +82,8 @@ Deno.test("GET /v1/groups/stream resumes after Last-Event-ID and goes on live", 
   assert.equal(JSON.parse(second.data).group.count, 2);
   const third = await nextSse(events, "a group event");
   assert.equal(third.event, "new_group");
-  const [g] = api.store.listGroups({ app: "bank" });
-  api.store.setGroupStatus(g.id, "resolved");
+  const [g] = api.store.groups.list({ app: "bank" });
+  api.store.groups.setStatus(g.id, "resolved");
   const live = await nextSse(events, "a group event");
   assert.equal(live.event, "status");
   assert.equal(JSON.parse(live.data).group.status, "resolved");

@@ -211,7 +211,7 @@ Deno.test("IncidentStore groups one template with different values as one group"
   }
   await makeIncident(dir.path, { template: "shipping failed" });
   await using store = await IncidentStore.open(dir.path);
-  const groups = store.listGroups({ sort: "count" });
+  const groups = store.groups.list({ sort: "count" });
   assert.deepEqual(groups.map((g) => [g.title, g.count]), [
     ["charging order {order} failed", 3],
     ["shipping failed", 1],
@@ -230,20 +230,20 @@ Deno.test("IncidentStore reopens a resolved group that recurs, as a regression",
   ];
   await using store = await IncidentStore.open(`${dir.path}/s`);
   const events: GroupEvent[] = [];
-  store.subscribeGroups((e) => events.push(e));
+  store.groups.subscribe((e) => events.push(e));
   await store.import(baseName(first), await Deno.readFile(first));
-  const id = store.listGroups()[0].id;
-  assert.equal(store.setGroupStatus(id, "resolved")?.status, "resolved");
+  const id = store.groups.list()[0].id;
+  assert.equal(store.groups.setStatus(id, "resolved")?.status, "resolved");
   await store.import(baseName(again), await Deno.readFile(again));
   assert.deepEqual(events.map((e) => e.type), [
     "new_group",
     "status",
     "regression",
   ]);
-  const g = store.getGroup(id)!;
+  const g = store.groups.get(id)!;
   assert.equal(g.status, "open");
   assert.equal(g.regressions, 1);
-  assert.deepEqual(store.groupEventsAfter(0).map((e) => e.type), [
+  assert.deepEqual(store.groups.eventsAfter(0).map((e) => e.type), [
     "new_group",
     "status",
     "regression",
@@ -262,7 +262,7 @@ Deno.test("IncidentStore raises one spike per window when a group passes the cou
   for (const p of paths) {
     await store.import(baseName(p), await Deno.readFile(p));
   }
-  const types = store.groupEventsAfter(0).map((e) => e.type);
+  const types = store.groups.eventsAfter(0).map((e) => e.type);
   assert.equal(types.filter((t) => t === "spike").length, 1);
   assert.equal(types.indexOf("spike"), 3, "on the third incident");
 });

@@ -117,7 +117,7 @@ Deno.test("Webhooks send a regression when a resolved group recurs", async () =>
   await using _w = hooks(s, [{ url: rx.url }]);
   await add(s, dir.path, { template: "boom" });
   await rx.until(1);
-  s.setGroupStatus(s.listGroups()[0].id, "resolved");
+  s.groups.setStatus(s.groups.list()[0].id, "resolved");
   await add(s, dir.path, { template: "boom" });
   await rx.until(2);
   assert.deepEqual(rx.got.map((r) => r.alert.type), [
@@ -172,7 +172,7 @@ Deno.test("Webhooks never alert for an ignored group", async () => {
   await using rx = receiver();
   await using s = await store(dir.path);
   await add(s, dir.path, { template: "noise" });
-  s.setGroupStatus(s.listGroups()[0].id, "ignored");
+  s.groups.setStatus(s.groups.list()[0].id, "ignored");
   await using _w = hooks(s, [{
     url: rx.url,
     types: ["regression", "spike", "new_group"],

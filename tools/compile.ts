@@ -32,6 +32,9 @@ export async function compile(
       "--no-check",
       "--output",
       output,
+      // Loaded by URL, not imported: the gatherer's worker for .ts rules.
+      "--include",
+      `${root}gather/_rule_worker.ts`,
       `${root}cli/flightlog.ts`,
     ],
     cwd: root,

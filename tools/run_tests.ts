@@ -81,7 +81,14 @@ for (
     ["check", ["check", ...SOURCES]],
     [
       "doc",
-      ["doc", "--lint", "mod.ts", "sidecar/mod.ts", "gather/mod.ts", "cli/flightlog.ts"],
+      [
+        "doc",
+        "--lint",
+        "mod.ts",
+        "sidecar/mod.ts",
+        "gather/mod.ts",
+        "cli/flightlog.ts",
+      ],
     ],
   ] as const
 ) {

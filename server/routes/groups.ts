@@ -47,7 +47,7 @@ function groupId(rest: string): string {
 export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
   const { store } = ctx;
   const sse = (e: GroupEvent) => {
-    const group = store.getGroup(e.group);
+    const group = store.groups.get(e.group);
     return `id: ${e.id}\nevent: ${e.type}\ndata: ${
       JSON.stringify({ ...e, ...(group && { group }) })
     }\n\n`;
@@ -62,7 +62,7 @@ export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
           if (sort !== "last" && sort !== "count") {
             throw new HttpError(400, "sort must be last or count");
           }
-          const groups = store.listGroups({
+          const groups = store.groups.list({
             status: statusParam(p.get("status")),
             category: p.get("category") || undefined,
             app: p.get("app") || undefined,
@@ -70,7 +70,7 @@ export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
             sort,
             limit: Math.min(intParam(url, "limit") ?? 100, MAX_LIMIT),
           });
-          return json({ groups, total: store.groupCount });
+          return json({ groups, total: store.groups.count() });
         },
       },
     },
@@ -80,7 +80,7 @@ export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
         GET: (req, { url }) => {
           const last = lastEventId(req, url);
           return streams.open((send, close) => {
-            let sent = last ?? store.lastGroupEventId;
+            let sent = last ?? store.groups.lastEventId();
             let behind = false;
             const emit = (e: GroupEvent) => {
               if (e.id <= sent || behind) return;
@@ -91,14 +91,14 @@ export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
                 close();
               }
             };
-            const off = store.subscribeGroups(emit);
+            const off = store.groups.subscribe(emit);
             if (last !== undefined) {
               for (
-                let page = store.groupEventsAfter(last);
+                let page = store.groups.eventsAfter(last);
                 page.length > 0 && !behind;
               ) {
                 for (const e of page) emit(e);
-                page = store.groupEventsAfter(sent);
+                page = store.groups.eventsAfter(sent);
               }
             }
             return off;
@@ -112,7 +112,7 @@ export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
       methods: {
         GET: (_req, { rest }) => {
           const id = groupId(rest);
-          const group = store.getGroup(id);
+          const group = store.groups.get(id);
           if (group === undefined) throw new HttpError(404, `no group ${id}`);
           const incidents = store.list({ group: id, limit: LATEST }).map(
             publicIncident,
@@ -133,7 +133,7 @@ export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
           const status = statusParam(
             typeof patch?.status === "string" ? patch.status : "?",
           )!;
-          const group = store.setGroupStatus(id, status);
+          const group = store.groups.setStatus(id, status);
           if (group === undefined) throw new HttpError(404, `no group ${id}`);
           return json({ group });
         },
