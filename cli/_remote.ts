@@ -41,9 +41,13 @@ export class Remote {
   }
 
   /** GETs `path`; throws naming the URL and the server's message unless 2xx. */
-  async get(path: string, signal?: AbortSignal): Promise<Response> {
+  async get(
+    path: string,
+    signal?: AbortSignal,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     const url = this.#base + path;
-    const res = await fetch(url, { headers: this.#headers(), signal });
+    const res = await fetch(url, { headers: this.#headers(headers), signal });
     if (!res.ok) {
       const text = await res.text();
       let message = text.trim();
@@ -60,9 +64,20 @@ export class Remote {
     return await (await this.get(path)).json() as T;
   }
 
-  /** Follows a server-sent event stream until `signal` aborts or it ends. */
-  async *events(path: string, signal: AbortSignal): AsyncGenerator<SseMessage> {
-    const res = await this.get(path, signal);
+  /**
+   * Follows a server-sent event stream until `signal` aborts or it ends,
+   * from after the event `after` when given.
+   */
+  async *events(
+    path: string,
+    signal: AbortSignal,
+    after?: string,
+  ): AsyncGenerator<SseMessage> {
+    const res = await this.get(
+      path,
+      signal,
+      after === undefined ? {} : { "last-event-id": after },
+    );
     yield* readSse(res.body!);
   }
 }

@@ -21,13 +21,14 @@ import { Remote, shortTime } from "./_remote.ts";
 const USAGE = `Usage:
   flightlog incidents ls URL [--app A] [--group G] [--category C] [--q TEXT] [--limit N] [--json]
   flightlog incidents get URL NAME [-o FILE | --dump]
-  flightlog incidents watch URL [--dump] [--json]
+  flightlog incidents watch URL [--after ID] [--dump] [--json]
 
 The incidents of a sidecar or gatherer at URL.
 
   --token-file FILE  the server's bearer token (default: $FLIGHTLOG_TOKEN)
   --app, --group, --category, --q, --limit   filters of ls (--q searches event text)
   -o, --output FILE  where get saves the .flog.gz (default: NAME here)
+  --after ID         watch: first the incidents after this id (0: all), then new ones
   --dump             print the whole incident, as flightlog dump does
   --json             one JSON object per incident
   -h, --help         this help
@@ -77,6 +78,7 @@ export async function incidents(
         q: { type: "string" },
         limit: { type: "string" },
         output: { type: "string", short: "o" },
+        after: { type: "string" },
         dump: { type: "boolean" },
         json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -131,7 +133,12 @@ export async function incidents(
         console.error(`saved ${out}`);
       }
     } else {
-      for await (const m of remote.events("/v1/incidents/stream", signal)) {
+      const stream = remote.events(
+        "/v1/incidents/stream",
+        signal,
+        values.after,
+      );
+      for await (const m of stream) {
         if (m.event !== "incident") continue;
         const i = JSON.parse(m.data) as Listed;
         console.log(values.json ? JSON.stringify(i) : line(i));

@@ -14,7 +14,13 @@ import { withDefaults } from "../lib/_options.ts";
 import { Api } from "../server/api.ts";
 import type { SpikeRule } from "../server/groups.ts";
 import { type GuardedServer, serveGuarded } from "../server/guard.ts";
-import { type Metric, renderMetrics, storeMetrics } from "../server/metrics.ts";
+import {
+  type Metric,
+  type MetricFamily,
+  renderFamilies,
+  renderMetrics,
+  storeMetrics,
+} from "../server/metrics.ts";
 import type { Retention } from "../server/retention.ts";
 import { IncidentStore } from "../server/store.ts";
 import { loadToken } from "../server/token.ts";
@@ -321,30 +327,41 @@ export class Gatherer implements AsyncDisposable {
         value: g?.active ?? 0,
       },
     ];
-    const perSource = this.#pulls.map((p) => {
-      const s = p.stats;
-      return renderMetrics([
-        {
-          name: "flightlog_source_connected",
-          type: "gauge",
-          help: "1 while the source's stream is open.",
-          value: s.connected ? 1 : 0,
-        },
-        {
-          name: "flightlog_source_pulled_total",
-          type: "counter",
-          help: "Incidents stored from the source.",
-          value: s.pulled,
-        },
-        {
-          name: "flightlog_source_failures_total",
-          type: "counter",
-          help: "Failed connections or fetches.",
-          value: s.failures,
-        },
-      ], { source: s.url });
+    const sources = this.#pulls.map((p) => p.stats);
+    const perSource = (
+      name: string,
+      type: "counter" | "gauge",
+      help: string,
+      value: (s: SourceStats) => number,
+    ): MetricFamily => ({
+      name,
+      type,
+      help,
+      samples: sources.map((s) => ({
+        labels: { source: s.url },
+        value: value(s),
+      })),
     });
-    return renderMetrics(global) + perSource.join("");
+    return renderMetrics(global) + renderFamilies([
+      perSource(
+        "flightlog_source_connected",
+        "gauge",
+        "1 while the source's stream is open.",
+        (s) => s.connected ? 1 : 0,
+      ),
+      perSource(
+        "flightlog_source_pulled_total",
+        "counter",
+        "Incidents stored from the source.",
+        (s) => s.pulled,
+      ),
+      perSource(
+        "flightlog_source_failures_total",
+        "counter",
+        "Failed connections or fetches.",
+        (s) => s.failures,
+      ),
+    ]);
   }
 
   /** Counters of each source. */

@@ -39,6 +39,33 @@ export function renderMetrics(
   ).join("");
 }
 
+/** A metric with one sample per label set (a family). */
+export interface MetricFamily {
+  /** The metric name. */
+  name: string;
+  /** Prometheus' type. */
+  type: "counter" | "gauge";
+  /** The `# HELP` text. */
+  help: string;
+  /** Its samples. */
+  samples: { labels: Record<string, string>; value: number }[];
+}
+
+/** The Prometheus text of `families`: `# HELP` and `# TYPE` once each. */
+export function renderFamilies(families: MetricFamily[]): string {
+  return families.filter((f) => f.samples.length > 0).map((f) =>
+    `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} ${f.type}\n` +
+    f.samples.map(({ labels, value }) => {
+      const pairs = Object.entries(labels).map(([k, v]) =>
+        `${k}="${escapeLabel(v)}"`
+      );
+      return `${f.name}${
+        pairs.length ? `{${pairs.join(",")}}` : ""
+      } ${value}\n`;
+    }).join("")
+  ).join("");
+}
+
 /** The samples of a store and its outbox: incidents kept, deliveries to peers. */
 export function storeMetrics(
   store: IncidentStore,
