@@ -39,12 +39,13 @@ export type {
   Classifier,
   ClassifyInput,
 } from "../server/classify.ts";
-export type {
-  Group,
-  GroupEvent,
-  GroupEventType,
-  GroupFilter,
-  GroupStatus,
-  SpikeRule,
+export {
+  type Group,
+  type GroupEvent,
+  type GroupEventType,
+  type GroupFilter,
+  type GroupStatus,
+  type GroupView,
+  type SpikeRule,
 } from "../server/groups.ts";
 export { type Fingerprint, fingerprint } from "../server/fingerprint.ts";

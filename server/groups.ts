@@ -138,8 +138,8 @@ export interface Joining {
 }
 
 /**
- * The groups of one store's index (`store.groups`). The store counts each
- * new incident in, inside its own transaction.
+ * What a store's groups offer (`store.groups`): reading them, triage, and
+ * their changes as they happen.
  *
  * @example
  * ```ts
@@ -151,7 +151,32 @@ export interface Joining {
  * }
  * ```
  */
-export class Groups {
+export interface GroupView {
+  /** Groups matching `filter`. */
+  list(filter?: GroupFilter): Group[];
+  /** One group. */
+  get(id: string): Group | undefined;
+  /** How many groups there are. */
+  count(): number;
+  /**
+   * Sets a group's status (a `status` event when it changes); the group
+   * after, or undefined when there is none.
+   */
+  setStatus(id: string, status: GroupStatus): Group | undefined;
+  /** Calls `fn` with each group event as it happens; returns an unsubscribe. */
+  subscribe(fn: (e: GroupEvent) => void): () => void;
+  /** Log events after `id`, oldest first, at most `limit` (1000). */
+  eventsAfter(id: number, limit?: number): GroupEvent[];
+  /** The latest log event's id (0 when none). */
+  lastEventId(): number;
+}
+
+/**
+ * The groups of one store's index. The store counts each new incident in,
+ * inside its own transaction, and tells the subscribers once it is
+ * committed.
+ */
+export class Groups implements GroupView {
   readonly #db: DatabaseSync;
   readonly #spike: Required<SpikeRule>;
   #listeners: ((e: GroupEvent) => void)[] = [];

@@ -9,9 +9,9 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import { INDEX_FILE, openIndex, transaction } from "./_index_db.ts";
+import { openIndex, transaction } from "./_index_db.ts";
 import { type Classifier, classifyIncident } from "./classify.ts";
-import { Groups, type SpikeRule } from "./groups.ts";
+import { Groups, type GroupView, type SpikeRule } from "./groups.ts";
 import { InvalidIncidentError } from "./http_error.ts";
 import { checkPushedIncident, type PushLimits } from "./push_check.ts";
 import { dropExpired, type Retention } from "./retention.ts";
@@ -109,8 +109,7 @@ export class IncidentStore implements AsyncDisposable {
   readonly #db: DatabaseSync;
   readonly #retention: Retention;
   readonly #classifier: Classifier | undefined;
-  /** The groups of the stored incidents. */
-  readonly groups: Groups;
+  readonly #groups: Groups;
   readonly #reclassifier: Reclassifier;
   #size = { count: 0, bytes: 0 };
   #listeners: ((s: StoredIncident) => void)[] = [];
@@ -123,14 +122,14 @@ export class IncidentStore implements AsyncDisposable {
     this.#db = db;
     this.#retention = o.retention;
     this.#classifier = o.classifier;
-    this.groups = new Groups(
+    this.#groups = new Groups(
       db,
       withDefaults(STORE_DEFAULTS.spike, options.spike ?? {}),
     );
     this.#reclassifier = new Reclassifier({
       db,
       dir,
-      groups: this.groups,
+      groups: this.#groups,
       classifier: o.classifier,
       serial: (fn) => this.#serial(fn),
     });
@@ -169,6 +168,11 @@ export class IncidentStore implements AsyncDisposable {
   /** The store's folder. */
   get dir(): string {
     return this.#dir;
+  }
+
+  /** The groups of the stored incidents. */
+  get groups(): GroupView {
+    return this.#groups;
   }
 
   /** Runs store mutations one at a time. */
@@ -216,7 +220,7 @@ export class IncidentStore implements AsyncDisposable {
       });
       this.#db.prepare("insert into incident_text (rowid, text) values (?, ?)")
         .run(id, c.text);
-      return this.groups.join({
+      return this.#groups.join({
         group: c.group,
         title: c.title,
         category: c.category,
@@ -232,10 +236,10 @@ export class IncidentStore implements AsyncDisposable {
       bytes: this.#size.bytes + s.bytes,
     };
     const stored = this.get(s.name)!;
-    this.groups.prune(now, GROUP_LOG_MS);
+    this.#groups.prune(now, GROUP_LOG_MS);
     await this.#applyRetention();
     for (const fn of this.#listeners) call(fn, stored);
-    this.groups.tell(events);
+    this.#groups.tell(events);
     return stored;
   }
 

@@ -35,13 +35,14 @@ export type {
   Classifier,
   ClassifyInput,
 } from "../server/classify.ts";
-export type {
-  Group,
-  GroupEvent,
-  GroupEventType,
-  GroupFilter,
-  GroupStatus,
-  SpikeRule,
+export {
+  type Group,
+  type GroupEvent,
+  type GroupEventType,
+  type GroupFilter,
+  type GroupStatus,
+  type GroupView,
+  type SpikeRule,
 } from "../server/groups.ts";
 export { type Fingerprint, fingerprint } from "../server/fingerprint.ts";
 export type { Retention } from "../server/retention.ts";

@@ -46,13 +46,13 @@ Deno.test("flightlog classify prints category, fingerprint, title and rule of ea
   assert.equal(lines.length, 3);
   assert.match(
     lines[0],
-    /^database\s+[0-9a-f]{16}  pool \{n\} empty  incident-.*\(10-db\.json#db\)$/,
+    /^database\s+[0-9a-f]{16} {2}pool \{n\} empty {2}incident-.*\(10-db\.json#db\)$/,
   );
   assert.match(
     lines[1],
-    /^money\s+[0-9a-f]{16}  ledger stuck  incident-.*\(20-bank\.ts\)$/,
+    /^money\s+[0-9a-f]{16} {2}ledger stuck {2}incident-.*\(20-bank\.ts\)$/,
   );
-  assert.match(lines[2], /^unknown\s+[0-9a-f]{16}  other  incident-/);
+  assert.match(lines[2], /^unknown\s+[0-9a-f]{16} {2}other {2}incident-/);
 });
 
 Deno.test("flightlog classify names a bad rule file and exits 1", async () => {

@@ -35,7 +35,10 @@ Deno.test("flightlog incidents ls lists, filters and searches a server's inciden
   const all = await cli("incidents", "ls", sidecar.url, ...t);
   assert.equal(all.code, 0, all.stderr);
   assert.equal(all.stdout.trim().split("\n").length, 3);
-  assert.match(all.stdout, /WEIRD\s+bank\s+unknown\s+ledger stuck  incident-/);
+  assert.match(
+    all.stdout,
+    /WEIRD\s+bank\s+unknown\s+ledger stuck {2}incident-/,
+  );
   const found = await cli(
     "incidents",
     "ls",
@@ -130,7 +133,7 @@ Deno.test("flightlog groups prints the open groups as a table", async () => {
   assert.equal(lines.length, 3);
   assert.ok(
     lines.some((l) =>
-      /^\s+2 .* open\s+unknown\s+[0-9a-f]{16}  disk \{d\} full$/.test(l)
+      /^\s+2 .* open\s+unknown\s+[0-9a-f]{16} {2}disk \{d\} full$/.test(l)
     ),
   );
   const [g] = sidecar.store.groups.list({ app: "bank" });
