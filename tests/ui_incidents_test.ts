@@ -26,6 +26,21 @@ Deno.test({
       },
     );
 
+    await t.step("Resolve on a group resolves it on the server", async () => {
+      const id = await page.evaluate<string>(
+        `document.querySelector("tr.group").dataset.id`,
+      );
+      await page.evaluate(
+        `[...document.querySelectorAll("tr.group button")].find((b) => b.textContent === "Resolve").click()`,
+      );
+      // Resolved, it leaves the page's list of open groups.
+      await page.waitFor(
+        `!document.querySelector('tr.group[data-id="${id}"]')`,
+      );
+      const { group } = await (await v.get(`/v1/groups/${id}`)).json();
+      assert.equal(group.status, "resolved");
+    });
+
     await t.step("incidents page lists every incident, linked", async () => {
       await page.goto(`${v.url}/incidents`);
       await page.waitForSelector("tr.incident");
