@@ -106,10 +106,15 @@ export async function classifyIncident(
   classifier: Classifier | undefined,
 ): Promise<ClassifiedIncident> {
   let header: FlogHeader = { type: "incident" };
+  // The events are kept only for rules to see; the text is gathered as read.
   const events: FlogEvent[] = [];
+  const text = new TextGatherer();
   const summary = await summarizeIncident(path, {
     onHeader: (h) => header = h,
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => {
+      if (classifier !== undefined) events.push(e);
+      text.add(e);
+    },
   });
   const trigger = header.trigger;
   const decided = classifier === undefined
@@ -122,26 +127,33 @@ export async function classifyIncident(
     rule: decided?.rule,
     group: print.id,
     title: decided?.title ?? print.title,
-    text: eventText(events),
+    text: text.text(),
   };
 }
 
-function eventText(events: FlogEvent[]): string {
-  const lines: string[] = [];
-  let size = 0;
-  for (const e of events) {
+/** Event text for the search index, up to {@linkcode MAX_TEXT_BYTES}. */
+class TextGatherer {
+  readonly #lines: string[] = [];
+  #size = 0;
+
+  add(e: FlogEvent): void {
+    if (this.#size > MAX_TEXT_BYTES) return;
     let line: string;
     try {
       line = `${e.facility ?? ""} ${renderMessage(e)}`;
     } catch {
-      continue;
+      return;
     }
     // An error's text, stack and causes are searchable too.
     const failure = failureOf(e);
-    if (failure !== undefined) line += "\n" + failure.str.slice(0, 4096);
-    size += line.length + 1;
-    if (size > MAX_TEXT_BYTES) break;
-    lines.push(line);
+    if (failure !== undefined) {
+      line += "\n" + String(failure.str).slice(0, 4096);
+    }
+    this.#size += line.length + 1;
+    if (this.#size <= MAX_TEXT_BYTES) this.#lines.push(line);
   }
-  return lines.join("\n");
+
+  text(): string {
+    return this.#lines.join("\n");
+  }
 }

@@ -66,10 +66,10 @@ export function fingerprint(
     : trigger === undefined
     ? ["no trigger"]
     : [
-      trigger.facility ?? "",
+      String(trigger.facility ?? ""),
       templateOf(trigger),
-      failureOf(trigger)?.name ?? "",
-      ...frames(failureOf(trigger)?.traceback ?? ""),
+      String(failureOf(trigger)?.name ?? ""),
+      ...frames(String(failureOf(trigger)?.traceback ?? "")),
     ];
   const id = createHash("sha256").update(parts.join("\n")).digest("hex")
     .slice(0, 16);
@@ -95,7 +95,7 @@ export function isFailure(v: unknown): v is FailureValue {
  * `order 7 failed` and `order 8 failed` are one bug.
  */
 function templateOf(e: FlogEvent): string {
-  const t = e.format ?? e.message ?? "";
+  const t = String(e.format ?? e.message ?? "");
   if (t.includes("%(") || failureOf(e) === undefined) return t;
   return maskValues(t);
 }

@@ -127,3 +127,16 @@ Deno.test("maskValues() masks numbers, hex ids, UUIDs and quoted strings", () =>
     "user <str> <n> at <n> id <uuid> hash <n>",
   );
 });
+
+Deno.test("fingerprint() takes odd values from a pushed incident without throwing", () => {
+  const odd = {
+    num: 1,
+    time: 0,
+    incarnation: ["x", null],
+    level: 30,
+    facility: 7,
+    format: { not: "a string" },
+    failure: { "@": "Failure", name: 3, traceback: null, str: 5 },
+  } as unknown as FlogEvent;
+  assert.match(fingerprint(odd).id, /^[0-9a-f]{16}$/);
+});
