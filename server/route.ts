@@ -7,7 +7,7 @@
  */
 
 import type { FlightRecorder } from "../lib/recorder.ts";
-import type { IncidentStore } from "./store.ts";
+import type { Awaitable, StoreBackend } from "./backend.ts";
 
 /**
  * What the API serves from.
@@ -15,12 +15,12 @@ import type { IncidentStore } from "./store.ts";
  * @example
  * ```ts
  * import type { ApiContext } from "@flightlog/flightlog/sidecar";
- * function describe(ctx: ApiContext) { return `${ctx.store.size.count} incidents`; }
+ * async function describe(ctx: ApiContext) { return `${(await ctx.store.totals()).count} incidents`; }
  * ```
  */
 export interface ApiContext {
   /** The incidents served. */
-  store: IncidentStore;
+  store: StoreBackend;
   /** The recorder whose events `/v1/events/stream` tails. */
   recorder: FlightRecorder;
   /** The bearer token every endpoint but `/healthz` requires. */
@@ -28,9 +28,9 @@ export interface ApiContext {
   /** Largest accepted request body, in bytes. */
   maxBodyBytes: number;
   /** The Prometheus text of `/metrics`. */
-  metrics(): string;
+  metrics(): Awaitable<string>;
   /** The JSON of `/healthz`. */
-  health(): Record<string, unknown>;
+  health(): Awaitable<Record<string, unknown>>;
 }
 
 /** What a handler gets besides the request. */

@@ -10,6 +10,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { openIndex, transaction } from "./_index_db.ts";
+import type { StoreBackend } from "./backend.ts";
 import { type Classifier, classifyIncident } from "./classify.ts";
 import { Groups, type GroupView, type SpikeRule } from "./groups.ts";
 import { InvalidIncidentError } from "./http_error.ts";
@@ -104,7 +105,7 @@ const GROUP_LOG_MS = 7 * 86_400_000;
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export class IncidentStore implements AsyncDisposable {
+export class IncidentStore implements AsyncDisposable, StoreBackend {
   readonly #dir: string;
   readonly #db: DatabaseSync;
   readonly #retention: Retention;
@@ -343,6 +344,30 @@ export class IncidentStore implements AsyncDisposable {
       "select seq from sqlite_sequence where name = 'incidents'",
     ).get() as { seq: number } | undefined;
     return row?.seq ?? 0;
+  }
+
+  /** Same as {@linkcode lastId}. */
+  latestId(): number {
+    return this.lastId;
+  }
+
+  /** The `.flog.gz` bytes of the incident called `name`, if stored. */
+  async read(
+    name: string,
+  ): Promise<ReadableStream<Uint8Array<ArrayBuffer>> | undefined> {
+    const s = this.get(name);
+    if (s === undefined) return undefined;
+    try {
+      return (await Deno.open(s.path)).readable;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    }
+  }
+
+  /** Same as {@linkcode size}. */
+  totals(): { count: number; bytes: number } {
+    return this.size;
   }
 
   /** Whether an incident with this trigger (`eventId`) is stored. */

@@ -75,7 +75,7 @@ export const TOKEN = "test-token-0123456789";
  */
 export async function testApi(
   dir: string,
-  ctx: Partial<ApiContext> = {},
+  ctx: Partial<Omit<ApiContext, "store">> & { store?: IncidentStore } = {},
 ): Promise<
   AsyncDisposable & {
     api: Api;

@@ -340,3 +340,22 @@ Deno.test("Api.closeStreams() ends every open stream", async () => {
   t.api.closeStreams();
   assert.equal((await reader.read()).done, true);
 });
+
+Deno.test("GET /v1/incidents/stream resumes after Last-Event-ID in order, then goes on live", async () => {
+  await using dir = await tempDir();
+  await using api = await testApi(`${dir.path}/s`);
+  const paths = await makeIncidents(`${dir.path}/src`, 3);
+  for (const p of paths.slice(0, 2)) {
+    await api.store.import(baseName(p), await Deno.readFile(p));
+  }
+  const res = await api.fetch("/v1/incidents/stream", {
+    headers: { "last-event-id": "0" },
+  });
+  const events = sseEvents(res);
+  const ids = [];
+  for (let i = 0; i < 2; i++) ids.push((await nextSse(events, "replayed")).id);
+  await api.store.import(baseName(paths[2]), await Deno.readFile(paths[2]));
+  ids.push((await nextSse(events, "live")).id);
+  assert.deepEqual(ids, ["1", "2", "3"]);
+  await events.cancel();
+});

@@ -15,6 +15,7 @@ import {
 import { HttpError } from "../http_error.ts";
 import { type ApiContext, json, type Route } from "../route.ts";
 import type { SseStreams } from "../sse.ts";
+import { resume } from "../_resumable.ts";
 import { intParam, lastEventId, publicIncident, timeParam } from "./_params.ts";
 
 /** Most groups one list answer holds. */
@@ -46,8 +47,8 @@ function groupId(rest: string): string {
 /** The routes of `/v1/groups`, on `ctx.store`. */
 export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
   const { store } = ctx;
-  const sse = (e: GroupEvent) => {
-    const group = store.groups.get(e.group);
+  const sse = async (e: GroupEvent) => {
+    const group = await store.groups.get(e.group);
     return `id: ${e.id}\nevent: ${e.type}\ndata: ${
       JSON.stringify({ ...e, ...(group && { group }) })
     }\n\n`;
@@ -56,13 +57,13 @@ export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
     {
       path: "/v1/groups",
       methods: {
-        GET: (_req, { url }) => {
+        GET: async (_req, { url }) => {
           const p = url.searchParams;
           const sort = p.get("sort") || "last";
           if (sort !== "last" && sort !== "count") {
             throw new HttpError(400, "sort must be last or count");
           }
-          const groups = store.groups.list({
+          const groups = await store.groups.list({
             status: statusParam(p.get("status")),
             category: p.get("category") || undefined,
             app: p.get("app") || undefined,
@@ -70,7 +71,7 @@ export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
             sort,
             limit: Math.min(intParam(url, "limit") ?? 100, MAX_LIMIT),
           });
-          return json({ groups, total: store.groups.count() });
+          return json({ groups, total: await store.groups.count() });
         },
       },
     },
@@ -79,30 +80,20 @@ export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
       methods: {
         GET: (req, { url }) => {
           const last = lastEventId(req, url);
-          return streams.open((send, close) => {
-            let sent = last ?? store.groups.lastEventId();
-            let behind = false;
-            const emit = (e: GroupEvent) => {
-              if (e.id <= sent || behind) return;
-              if (send(sse(e))) {
-                sent = e.id;
-              } else {
-                behind = true; // resumed with Last-Event-ID: nothing lost
-                close();
-              }
-            };
-            const off = store.groups.subscribe(emit);
-            if (last !== undefined) {
-              for (
-                let page = store.groups.eventsAfter(last);
-                page.length > 0 && !behind;
-              ) {
-                for (const e of page) emit(e);
-                page = store.groups.eventsAfter(sent);
-              }
-            }
-            return off;
-          });
+          return streams.open((send, close) =>
+            resume<GroupEvent>(
+              {
+                last,
+                latest: () => store.groups.lastEventId(),
+                after: (id) => store.groups.eventsAfter(id),
+                subscribe: (fn) => store.groups.subscribe(fn),
+                id: (e) => e.id,
+                format: sse,
+              },
+              send,
+              close,
+            )
+          );
         },
       },
     },
@@ -110,13 +101,12 @@ export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
       path: "/v1/groups/",
       prefix: true,
       methods: {
-        GET: (_req, { rest }) => {
+        GET: async (_req, { rest }) => {
           const id = groupId(rest);
-          const group = store.groups.get(id);
+          const group = await store.groups.get(id);
           if (group === undefined) throw new HttpError(404, `no group ${id}`);
-          const incidents = store.list({ group: id, limit: LATEST }).map(
-            publicIncident,
-          );
+          const incidents = (await store.list({ group: id, limit: LATEST }))
+            .map(publicIncident);
           return json({ group, incidents });
         },
         PATCH: async (_req, { rest, body }) => {
@@ -133,7 +123,7 @@ export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
           const status = statusParam(
             typeof patch?.status === "string" ? patch.status : "?",
           )!;
-          const group = store.groups.setStatus(id, status);
+          const group = await store.groups.setStatus(id, status);
           if (group === undefined) throw new HttpError(404, `no group ${id}`);
           return json({ group });
         },

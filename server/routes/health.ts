@@ -14,13 +14,13 @@ export function healthRoutes(ctx: ApiContext): Route[] {
     {
       path: "/healthz",
       public: true,
-      methods: { GET: () => json(ctx.health()) },
+      methods: { GET: async () => json(await ctx.health()) },
     },
     {
       path: "/metrics",
       methods: {
-        GET: () =>
-          new Response(ctx.metrics(), {
+        GET: async () =>
+          new Response(await ctx.metrics(), {
             headers: { "content-type": "text/plain; version=0.0.4" },
           }),
       },

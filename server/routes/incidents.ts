@@ -11,6 +11,7 @@ import { HttpError } from "../http_error.ts";
 import { type ApiContext, json, type Route } from "../route.ts";
 import type { SseStreams } from "../sse.ts";
 import { STORED_NAME, type StoredIncident } from "../store.ts";
+import { resume } from "../_resumable.ts";
 import { intParam, lastEventId, publicIncident, timeParam } from "./_params.ts";
 
 /** Most incidents one list answer holds. */
@@ -29,14 +30,14 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
     {
       path: "/v1/incidents",
       methods: {
-        GET: (_req, { url }) => {
+        GET: async (_req, { url }) => {
           const since = timeParam(url, "since");
           const limit = intParam(url, "limit");
           const after = intParam(url, "after");
           const text = (name: string) =>
             url.searchParams.get(name) || undefined;
           const q = text("q");
-          const incidents = store.list({
+          const incidents = (await store.list({
             since,
             after,
             limit: Math.min(limit ?? DEFAULT_LIMIT, MAX_LIMIT),
@@ -44,10 +45,10 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
             group: text("group"),
             category: text("category"),
             q,
-          }).map(publicIncident);
+          })).map(publicIncident);
           return json({
             incidents,
-            total: store.size.count,
+            total: (await store.totals()).count,
             ...(q === undefined ? {} : { q }),
           });
         },
@@ -84,38 +85,24 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
       path: "/v1/incidents/stream",
       methods: {
         GET: (req, { url }) => {
-          const lastId = lastEventId(req, url);
-          return streams.open((send, close) => {
-            let sent = lastId ?? store.lastId;
-            let behind = false;
-            const emit = (s: StoredIncident) => {
-              if (s.id <= sent || behind) return;
-              const ok = send(
-                `id: ${s.id}\nevent: incident\ndata: ${
-                  JSON.stringify(publicIncident(s))
-                }\n\n`,
-              );
-              // A client too slow to take it misses it: end the stream, so
-              // that it comes back with Last-Event-ID and loses nothing.
-              if (ok) {
-                sent = s.id;
-              } else {
-                behind = true;
-                close();
-              }
-            };
-            const off = store.subscribe(emit);
-            if (lastId !== undefined) {
-              for (
-                let page = store.after(lastId);
-                page.length > 0 && !behind;
-              ) {
-                for (const s of page) emit(s);
-                page = store.after(sent);
-              }
-            }
-            return off;
-          });
+          const last = lastEventId(req, url);
+          return streams.open((send, close) =>
+            resume<StoredIncident>(
+              {
+                last,
+                latest: () => store.latestId(),
+                after: (id) => store.after(id),
+                subscribe: (fn) => store.subscribe(fn),
+                id: (s) => s.id,
+                format: (s) =>
+                  `id: ${s.id}\nevent: incident\ndata: ${
+                    JSON.stringify(publicIncident(s))
+                  }\n\n`,
+              },
+              send,
+              close,
+            )
+          );
         },
       },
     },
@@ -141,10 +128,14 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
               }: expected incident-YYYY-MM-DD--HH-MM-SSZ-<id>.flog.gz`,
             );
           }
-          const s = store.get(name);
-          if (s === undefined) throw new HttpError(404, `no incident ${name}`);
+          const s = await store.get(name);
+          const bytes = s && await store.read(name);
+          if (s === undefined || bytes === undefined) {
+            throw new HttpError(404, `no incident ${name}`);
+          }
+          if (req.method === "HEAD") await bytes.cancel();
           if (url.searchParams.get("format") === "json") {
-            const records = await Array.fromAsync(readFlog(s.path));
+            const records = await Array.fromAsync(readFlog(bytes, { name }));
             // The viewer asks for the text rendered here, as `dump` does.
             if (url.searchParams.get("text") === "1") {
               for (const r of records) {
@@ -159,8 +150,7 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
             "content-length": String(s.bytes),
           };
           if (req.method === "HEAD") return new Response(null, { headers });
-          const file = await Deno.open(s.path);
-          return new Response(file.readable, { headers });
+          return new Response(bytes, { headers });
         },
       },
     },
