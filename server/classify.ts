@@ -100,10 +100,14 @@ export interface ClassifiedIncident {
   text: string;
 }
 
-/** Reads, classifies and fingerprints the incident at `path`. */
+/**
+ * Reads, classifies and fingerprints the incident at `path`, handing each
+ * event to `onEvent` as it is read.
+ */
 export async function classifyIncident(
   path: string,
   classifier: Classifier | undefined,
+  onEvent?: (e: FlogEvent) => void,
 ): Promise<ClassifiedIncident> {
   let header: FlogHeader = { type: "incident" };
   // The events are kept only for rules to see; the text is gathered as read.
@@ -114,6 +118,7 @@ export async function classifyIncident(
     onEvent: (e) => {
       if (classifier !== undefined) events.push(e);
       text.add(e);
+      onEvent?.(e);
     },
   });
   const trigger = header.trigger;

@@ -1,0 +1,217 @@
+// The ClickHouse store against a real clickhouse-server (Debian's 18.16 in
+// CI): incidents and events in, exactly once, through a spool that waits
+// while ClickHouse is down; groups, search and streams shared by every
+// gatherer on it; the same on a two-shard cluster.
+import assert from "node:assert/strict";
+import { ClickHouseStore } from "../server/clickhouse/store.ts";
+import { ClickHouse } from "../server/clickhouse/client.ts";
+import { deadline, tempDir } from "./_util.ts";
+import { startClickHouse } from "./_clickhouse.ts";
+import { baseName, type Bug, makeIncident } from "./_server_util.ts";
+
+async function open(
+  dir: string,
+  url: string,
+  extra: { cluster?: string; nodes?: string[] } = {},
+) {
+  return await ClickHouseStore.open({
+    clickhouse: { url, ...extra },
+    spool: {
+      dir: `${dir}/spool-${crypto.randomUUID()}`,
+      flushMs: 20,
+      baseDelayMs: 20,
+      maxDelayMs: 200,
+    },
+    pollMs: 50,
+  });
+}
+
+async function incident(dir: string, bug: Bug) {
+  const p = await makeIncident(`${dir}/src-${crypto.randomUUID()}`, bug);
+  return { name: baseName(p), bytes: await Deno.readFile(p) };
+}
+
+Deno.test("ClickHouseStore stores incidents and serves them, their bytes, groups and search", async () => {
+  await using ch = await startClickHouse();
+  await using dir = await tempDir();
+  await using store = await open(dir.path, ch.url);
+  const a = await incident(dir.path, {
+    app: "shop",
+    template: "order {n} failed",
+    fields: { n: 1 },
+  });
+  const b = await incident(dir.path, {
+    app: "bank",
+    template: "order {n} failed",
+    fields: { n: 2 },
+  });
+  assert.equal((await store.import(a.name, a.bytes)).created, true);
+  await store.import(b.name, b.bytes);
+  await store.flush();
+  assert.equal(
+    (await store.import(a.name, a.bytes)).created,
+    false,
+    "once by name",
+  );
+  const listed = await store.list();
+  assert.deepEqual(listed.map((s) => s.app).sort(), ["bank", "shop"]);
+  const got = await store.read(a.name);
+  assert.deepEqual(
+    new Uint8Array(await new Response(got).arrayBuffer()),
+    a.bytes,
+  );
+  const groups = await store.groups.list();
+  assert.deepEqual(groups.map((g) => [g.title, g.count, g.apps]), [
+    ["order {n} failed", 2, ["bank", "shop"]],
+  ]);
+  assert.equal((await store.list({ q: "before the" })).length, 2);
+  assert.equal((await store.list({ q: "nothing-like-this" })).length, 0);
+  const hits = await store.searchEvents({ q: "order 2" });
+  assert.deepEqual(hits.map((h) => [h.app, h.text]), [[
+    "bank",
+    "order 2 failed",
+  ]]);
+  assert.deepEqual(await store.totals(), {
+    count: 2,
+    bytes: a.bytes.length + b.bytes.length,
+  });
+});
+
+Deno.test("ClickHouseStore loses nothing while ClickHouse is down, and stores each incident and event once", async () => {
+  await using ch = await startClickHouse();
+  await using dir = await tempDir();
+  const errors: string[] = [];
+  await using store = await ClickHouseStore.open({
+    clickhouse: { url: ch.url, timeoutMs: 2000 },
+    spool: {
+      dir: `${dir.path}/spool`,
+      flushMs: 20,
+      baseDelayMs: 20,
+      maxDelayMs: 100,
+      onError: (m) => errors.push(m),
+    },
+  });
+  const before = await incident(dir.path, { template: "before" });
+  await store.import(before.name, before.bytes);
+  await store.flush();
+  await ch.nodes[0].stop();
+  const during = [];
+  for (let i = 0; i < 3; i++) {
+    during.push(
+      await incident(dir.path, { template: "during {i}", fields: { i } }),
+    );
+  }
+  for (const d of during) await store.import(d.name, d.bytes);
+  assert.equal(store.spool.files, 3, "waiting in the spool");
+  await assert.rejects(() => store.flush(), /cannot be reached/);
+  await ch.nodes[0].start();
+  await store.flush();
+  assert.equal(store.spool.files, 0);
+  const client = new ClickHouse(ch.url);
+  const [counts] = await client.query<
+    { incidents: number; names: number; events: number; keys: number }
+  >(
+    `SELECT (SELECT count() FROM flightlog.incidents FINAL) AS incidents,
+            (SELECT uniqExact(name) FROM flightlog.incidents) AS names,
+            (SELECT count() FROM flightlog.events FINAL) AS events,
+            (SELECT uniqExact(incident, num) FROM flightlog.events) AS keys`,
+  );
+  assert.equal(counts.names, 4);
+  assert.equal(counts.incidents, 4, "each incident once");
+  assert.equal(counts.keys, 8, "two events per incident");
+  assert.equal(counts.events, 8, "each event once");
+  assert.ok(errors.length > 0, "the outage was reported");
+});
+
+Deno.test("ClickHouseStore streams of one gatherer hear of incidents stored by another", async () => {
+  await using ch = await startClickHouse();
+  await using dir = await tempDir();
+  await using a = await open(dir.path, ch.url);
+  await using b = await open(dir.path, ch.url);
+  const heard = Promise.withResolvers<string>();
+  const groupEvent = Promise.withResolvers<string>();
+  const off = b.subscribe((s) => heard.resolve(s.name));
+  const offGroups = b.groups.subscribe((e) => groupEvent.resolve(e.type));
+  // Let b's poller take its starting point before a stores anything.
+  await new Promise((r) => setTimeout(r, 150));
+  const x = await incident(dir.path, { app: "shop", template: "x" });
+  await a.import(x.name, x.bytes);
+  await a.flush();
+  assert.equal(await deadline(heard.promise, "b hears of it", 10_000), x.name);
+  assert.equal(
+    await deadline(groupEvent.promise, "b's group event", 10_000),
+    "new_group",
+  );
+  off();
+  offGroups();
+  const [g] = await a.groups.list();
+  await b.groups.setStatus(g.id, "resolved");
+  assert.equal(
+    (await a.groups.get(g.id))?.status,
+    "resolved",
+    "both see the status",
+  );
+  assert.deepEqual(
+    (await a.list()).map((s) => s.name),
+    (await b.list()).map((s) => s.name),
+  );
+});
+
+Deno.test("ClickHouseStore shares pull cursors between gatherers", async () => {
+  await using ch = await startClickHouse();
+  await using dir = await tempDir();
+  await using a = await open(dir.path, ch.url);
+  await using b = await open(dir.path, ch.url);
+  assert.equal(await b.cursor("http://s"), 0);
+  await a.setCursor("http://s", 5);
+  await a.setCursor("http://s", 9);
+  assert.equal(await b.cursor("http://s"), 9);
+});
+
+Deno.test("ClickHouseStore on a two-shard cluster spreads incidents and serves them whole", async () => {
+  await using ch = await startClickHouse({ shards: 2 });
+  await using dir = await tempDir();
+  const [n1, n2] = ch.nodes;
+  await using store = await open(dir.path, n1.url, {
+    cluster: ch.cluster,
+    nodes: [n2.url],
+  });
+  const names = [];
+  for (let i = 0; i < 8; i++) {
+    const x = await incident(dir.path, {
+      app: i % 2 ? "shop" : "bank",
+      template: "bug {i}",
+      fields: { i },
+    });
+    names.push(x.name);
+    await store.import(x.name, x.bytes);
+  }
+  await store.flush();
+  const perNode = await Promise.all([n1, n2].map(async (n) => {
+    const [r] = await new ClickHouse(n.url).query<{ n: number }>(
+      "SELECT count() AS n FROM flightlog.incidents_local",
+    );
+    return r.n;
+  }));
+  assert.equal(perNode[0] + perNode[1], 8);
+  assert.ok(
+    perNode[0] > 0 && perNode[1] > 0,
+    `both shards hold some: ${perNode}`,
+  );
+  assert.deepEqual(
+    (await store.list()).map((s) => s.name).sort(),
+    names.sort(),
+  );
+  const [g] = await store.groups.list();
+  assert.equal(g.count, 8);
+  assert.equal((await store.searchEvents({ q: "bug 3" })).length, 1);
+  await using other = await open(dir.path, n2.url, {
+    cluster: ch.cluster,
+    nodes: [n1.url],
+  });
+  assert.equal(
+    (await other.list()).length,
+    8,
+    "a gatherer on the other node sees the same",
+  );
+});
