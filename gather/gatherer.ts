@@ -9,20 +9,16 @@
 
 import { createLogger } from "../lib/create_logger.ts";
 import type { Logger } from "../lib/logger.ts";
-import { VERSION } from "../lib/version.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { Api } from "../server/api.ts";
 import type { SpikeRule } from "../server/groups.ts";
 import { type GuardedServer, serveGuarded } from "../server/guard.ts";
-import {
-  type Metric,
-  type MetricFamily,
-  renderFamilies,
-  renderMetrics,
-  storeMetrics,
-} from "../server/metrics.ts";
 import type { Retention } from "../server/retention.ts";
 import { IncidentStore } from "../server/store.ts";
+import type { ClickHouseOptions } from "../server/clickhouse/client.ts";
+import { ClickHouseStore } from "../server/clickhouse/store.ts";
+import type { SpoolOptions } from "../server/clickhouse/spool.ts";
+import { type GathererParts, health, metrics } from "./_status.ts";
 import { loadToken } from "../server/token.ts";
 import { Rules } from "./rules.ts";
 import {
@@ -92,8 +88,16 @@ export interface GathererOptions {
   publicUrl?: string;
   /** When a group spikes. */
   spike?: SpikeRule;
-  /** Bounds of the store. */
+  /** Bounds of the store (with ClickHouse: `maxAgeMs` only, by day partitions). */
   retention?: Retention;
+  /**
+   * Keep everything in ClickHouse instead of `dir` (which then holds the
+   * spool and alert deliveries only): gatherers on one ClickHouse serve the
+   * same data.
+   */
+  clickhouse?: ClickHouseOptions;
+  /** The spool's bounds and timing (with `clickhouse`). */
+  spool?: Omit<SpoolOptions, "dir">;
   /**
    * HTTP connections open at once, at most.
    * @default {256}
@@ -143,8 +147,8 @@ const DEFAULTS = {
  * ```
  */
 export class Gatherer implements AsyncDisposable {
-  /** The store of everything gathered. */
-  readonly store: IncidentStore;
+  /** The store of everything gathered: SQLite, or ClickHouse. */
+  readonly store: IncidentStore | ClickHouseStore;
   /** The API's bearer token. */
   readonly token: string;
   readonly #opts: GathererOptions;
@@ -160,7 +164,12 @@ export class Gatherer implements AsyncDisposable {
 
   private constructor(
     opts: GathererOptions,
-    parts: { store: IncidentStore; rules: Rules; token: string; log: Logger },
+    parts: {
+      store: IncidentStore | ClickHouseStore;
+      rules: Rules;
+      token: string;
+      log: Logger;
+    },
   ) {
     this.#opts = opts;
     this.store = parts.store;
@@ -190,7 +199,7 @@ export class Gatherer implements AsyncDisposable {
       token: this.token,
       maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
       metrics: () => this.metrics(),
-      health: () => this.#health(),
+      health: () => health(this.#parts()),
     });
     this.store.subscribe((s) =>
       this.#log.child("store").info(
@@ -215,13 +224,20 @@ export class Gatherer implements AsyncDisposable {
         log.child("rules").weird("{message}", { message: m });
       },
     });
-    let store: IncidentStore | undefined;
+    let store: IncidentStore | ClickHouseStore | undefined;
     try {
-      store = await IncidentStore.open(opts.dir, {
-        retention: opts.retention,
-        classifier: rules,
-        spike: opts.spike,
-      });
+      store = opts.clickhouse === undefined
+        ? await IncidentStore.open(opts.dir, {
+          retention: opts.retention,
+          classifier: rules,
+          spike: opts.spike,
+        })
+        : await ClickHouseStore.open({
+          clickhouse: opts.clickhouse,
+          spool: { dir: `${opts.dir}/spool`, ...opts.spool },
+          classifier: rules,
+          maxAgeMs: opts.retention?.maxAgeMs,
+        });
       const tokenFile = opts.tokenFile ?? `${opts.dir}/token`;
       const token = opts.token ?? await loadToken(tokenFile);
       const gatherer = new Gatherer(opts, { store, rules, token, log });
@@ -249,13 +265,14 @@ export class Gatherer implements AsyncDisposable {
       tls: o.tls,
       maxConnections: o.maxConnections,
       idleMs: o.idleTimeoutMs,
-      health: () => this.#health(),
+      health: () => ({ ok: true, role: "gatherer" }),
       onError: (e) => o.report(`accepting HTTP connections: ${e}`),
     }, this.#api.handle);
     for (const p of this.#pulls) this.#running.push(p.run(this.#abort.signal));
     if ((o.webhooks ?? []).length > 0) {
       this.#webhooks = new Webhooks(this.store, o.webhooks!, {
         ...o.webhookOptions,
+        dir: o.dir,
         publicUrl: (o.publicUrl ?? this.url).replace(/\/+$/, ""),
         onError: (m) => {
           o.report(m);
@@ -273,95 +290,23 @@ export class Gatherer implements AsyncDisposable {
     return `${this.#opts.tls ? "https" : "http"}://${host}:${port}`;
   }
 
-  #health() {
+  #parts(): GathererParts {
     return {
-      ok: true,
-      version: VERSION,
-      role: "gatherer",
-      incidents: this.store.size.count,
-      groups: this.store.groups.count(),
+      store: this.store,
+      local: this.store instanceof IncidentStore ? this.store : undefined,
+      clickhouse: this.store instanceof ClickHouseStore
+        ? { spool: this.store.spool, lastError: this.store.lastError }
+        : undefined,
       rules: this.#rules.size,
-      reclassifying: this.store.reclassifying.pending,
-      sources: this.#pulls.map((p) => {
-        const s = p.stats;
-        return { url: s.url, connected: s.connected, cursor: s.cursor };
-      }),
-      webhooks_pending: this.#webhooks?.stats.pending ?? 0,
+      sources: this.#pulls.map((p) => p.stats),
+      webhooks: this.#webhooks?.stats,
+      connections: this.#server?.stats.active ?? 0,
     };
   }
 
   /** The Prometheus text of `/metrics`. */
-  metrics(): string {
-    const w = this.#webhooks?.stats;
-    const g = this.#server?.stats;
-    const global: Metric[] = [
-      ...storeMetrics(this.store, undefined),
-      {
-        name: "flightlog_webhook_deliveries_pending",
-        type: "gauge",
-        help: "Alert deliveries waiting (new or to retry).",
-        value: w?.pending ?? 0,
-      },
-      {
-        name: "flightlog_webhook_deliveries_total",
-        type: "counter",
-        help: "Alert deliveries the receivers took.",
-        value: w?.delivered ?? 0,
-      },
-      {
-        name: "flightlog_webhook_attempts_failed_total",
-        type: "counter",
-        help: "Failed alert delivery attempts.",
-        value: w?.failedAttempts ?? 0,
-      },
-      {
-        name: "flightlog_webhook_deliveries_given_up_total",
-        type: "counter",
-        help: "Alert deliveries given up after failing too long (reported).",
-        value: w?.givenUp ?? 0,
-      },
-      {
-        name: "flightlog_http_connections",
-        type: "gauge",
-        help: "HTTP connections open now.",
-        value: g?.active ?? 0,
-      },
-    ];
-    const sources = this.#pulls.map((p) => p.stats);
-    const perSource = (
-      name: string,
-      type: "counter" | "gauge",
-      help: string,
-      value: (s: SourceStats) => number,
-    ): MetricFamily => ({
-      name,
-      type,
-      help,
-      samples: sources.map((s) => ({
-        labels: { source: s.url },
-        value: value(s),
-      })),
-    });
-    return renderMetrics(global) + renderFamilies([
-      perSource(
-        "flightlog_source_connected",
-        "gauge",
-        "1 while the source's stream is open.",
-        (s) => s.connected ? 1 : 0,
-      ),
-      perSource(
-        "flightlog_source_pulled_total",
-        "counter",
-        "Incidents stored from the source.",
-        (s) => s.pulled,
-      ),
-      perSource(
-        "flightlog_source_failures_total",
-        "counter",
-        "Failed connections or fetches.",
-        (s) => s.failures,
-      ),
-    ]);
+  metrics(): Promise<string> {
+    return metrics(this.#parts());
   }
 
   /** Counters of each source. */

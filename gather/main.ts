@@ -14,6 +14,9 @@ import { parseArgs } from "node:util";
 import { parseLevel } from "../lib/levels.ts";
 import {
   checkUrl,
+  CLICKHOUSE_FLAGS,
+  CLICKHOUSE_USAGE,
+  clickhouseOf,
   ConfigError,
   num,
   parseListen,
@@ -54,6 +57,7 @@ export const GATHER_USAGE = `Usage: flightlog gather [options]
   --retention-days D        drop incidents older than D days
   --retention-bytes B       keep at most B bytes of incidents
   --cert FILE --key FILE    serve HTTPS
+${CLICKHOUSE_USAGE.trimEnd()}
   --config FILE             JSON file with the same settings, and per-source tokens
                             and per-webhook filters (flags win); see docs/gather.md
   -h, --help                this help
@@ -81,6 +85,7 @@ interface ConfigFile {
   maxConnections?: number;
   idleTimeoutMs?: number;
   maxBodyBytes?: number;
+  clickhouse?: Parameters<typeof clickhouseOf>[1];
 }
 
 interface WebhookConfig {
@@ -112,6 +117,7 @@ const CONFIG_KEYS = new Set([
   "maxConnections",
   "idleTimeoutMs",
   "maxBodyBytes",
+  "clickhouse",
 ]);
 
 function format(where: string, v: unknown): "json" | "slack" | undefined {
@@ -204,6 +210,7 @@ export async function parseGatherArgs(
       cert: { type: "string" },
       key: { type: "string" },
       config: { type: "string" },
+      ...CLICKHOUSE_FLAGS,
     },
   });
   const src = values.config ?? "";
@@ -299,6 +306,7 @@ export async function parseGatherArgs(
     maxConnections: num(field("maxConnections"), cfg.maxConnections),
     idleTimeoutMs: num(field("idleTimeoutMs"), cfg.idleTimeoutMs),
     maxBodyBytes: num(field("maxBodyBytes"), cfg.maxBodyBytes),
+    clickhouse: await clickhouseOf(values, cfg.clickhouse, field),
   };
 }
 
@@ -338,7 +346,11 @@ export async function runGather(args: string[]): Promise<number> {
   console.log(`viewer: ${gatherer.url}/ (log in with the token)`);
   console.log(`token file: ${options.tokenFile ?? `${options.dir}/token`}`);
   for (const s of options.sources ?? []) console.log(`pulling from ${s.url}`);
-  console.log(`incidents in ${options.dir}`);
+  console.log(
+    options.clickhouse === undefined
+      ? `incidents in ${options.dir}`
+      : `incidents in ClickHouse at ${options.clickhouse.url} (spool in ${options.dir}/spool)`,
+  );
   const sig = await untilSignal();
   console.log(`${sig}: stopping`);
   await gatherer.close();

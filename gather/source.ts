@@ -10,7 +10,7 @@
 
 import { sleep } from "../lib/_sleep.ts";
 import { InvalidIncidentError } from "../server/http_error.ts";
-import type { IncidentStore } from "../server/store.ts";
+import type { StoreBackend } from "../server/backend.ts";
 import { readSse } from "./_sse_client.ts";
 
 /**
@@ -79,11 +79,11 @@ export interface PullOptions {
 /** One source, followed until the signal aborts. */
 export class Pull {
   readonly #source: Source;
-  readonly #store: IncidentStore;
+  readonly #store: StoreBackend;
   readonly #opts: Required<Omit<PullOptions, "onError">> & PullOptions;
   readonly #stats: SourceStats;
 
-  constructor(source: Source, store: IncidentStore, options: PullOptions = {}) {
+  constructor(source: Source, store: StoreBackend, options: PullOptions = {}) {
     this.#source = { ...source, url: source.url.replace(/\/+$/, "") };
     this.#store = store;
     this.#opts = {
@@ -95,7 +95,7 @@ export class Pull {
     this.#stats = {
       url: this.#source.url,
       connected: false,
-      cursor: store.cursor(this.#source.url),
+      cursor: 0,
       pulled: 0,
       refused: 0,
       failures: 0,
@@ -110,8 +110,13 @@ export class Pull {
   /** Follows the source until `signal` aborts; never throws. */
   async run(signal: AbortSignal): Promise<void> {
     let failures = 0;
+    let started = false;
     while (!signal.aborted) {
       try {
+        if (!started) {
+          this.#stats.cursor = await this.#store.cursor(this.#source.url);
+          started = true;
+        }
         if (await this.#follow(signal)) failures = 0;
       } catch (e) {
         if (signal.aborted) break;
@@ -160,7 +165,7 @@ export class Pull {
       const { name } = JSON.parse(m.data) as { name: string };
       await this.#take(name, signal);
       this.#stats.cursor = id;
-      this.#store.setCursor(url, id);
+      await this.#store.setCursor(url, id);
       progressed = true;
     }
     return progressed;
@@ -168,7 +173,7 @@ export class Pull {
 
   /** Fetches and stores one incident; an invalid one is reported and skipped. */
   async #take(name: string, signal: AbortSignal): Promise<void> {
-    if (this.#store.get(name) !== undefined) return;
+    if (await this.#store.get(name) !== undefined) return;
     const url = `${this.#source.url}/v1/incidents/${encodeURIComponent(name)}`;
     const res = await fetch(url, {
       headers: this.#headers(),

@@ -21,7 +21,7 @@ import {
 } from "../server/_index_db.ts";
 import type { Group, GroupEvent } from "../server/groups.ts";
 import { publicIncident } from "../server/routes/_params.ts";
-import type { IncidentStore } from "../server/store.ts";
+import type { StoreBackend } from "../server/backend.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { sleep } from "../lib/_sleep.ts";
 
@@ -134,6 +134,15 @@ export interface WebhookStats {
   givenUp: number;
 }
 
+/** A delivery to write. */
+type Delivery = {
+  id: string;
+  url: string;
+  body: string;
+  type: string;
+  time: number;
+};
+
 /** Deliveries POSTed per round, at most. */
 const BATCH = 20;
 /** Where the fan-out got to in the group log. */
@@ -143,7 +152,7 @@ const KEEP_DONE_MS = 7 * 86_400_000;
 
 /** The webhooks of one gatherer. */
 export class Webhooks implements AsyncDisposable {
-  readonly #store: IncidentStore;
+  readonly #store: StoreBackend;
   readonly #hooks: (Webhook & { key: string })[];
   readonly #opts: Required<Omit<WebhookOptions, "onError">> & WebhookOptions;
   readonly #db: DatabaseSync;
@@ -153,19 +162,26 @@ export class Webhooks implements AsyncDisposable {
   #running: Promise<void> = Promise.resolve();
   #unsubscribe = () => {};
 
-  /** Delivers alerts from `store` to `hooks` (call `start()`). */
-  constructor(store: IncidentStore, hooks: Webhook[], options: WebhookOptions) {
+  /**
+   * Delivers alerts from `store` to `hooks` (call `start()`), keeping its
+   * deliveries in the index in `dir` (the store's own folder by default).
+   */
+  constructor(
+    store: StoreBackend & { dir?: string },
+    hooks: Webhook[],
+    options: WebhookOptions & { dir?: string },
+  ) {
     this.#store = store;
     this.#hooks = hooks.map((h) => ({
       ...h,
       key: createHash("sha256").update(h.url).digest("hex").slice(0, 8),
     }));
     this.#opts = withDefaults(DEFAULTS, options);
-    this.#db = openIndex(store.dir);
-    if (getMeta(this.#db, CURSOR) === undefined) {
-      // First start: what happened before there were webhooks does not alert.
-      setMeta(this.#db, CURSOR, String(store.groups.lastEventId()));
+    const dir = options.dir ?? store.dir;
+    if (dir === undefined) {
+      throw new TypeError("Webhooks: no folder for deliveries");
     }
+    this.#db = openIndex(dir);
   }
 
   /** Starts fanning out and delivering, until closed. */
@@ -192,7 +208,7 @@ export class Webhooks implements AsyncDisposable {
     while (!signal.aborted) {
       const woken = new Promise<void>((resolve) => this.#wake = resolve);
       try {
-        this.#fanOut();
+        await this.#fanOut();
         const nextAt = await this.#deliverDue();
         const wait = Math.max(0, Math.min(nextAt - Date.now(), 60_000));
         await Promise.race([woken, sleep(wait, signal)]);
@@ -204,34 +220,39 @@ export class Webhooks implements AsyncDisposable {
   }
 
   /** Turns new group events into deliveries, moving the cursor with them. */
-  #fanOut(): void {
+  async #fanOut(): Promise<void> {
+    if (getMeta(this.#db, CURSOR) === undefined) {
+      // First start: what happened before there were webhooks does not alert.
+      const latest = await this.#store.groups.lastEventId();
+      setMeta(this.#db, CURSOR, String(latest));
+    }
     for (let round = 0; round < 1000; round++) {
       const cursor = Number(getMeta(this.#db, CURSOR) ?? 0);
-      const events = this.#store.groups.eventsAfter(cursor, 100);
+      const events = await this.#store.groups.eventsAfter(cursor, 100);
       if (events.length === 0) return;
+      const deliveries: Delivery[] = [];
+      for (const e of events) deliveries.push(...await this.#deliveriesOf(e));
       transaction(this.#db, () => {
         const insert = this.#db.prepare(
           `insert or ignore into deliveries (id, webhook, type, body, created, next_at)
            values (?, ?, ?, ?, ?, ?)`,
         );
-        for (const e of events) {
-          for (const d of this.#deliveriesOf(e)) {
-            insert.run(d.id, d.url, e.type, d.body, e.time, Date.now());
-          }
+        for (const d of deliveries) {
+          insert.run(d.id, d.url, d.type, d.body, d.time, Date.now());
         }
         setMeta(this.#db, CURSOR, String(events.at(-1)!.id));
       });
     }
   }
 
-  #deliveriesOf(e: GroupEvent): { id: string; url: string; body: string }[] {
+  async #deliveriesOf(e: GroupEvent): Promise<Delivery[]> {
     if (!(ALERT_TYPES as string[]).includes(e.type)) return [];
-    const group = this.#store.groups.get(e.group);
+    const group = await this.#store.groups.get(e.group);
     if (group === undefined || group.status === "ignored") return [];
     const incident = e.incident === undefined
       ? undefined
-      : this.#store.get(e.incident);
-    const out = [];
+      : await this.#store.get(e.incident);
+    const out: Delivery[] = [];
     for (const h of this.#hooks) {
       if (!matches(h, e.type as AlertType, group, incident)) continue;
       const id = `${e.id}.${h.key}`;
@@ -247,7 +268,13 @@ export class Webhooks implements AsyncDisposable {
       const body = h.format === "slack"
         ? { text: slackText(e.type as AlertType, group, url) }
         : alert;
-      out.push({ id, url: h.url, body: JSON.stringify(body) });
+      out.push({
+        id,
+        url: h.url,
+        body: JSON.stringify(body),
+        type: e.type,
+        time: e.time,
+      });
     }
     return out;
   }

@@ -133,6 +133,8 @@ export interface StoreBackend {
   setCursor(source: string, cursor: number): Awaitable<void>;
   /** Searches the events of every incident, when the store can. */
   searchEvents?(search: EventSearch): Promise<EventHit[]>;
+  /** Waits for pending writes. */
+  flush(): Promise<void>;
   /** Finishes pending writes and closes. */
   close(): Promise<void>;
 }

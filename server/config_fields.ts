@@ -86,3 +86,99 @@ export async function untilSignal(): Promise<string> {
   for (const off of handlers) off();
   return sig;
 }
+
+/** The ClickHouse flags (`--clickhouse*`) of `sidecar` and `gather`. */
+export const CLICKHOUSE_FLAGS = {
+  clickhouse: { type: "string", multiple: true },
+  "clickhouse-database": { type: "string" },
+  "clickhouse-user": { type: "string" },
+  "clickhouse-password-file": { type: "string" },
+  "clickhouse-cluster": { type: "string" },
+} as const;
+
+/** Their usage lines. */
+export const CLICKHOUSE_USAGE =
+  `  --clickhouse URL          keep incidents and events in ClickHouse (its HTTP interface);
+                            repeat for every node of a cluster without ZooKeeper
+  --clickhouse-database DB  its database (default flightlog)
+  --clickhouse-user USER    its user
+  --clickhouse-password-file F  its password
+  --clickhouse-cluster NAME create the tables on this cluster (local + Distributed)
+`;
+
+/** The `clickhouse` object of a config file. */
+interface ClickHouseConfig {
+  url?: string;
+  nodes?: string[];
+  database?: string;
+  user?: string;
+  passwordFile?: string;
+  cluster?: string;
+}
+
+/**
+ * ClickHouse settings from the flags (first) and the config file's
+ * `clickhouse` object; undefined when neither names a URL.
+ */
+export async function clickhouseOf(
+  values: {
+    clickhouse?: string[];
+    "clickhouse-database"?: string;
+    "clickhouse-user"?: string;
+    "clickhouse-password-file"?: string;
+    "clickhouse-cluster"?: string;
+  },
+  cfg: ClickHouseConfig | undefined,
+  field: (name: string) => string,
+): Promise<
+  {
+    url: string;
+    nodes: string[];
+    database?: string;
+    user?: string;
+    password?: string;
+    cluster?: string;
+  } | undefined
+> {
+  if (cfg !== undefined && (typeof cfg !== "object" || cfg === null)) {
+    throw new ConfigError(`${field("clickhouse")}: expected an object`);
+  }
+  for (const k of Object.keys(cfg ?? {})) {
+    if (
+      !["url", "nodes", "database", "user", "passwordFile", "cluster"].includes(
+        k,
+      )
+    ) {
+      throw new ConfigError(`${field(`clickhouse.${k}`)}: unknown field`);
+    }
+  }
+  const urls = values.clickhouse ??
+    (cfg?.url === undefined ? [] : [cfg.url, ...(cfg.nodes ?? [])]);
+  if (urls.length === 0) return undefined;
+  const where = values.clickhouse ? "--clickhouse" : field("clickhouse.url");
+  const checked = urls.map((u) => checkUrl(where, u));
+  const passwordFile = values["clickhouse-password-file"] ?? cfg?.passwordFile;
+  const database = values["clickhouse-database"] ?? cfg?.database;
+  if (database !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+    throw new ConfigError(
+      `${
+        values["clickhouse-database"]
+          ? "--clickhouse-database"
+          : field("clickhouse.database")
+      }: letters, digits and _ only, got ${JSON.stringify(database)}`,
+    );
+  }
+  return {
+    url: checked[0],
+    nodes: checked.slice(1),
+    database,
+    user: values["clickhouse-user"] ?? cfg?.user,
+    password: passwordFile === undefined ? undefined : (await readText(
+      values["clickhouse-password-file"]
+        ? "--clickhouse-password-file"
+        : field("clickhouse.passwordFile"),
+      passwordFile,
+    )).trim(),
+    cluster: values["clickhouse-cluster"] ?? cfg?.cluster,
+  };
+}

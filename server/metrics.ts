@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { SpoolStats } from "./clickhouse/spool.ts";
 import type { Outbox } from "./outbox.ts";
 import type { IncidentStore } from "./store.ts";
 
@@ -121,6 +122,36 @@ function outboxMetrics(outbox: Outbox): Metric[] {
       type: "counter",
       help: "Failed delivery attempts to peers.",
       value: outbox.stats.failed,
+    },
+  ];
+}
+
+/** The samples of a ClickHouse spool: its backlog, and what it sent. */
+export function spoolMetrics(s: SpoolStats): Metric[] {
+  return [
+    {
+      name: "flightlog_clickhouse_spool_incidents",
+      type: "gauge",
+      help: "Incidents waiting in the spool for ClickHouse.",
+      value: s.files,
+    },
+    {
+      name: "flightlog_clickhouse_spool_bytes",
+      type: "gauge",
+      help: "Bytes waiting in the spool for ClickHouse.",
+      value: s.bytes,
+    },
+    {
+      name: "flightlog_clickhouse_sent_total",
+      type: "counter",
+      help: "Incidents sent to ClickHouse.",
+      value: s.sent,
+    },
+    {
+      name: "flightlog_clickhouse_failures_total",
+      type: "counter",
+      help: "Failed sends to ClickHouse.",
+      value: s.failures,
     },
   ];
 }

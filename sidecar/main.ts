@@ -20,6 +20,9 @@ import {
 import type { RedactOptions } from "../lib/redact.ts";
 import {
   checkUrl,
+  CLICKHOUSE_FLAGS,
+  CLICKHOUSE_USAGE,
+  clickhouseOf,
   ConfigError,
   num,
   parseListen,
@@ -64,6 +67,7 @@ export const SIDECAR_USAGE = `Usage: flightlog sidecar [options]
   --idle-timeout-ms MS   close HTTP connections idle this long (default 60000)
   --quiet                no activity lines (connections, deaths, incidents, bad input)
   --log-format FORMAT    activity lines as text (default) or json
+${CLICKHOUSE_USAGE.trimEnd()}
   --config FILE          JSON file with the same settings (flags win); see README
   -h, --help             this help
 `;
@@ -96,6 +100,7 @@ interface ConfigFile {
   maxConnections?: number;
   idleTimeoutMs?: number;
   isolateBy?: string;
+  clickhouse?: Parameters<typeof clickhouseOf>[1];
 }
 
 function levelQualifier(where: string, v: string | number): Qualifier {
@@ -189,6 +194,7 @@ export async function parseSidecarArgs(
       "idle-timeout-ms": { type: "string" },
       "log-format": { type: "string" },
       config: { type: "string" },
+      ...CLICKHOUSE_FLAGS,
     },
   });
   const src = values.config ?? "";
@@ -275,6 +281,7 @@ export async function parseSidecarArgs(
       num(field("maxConnections"), cfg.maxConnections),
     idleTimeoutMs: num("--idle-timeout-ms", values["idle-timeout-ms"]) ??
       num(field("idleTimeoutMs"), cfg.idleTimeoutMs),
+    clickhouse: await clickhouseOf(values, cfg.clickhouse, field),
     activity: {
       quiet: values.quiet ?? cfg.quiet ?? false,
       format: logFormat(

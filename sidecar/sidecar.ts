@@ -13,7 +13,13 @@ import { ActivityLog, type ActivityLogOptions } from "./activity_log.ts";
 import type { RecorderOptions } from "../lib/recorder_options.ts";
 import { VERSION } from "../lib/version.ts";
 import { Api } from "../server/api.ts";
-import { renderMetrics, storeMetrics } from "../server/metrics.ts";
+import {
+  renderMetrics,
+  spoolMetrics,
+  storeMetrics,
+} from "../server/metrics.ts";
+import type { ClickHouseOptions } from "../server/clickhouse/client.ts";
+import { ClickHouseExport } from "../server/clickhouse/export.ts";
 import { Outbox, type OutboxOptions, type Peer } from "../server/outbox.ts";
 import type { Retention } from "../server/retention.ts";
 import { IncidentStore } from "../server/store.ts";
@@ -101,6 +107,11 @@ export interface SidecarOptions {
    * @default {64 MiB}
    */
   maxBodyBytes?: number;
+  /**
+   * Also write every incident, with its events, to ClickHouse (through a
+   * spool in `dir/spool`), with no gatherer.
+   */
+  clickhouse?: ClickHouseOptions;
 }
 
 /**
@@ -135,6 +146,7 @@ export class Sidecar implements AsyncDisposable {
   readonly #opts: SidecarOptions;
   readonly #api: Api;
   readonly #tail: AppTail;
+  #export: ClickHouseExport | undefined;
   readonly #abort = new AbortController();
   #server: GuardedServer | undefined;
   #closing: Promise<void> | undefined;
@@ -225,6 +237,12 @@ export class Sidecar implements AsyncDisposable {
   async #begin(): Promise<void> {
     // Crashed incidents were finished by the recorder; index them too.
     for (const path of await this.recorder.ready) await this.store.add(path);
+    if (this.#opts.clickhouse !== undefined) {
+      this.#export = await ClickHouseExport.open(this.store, {
+        clickhouse: this.#opts.clickhouse,
+        onError: (m) => this.recorder.reportOnce("writing to ClickHouse", m),
+      });
+    }
     const listen = this.#opts.listen ?? {};
     this.#server = serveGuarded({
       hostname: listen.hostname ?? "127.0.0.1",
@@ -247,7 +265,18 @@ export class Sidecar implements AsyncDisposable {
       version: VERSION,
       app_connected: this.stats.appConnected,
       incidents: this.store.size.count,
+      ...(this.#export === undefined ? {} : {
+        clickhouse_spool: this.#export.spool.files,
+        ...(this.#export.spool.lastError
+          ? { clickhouse_error: this.#export.spool.lastError }
+          : {}),
+      }),
     };
+  }
+
+  /** Sends what waits for ClickHouse now (with `clickhouse`; tests, shutdown). */
+  async clickhouseFlush(): Promise<void> {
+    await this.#export?.flush();
   }
 
   /** Counters. */
@@ -347,6 +376,7 @@ export class Sidecar implements AsyncDisposable {
         value: r.suppressedIncidents,
       },
       ...storeMetrics(this.store, this.outbox),
+      ...(this.#export === undefined ? [] : spoolMetrics(this.#export.spool)),
       {
         name: "flightlog_app_connected",
         type: "gauge",
@@ -379,6 +409,7 @@ export class Sidecar implements AsyncDisposable {
       await this.recorder.close();
       await this.store.flush();
       await this.outbox.close();
+      await this.#export?.close();
       this.#api.closeStreams();
       if (this.#server !== undefined) await this.#server.finished;
       await this.store.close();

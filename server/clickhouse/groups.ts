@@ -180,7 +180,7 @@ export class ClickHouseGroups implements GroupBackend {
       `SELECT name, group_id, first_seq AS seq, group_first AS first FROM (
          SELECT name, argMax(group_id, seq) AS group_id, min(seq) AS first_seq
          FROM ${incidents}
-         WHERE name IN (SELECT name FROM ${incidents} WHERE seq > ${after})
+         WHERE name GLOBAL IN (SELECT name FROM ${incidents} WHERE seq > ${after})
          GROUP BY name HAVING first_seq > ${after}
        ) ANY LEFT JOIN (
          SELECT group_id, min(seq) AS group_first FROM ${incidents} GROUP BY group_id

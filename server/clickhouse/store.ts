@@ -138,7 +138,7 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
     if (filter.q !== undefined && words.length === 0) return [];
     for (const w of words) {
       where.push(
-        `name IN (SELECT incident FROM ${this.#l.events} WHERE positionCaseInsensitiveUTF8(text, ${
+        `name GLOBAL IN (SELECT incident FROM ${this.#l.events} WHERE positionCaseInsensitiveUTF8(text, ${
           sqlString(w)
         }) > 0)`,
       );
@@ -219,7 +219,7 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
     const after = sqlInt(Math.max(0, Math.floor(id)));
     const rows = await ch.query(
       `SELECT ${COLUMNS} FROM ${incidents}
-       WHERE name IN (SELECT name FROM ${incidents} WHERE seq > ${after})
+       WHERE name GLOBAL IN (SELECT name FROM ${incidents} WHERE seq > ${after})
        ORDER BY seq LIMIT 1 BY name`,
     );
     return rows.map(incidentFromRow).filter((s) => s.id > id)

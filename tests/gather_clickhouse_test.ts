@@ -1,0 +1,134 @@
+// Stateless gatherers on one ClickHouse (a node, then a two-shard cluster):
+// sidecars push to either, both serve the same incidents and groups, a
+// stream on one hears of what reached the other, and a fleet search finds
+// events across apps. A sidecar can also write to ClickHouse directly.
+import assert from "node:assert/strict";
+import { Gatherer } from "../gather/gatherer.ts";
+import type { ClickHouseOptions } from "../server/clickhouse/client.ts";
+import { ClickHouseStore } from "../server/clickhouse/store.ts";
+import { nextSse, sseEvents, tempDir } from "./_util.ts";
+import { startClickHouse } from "./_clickhouse.ts";
+import { baseName, makeIncident, startSidecar } from "./_server_util.ts";
+
+async function gatherer(
+  dir: string,
+  clickhouse: ClickHouseOptions,
+  token: string,
+) {
+  return await Gatherer.start({
+    dir,
+    listen: { hostname: "127.0.0.1", port: 0 },
+    token,
+    clickhouse,
+    spool: { flushMs: 20, baseDelayMs: 20, maxDelayMs: 200 },
+    report: () => {},
+  });
+}
+
+async function get<T>(g: Gatherer, path: string): Promise<T> {
+  const res = await fetch(g.url + path, {
+    headers: { authorization: `Bearer ${g.token}` },
+  });
+  assert.equal(res.status, 200, `${path}: ${res.status}`);
+  return await res.json();
+}
+
+async function scenario(dir: string, ch: ClickHouseOptions) {
+  const token = "fleet-token-0123456789";
+  await using g1 = await gatherer(`${dir}/g1`, ch, token);
+  await using g2 = await gatherer(`${dir}/g2`, ch, token);
+  await using s1 = await startSidecar(`${dir}/s1`, {
+    peers: [{ url: g1.url, token }],
+  });
+  await using s2 = await startSidecar(`${dir}/s2`, {
+    peers: [{ url: g2.url, token }],
+  });
+  // A subscriber on the second gatherer, from now on.
+  const res = await fetch(`${g2.url}/v1/incidents/stream`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  const stream = sseEvents(res);
+  try {
+    const bug = (app: string, n: number) =>
+      makeIncident(`${dir}/src-${crypto.randomUUID()}`, {
+        app,
+        template: "card for order {n} declined",
+        fields: { n },
+      });
+    const first = await bug("shop", 1);
+    await s1.store.import(baseName(first), await Deno.readFile(first), {
+      origin: "local",
+    });
+    const heard = await nextSse(stream, "the incident pushed to g1, at g2");
+    assert.equal(JSON.parse(heard.data).name, baseName(first));
+    const second = await bug("bank", 2);
+    await s2.store.import(baseName(second), await Deno.readFile(second), {
+      origin: "local",
+    });
+    await nextSse(stream, "the incident pushed to g2");
+    type Listed = { incidents: { name: string }[] };
+    const names = async (g: Gatherer) =>
+      (await get<Listed>(g, "/v1/incidents")).incidents.map((i) => i.name)
+        .sort();
+    assert.deepEqual(await names(g1), await names(g2));
+    assert.equal((await names(g1)).length, 2);
+    type Groups = { groups: { id: string; count: number; apps: string[] }[] };
+    const [a] = (await get<Groups>(g1, "/v1/groups")).groups;
+    const [b] = (await get<Groups>(g2, "/v1/groups")).groups;
+    assert.deepEqual(a, b, "one group, the same on both");
+    assert.equal(a.count, 2);
+    assert.deepEqual(a.apps, ["bank", "shop"]);
+    const search = await get<{ events: { app: string; text: string }[] }>(
+      g1,
+      "/v1/events?q=declined&level=WEIRD",
+    );
+    assert.deepEqual(search.events.map((e) => e.app).sort(), ["bank", "shop"]);
+    const health = await get<{ backend: string; incidents: number }>(
+      g2,
+      "/healthz",
+    );
+    assert.equal(health.backend, "clickhouse");
+    assert.equal(health.incidents, 2);
+  } finally {
+    await stream.cancel();
+  }
+}
+
+Deno.test("gatherers on one ClickHouse serve the same incidents, groups, streams and search", async () => {
+  await using ch = await startClickHouse();
+  await using dir = await tempDir();
+  await scenario(dir.path, { url: ch.url });
+});
+
+Deno.test("gatherers on a two-shard ClickHouse cluster serve the same incidents, groups, streams and search", async () => {
+  await using ch = await startClickHouse({ shards: 2 });
+  await using dir = await tempDir();
+  const [a, b] = ch.nodes;
+  await scenario(dir.path, { url: a.url, nodes: [b.url], cluster: ch.cluster });
+});
+
+Deno.test("a sidecar with clickhouse writes its incidents there, with no gatherer", async () => {
+  await using ch = await startClickHouse();
+  await using dir = await tempDir();
+  await using sidecar = await startSidecar(`${dir.path}/s`, {
+    clickhouse: { url: ch.url },
+  });
+  const p = await makeIncident(`${dir.path}/src`, {
+    app: "direct",
+    template: "straight in",
+  });
+  await sidecar.store.import(baseName(p), await Deno.readFile(p), {
+    origin: "local",
+  });
+  await using reader = await ClickHouseStore.open({
+    clickhouse: { url: ch.url },
+    spool: { dir: `${dir.path}/reader-spool` },
+  });
+  await sidecar.clickhouseFlush();
+  const listed = await reader.list();
+  assert.deepEqual(listed.map((s) => [s.app, s.summary, s.source]), [[
+    "direct",
+    "straight in",
+    "local",
+  ]]);
+});
