@@ -80,20 +80,29 @@ export class ClickHouseExport implements AsyncDisposable {
     this.#chain = this.#chain.then(async () => {
       const done = Number(getMeta(this.#db, CURSOR) ?? 0);
       if (s.id <= done) return;
-      try {
-        const bytes = await Deno.readFile(s.path);
-        await this.#spool.add(
-          await incidentRows(s.path, bytes, { source: s.source }),
-        );
-        setMeta(this.#db, CURSOR, String(s.id));
-      } catch (e) {
-        // Full spool or unreadable file: said, and tried again at next start.
-        this.#onError(
-          `exporting ${s.name} to ClickHouse: ${
-            e instanceof Error ? e.message : e
-          }`,
-        );
+      // In order: a full spool (ClickHouse away) holds up the rest, and is
+      // tried again, doubling from 1 s to 30 s, until it takes it.
+      for (let attempt = 0; !this.#abort.signal.aborted; attempt++) {
+        try {
+          const bytes = await Deno.readFile(s.path);
+          await this.#spool.add(
+            await incidentRows(s.path, bytes, { source: s.source }),
+          );
+          break;
+        } catch (e) {
+          if (e instanceof Deno.errors.NotFound) break; // gone by retention
+          this.#onError(
+            `exporting ${s.name} to ClickHouse: ${
+              e instanceof Error ? e.message : e
+            }`,
+          );
+          await sleep(
+            Math.min(1000 * 2 ** attempt, 30_000),
+            this.#abort.signal,
+          );
+        }
       }
+      if (!this.#abort.signal.aborted) setMeta(this.#db, CURSOR, String(s.id));
     });
   }
 
