@@ -76,6 +76,9 @@ export interface PullOptions {
   onError?: (source: string, error: unknown) => void;
 }
 
+/** Incidents fetched from one source at once. */
+const WINDOW = 8;
+
 /** One source, followed until the signal aborts. */
 export class Pull {
   readonly #source: Source;
@@ -158,16 +161,29 @@ export class Pull {
     }
     this.#stats.connected = true;
     let progressed = false;
+    // Up to WINDOW incidents fetched at once; the cursor moves in order,
+    // past each one stored, and a failure ends the stream (resumed from the
+    // cursor).
+    let chain: Promise<void> = Promise.resolve();
+    let inflight = 0;
     for await (const m of readSse(res.body)) {
       if (m.event !== "incident" || m.id === undefined) continue;
       const id = Number(m.id);
       if (!Number.isSafeInteger(id) || id <= this.#stats.cursor) continue;
       const { name } = JSON.parse(m.data) as { name: string };
-      await this.#take(name, signal);
-      this.#stats.cursor = id;
-      await this.#store.setCursor(url, id);
-      progressed = true;
+      inflight++;
+      const taken = this.#take(name, signal);
+      taken.catch(() => {}); // awaited through the chain
+      chain = chain.then(async () => {
+        await taken;
+        this.#stats.cursor = id;
+        await this.#store.setCursor(url, id);
+        progressed = true;
+      }).finally(() => inflight--);
+      chain.catch(() => {}); // awaited below
+      if (inflight >= WINDOW) await chain;
     }
+    await chain;
     return progressed;
   }
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
 
 /** The index's file name in a store's folder. */
 export const INDEX_FILE = "index.sqlite";
@@ -161,4 +161,15 @@ export function setMeta(db: DatabaseSync, key: string, value: string): void {
   db.prepare(
     "insert into meta (key, value) values (?, ?) on conflict (key) do update set value = excluded.value",
   ).run(key, value);
+}
+
+const statements = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
+
+/** The prepared statement of `sql` on `db`, prepared once. */
+export function stmt(db: DatabaseSync, sql: string): StatementSync {
+  let cache = statements.get(db);
+  if (cache === undefined) statements.set(db, cache = new Map());
+  let s = cache.get(sql);
+  if (s === undefined) cache.set(sql, s = db.prepare(sql));
+  return s;
 }

@@ -10,6 +10,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import type { IncidentSummary } from "../lib/incidents.ts";
 import { summarizeIncident } from "../lib/incidents.ts";
+import { stmt } from "./_index_db.ts";
 import type { ClassifiedIncident } from "./classify.ts";
 
 /**
@@ -149,15 +150,15 @@ export async function reconcile(r: Reconciling): Promise<void> {
   const known = new Set<string>();
   const gone: number[] = [];
   for (
-    const row of r.db.prepare("select id, name from incidents")
+    const row of stmt(r.db, "select id, name from incidents")
       .iterate() as Iterable<{ id: number; name: string }>
   ) {
     if (files.has(row.name)) known.add(row.name);
     else gone.push(row.id);
   }
   for (const id of gone) {
-    r.db.prepare("delete from incidents where id = ?").run(id);
-    r.db.prepare("delete from incident_text where rowid = ?").run(id);
+    stmt(r.db, "delete from incidents where id = ?").run(id);
+    stmt(r.db, "delete from incident_text where rowid = ?").run(id);
   }
   const unknown: IncidentSummary[] = [];
   for (const name of files) {
@@ -196,7 +197,7 @@ async function migrateJsonl(r: Reconciling, files: Set<string>) {
   }
   entries.sort((a, b) => a.id - b.id);
   for (const e of entries) {
-    const known = r.db.prepare("select 1 from incidents where name = ?").get(
+    const known = stmt(r.db, "select 1 from incidents where name = ?").get(
       e.name,
     );
     if (known !== undefined) continue;
@@ -224,7 +225,8 @@ export function insertIncident(
   },
 ): number {
   const s = c.summary;
-  const row = db.prepare(
+  const row = stmt(
+    db,
     `insert into incidents (id, name, time, stored, origin, source, trigger_id,
       level, facility, summary, app, host, version, pid, bytes, events,
       complete, recovered, damage, group_id, category, rule, rules_hash)

@@ -10,6 +10,7 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
+import { stmt } from "./_index_db.ts";
 import { HttpError } from "./http_error.ts";
 import {
   groupFromRow,
@@ -197,12 +198,13 @@ export class Groups implements GroupView {
     { now, quiet = false }: { now: number; quiet?: boolean },
   ): GroupEvent[] {
     const db = this.#db;
-    const row = db.prepare("select * from groups where id = ?").get(j.group) as
+    const row = stmt(db, "select * from groups where id = ?").get(j.group) as
       | Row
       | undefined;
     const events: GroupEventType[] = [];
     if (row === undefined) {
-      db.prepare(
+      stmt(
+        db,
         `insert into groups (id, title, category, count, first_seen, last_seen,
            last_incident, apps, hosts, versions) values (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
       ).run(
@@ -219,7 +221,8 @@ export class Groups implements GroupView {
       events.push("new_group");
     } else {
       const regression = row.status === "resolved";
-      db.prepare(
+      stmt(
+        db,
         `update groups set count = count + 1, category = ?,
            first_seen = min(first_seen, ?), last_seen = max(last_seen, ?),
            last_incident = iif(? >= last_seen, ?, last_incident),
@@ -256,9 +259,9 @@ export class Groups implements GroupView {
   /** Takes an incident out of its group (it was classified again); an emptied group goes. */
   leave(group: string, time: number): void {
     const db = this.#db;
-    db.prepare("update groups set count = count - 1 where id = ?").run(group);
+    stmt(db, "update groups set count = count - 1 where id = ?").run(group);
     this.#countHour(group, time, -1);
-    db.prepare("delete from groups where id = ? and count <= 0").run(group);
+    stmt(db, "delete from groups where id = ? and count <= 0").run(group);
   }
 
   /** Writes one event to the log; returns it (to {@linkcode tell} once committed). */
@@ -268,7 +271,8 @@ export class Groups implements GroupView {
     incident: string | undefined,
     now: number,
   ): GroupEvent {
-    const { id } = this.#db.prepare(
+    const { id } = stmt(
+      this.#db,
       "insert into group_events (time, type, group_id, incident, data) values (?, ?, ?, ?, '{}') returning id",
     ).get(now, type, group, incident ?? null) as { id: number };
     return {
@@ -281,7 +285,8 @@ export class Groups implements GroupView {
   }
 
   #countHour(group: string, time: number, by: number): void {
-    this.#db.prepare(
+    stmt(
+      this.#db,
       `insert into group_hours (group_id, hour, count) values (?, ?, ?)
        on conflict (group_id, hour) do update set count = count + excluded.count`,
     ).run(group, Math.floor(time / HOUR), by);
@@ -290,12 +295,13 @@ export class Groups implements GroupView {
   #spiking(j: Joining, spikeAt: number | null | undefined): boolean {
     const { count, windowMs } = this.#spike;
     if (spikeAt != null && j.time - spikeAt < windowMs) return false;
-    const { n } = this.#db.prepare(
+    const { n } = stmt(
+      this.#db,
       "select count(*) as n from incidents where group_id = ? and time > ? and time <= ?",
     ).get(j.group, j.time - windowMs, j.time) as { n: number };
     // The joining incident is stored already, in the same transaction.
     if (n < count) return false;
-    this.#db.prepare("update groups set spike_at = ? where id = ?").run(
+    stmt(this.#db, "update groups set spike_at = ? where id = ?").run(
       j.time,
       j.group,
     );
@@ -333,7 +339,8 @@ export class Groups implements GroupView {
         `status must be one of ${GROUP_STATUSES.join(", ")}`,
       );
     }
-    const changed = this.#db.prepare(
+    const changed = stmt(
+      this.#db,
       "update groups set status = ?, status_changed = ? where id = ? and status != ?",
     ).run(status, now, id, status);
     if (Number(changed.changes) > 0) {
@@ -344,7 +351,7 @@ export class Groups implements GroupView {
 
   /** One group. */
   get(id: string): Group | undefined {
-    const row = this.#db.prepare("select * from groups where id = ?").get(id) as
+    const row = stmt(this.#db, "select * from groups where id = ?").get(id) as
       | Row
       | undefined;
     return row === undefined ? undefined : this.#withHours([row])[0];
@@ -373,7 +380,8 @@ export class Groups implements GroupView {
     const order = filter.sort === "count"
       ? "count desc, last_seen desc"
       : "last_seen desc, id";
-    const rows = this.#db.prepare(
+    const rows = stmt(
+      this.#db,
       `select * from groups ${
         where.length ? "where " + where.join(" and ") : ""
       } order by ${order} limit ?`,
@@ -383,14 +391,15 @@ export class Groups implements GroupView {
 
   /** How many groups there are. */
   count(): number {
-    return (this.#db.prepare("select count(*) as n from groups").get() as {
+    return (stmt(this.#db, "select count(*) as n from groups").get() as {
       n: number;
     }).n;
   }
 
   /** Log events after `id`, oldest first, at most `limit`. */
   eventsAfter(id: number, limit = 1000): GroupEvent[] {
-    return (this.#db.prepare(
+    return (stmt(
+      this.#db,
       "select id, time, type, group_id, incident from group_events where id > ? order by id limit ?",
     ).all(id, limit) as Row[]).map((r) => ({
       id: r.id as number,
@@ -403,27 +412,36 @@ export class Groups implements GroupView {
 
   /** The latest log event's id (0 when none). */
   lastEventId(): number {
-    const row = this.#db.prepare("select max(id) as id from group_events")
+    const row = stmt(this.#db, "select max(id) as id from group_events")
       .get() as { id: number | null };
     return row.id ?? 0;
   }
 
   /** Drops hourly counts older than 7 days and log events older than `keepMs`. */
   prune(now: number, keepMs: number): void {
-    this.#db.prepare("delete from group_hours where hour < ?").run(
+    stmt(this.#db, "delete from group_hours where hour < ?").run(
       Math.floor(now / HOUR) - HOURS,
     );
-    this.#db.prepare("delete from group_events where time < ?").run(
+    stmt(this.#db, "delete from group_events where time < ?").run(
       now - keepMs,
     );
   }
 
   #withHours(rows: Row[]): Group[] {
-    const hours = this.#db.prepare(
-      "select hour, count from group_hours where group_id = ? and hour >= ?",
+    // One query for the hours of every group listed.
+    const byGroup = Map.groupBy(
+      stmt(
+        this.#db,
+        `select group_id, hour, count from group_hours where hour >= ?
+         and group_id in (select value from json_each(?))`,
+      ).all(
+        Math.floor(Date.now() / HOUR) - HOURS + 1,
+        JSON.stringify(rows.map((r) => r.id)),
+      ) as (HourRow & { group_id: string })[],
+      (h) => h.group_id,
     );
     return rows.map((r) =>
-      groupFromRow(r, (id, from) => hours.all(id, from) as HourRow[])
+      groupFromRow(r, () => byGroup.get(r.id as string) ?? [])
     );
   }
 }

@@ -9,7 +9,7 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import { openIndex, transaction } from "./_index_db.ts";
+import { openIndex, stmt, transaction } from "./_index_db.ts";
 import type { StoreBackend } from "./backend.ts";
 import { type Classifier, classifyIncident } from "./classify.ts";
 import { Groups, type GroupView, type SpikeRule } from "./groups.ts";
@@ -116,6 +116,8 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
   #listeners: ((s: StoredIncident) => void)[] = [];
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** When the group log was last pruned (at most once a minute). */
+  #pruned = 0;
 
   private constructor(dir: string, db: DatabaseSync, options: StoreOptions) {
     const o = withDefaults(STORE_DEFAULTS, options);
@@ -184,7 +186,8 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
   }
 
   #recount(): void {
-    const row = this.#db.prepare(
+    const row = stmt(
+      this.#db,
       "select count(*) as count, coalesce(sum(bytes), 0) as bytes from incidents",
     ).get() as { count: number; bytes: number };
     this.#size = { count: row.count, bytes: row.bytes };
@@ -219,7 +222,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
         stored: meta.stored ?? now,
         rulesHash: this.#classifier?.hash ?? "",
       });
-      this.#db.prepare("insert into incident_text (rowid, text) values (?, ?)")
+      stmt(this.#db, "insert into incident_text (rowid, text) values (?, ?)")
         .run(id, c.text);
       return this.#groups.join({
         group: c.group,
@@ -237,7 +240,10 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
       bytes: this.#size.bytes + s.bytes,
     };
     const stored = this.get(s.name)!;
-    this.#groups.prune(now, GROUP_LOG_MS);
+    if (now - this.#pruned > 60_000) {
+      this.#pruned = now;
+      this.#groups.prune(now, GROUP_LOG_MS);
+    }
     await this.#applyRetention();
     for (const fn of this.#listeners) call(fn, stored);
     this.#groups.tell(events);
@@ -296,7 +302,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
 
   /** The incident called `name`, if stored. */
   get(name: string): StoredIncident | undefined {
-    const row = this.#db.prepare("select * from incidents where name = ?")
+    const row = stmt(this.#db, "select * from incidents where name = ?")
       .get(name) as Record<string, unknown> | undefined;
     return row && incidentFromRow(row, this.#dir);
   }
@@ -321,7 +327,8 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
       "i.id in (select rowid from incident_text where incident_text match ?)",
       q,
     );
-    const rows = this.#db.prepare(
+    const rows = stmt(
+      this.#db,
       `select i.* from incidents i ${
         where.length ? "where " + where.join(" and ") : ""
       } order by i.time desc, i.id desc limit ?`,
@@ -331,7 +338,8 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
 
   /** Incidents with an id above `id`, oldest first (for SSE resumption). */
   after(id: number, limit = 1000): StoredIncident[] {
-    return (this.#db.prepare(
+    return (stmt(
+      this.#db,
       "select * from incidents where id > ? order by id limit ?",
     ).all(id, limit) as Record<string, unknown>[]).map((r) =>
       incidentFromRow(r, this.#dir)
@@ -340,7 +348,8 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
 
   /** The highest id given so far (0 when empty). */
   get lastId(): number {
-    const row = this.#db.prepare(
+    const row = stmt(
+      this.#db,
       "select seq from sqlite_sequence where name = 'incidents'",
     ).get() as { seq: number } | undefined;
     return row?.seq ?? 0;
@@ -372,7 +381,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
 
   /** Whether an incident with this trigger (`eventId`) is stored. */
   hasTrigger(triggerId: string): boolean {
-    return this.#db.prepare("select 1 from incidents where trigger_id = ?")
+    return stmt(this.#db, "select 1 from incidents where trigger_id = ?")
       .get(triggerId) !== undefined;
   }
 
@@ -391,14 +400,15 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
 
   /** Where pulling `source` got to (0 before the first). */
   cursor(source: string): number {
-    const row = this.#db.prepare("select cursor from sources where url = ?")
+    const row = stmt(this.#db, "select cursor from sources where url = ?")
       .get(source) as { cursor: number } | undefined;
     return row?.cursor ?? 0;
   }
 
   /** Remembers where pulling `source` got to. */
   setCursor(source: string, cursor: number): void {
-    this.#db.prepare(
+    stmt(
+      this.#db,
       `insert into sources (url, cursor, updated) values (?, ?, ?)
        on conflict (url) do update set cursor = excluded.cursor, updated = excluded.updated`,
     ).run(source, cursor, Date.now());

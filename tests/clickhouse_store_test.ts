@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { ClickHouseStore } from "../server/clickhouse/store.ts";
 import { ClickHouse } from "../server/clickhouse/client.ts";
+import { SpoolFullError } from "../server/clickhouse/spool.ts";
 import { deadline, tempDir } from "./_util.ts";
 import { startClickHouse } from "./_clickhouse.ts";
 import { baseName, type Bug, makeIncident } from "./_server_util.ts";
@@ -213,5 +214,40 @@ Deno.test("ClickHouseStore on a two-shard cluster spreads incidents and serves t
     (await other.list()).length,
     8,
     "a gatherer on the other node sees the same",
+  );
+});
+
+Deno.test("ClickHouseStore refuses an incident with a 503 when the spool is full, and loses none taken", async () => {
+  await using ch = await startClickHouse();
+  await using dir = await tempDir();
+  await using store = await ClickHouseStore.open({
+    clickhouse: { url: ch.url, timeoutMs: 1000 },
+    spool: {
+      dir: `${dir.path}/spool`,
+      maxBytes: 6000,
+      baseDelayMs: 20,
+      onError: () => {},
+    },
+  });
+  await ch.nodes[0].stop();
+  const taken = [];
+  let refused: unknown;
+  for (let i = 0; i < 10 && refused === undefined; i++) {
+    const x = await incident(dir.path, { template: "fill {i}", fields: { i } });
+    try {
+      await store.import(x.name, x.bytes);
+      taken.push(x.name);
+    } catch (e) {
+      refused = e;
+    }
+  }
+  assert.ok(refused instanceof SpoolFullError, String(refused));
+  assert.equal(refused.status, 503);
+  assert.match(refused.message, /spool is full/);
+  await ch.nodes[0].start();
+  await store.flush();
+  assert.deepEqual(
+    (await store.list()).map((s) => s.name).sort(),
+    taken.sort(),
   );
 });

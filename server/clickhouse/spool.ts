@@ -11,6 +11,7 @@
  */
 
 import { sleep } from "../../lib/_sleep.ts";
+import { HttpError } from "../http_error.ts";
 import type { Layout } from "./schema.ts";
 import type { IncidentRows } from "./rows.ts";
 
@@ -77,8 +78,16 @@ export interface SpoolStats {
   lastError?: string;
 }
 
-/** New incidents refused because the spool is full (ClickHouse is down). */
-export class SpoolFullError extends Error {}
+/**
+ * New incidents refused because the spool is full (ClickHouse is down): a
+ * 503 with `Retry-After`, which a sidecar's outbox retries.
+ */
+export class SpoolFullError extends HttpError {
+  /** @param message why, with the backlog and ClickHouse's last error */
+  constructor(message: string) {
+    super(503, message, { headers: { "retry-after": "30" } });
+  }
+}
 
 /** Makes increasing `seq` values: ms × 1000 plus a tag of this process. */
 export class SeqClock {

@@ -1,0 +1,257 @@
+/**
+ * The gatherer and its SQLite index, each figure beside its floor in one run:
+ * - ingest: incidents pulled from three sidecars, stored, classified and
+ *   grouped, beside writing the same bytes plus one SQLite insert each;
+ * - with 100,000 stored incidents: `GET /v1/groups` and
+ *   `GET /v1/incidents?q=` over HTTP, beside the bare SQL query;
+ * - start-up time and RSS with 100,000 stored incidents, beside an empty
+ *   store (the index should cost no RAM per incident).
+ *
+ * Run: `deno run -A bench/gather_bench.ts [INCIDENTS]` (part of
+ * `deno task bench`).
+ */
+import { DatabaseSync } from "node:sqlite";
+import { createLogger } from "../mod.ts";
+import { Gatherer } from "../gather/gatherer.ts";
+import { Sidecar } from "../sidecar/sidecar.ts";
+
+const STORED = Number(Deno.args[0] ?? 100_000);
+const PER_SOURCE = 300;
+const ROUNDS = 30;
+const root = await Deno.makeTempDir({ prefix: "flightlog-gather-bench-" });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const ms = (x: number) => `${x.toFixed(x < 10 ? 2 : 0)} ms`;
+
+/** Real incidents with varied templates, apps and facilities. */
+async function sampleIncidents(n: number): Promise<Uint8Array[]> {
+  const dir = `${root}/samples`;
+  const out: Uint8Array[] = [];
+  const apps = ["shop", "bank", "search", "mail"];
+  for (let i = 0; i < n; i++) {
+    const log = createLogger({
+      incidentDir: dir,
+      trailingMs: 0,
+      rateLimit: false,
+      app: apps[i % apps.length],
+      console: false,
+    });
+    const sub = log.child(["db", "http", "payments", "cache"][i % 4]);
+    for (let j = 0; j < 5; j++) sub.info("step {j} of order {i}", { i, j });
+    sub.weird(`failure kind ${i % 60}: order {i} timed out after {ms} ms`, {
+      i,
+      ms: 100 + i,
+    });
+    await log.close();
+    out.push(await Deno.readFile(log.incidents[0].path));
+  }
+  await Deno.remove(dir, { recursive: true });
+  return out;
+}
+
+let counter = 0;
+/** A fresh incident file name (unique, valid). */
+function freshName(): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+  let id = "";
+  for (let n = counter++; id.length < 7; n = Math.floor(n / 32)) {
+    id = alphabet[n % 32] + id;
+  }
+  return `incident-2026-11-25--00-00-00Z-${id}.flog.gz`;
+}
+
+async function ingest(samples: Uint8Array[]) {
+  const sidecars: Sidecar[] = [];
+  for (let s = 0; s < 3; s++) {
+    const sidecar = await Sidecar.start({
+      dir: `${root}/source-${s}`,
+      listen: { hostname: "127.0.0.1", port: 0 },
+    });
+    for (let i = 0; i < PER_SOURCE; i++) {
+      await sidecar.store.import(
+        freshName(),
+        samples[(s * PER_SOURCE + i) % samples.length] as Uint8Array<
+          ArrayBuffer
+        >,
+      );
+    }
+    sidecars.push(sidecar);
+  }
+  const total = 3 * PER_SOURCE;
+  const rules = `${root}/rules`;
+  await Deno.mkdir(rules);
+  await Deno.writeTextFile(
+    `${rules}/10-db.json`,
+    JSON.stringify([{ match: { facility: "db" }, category: "database" }]),
+  );
+  await Deno.writeTextFile(
+    `${rules}/20-pay.ts`,
+    `export const classify = (i) => i.trigger?.facility === "payments" ? "payments" : undefined;`,
+  );
+  const timeGather = async (dir: string, withRules: boolean) => {
+    const t0 = performance.now();
+    const g = await Gatherer.start({
+      dir,
+      listen: { hostname: "127.0.0.1", port: 0 },
+      sources: sidecars.map((s) => ({ url: s.url, token: s.token })),
+      rules: withRules ? rules : undefined,
+      report: () => {},
+    });
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const off = g.store.subscribe(() => {
+      if ((g.store as { size: { count: number } }).size.count >= total) {
+        resolve();
+      }
+    });
+    const timer = setTimeout(resolve, 120_000);
+    await promise;
+    clearTimeout(timer);
+    const took = performance.now() - t0;
+    off();
+    await g.close();
+    return took;
+  };
+  const gathered = await timeGather(`${root}/gathered`, false);
+  const ruled = await timeGather(`${root}/gathered-rules`, true);
+  // The floor: the same bytes written to files, and one insert each.
+  const t0 = performance.now();
+  const floorDir = `${root}/floor`;
+  await Deno.mkdir(floorDir);
+  const db = new DatabaseSync(`${floorDir}/index.sqlite`);
+  db.exec("pragma journal_mode = wal");
+  db.exec("create table t (name text primary key, bytes int)");
+  const insert = db.prepare("insert into t values (?, ?)");
+  for (let i = 0; i < total; i++) {
+    const name = freshName();
+    const bytes = samples[i % samples.length];
+    await Deno.writeFile(`${floorDir}/${name}`, bytes);
+    insert.run(name, bytes.length);
+  }
+  db.close();
+  const floor = performance.now() - t0;
+  for (const s of sidecars) await s.close();
+  const rate = (t: number) => `${Math.round(total / (t / 1000))}/s`;
+  console.log(
+    `ingest, ${total} incidents from 3 sources    ${rate(gathered)}   floor ${
+      rate(floor)
+    }   ${(gathered / floor).toFixed(1)}x floor`,
+  );
+  console.log(
+    `  with a .json and a .ts rule              ${rate(ruled)}   ${
+      (ruled / gathered).toFixed(2)
+    }x without rules`,
+  );
+}
+
+/** A store of `n` incidents: the files, then indexed by opening it. */
+async function bigStore(samples: Uint8Array[], n: number): Promise<string> {
+  const dir = `${root}/big`;
+  await Deno.mkdir(dir);
+  for (let i = 0; i < n; i++) {
+    await Deno.writeFile(`${dir}/${freshName()}`, samples[i % samples.length]);
+  }
+  const t0 = performance.now();
+  const { IncidentStore } = await import("../server/store.ts");
+  const store = await IncidentStore.open(dir);
+  await store.close();
+  console.log(
+    `(indexing ${n} incidents from their files took ${
+      ((performance.now() - t0) / 1000).toFixed(1)
+    } s)`,
+  );
+  return dir;
+}
+
+async function queries(dir: string) {
+  const g = await Gatherer.start({
+    dir,
+    listen: { hostname: "127.0.0.1", port: 0 },
+    report: () => {},
+  });
+  const db = new DatabaseSync(`${dir}/index.sqlite`, { readOnly: true });
+  const http = async (path: string) => {
+    const res = await fetch(g.url + path, {
+      headers: { authorization: `Bearer ${g.token}` },
+    });
+    await res.arrayBuffer();
+  };
+  const time = async (fn: () => unknown) => {
+    await fn();
+    const xs = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const t0 = performance.now();
+      await fn();
+      xs.push(performance.now() - t0);
+    }
+    return median(xs);
+  };
+  const groups = await time(() => http("/v1/groups"));
+  const groupsSql = await time(() =>
+    db.prepare("select * from groups order by last_seen desc limit 100").all()
+  );
+  const search = await time(() => http("/v1/incidents?q=timed%20order"));
+  const searchSql = await time(() =>
+    db.prepare(
+      `select i.* from incidents i where i.id in (select rowid from incident_text
+       where incident_text match '"timed"* "order"*') order by time desc limit 100`,
+    ).all()
+  );
+  db.close();
+  await g.close();
+  console.log(
+    `GET /v1/groups, ${STORED} incidents         ${ms(groups)}   bare SQL ${
+      ms(groupsSql)
+    }   ${(groups / groupsSql).toFixed(1)}x`,
+  );
+  console.log(
+    `GET /v1/incidents?q=, ${STORED} incidents   ${ms(search)}   bare SQL ${
+      ms(searchSql)
+    }   ${(search / searchSql).toFixed(1)}x`,
+  );
+}
+
+/** Opening a store in a fresh process: time and RSS. */
+async function startup(dir: string): Promise<{ ms: number; rss: number }> {
+  const script = `
+    const t0 = performance.now();
+    const { IncidentStore } = await import(${
+    JSON.stringify(new URL("../server/store.ts", import.meta.url).href)
+  });
+    const store = await IncidentStore.open(${JSON.stringify(dir)});
+    const ms = performance.now() - t0;
+    store.list({ limit: 100 });
+    console.log(JSON.stringify({ ms, rss: Deno.memoryUsage().rss }));
+    await store.close();`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", script],
+    stderr: "inherit",
+  }).output();
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+try {
+  const samples = await sampleIncidents(240);
+  await ingest(samples);
+  const big = await bigStore(samples, STORED);
+  await queries(big);
+  const empty = `${root}/empty`;
+  await Deno.mkdir(empty);
+  await (await import("../server/store.ts")).IncidentStore.open(empty).then((
+    s,
+  ) => s.close());
+  const a = await startup(empty);
+  const b = await startup(big);
+  console.log(
+    `start-up, ${STORED} incidents                ${ms(b.ms)}   empty ${
+      ms(a.ms)
+    }   ${(b.ms / a.ms).toFixed(1)}x`,
+  );
+  console.log(
+    `RSS after start-up, ${STORED} incidents      ${
+      (b.rss / 2 ** 20).toFixed(0)
+    } MiB   empty ${(a.rss / 2 ** 20).toFixed(0)} MiB   ${
+      ((b.rss - a.rss) / STORED).toFixed(0)
+    } bytes/incident`,
+  );
+} finally {
+  await Deno.remove(root, { recursive: true });
+}
