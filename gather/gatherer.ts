@@ -10,6 +10,7 @@
 import { createLogger } from "../lib/create_logger.ts";
 import type { Logger } from "../lib/logger.ts";
 import { withDefaults } from "../lib/_options.ts";
+import { sleep } from "../lib/_sleep.ts";
 import { Api } from "../server/api.ts";
 import type { SpikeRule } from "../server/groups.ts";
 import { type GuardedServer, serveGuarded } from "../server/guard.ts";
@@ -269,6 +270,22 @@ export class Gatherer implements AsyncDisposable {
       onError: (e) => o.report(`accepting HTTP connections: ${e}`),
     }, this.#api.handle);
     for (const p of this.#pulls) this.#running.push(p.run(this.#abort.signal));
+    const store = this.store;
+    if (
+      store instanceof ClickHouseStore && o.retention?.maxAgeMs !== undefined
+    ) {
+      // ClickHouse keeps days as partitions: drop the old ones, hourly.
+      this.#running.push((async () => {
+        for (let i = 0; !this.#abort.signal.aborted; i++) {
+          await store.applyRetention().catch((e) =>
+            o.report(
+              `retention in ClickHouse: ${e instanceof Error ? e.message : e}`,
+            )
+          );
+          await sleep(3_600_000, this.#abort.signal);
+        }
+      })());
+    }
     if ((o.webhooks ?? []).length > 0) {
       this.#webhooks = new Webhooks(this.store, o.webhooks!, {
         ...o.webhookOptions,
