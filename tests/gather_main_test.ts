@@ -128,3 +128,57 @@ Deno.test("runGather() exits 2 on bad arguments, before starting anything", asyn
   }
   assert.match(printed.join("\n"), /Usage: flightlog gather/);
 });
+
+Deno.test("parseGatherArgs() takes ClickHouse from flags or the config file, naming bad fields", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/pw`, "secret\n");
+  const o = await parseGatherArgs([
+    "--dir",
+    dir.path,
+    "--clickhouse",
+    "http://ch1:8123",
+    "--clickhouse",
+    "http://ch2:8123",
+    "--clickhouse-cluster",
+    "fleet",
+    "--clickhouse-user",
+    "flightlog",
+    "--clickhouse-password-file",
+    `${dir.path}/pw`,
+  ]);
+  assert.deepEqual(o.clickhouse, {
+    url: "http://ch1:8123",
+    nodes: ["http://ch2:8123"],
+    database: undefined,
+    user: "flightlog",
+    password: "secret",
+    cluster: "fleet",
+  });
+  const config = `${dir.path}/g.json`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({
+      dir: dir.path,
+      clickhouse: { url: "http://ch:8123", database: "fl" },
+    }),
+  );
+  assert.equal(
+    (await parseGatherArgs(["--config", config])).clickhouse?.database,
+    "fl",
+  );
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({
+      dir: dir.path,
+      clickhouse: { url: "http://ch:8123", database: "no-dashes" },
+    }),
+  );
+  await assert.rejects(
+    () => parseGatherArgs(["--config", config]),
+    /clickhouse\.database"?: letters, digits and _ only/,
+  );
+  await assert.rejects(
+    () => parseGatherArgs(["--dir", "x", "--clickhouse", "ch:8123"]),
+    /--clickhouse: not an http\(s\) URL/,
+  );
+});
