@@ -175,4 +175,4 @@ async function main() {
   }
 }
 
-await main();
+if (import.meta.main) await main();

@@ -149,15 +149,19 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
     options: StoreOptions = {},
   ): Promise<IncidentStore> {
     await Deno.mkdir(dir, { recursive: true });
+    // Untouched since this store last closed: no need to read the folder.
+    const untouched = await folderUntouched(dir);
     const db = openIndex(dir);
     const store = new IncidentStore(dir, db, options);
     try {
-      await reconcile({
-        db,
-        dir,
-        storedName: STORED_NAME,
-        insert: (path, meta) => store.#insert(path, meta),
-      });
+      if (!untouched) {
+        await reconcile({
+          db,
+          dir,
+          storedName: STORED_NAME,
+          insert: (path, meta) => store.#insert(path, meta),
+        });
+      }
       store.#recount();
       await store.#applyRetention();
     } catch (e) {
@@ -432,6 +436,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
     this.#reclassifier.stop();
     await this.flush();
     this.#db.close();
+    await markFolder(this.#dir);
   }
 
   /** Same as {@linkcode close}. */
@@ -444,4 +449,38 @@ function call<T>(fn: (v: T) => void, v: T): void {
   try {
     fn(v);
   } catch { /* a listener's problem */ }
+}
+
+/** Where a closed store notes its folder's mtime. */
+const CLOSED_STATE = "index.closed";
+
+/**
+ * Whether the folder is as the store left it when it last closed (its
+ * mtime, which any file added, renamed or removed changes, is the one noted
+ * then); a crash, or anyone else's change, means reading it again.
+ */
+async function folderUntouched(dir: string): Promise<boolean> {
+  try {
+    const noted = JSON.parse(await Deno.readTextFile(`${dir}/${CLOSED_STATE}`));
+    const now = (await Deno.stat(dir)).mtime?.getTime();
+    return now !== undefined && noted?.mtime === now;
+  } catch {
+    return false;
+  }
+}
+
+/** Notes the folder's mtime, once the index is closed (its files gone). */
+async function markFolder(dir: string): Promise<void> {
+  const path = `${dir}/${CLOSED_STATE}`;
+  try {
+    // Made first, then written in place: writing it changes no mtime.
+    await Deno.writeTextFile(path, "", { append: true });
+    const mtime = (await Deno.stat(dir)).mtime?.getTime();
+    const file = await Deno.open(path, { write: true, truncate: true });
+    try {
+      await file.write(new TextEncoder().encode(JSON.stringify({ mtime })));
+    } finally {
+      file.close();
+    }
+  } catch { /* next open reads the folder */ }
 }
