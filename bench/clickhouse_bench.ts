@@ -145,10 +145,23 @@ async function main() {
       return median(xs);
     };
     const groups = await time(() => http("/v1/groups"));
+    // The same query the gatherer runs: incidents once by name, grouped,
+    // with their status (its hourly counts are a second, smaller query).
     const groupsSql = await time(() =>
       client.query(
-        `SELECT group_id, count() AS n, max(time) AS last FROM flightlog.incidents
-         GROUP BY group_id ORDER BY last DESC LIMIT 100`,
+        `SELECT * FROM (
+           SELECT group_id AS id, argMax(title, time) AS title, count() AS count,
+             min(time) AS first_seen, max(time) AS last_seen,
+             groupUniqArray(app) AS apps, max(first_seq) AS last_seq
+           FROM (SELECT name, argMax(group_id, seq) AS group_id,
+                   argMax(title, seq) AS title, any(time) AS time,
+                   any(app) AS app, min(seq) AS first_seq
+                 FROM flightlog.incidents GROUP BY name)
+           GROUP BY group_id
+         ) ANY LEFT JOIN (
+           SELECT group_id AS id, argMax(status, seq) AS status
+           FROM flightlog.group_status GROUP BY group_id
+         ) USING id ORDER BY last_seen DESC LIMIT 100`,
       )
     );
     const search = await time(() => http("/v1/events?q=kind%2017&limit=100"));

@@ -273,10 +273,9 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
   /** Searches the events of every incident of the fleet, newest first. */
   async searchEvents(s: EventSearch): Promise<EventHit[]> {
     const where: string[] = [];
-    for (
-      const w of (s.q ?? "").split(/\s+/).filter((w) => w !== "").slice(0, 16)
-    ) {
-      where.push(`positionCaseInsensitiveUTF8(text, ${sqlString(w)}) > 0`);
+    const q = (s.q ?? "").trim().slice(0, 1000);
+    if (q !== "") {
+      where.push(`positionCaseInsensitiveUTF8(text, ${sqlString(q)}) > 0`);
     }
     if (s.app !== undefined) where.push(`app = ${sqlString(s.app)}`);
     if (s.facility !== undefined) {
