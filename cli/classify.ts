@@ -6,7 +6,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { commandArgs } from "./_command.ts";
 import { Rules } from "../gather/rules.ts";
 import { listIncidents } from "../lib/incidents.ts";
 import { classifyIncident } from "../server/classify.ts";
@@ -32,29 +32,12 @@ every incident in a folder), as flightlog gather --rules DIR would.
  * ```
  */
 export async function classify(args: string[]): Promise<number> {
-  let values, positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        rules: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    console.error(`flightlog classify: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    console.error(`flightlog classify: expected one FILE or DIR\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = commandArgs("classify", USAGE, args, {
+    rules: { type: "string" },
+    json: { type: "boolean" },
+  }, 1);
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   const target = positionals[0];
   let failed = 0;
   try {

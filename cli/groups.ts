@@ -9,7 +9,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { commandArgs } from "./_command.ts";
 import type { Group } from "../server/groups.ts";
 import { Remote, shortTime } from "./_remote.ts";
 
@@ -38,34 +38,17 @@ The groups of a gatherer or sidecar at URL, open ones by default.
  * ```
  */
 export async function groups(args: string[]): Promise<number> {
-  let values, positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        "token-file": { type: "string" },
-        status: { type: "string", default: "open" },
-        category: { type: "string" },
-        app: { type: "string" },
-        sort: { type: "string" },
-        limit: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    console.error(`flightlog groups: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    console.error(`flightlog groups: expected one URL\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = commandArgs("groups", USAGE, args, {
+    "token-file": { type: "string" },
+    status: { type: "string", default: "open" },
+    category: { type: "string" },
+    app: { type: "string" },
+    sort: { type: "string" },
+    limit: { type: "string" },
+    json: { type: "boolean" },
+  }, 1);
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   const q = new URLSearchParams();
   if (values.status !== "all") q.set("status", values.status);
   for (const k of ["category", "app", "sort", "limit"] as const) {

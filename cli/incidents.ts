@@ -11,7 +11,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { commandArgs } from "./_command.ts";
 import { dumpLines } from "../lib/dump.ts";
 import { levelName } from "../lib/levels.ts";
 import { readFlog } from "../lib/flogfile.ts";
@@ -65,43 +65,31 @@ export async function incidents(
   args: string[],
   signal: AbortSignal = new AbortController().signal,
 ): Promise<number> {
-  let values, positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        "token-file": { type: "string" },
-        app: { type: "string" },
-        group: { type: "string" },
-        category: { type: "string" },
-        q: { type: "string" },
-        limit: { type: "string" },
-        output: { type: "string", short: "o" },
-        after: { type: "string" },
-        dump: { type: "boolean" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    console.error(`flightlog incidents: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const [sub, url, name] = positionals;
-  const wanted = sub === "get" ? 3 : 2;
-  if (!["ls", "get", "watch"].includes(sub) || positionals.length !== wanted) {
-    console.error(
-      `flightlog incidents: expected ls|get|watch URL${
-        sub === "get" ? " NAME" : ""
-      }\n\n${USAGE}`,
-    );
-    return 2;
-  }
+  const parsed = commandArgs(
+    "incidents",
+    USAGE,
+    args,
+    {
+      "token-file": { type: "string" },
+      app: { type: "string" },
+      group: { type: "string" },
+      category: { type: "string" },
+      q: { type: "string" },
+      limit: { type: "string" },
+      output: { type: "string", short: "o" },
+      after: { type: "string" },
+      dump: { type: "boolean" },
+      json: { type: "boolean" },
+    },
+    ([sub, ...rest]) =>
+      !["ls", "get", "watch"].includes(sub)
+        ? "expected ls, get or watch"
+        : rest.length !== (sub === "get" ? 2 : 1)
+        ? `expected ${sub} URL${sub === "get" ? " NAME" : ""}`
+        : undefined,
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals: [sub, url, name] } = parsed;
   if (sub === "get" && !/^incident-[\w.-]+$/.test(name)) {
     console.error(
       `flightlog incidents: bad incident name ${JSON.stringify(name)}`,

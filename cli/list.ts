@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { commandArgs } from "./_command.ts";
 import { listIncidents } from "../lib/incidents.ts";
 import { levelName } from "../lib/levels.ts";
 
@@ -31,28 +31,11 @@ left by a crash) are marked.
  * ```
  */
 export async function list(args: string[]): Promise<number> {
-  let values, positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    console.error(`flightlog list: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    console.error(`flightlog list: expected one DIR\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = commandArgs("list", USAGE, args, {
+    json: { type: "boolean" },
+  }, 1);
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   const dir = positionals[0];
   try {
     if (!(await Deno.stat(dir)).isDirectory) throw new Error("not a folder");

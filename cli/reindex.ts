@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { commandArgs } from "./_command.ts";
 import { Rules } from "../gather/rules.ts";
 import { reindex as rebuild } from "../server/reindex.ts";
 
@@ -30,28 +30,11 @@ are kept; the old index stays as index.sqlite.old.
  * ```
  */
 export async function reindex(args: string[]): Promise<number> {
-  let values, positionals;
-  try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        rules: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (e) {
-    console.error(`flightlog reindex: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    console.error(`flightlog reindex: expected one DIR\n\n${USAGE}`);
-    return 2;
-  }
+  const parsed = commandArgs("reindex", USAGE, args, {
+    rules: { type: "string" },
+  }, 1);
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   const dir = positionals[0];
   try {
     if (!(await Deno.stat(dir)).isDirectory) throw new Error("not a folder");

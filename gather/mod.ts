@@ -19,6 +19,9 @@
  * await Deno.remove(dir, { recursive: true });
  * ```
  *
+ * Groups, stores and the API are shared with the sidecar, and exported
+ * from `@flightlog/flightlog/sidecar`.
+ *
  * @module
  */
 
@@ -39,13 +42,3 @@ export type {
   Classifier,
   ClassifyInput,
 } from "../server/classify.ts";
-export {
-  type Group,
-  type GroupEvent,
-  type GroupEventType,
-  type GroupFilter,
-  type GroupStatus,
-  type GroupView,
-  type SpikeRule,
-} from "../server/groups.ts";
-export { type Fingerprint, fingerprint } from "../server/fingerprint.ts";

@@ -48,6 +48,26 @@ export { type Fingerprint, fingerprint } from "../server/fingerprint.ts";
 export type { Retention } from "../server/retention.ts";
 export type { StoreOptions } from "../server/store.ts";
 export { reindex, type ReindexResult } from "../server/reindex.ts";
+export type {
+  Awaitable,
+  EventHit,
+  EventSearch,
+  GroupBackend,
+  StoreBackend,
+} from "../server/backend.ts";
+export {
+  ClickHouseError,
+  type ClickHouseOptions,
+} from "../server/clickhouse/client.ts";
+export {
+  ClickHouseStore,
+  type ClickHouseStoreOptions,
+} from "../server/clickhouse/store.ts";
+export {
+  SpoolFullError,
+  type SpoolOptions,
+  type SpoolStats,
+} from "../server/clickhouse/spool.ts";
 export type { ReclassifyProgress } from "../server/_reclassify.ts";
 export {
   Outbox,

@@ -49,7 +49,7 @@ export interface ClickHouseOptions {
 export class ClickHouseError extends Error {
   /** The HTTP status, or 0 when the server was not reached. */
   readonly status: number;
-  /** @param status the HTTP status (0: not reached) */
+  /** An error with the server's message and the HTTP status (0: not reached). */
   constructor(message: string, status: number) {
     super(message);
     this.name = "ClickHouseError";

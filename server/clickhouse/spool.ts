@@ -83,7 +83,7 @@ export interface SpoolStats {
  * 503 with `Retry-After`, which a sidecar's outbox retries.
  */
 export class SpoolFullError extends HttpError {
-  /** @param message why, with the backlog and ClickHouse's last error */
+  /** A refusal saying why: the backlog, and ClickHouse's last error. */
   constructor(message: string) {
     super(503, message, { headers: { "retry-after": "30" } });
   }
