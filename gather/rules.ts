@@ -85,7 +85,10 @@ const MATCH_KEYS = "facility minLevel maxLevel template message error app"
  * ```
  */
 export class Rules implements AsyncDisposable, Classifier {
-  /** sha-256 (hex) over the sorted file names and contents; changes when a rule does. */
+  /**
+   * sha-256 (hex) over the sorted file names and contents; changes when a
+   * rule does. Empty without rules, as for a store with no classifier.
+   */
   readonly hash: string;
   /** Number of rules: each JSON rule, each `*.ts` file. */
   readonly size: number;
@@ -229,6 +232,9 @@ async function readRuleFiles(dir: string): Promise<RuleFile[]> {
 }
 
 async function hashFiles(files: RuleFile[]): Promise<string> {
+  // No rules is no classifier: a store classified without any (a
+  // sidecar's) is not classified again by a gatherer without any.
+  if (files.length === 0) return "";
   const encoder = new TextEncoder();
   // Lengths delimit names and contents, so no two folders share an input.
   const parts = files.flatMap(({ name, bytes }) => [

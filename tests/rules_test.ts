@@ -392,4 +392,5 @@ Deno.test("Rules.hash is equal for equal files and changes with a file", async (
   await writeFiles(two.path, { "a.json": [{ category: "b" }] });
   assert.notEqual(await hash(two.path), before);
   assert.equal(await hash(undefined), await hash(join(one.path, "none")));
+  assert.equal(await hash(undefined), "", "no rules: as no classifier");
 });
