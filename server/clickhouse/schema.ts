@@ -128,19 +128,26 @@ export async function openSchema(options: ClickHouseOptions): Promise<Layout> {
     replicated = shape[0].replicas > 1;
   }
   const suffix = cluster === undefined ? "" : "_local";
-  for (const node of cluster === undefined ? [ch] : nodes) {
+  // With ZooKeeper, ON CLUSTER runs each statement on every node; without,
+  // each node named is told itself.
+  const zk = cluster !== undefined && (await ch.query<{ n: number }>(
+        "SELECT count() AS n FROM system.tables WHERE database = 'system' AND name = 'zookeeper'",
+      ))[0]?.n > 0;
+  const on = zk ? ` ON CLUSTER ${cluster}` : "";
+  for (const node of cluster === undefined || zk ? [ch] : nodes) {
     await migrate(
       node,
       db,
+      on,
       (t) =>
-        `CREATE TABLE IF NOT EXISTS ${db}.${t.name}${suffix} (${t.columns}) ${
+        `CREATE TABLE IF NOT EXISTS ${db}.${t.name}${suffix}${on} (${t.columns}) ${
           engine(t, replicated, db)
         }`,
     );
     if (cluster === undefined) continue;
     for (const t of TABLES) {
       await node.exec(
-        `CREATE TABLE IF NOT EXISTS ${db}.${t.name} AS ${db}.${t.name}_local ENGINE = Distributed(${cluster}, ${db}, ${t.name}_local, ${t.shardBy})`,
+        `CREATE TABLE IF NOT EXISTS ${db}.${t.name}${on} AS ${db}.${t.name}_local ENGINE = Distributed(${cluster}, ${db}, ${t.name}_local, ${t.shardBy})`,
       );
     }
   }
@@ -164,11 +171,12 @@ export async function openSchema(options: ClickHouseOptions): Promise<Layout> {
 async function migrate(
   node: ClickHouse,
   db: string,
+  onCluster: string,
   create: (t: Table) => string,
 ): Promise<void> {
-  await node.exec(`CREATE DATABASE IF NOT EXISTS ${db}`);
+  await node.exec(`CREATE DATABASE IF NOT EXISTS ${db}${onCluster}`);
   await node.exec(
-    `CREATE TABLE IF NOT EXISTS ${db}.migrations (version UInt32, applied DateTime) ENGINE = MergeTree ORDER BY version`,
+    `CREATE TABLE IF NOT EXISTS ${db}.migrations${onCluster} (version UInt32, applied DateTime) ENGINE = MergeTree ORDER BY version`,
   );
   const [{ v }] = await node.query<{ v: number }>(
     `SELECT max(version) AS v FROM ${db}.migrations`,
