@@ -91,6 +91,8 @@ export async function recoverIncidents(
       ) continue;
       if (await finishCrashed(path, header, ctx)) recovered.push(gz);
     } catch (e) {
+      // Gone since the folder was listed: its writer finished it meanwhile.
+      if (e instanceof Deno.errors.NotFound) continue;
       // This file stays as it is (readable, plain) for a later start.
       if (ctx.onError === undefined) throw e;
       ctx.onError(new Error(`${path}: ${e}`, { cause: e }));
