@@ -196,8 +196,18 @@ export class Publisher implements AsyncDisposable {
   async #serve(sub: Subscriber, history: FlogEvent[]): Promise<void> {
     const rec = this.#logger.recorder;
     const encoder = new TextEncoder();
+    // One buffer per reader, reused by every batch (grown when a batch
+    // needs more): no new byte array per write.
+    let buffer = new Uint8Array(64 * 1024);
     const write = async (text: string) => {
-      await writeAll(sub.conn, encoder.encode(text));
+      // UTF-8 takes at most 3 bytes per UTF-16 unit.
+      if (buffer.length < text.length * 3) {
+        buffer = new Uint8Array(Math.max(text.length * 3, buffer.length * 2));
+      }
+      const { written } = encoder.encodeInto(text, buffer);
+      await writeAll(sub.conn, buffer.subarray(0, written));
+      // A rare huge batch does not keep its buffer.
+      if (buffer.length > 1 << 20) buffer = new Uint8Array(64 * 1024);
     };
     try {
       await write(
@@ -263,7 +273,10 @@ export class Publisher implements AsyncDisposable {
       return encodeJSON({ t: "events", events: [], history: true }) + "\n";
     }
     for (let i = 0; i < events.length; i += size) {
-      const batch = events.slice(i, i + size).map(jsonableEvent);
+      const batch = new Array(Math.min(size, events.length - i));
+      for (let j = 0; j < batch.length; j++) {
+        batch[j] = jsonableEvent(events[i + j]);
+      }
       text += encodeJSON(
         history
           ? { t: "events", events: batch, history: true }
