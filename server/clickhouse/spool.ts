@@ -108,7 +108,9 @@ export class Spool {
   readonly #o: Required<Omit<SpoolOptions, "onError">> & SpoolOptions;
   readonly #abort = new AbortController();
   readonly #seq = new SeqClock();
+  /** Waiting files (their names sort oldest first) and their sizes. */
   #files = new Map<string, number>();
+  #bytes = 0;
   #counter = 0;
   #sent = 0;
   #failures = 0;
@@ -135,10 +137,9 @@ export class Spool {
     const spool = new Spool(layout, options);
     for await (const e of Deno.readDir(options.dir)) {
       if (e.isFile && e.name.endsWith(".rows")) {
-        spool.#files.set(
-          e.name,
-          (await Deno.stat(`${options.dir}/${e.name}`)).size,
-        );
+        const { size } = await Deno.stat(`${options.dir}/${e.name}`);
+        spool.#files.set(e.name, size);
+        spool.#bytes += size;
       } else if (e.name.endsWith(".tmp")) {
         await Deno.remove(`${options.dir}/${e.name}`).catch(() => {});
       }
@@ -149,11 +150,9 @@ export class Spool {
 
   /** What it holds and did. */
   get stats(): SpoolStats {
-    let bytes = 0;
-    for (const n of this.#files.values()) bytes += n;
     return {
       files: this.#files.size,
-      bytes,
+      bytes: this.#bytes,
       sent: this.#sent,
       failures: this.#failures,
       ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
@@ -165,8 +164,8 @@ export class Spool {
    * {@linkcode SpoolFullError} past `maxBytes`.
    */
   async add(rows: IncidentRows): Promise<void> {
-    const text = JSON.stringify(rows);
-    if (this.stats.bytes + text.length > this.#o.maxBytes) {
+    const bytes = new TextEncoder().encode(JSON.stringify(rows));
+    if (this.#bytes + bytes.length > this.#o.maxBytes) {
       throw new SpoolFullError(
         `the ClickHouse spool is full (${this.stats.files} incidents, ${this.stats.bytes} bytes waiting; ClickHouse: ${
           this.#lastError ?? "slow"
@@ -179,13 +178,15 @@ export class Spool {
     const path = `${this.#o.dir}/${name}`;
     const file = await Deno.open(`${path}.tmp`, { write: true, create: true });
     try {
-      await file.write(new TextEncoder().encode(text));
+      let off = 0;
+      while (off < bytes.length) off += await file.write(bytes.subarray(off));
       await file.sync();
     } finally {
       file.close();
     }
     await Deno.rename(`${path}.tmp`, path);
-    this.#files.set(name, text.length);
+    this.#files.set(name, bytes.length);
+    this.#bytes += bytes.length;
     this.#wake();
   }
 
@@ -262,6 +263,7 @@ export class Spool {
     );
     for (const n of batch) {
       await Deno.remove(`${this.#o.dir}/${n}`).catch(() => {});
+      this.#bytes -= this.#files.get(n) ?? 0;
       this.#files.delete(n);
     }
     this.#sent += batch.length;
