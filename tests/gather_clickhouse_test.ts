@@ -83,6 +83,19 @@ async function scenario(dir: string, ch: ClickHouseOptions) {
       "/v1/events?q=declined&level=WEIRD",
     );
     assert.deepEqual(search.events.map((e) => e.app).sort(), ["bank", "shop"]);
+    // What the viewer asks for: the incident's records, from either gatherer.
+    const one = await get<{ records: { d?: { format?: string } }[] }>(
+      g2,
+      `/v1/incidents/${baseName(first)}?format=json&text=1`,
+    );
+    assert.equal(one.records.length, 3, "header and two events");
+    const raw = await fetch(`${g1.url}/v1/incidents/${baseName(first)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.deepEqual(
+      new Uint8Array(await raw.arrayBuffer()),
+      await Deno.readFile(first),
+    );
     const health = await get<{ backend: string; incidents: number }>(
       g2,
       "/healthz",
