@@ -307,3 +307,16 @@ Deno.test("IncidentStore keeps a source's cursor across restarts", async () => {
   await using again = await IncidentStore.open(dir.path);
   assert.equal(again.cursor("http://a"), 42);
 });
+
+Deno.test("IncidentStore.close() notes the folder's mtime, and a change after it is still found", async () => {
+  await using dir = await tempDir();
+  await makeIncidents(dir.path, 1);
+  await (await IncidentStore.open(dir.path)).close();
+  const noted = JSON.parse(await Deno.readTextFile(`${dir.path}/index.closed`));
+  assert.equal(noted.mtime, (await Deno.stat(dir.path)).mtime?.getTime());
+  // A file added after the close changes the mtime: the next open reads it.
+  const [late] = await makeIncidents(`${dir.path}/more`, 1, "late");
+  await Deno.rename(late, `${dir.path}/${baseName(late)}`);
+  await using again = await IncidentStore.open(dir.path);
+  assert.deepEqual(again.list().map((s) => s.app).sort(), ["late", "maker"]);
+});
