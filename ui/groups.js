@@ -1,16 +1,16 @@
 // @ts-check
 /// <reference lib="dom" />
 /**
- * The home page: the gatherer's groups (title, category, count, a 7-day
+ * The home page: the server's groups (title, category, count, a 7-day
  * sparkline, first and last seen, apps, status; filters; live; resolve and
- * ignore). Where the server has no `/v1/groups`, the recent incidents alone.
+ * ignore).
  *
  * @module
  */
 
-import { api, ApiError, query, send, stream } from "./api.js";
+import { api, query, send, stream } from "./api.js";
 import { ago, h, highlight, listKeys, note, replace, when } from "./dom.js";
-import { incidentTable, liveBadge } from "./incidents.js";
+import { liveBadge } from "./incidents.js";
 
 /**
  * A group as `/v1/groups` lists it. Field names follow the gatherer; the
@@ -216,12 +216,7 @@ export async function mountGroups(ctx) {
     groups = data.groups ?? [];
     draw();
   };
-  try {
-    await loadGroups();
-  } catch (e) {
-    if (!(e instanceof ApiError) || e.status !== 404) throw e;
-    return await incidentsAlone(ctx, title, body, form, live);
-  }
+  await loadGroups();
   form.addEventListener("input", draw);
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let pending;
@@ -240,43 +235,4 @@ export async function mountGroups(ctx) {
     clearTimeout(pending);
   });
   return { key: listKeys(body, "tr.group", q) };
-}
-
-/**
- * The home page of a server without groups: recent incidents, live.
- * @param {import("./app.js").PageContext} ctx
- * @param {HTMLElement} title
- * @param {HTMLElement} body
- * @param {HTMLElement} form
- * @param {ReturnType<typeof liveBadge>} live
- */
-async function incidentsAlone(ctx, title, body, form, live) {
-  title.textContent = "Recent incidents";
-  form.remove();
-  const data = await api("/v1/incidents?limit=50");
-  /** @type {import("./incidents.js").Incident[]} */
-  const incidents = data.incidents ?? [];
-  const draw = () =>
-    replace(
-      body,
-      h(
-        "p",
-        { class: "note" },
-        "This server has no groups (they come with ",
-        h("code", {}, "flightlog gather"),
-        "). ",
-        h("a", { href: "/incidents" }, "All incidents, with filters"),
-      ),
-      incidents.length === 0
-        ? note("No incidents yet.")
-        : incidentTable(incidents),
-    );
-  draw();
-  const close = stream("/v1/incidents/stream", ["incident"], (_, i) => {
-    incidents.unshift(i);
-    if (incidents.length > 50) incidents.pop();
-    draw();
-  }, live.set);
-  ctx.signal.addEventListener("abort", close);
-  return { key: listKeys(body, "tr.incident", null) };
 }
