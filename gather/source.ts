@@ -160,6 +160,21 @@ export class Pull {
       throw new Error(`${url}/v1/incidents/stream: HTTP ${res.status}`);
     }
     this.#stats.connected = true;
+    const latest = Number(res.headers.get("x-flightlog-latest-id") ?? NaN);
+    if (latest < this.#stats.cursor) {
+      // The source's store started afresh (its ids did): take it all again;
+      // what is stored already is not fetched twice.
+      this.#opts.onError?.(
+        url,
+        new Error(
+          `its latest incident id ${latest} is below our cursor ${this.#stats.cursor}: its store was reset; pulling from the start`,
+        ),
+      );
+      await res.body.cancel();
+      this.#stats.cursor = 0;
+      await this.#store.setCursor(url, 0);
+      return true;
+    }
     let progressed = false;
     // Up to WINDOW incidents fetched at once; the cursor moves in order,
     // past each one stored, and a failure ends the stream (resumed from the

@@ -113,3 +113,38 @@ Deno.test("Pull reports a wrong token and keeps trying", async () => {
   assert.ok(p.stats.failures >= 1);
   assert.match(p.stats.lastError!, /401/);
 });
+
+Deno.test("Pull starts over from a source whose store was reset", async () => {
+  await using dir = await tempDir();
+  const first = await startSidecar(`${dir.path}/sidecar`);
+  const port = Number(new URL(first.url).port);
+  const token = first.token;
+  await feed(first, dir.path, 3);
+  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  const reported: string[] = [];
+  const abort = new AbortController();
+  const p = new Pull({ url: first.url, token }, store, {
+    baseDelayMs: 20,
+    maxDelayMs: 100,
+    onError: (_u, e) => reported.push(String(e)),
+  });
+  const running = p.run(abort.signal);
+  try {
+    await holding(store, 3);
+    await first.close();
+    await Deno.remove(`${dir.path}/sidecar`, { recursive: true });
+    await using fresh = await startSidecar(`${dir.path}/sidecar`, {
+      listen: { hostname: "127.0.0.1", port },
+      token,
+    });
+    await feed(fresh, dir.path, 1);
+    await holding(store, 4);
+    assert.ok(
+      reported.some((r) => /store was reset/.test(r)),
+      reported.join("\n"),
+    );
+  } finally {
+    abort.abort();
+    await running;
+  }
+});

@@ -84,9 +84,12 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
     {
       path: "/v1/incidents/stream",
       methods: {
-        GET: (req, { url }) => {
+        GET: async (req, { url }) => {
           const last = lastEventId(req, url);
-          return streams.open((send, close) =>
+          // A puller whose cursor is past this (a store started afresh)
+          // learns it here, and starts over.
+          const latest = await store.latestId();
+          const res = streams.open((send, close) =>
             resume<StoredIncident>(
               {
                 last,
@@ -103,6 +106,8 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
               close,
             )
           );
+          res.headers.set("x-flightlog-latest-id", String(latest));
+          return res;
         },
       },
     },
