@@ -243,7 +243,7 @@ export class Gatherer implements AsyncDisposable {
       const token = opts.token ?? await loadToken(tokenFile);
       const gatherer = new Gatherer(opts, { store, rules, token, log });
       try {
-        gatherer.#begin();
+        await gatherer.#begin();
       } catch (e) {
         await gatherer.close();
         throw e;
@@ -257,7 +257,7 @@ export class Gatherer implements AsyncDisposable {
     }
   }
 
-  #begin(): void {
+  async #begin(): Promise<void> {
     const o = withDefaults(DEFAULTS, this.#opts);
     this.#server = serveGuarded({
       hostname: o.listen.hostname ?? DEFAULTS.listen.hostname,
@@ -296,7 +296,7 @@ export class Gatherer implements AsyncDisposable {
           this.#log.child("webhook").weird("{message}", { message: m });
         },
       });
-      this.#webhooks.start();
+      await this.#webhooks.start();
     }
   }
 

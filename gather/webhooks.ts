@@ -185,8 +185,16 @@ export class Webhooks implements AsyncDisposable {
     this.#db = openIndex(dir);
   }
 
-  /** Starts fanning out and delivering, until closed. */
-  start(): void {
+  /**
+   * Starts fanning out and delivering, until closed; resolves once what
+   * happens from now on will alert.
+   */
+  async start(): Promise<void> {
+    if (getMeta(this.#db, CURSOR) === undefined) {
+      // First start: what happened before there were webhooks does not alert.
+      const latest = await this.#store.groups.lastEventId();
+      setMeta(this.#db, CURSOR, String(latest));
+    }
     this.#unsubscribe = this.#store.groups.subscribe(() => this.#wake());
     this.#running = this.#loop();
   }
@@ -222,11 +230,6 @@ export class Webhooks implements AsyncDisposable {
 
   /** Turns new group events into deliveries, moving the cursor with them. */
   async #fanOut(): Promise<void> {
-    if (getMeta(this.#db, CURSOR) === undefined) {
-      // First start: what happened before there were webhooks does not alert.
-      const latest = await this.#store.groups.lastEventId();
-      setMeta(this.#db, CURSOR, String(latest));
-    }
     for (let round = 0; round < 1000; round++) {
       const cursor = Number(getMeta(this.#db, CURSOR) ?? 0);
       const events = await this.#store.groups.eventsAfter(cursor, 100);

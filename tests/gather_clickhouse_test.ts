@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { Gatherer } from "../gather/gatherer.ts";
 import type { ClickHouseOptions } from "../server/clickhouse/client.ts";
 import { ClickHouseStore } from "../server/clickhouse/store.ts";
-import { nextSse, sseEvents, tempDir } from "./_util.ts";
+import { deadline, nextSse, sseEvents, tempDir } from "./_util.ts";
 import { startClickHouse } from "./_clickhouse.ts";
 import { baseName, makeIncident, startSidecar } from "./_server_util.ts";
 
@@ -144,4 +144,44 @@ Deno.test("a sidecar with clickhouse writes its incidents there, with no gathere
     "straight in",
     "local",
   ]]);
+});
+
+Deno.test("gatherers on one ClickHouse alert with the same delivery id, for receivers to dedupe", async () => {
+  await using ch = await startClickHouse();
+  await using dir = await tempDir();
+  const got: { id: string; type: string }[] = [];
+  const arrived = Promise.withResolvers<void>();
+  await using rx = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      const alert = await req.json();
+      got.push({
+        id: req.headers.get("x-flightlog-delivery")!,
+        type: alert.type,
+      });
+      if (got.length >= 2) arrived.resolve();
+      return new Response("ok");
+    },
+  );
+  const hook = { url: `http://127.0.0.1:${rx.addr.port}/hook` };
+  const start = (name: string) =>
+    Gatherer.start({
+      dir: `${dir.path}/${name}`,
+      listen: { hostname: "127.0.0.1", port: 0 },
+      token: "fleet-token-0123456789",
+      clickhouse: { url: ch.url },
+      spool: { flushMs: 20 },
+      webhooks: [hook],
+      webhookOptions: { baseDelayMs: 20 },
+      report: () => {},
+    });
+  await using g1 = await start("g1");
+  await using _g2 = await start("g2");
+  // Started, both alert on what happens from now on.
+  const p = await makeIncident(`${dir.path}/src`, { template: "fleet bug" });
+  await g1.store.import(baseName(p), await Deno.readFile(p));
+  await g1.store.flush();
+  await deadline(arrived.promise, "an alert from each gatherer", 20_000);
+  assert.deepEqual(got.map((g) => g.type), ["new_group", "new_group"]);
+  assert.equal(got[0].id, got[1].id, "the same delivery id");
 });

@@ -73,7 +73,7 @@ async function add(s: IncidentStore, dir: string, bug: Bug) {
   await s.import(baseName(p), await Deno.readFile(p));
 }
 
-function hooks(
+async function hooks(
   s: IncidentStore,
   list: Webhook[],
   onError: (m: string) => void = () => {},
@@ -84,7 +84,7 @@ function hooks(
     maxDelayMs: 50,
     onError,
   });
-  w.start();
+  await w.start();
   return w;
 }
 
@@ -92,7 +92,7 @@ Deno.test("Webhooks POST one new_group per group, signed with the secret", async
   await using dir = await tempDir();
   await using rx = receiver();
   await using s = await store(dir.path);
-  await using _w = hooks(s, [{ url: rx.url, secret: "k3y" }]);
+  await using _w = await hooks(s, [{ url: rx.url, secret: "k3y" }]);
   await add(s, dir.path, { template: "a {n}", fields: { n: 1 } });
   await add(s, dir.path, { template: "a {n}", fields: { n: 2 } });
   await add(s, dir.path, { template: "b" });
@@ -114,7 +114,7 @@ Deno.test("Webhooks send a regression when a resolved group recurs", async () =>
   await using dir = await tempDir();
   await using rx = receiver();
   await using s = await store(dir.path);
-  await using _w = hooks(s, [{ url: rx.url }]);
+  await using _w = await hooks(s, [{ url: rx.url }]);
   await add(s, dir.path, { template: "boom" });
   await rx.until(1);
   s.groups.setStatus(s.groups.list()[0].id, "resolved");
@@ -131,7 +131,7 @@ Deno.test("Webhooks retry a refused delivery with the same id", async () => {
   await using dir = await tempDir();
   await using rx = receiver(2);
   await using s = await store(dir.path);
-  await using w = hooks(s, [{ url: rx.url }]);
+  await using w = await hooks(s, [{ url: rx.url }]);
   await add(s, dir.path, { template: "flaky" });
   await rx.until(3);
   assert.equal(new Set(rx.got.map((r) => r.id)).size, 1, "one id on every try");
@@ -151,7 +151,7 @@ Deno.test("Webhooks deliver after a restart what was pending (durable)", async (
   const url = `http://127.0.0.1:${port}/hook`;
   const s = await store(dir.path);
   const failed = Promise.withResolvers<string>();
-  const first = hooks(s, [{ url }], failed.resolve);
+  const first = await hooks(s, [{ url }], failed.resolve);
   await add(s, dir.path, { template: "while down" });
   assert.match(
     await deadline(failed.promise, "a failed attempt", 10_000),
@@ -161,7 +161,7 @@ Deno.test("Webhooks deliver after a restart what was pending (durable)", async (
   await s.close();
   await using rx = receiver(0, port);
   await using again = await store(dir.path);
-  await using _w = hooks(again, [{ url }]);
+  await using _w = await hooks(again, [{ url }]);
   await rx.until(1);
   assert.equal(rx.got[0].alert.type, "new_group");
   assert.equal(rx.got[0].alert.group.title, "while down");
@@ -173,7 +173,7 @@ Deno.test("Webhooks never alert for an ignored group", async () => {
   await using s = await store(dir.path);
   await add(s, dir.path, { template: "noise" });
   s.groups.setStatus(s.groups.list()[0].id, "ignored");
-  await using _w = hooks(s, [{
+  await using _w = await hooks(s, [{
     url: rx.url,
     types: ["regression", "spike", "new_group"],
   }]);
@@ -187,7 +187,7 @@ Deno.test("Webhooks filter by type, app and level, and speak slack", async () =>
   await using dir = await tempDir();
   await using rx = receiver();
   await using s = await store(dir.path);
-  await using _w = hooks(s, [
+  await using _w = await hooks(s, [
     { url: rx.url, apps: ["bank"], format: "slack" },
     { url: rx.url + "?high", minLevel: 40 },
   ]);
