@@ -71,7 +71,12 @@ export interface Route {
 export function json(body: unknown, init: ResponseInit = {}): Response {
   const headers = new Headers(init.headers);
   headers.set("content-type", "application/json");
-  return new Response(JSON.stringify(body, null, 2) + "\n", {
+  // Pretty, but a list of numbers (a group's 168 hourly counts) on one line.
+  const text = JSON.stringify(body, null, 2).replace(
+    /\[\n\s*(-?\d[\d.e+-]*(?:,\n\s*-?\d[\d.e+-]*)*)\n\s*\]/g,
+    (_, list: string) => `[${list.replace(/,\n\s*/g, ", ")}]`,
+  );
+  return new Response(text + "\n", {
     ...init,
     headers,
   });

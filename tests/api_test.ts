@@ -359,3 +359,12 @@ Deno.test("GET /v1/incidents/stream resumes after Last-Event-ID in order, then g
   assert.deepEqual(ids, ["1", "2", "3"]);
   await events.cancel();
 });
+
+Deno.test("json() pretty-prints, with a list of numbers on one line", async () => {
+  const { json } = await import("../server/route.ts");
+  const text = await json({ hourly: [0, 2, -1.5], names: ["a"] }).text();
+  assert.equal(
+    text,
+    '{\n  "hourly": [0, 2, -1.5],\n  "names": [\n    "a"\n  ]\n}\n',
+  );
+});
