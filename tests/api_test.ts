@@ -1,6 +1,7 @@
 // The HTTP API through api.handle(new Request(...)), with no server: routes,
 // auth, method checks, limits, and how errors become responses.
 import assert from "node:assert/strict";
+import { json } from "../server/route.ts";
 import type { IncidentStore } from "../server/store.ts";
 import { nextSse, sseEvents, tempDir } from "./_util.ts";
 import { baseName, makeIncidents, testApi } from "./_server_util.ts";
@@ -361,7 +362,6 @@ Deno.test("GET /v1/incidents/stream resumes after Last-Event-ID in order, then g
 });
 
 Deno.test("json() pretty-prints, with a list of numbers on one line", async () => {
-  const { json } = await import("../server/route.ts");
   const text = await json({ hourly: [0, 2, -1.5], names: ["a"] }).text();
   assert.equal(
     text,
