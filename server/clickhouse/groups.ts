@@ -174,26 +174,30 @@ export class ClickHouseGroups implements GroupBackend {
   async eventsAfter(id: number, limit = 1000): Promise<GroupEvent[]> {
     const { incidents, groupStatus, ch } = this.#l;
     const after = sqlInt(Math.max(0, Math.floor(id)));
-    const arrivals = await ch.query<
-      { name: string; group_id: string; seq: number; first: number }
+    const arrivals = (await ch.query<
+      { name: string; group_id: string; first_seq: number }
     >(
-      `SELECT name, group_id, first_seq AS seq, group_first AS first FROM (
-         SELECT name, argMax(group_id, seq) AS group_id, min(seq) AS first_seq
-         FROM ${incidents}
-         WHERE name GLOBAL IN (SELECT name FROM ${incidents} WHERE seq > ${after})
-         GROUP BY name HAVING first_seq > ${after}
-       ) ANY LEFT JOIN (
-         SELECT group_id, min(seq) AS group_first FROM ${incidents} GROUP BY group_id
-       ) USING group_id ORDER BY seq LIMIT ${sqlInt(limit)}`,
+      `SELECT name, argMax(group_id, seq) AS group_id, min(seq) AS first_seq
+       FROM ${incidents}
+       WHERE name GLOBAL IN (SELECT name FROM ${incidents} WHERE seq > ${after})
+       GROUP BY name HAVING first_seq > ${after}
+       ORDER BY first_seq LIMIT ${sqlInt(limit)}`,
+    )).map((a) => ({ ...a, seq: a.first_seq }));
+    // The first arrival of each group concerned (nothing to read when none).
+    const groups = [...new Set(arrivals.map((a) => a.group_id))];
+    const firsts = new Map(
+      groups.length === 0 ? [] : (await ch.query<{ g: string; first: number }>(
+        `SELECT group_id AS g, min(seq) AS first FROM ${incidents}
+         WHERE group_id IN (${groups.map(sqlString).join(",")})
+         GROUP BY group_id`,
+      )).map((r) => [r.g, r.first]),
     );
     const statuses = await ch.query<
       { group_id: string; status: string; seq: number }
     >(
       `SELECT group_id, status, seq FROM ${groupStatus}
        WHERE seq > ${after} OR group_id IN (${
-        [...new Set(arrivals.map((a) => a.group_id)), ""].map(sqlString).join(
-          ",",
-        )
+        [...groups, ""].map(sqlString).join(",")
       }) ORDER BY seq`,
     );
     const events: GroupEvent[] = [];
@@ -206,7 +210,7 @@ export class ClickHouseGroups implements GroupBackend {
       const before = statuses.filter((s) =>
         s.group_id === a.group_id && s.seq < a.seq
       ).at(-1);
-      const type: GroupEventType = a.seq === a.first
+      const type: GroupEventType = a.seq === firsts.get(a.group_id)
         ? "new_group"
         : before?.status === "resolved"
         ? "regression"
