@@ -147,13 +147,16 @@ export class Pull {
   /** One stream, until it ends; whether anything came through it. */
   async #follow(signal: AbortSignal): Promise<boolean> {
     const url = this.#source.url;
+    // Ended early when an incident cannot be taken, even on a quiet stream.
+    const failed = new AbortController();
+    let failure: unknown;
     const res = await fetch(`${url}/v1/incidents/stream`, {
       headers: {
         ...this.#headers(),
         accept: "text/event-stream",
         "last-event-id": String(this.#stats.cursor),
       },
-      signal,
+      signal: AbortSignal.any([signal, failed.signal]),
     });
     if (!res.ok || res.body === null) {
       await res.body?.cancel();
@@ -181,24 +184,31 @@ export class Pull {
     // cursor).
     let chain: Promise<void> = Promise.resolve();
     let inflight = 0;
-    for await (const m of readSse(res.body)) {
-      if (m.event !== "incident" || m.id === undefined) continue;
-      const id = Number(m.id);
-      if (!Number.isSafeInteger(id) || id <= this.#stats.cursor) continue;
-      const { name } = JSON.parse(m.data) as { name: string };
-      inflight++;
-      const taken = this.#take(name, signal);
-      taken.catch(() => {}); // awaited through the chain
-      chain = chain.then(async () => {
-        await taken;
-        this.#stats.cursor = id;
-        await this.#store.setCursor(url, id);
-        progressed = true;
-      }).finally(() => inflight--);
-      chain.catch(() => {}); // awaited below
-      if (inflight >= WINDOW) await chain;
+    try {
+      for await (const m of readSse(res.body)) {
+        if (m.event !== "incident" || m.id === undefined) continue;
+        const id = Number(m.id);
+        if (!Number.isSafeInteger(id) || id <= this.#stats.cursor) continue;
+        const { name } = JSON.parse(m.data) as { name: string };
+        inflight++;
+        const taken = this.#take(name, signal);
+        taken.catch(() => {}); // awaited through the chain
+        chain = chain.then(async () => {
+          await taken;
+          this.#stats.cursor = id;
+          await this.#store.setCursor(url, id);
+          progressed = true;
+        }).finally(() => inflight--);
+        chain.catch((e) => {
+          failure ??= e;
+          failed.abort();
+        });
+        if (inflight >= WINDOW) await chain;
+      }
+      await chain;
+    } catch (e) {
+      throw failure ?? e;
     }
-    await chain;
     return progressed;
   }
 

@@ -148,3 +148,61 @@ Deno.test("Pull starts over from a source whose store was reset", async () => {
     await running;
   }
 });
+
+Deno.test("Pull retries an incident it could not fetch, even on a quiet stream", async () => {
+  await using dir = await tempDir();
+  const path = await makeIncident(`${dir.path}/src`, {
+    template: "flaky fetch",
+  });
+  const name = baseName(path);
+  const bytes = await Deno.readFile(path);
+  let fetches = 0;
+  const streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
+  // A source whose stream tells of one incident, then stays open and
+  // quiet; the first fetch of that incident fails.
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (req) => {
+      const url = new URL(req.url);
+      if (url.pathname === "/v1/incidents/stream") {
+        const body = new ReadableStream<Uint8Array>({
+          start(c) {
+            streams.add(c);
+            c.enqueue(new TextEncoder().encode(
+              `id: 1\nevent: incident\ndata: ${JSON.stringify({ name })}\n\n`,
+            ));
+          },
+          cancel() {},
+        });
+        return new Response(body, {
+          headers: {
+            "content-type": "text/event-stream",
+            "x-flightlog-latest-id": "1",
+          },
+        });
+      }
+      if (fetches++ === 0) return new Response("busy", { status: 500 });
+      return new Response(bytes);
+    },
+  );
+  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  const abort = new AbortController();
+  const p = new Pull({ url: `http://127.0.0.1:${server.addr.port}` }, store, {
+    baseDelayMs: 10,
+    maxDelayMs: 50,
+  });
+  const running = p.run(abort.signal);
+  try {
+    await holding(store, 1);
+    assert.equal(p.stats.failures, 1);
+    assert.equal(p.stats.cursor, 1);
+  } finally {
+    abort.abort();
+    await running;
+    for (const c of streams) {
+      try {
+        c.close();
+      } catch { /* already closed */ }
+    }
+  }
+});
