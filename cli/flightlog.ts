@@ -92,7 +92,7 @@ const USAGE = `flightlog ${VERSION}
 Usage:
 ${
   Object.values(COMMANDS).map((c) =>
-    `  flightlog ${c.usage.padEnd(32)}${c.what}\n`
+    `  flightlog ${c.usage.padEnd(34)}${c.what}\n`
   ).join("")
 }
 flightlog COMMAND --help shows the options of a command.
