@@ -68,7 +68,20 @@ const COLUMNS = `name, seq, source, app, host, version, pid, time, level,
   facility, summary, trigger_id, category, group_id, title, rule, events,
   bytes, recovered, damage`;
 
-/** Incidents and groups in ClickHouse. */
+/**
+ * Incidents and groups in ClickHouse: what a gatherer started with
+ * `clickhouse` serves from.
+ *
+ * @example
+ * ```ts
+ * import type { ClickHouseStore } from "@flightlog/flightlog/sidecar";
+ * async function report(store: ClickHouseStore) {
+ *   const { count } = await store.totals();
+ *   const backlog = store.spool.files; // waiting while ClickHouse is away
+ *   return `${count} incidents, ${backlog} on their way`;
+ * }
+ * ```
+ */
 export class ClickHouseStore implements StoreBackend, AsyncDisposable {
   readonly #l: Layout;
   readonly #spool: Spool;
