@@ -21,7 +21,7 @@ import { ClickHouseStore } from "../server/clickhouse/store.ts";
 import type { SpoolOptions } from "../server/clickhouse/spool.ts";
 import { type GathererParts, health, metrics } from "./_status.ts";
 import { loadToken } from "../server/token.ts";
-import { Rules } from "./rules.ts";
+import { Rules, rulesHash } from "./rules.ts";
 import {
   Pull,
   type PullOptions,
@@ -78,6 +78,12 @@ export interface GathererOptions {
    * @default {1000}
    */
   ruleTimeoutMs?: number;
+  /**
+   * How often the rules folder is looked at for changes, in ms; changed
+   * rules are loaded and the stored incidents classified again.
+   * @default {5000}
+   */
+  rulesPollMs?: number;
   /** Where alerts go. */
   webhooks?: Webhook[];
   /** How alerts are delivered. */
@@ -125,6 +131,7 @@ export interface GathererOptions {
 const DEFAULTS = {
   listen: { hostname: "127.0.0.1", port: 7478 },
   ruleTimeoutMs: 1000,
+  rulesPollMs: 5000,
   maxBodyBytes: 64 * 1024 * 1024,
   report: (line: string) => console.error(`flightlog gather: ${line}`),
 };
@@ -153,7 +160,7 @@ export class Gatherer implements AsyncDisposable {
   /** The API's bearer token. */
   readonly token: string;
   readonly #opts: GathererOptions;
-  readonly #rules: Rules;
+  #rules: Rules;
   readonly #log: Logger;
   readonly #api: Api;
   readonly #abort = new AbortController();
@@ -270,6 +277,7 @@ export class Gatherer implements AsyncDisposable {
       onError: (e) => o.report(`accepting HTTP connections: ${e}`),
     }, this.#api.handle);
     for (const p of this.#pulls) this.#running.push(p.run(this.#abort.signal));
+    if (o.rules !== undefined) this.#running.push(this.#watchRules(o));
     const store = this.store;
     if (
       store instanceof ClickHouseStore && o.retention?.maxAgeMs !== undefined
@@ -297,6 +305,58 @@ export class Gatherer implements AsyncDisposable {
         },
       });
       await this.#webhooks.start();
+    }
+  }
+
+  /** Loads the rules again when their files change, and swaps them in. */
+  async #watchRules(
+    o: GathererOptions & typeof DEFAULTS,
+  ): Promise<void> {
+    const signal = this.#abort.signal;
+    let refused = "";
+    while (!signal.aborted) {
+      await sleep(o.rulesPollMs, signal);
+      if (signal.aborted) return;
+      let hash: string;
+      try {
+        hash = await rulesHash(o.rules);
+      } catch (e) {
+        o.report(
+          `rules: cannot read ${o.rules}: ${
+            e instanceof Error ? e.message : e
+          }`,
+        );
+        continue;
+      }
+      if (hash === this.#rules.hash || hash === refused) continue;
+      let rules: Rules;
+      try {
+        rules = await Rules.load(o.rules, {
+          timeoutMs: o.ruleTimeoutMs,
+          onProblem: (m) => o.report(`rules: ${m}`),
+        });
+      } catch (e) {
+        refused = hash;
+        o.report(
+          `rules in ${o.rules} changed but cannot be loaded (the previous ones stay): ${
+            e instanceof Error ? e.message : e
+          }`,
+        );
+        continue;
+      }
+      const old = this.#rules;
+      this.#rules = rules;
+      if (this.store instanceof IncidentStore) {
+        await this.store.reclassifyWith(rules);
+      } else {
+        // Imports are not queued there: let those under way finish first.
+        this.store.setClassifier(rules);
+        await sleep(o.ruleTimeoutMs * 10, signal);
+      }
+      await old[Symbol.asyncDispose]();
+      o.report(
+        `rules in ${o.rules} changed: ${rules.size} loaded; stored incidents are classified again`,
+      );
     }
   }
 

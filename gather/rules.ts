@@ -231,6 +231,16 @@ async function readRuleFiles(dir: string): Promise<RuleFile[]> {
   }));
 }
 
+/**
+ * The hash {@linkcode Rules.load} would give the rules in `dir` now, without
+ * loading them (to notice a change).
+ */
+export async function rulesHash(dir: string | undefined): Promise<string> {
+  return await hashFiles(
+    dir === undefined ? [] : await readRuleFiles(resolve(dir)),
+  );
+}
+
 async function hashFiles(files: RuleFile[]): Promise<string> {
   // No rules is no classifier: a store classified without any (a
   // sidecar's) is not classified again by a gatherer without any.

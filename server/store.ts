@@ -111,9 +111,9 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
   readonly #dir: string;
   readonly #db: DatabaseSync;
   readonly #retention: Retention;
-  readonly #classifier: Classifier | undefined;
+  #classifier: Classifier | undefined;
   readonly #groups: Groups;
-  readonly #reclassifier: Reclassifier;
+  #reclassifier: Reclassifier;
   #size = { count: 0, bytes: 0 };
   #listeners: ((s: StoredIncident) => void)[] = [];
   #queue: Promise<unknown> = Promise.resolve();
@@ -218,7 +218,9 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
       stored?: number;
     },
   ): Promise<StoredIncident> {
-    const c = await classifyIncident(path, this.#classifier);
+    // The rules of this moment, for the classification and its hash both.
+    const classifier = this.#classifier;
+    const c = await classifyIncident(path, classifier);
     const s = c.summary;
     const now = Date.now();
     const events = transaction(this.#db, () => {
@@ -226,7 +228,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
         c,
         ...meta,
         stored: meta.stored ?? now,
-        rulesHash: this.#classifier?.hash ?? "",
+        rulesHash: classifier?.hash ?? "",
       });
       stmt(this.#db, "insert into incident_text (rowid, text) values (?, ?)")
         .run(id, c.text);
@@ -400,6 +402,27 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
       `insert into sources (url, cursor, updated) values (?, ?, ?)
        on conflict (url) do update set cursor = excluded.cursor, updated = excluded.updated`,
     ).run(source, cursor, Date.now());
+  }
+
+  /**
+   * Classifies new incidents with `classifier` from now on, and the stored
+   * ones again in the background (the rules changed while running). When
+   * it resolves, nothing uses the previous classifier any more.
+   */
+  async reclassifyWith(classifier: Classifier | undefined): Promise<void> {
+    this.#reclassifier.stop();
+    await this.#reclassifier.done;
+    this.#classifier = classifier;
+    // Incidents being classified with the old rules are done after this.
+    await this.#serial(() => Promise.resolve());
+    this.#reclassifier = new Reclassifier({
+      db: this.#db,
+      dir: this.#dir,
+      groups: this.#groups,
+      classifier,
+      serial: (fn) => this.#serial(fn),
+    });
+    this.#reclassifier.start();
   }
 
   /** How far classifying again with changed rules got. */

@@ -173,3 +173,41 @@ Deno.test("Gatherer refuses a push without the token, and a bad one", async () =
   assert.equal(bad.status, 400);
   await bad.body?.cancel();
 });
+
+Deno.test("Gatherer loads changed rules while running and classifies stored incidents again", async () => {
+  await using dir = await tempDir();
+  const rules = `${dir.path}/rules`;
+  await writeRules(rules, {
+    "a.json": JSON.stringify([{ match: { app: "shop" }, category: "shop" }]),
+  });
+  const said: string[] = [];
+  const changed = Promise.withResolvers<void>();
+  const refused = Promise.withResolvers<void>();
+  const { gatherer } = await start(dir.path, {
+    rules,
+    rulesPollMs: 20,
+    report: (line) => {
+      said.push(line);
+      if (/cannot be loaded \(the previous ones stay\)/.test(line)) {
+        refused.resolve();
+      }
+      if (/changed: 1 loaded/.test(line)) changed.resolve();
+    },
+  });
+  await using _g = gatherer;
+  await push(gatherer, dir.path, { app: "bank", template: "y" });
+  // A rule file that does not load is said, and the old rules stay.
+  await writeRules(rules, { "a.json": "{" });
+  await deadline(refused.promise, "the bad rules refused", 10_000);
+  await writeRules(rules, {
+    "a.json": JSON.stringify([{ match: { app: "bank" }, category: "bank" }]),
+  });
+  await deadline(changed.promise, "the new rules loaded", 10_000);
+  await gatherer.store.flush(); // classified again
+  const categories = () =>
+    (gatherer.store.list() as { category: string }[]).map((s) => s.category);
+  assert.deepEqual(categories(), ["bank"], said.join("\n"));
+  // New incidents take the new rules at once.
+  await push(gatherer, dir.path, { app: "bank", template: "z" });
+  assert.deepEqual(categories(), ["bank", "bank"]);
+});

@@ -93,11 +93,13 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
   #groupListeners: ((e: GroupEvent) => void)[] = [];
   #polling: Promise<void> | undefined;
   #lastError: string | undefined;
+  #classifier: Classifier | undefined;
 
   private constructor(l: Layout, spool: Spool, o: ClickHouseStoreOptions) {
     this.#l = l;
     this.#spool = spool;
     this.#o = o;
+    this.#classifier = o.classifier;
     this.groups = new ClickHouseGroups(l, this.#seq, (fn) => {
       this.#groupListeners = [...this.#groupListeners, fn];
       this.#poll();
@@ -112,6 +114,14 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
     const layout = await openSchema(options.clickhouse);
     const spool = await Spool.open(layout, options.spool);
     return new ClickHouseStore(layout, spool, options);
+  }
+
+  /**
+   * Classifies new incidents with `classifier` from now on (stored ones keep
+   * their category: ClickHouse rows are not rewritten).
+   */
+  setClassifier(classifier: Classifier | undefined): void {
+    this.#classifier = classifier;
   }
 
   /** The spool's counters (the backlog while ClickHouse is away). */
@@ -214,7 +224,7 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
         (options.origin === "local" ? "local" : "push");
       const rows = await incidentRows(path, bytes, {
         source,
-        classifier: this.#o.classifier,
+        classifier: this.#classifier,
       });
       await this.#spool.add(rows);
       return {
