@@ -72,6 +72,11 @@ export interface PullOptions {
    * @default {30000}
    */
   fetchTimeoutMs?: number;
+  /**
+   * Largest incident taken from a source, in bytes (as a push's body).
+   * @default {64 MiB}
+   */
+  maxBytes?: number;
   /** Told of each failure (the gatherer logs it). */
   onError?: (source: string, error: unknown) => void;
 }
@@ -93,6 +98,7 @@ export class Pull {
       baseDelayMs: 500,
       maxDelayMs: 30_000,
       fetchTimeoutMs: 30_000,
+      maxBytes: 64 * 1024 * 1024,
       ...options,
     };
     this.#stats = {
@@ -227,8 +233,8 @@ export class Pull {
       await res.body?.cancel();
       throw new Error(`${url}: HTTP ${res.status}`);
     }
-    const bytes = await res.bytes();
     try {
+      const bytes = await readAtMost(res, this.#opts.maxBytes, url);
       const { created } = await this.#store.import(name, bytes, {
         origin: "peer",
         source: this.#source.url,
@@ -240,4 +246,38 @@ export class Pull {
       this.#opts.onError?.(this.#source.url, e);
     }
   }
+}
+
+/**
+ * The body of `res`, refused (as an invalid incident: reported, skipped)
+ * past `limit` bytes, without holding more than that.
+ */
+async function readAtMost(
+  res: Response,
+  limit: number,
+  url: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const tooBig = () =>
+    new InvalidIncidentError(`${url}: larger than ${limit} bytes: not taken`);
+  if (Number(res.headers.get("content-length") ?? 0) > limit) {
+    await res.body?.cancel();
+    throw tooBig();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body ?? []) {
+    size += chunk.length;
+    if (size > limit) {
+      await res.body?.cancel().catch(() => {});
+      throw tooBig();
+    }
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
 }

@@ -206,3 +206,30 @@ Deno.test("Pull retries an incident it could not fetch, even on a quiet stream",
     }
   }
 });
+
+Deno.test("Pull refuses an incident larger than its limit, says so, and goes on", async () => {
+  await using dir = await tempDir();
+  await using sidecar = await startSidecar(`${dir.path}/sidecar`);
+  await feed(sidecar, dir.path, 2);
+  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  const said: string[] = [];
+  const both = Promise.withResolvers<void>();
+  const abort = new AbortController();
+  const p = new Pull({ url: sidecar.url, token: sidecar.token }, store, {
+    maxBytes: 100,
+    onError: (_u, e) => {
+      said.push(String(e));
+      if (said.length === 2) both.resolve();
+    },
+  });
+  const running = p.run(abort.signal);
+  try {
+    await deadline(both.promise, "both refusals", 10_000);
+  } finally {
+    abort.abort();
+    await running;
+  }
+  assert.equal(store.size.count, 0);
+  assert.equal(p.stats.refused, 2, "refused, not retried");
+  assert.match(said[0], /larger than 100 bytes/);
+});
