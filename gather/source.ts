@@ -10,6 +10,7 @@
 
 import { sleep } from "../lib/_sleep.ts";
 import { InvalidIncidentError } from "../server/http_error.ts";
+import { readLimited } from "../server/_read_limited.ts";
 import type { StoreBackend } from "../server/backend.ts";
 import { readSse } from "./_sse_client.ts";
 
@@ -234,7 +235,14 @@ export class Pull {
       throw new Error(`${url}: HTTP ${res.status}`);
     }
     try {
-      const bytes = await readAtMost(res, this.#opts.maxBytes, url);
+      const bytes = await readLimited(
+        res,
+        this.#opts.maxBytes,
+        () =>
+          new InvalidIncidentError(
+            `${url}: larger than ${this.#opts.maxBytes} bytes: not taken`,
+          ),
+      );
       const { created } = await this.#store.import(name, bytes, {
         origin: "peer",
         source: this.#source.url,
@@ -246,38 +254,4 @@ export class Pull {
       this.#opts.onError?.(this.#source.url, e);
     }
   }
-}
-
-/**
- * The body of `res`, refused (as an invalid incident: reported, skipped)
- * past `limit` bytes, without holding more than that.
- */
-async function readAtMost(
-  res: Response,
-  limit: number,
-  url: string,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const tooBig = () =>
-    new InvalidIncidentError(`${url}: larger than ${limit} bytes: not taken`);
-  if (Number(res.headers.get("content-length") ?? 0) > limit) {
-    await res.body?.cancel();
-    throw tooBig();
-  }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of res.body ?? []) {
-    size += chunk.length;
-    if (size > limit) {
-      await res.body?.cancel().catch(() => {});
-      throw tooBig();
-    }
-    chunks.push(chunk);
-  }
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
 }

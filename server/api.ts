@@ -22,31 +22,7 @@ import { incidentRoutes } from "./routes/incidents.ts";
 import { SseStreams } from "./sse.ts";
 import { uiRoutes } from "./routes/ui.ts";
 import { authorize, Sessions } from "./session.ts";
-
-/** Reads a request body up to `limit` bytes; a 413 beyond it. */
-async function readBody(
-  req: Request,
-  limit: number,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const tooBig = () => new HttpError(413, `body larger than ${limit} bytes`);
-  if (Number(req.headers.get("content-length") ?? "0") > limit) throw tooBig();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (req.body !== null) {
-    for await (const chunk of req.body) {
-      size += chunk.length;
-      if (size > limit) throw tooBig();
-      chunks.push(chunk);
-    }
-  }
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
-}
+import { readLimited } from "./_read_limited.ts";
 
 /** The JSON answer of an error: `{"error": message, "status": status}`. */
 function errorResponse(e: HttpError): Response {
@@ -156,7 +132,16 @@ export class Api {
     const res = await handler(req, {
       url,
       rest,
-      body: () => readBody(req, this.#ctx.maxBodyBytes),
+      body: () =>
+        readLimited(
+          req,
+          this.#ctx.maxBodyBytes,
+          () =>
+            new HttpError(
+              413,
+              `body larger than ${this.#ctx.maxBodyBytes} bytes`,
+            ),
+        ),
     });
     if (!head) return res;
     await res.body?.cancel();
