@@ -22,6 +22,7 @@ import {
   parseListen,
   readConfig,
   readText,
+  serverOptions,
   untilSignal,
 } from "../server/config_fields.ts";
 import { Gatherer, type GathererOptions } from "./gatherer.ts";
@@ -322,19 +323,13 @@ export async function parseGatherArgs(
  * ```
  */
 export async function runGather(args: string[]): Promise<number> {
-  if (args.includes("-h") || args.includes("--help")) {
-    console.log(GATHER_USAGE);
-    return 0;
-  }
-  let options: GathererOptions;
-  try {
-    options = await parseGatherArgs(args);
-  } catch (e) {
-    console.error(
-      `flightlog gather: ${(e as Error).message}\n\n${GATHER_USAGE}`,
-    );
-    return 2;
-  }
+  const options = await serverOptions(
+    "gather",
+    GATHER_USAGE,
+    args,
+    parseGatherArgs,
+  );
+  if (typeof options === "number") return options;
   let gatherer: Gatherer;
   try {
     gatherer = await Gatherer.start(options);

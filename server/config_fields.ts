@@ -182,3 +182,26 @@ export async function clickhouseOf(
     cluster: values["clickhouse-cluster"] ?? cfg?.cluster,
   };
 }
+
+/**
+ * A server command's options from its arguments, or its exit code: 0 after
+ * `--help` (the usage printed), 2 after a bad argument (said, with the
+ * usage).
+ */
+export async function serverOptions<T>(
+  command: string,
+  usage: string,
+  args: string[],
+  parse: (args: string[]) => Promise<T>,
+): Promise<T | number> {
+  if (args.includes("-h") || args.includes("--help")) {
+    console.log(usage);
+    return 0;
+  }
+  try {
+    return await parse(args);
+  } catch (e) {
+    console.error(`flightlog ${command}: ${(e as Error).message}\n\n${usage}`);
+    return 2;
+  }
+}

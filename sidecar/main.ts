@@ -28,6 +28,7 @@ import {
   parseListen,
   readConfig,
   readText,
+  serverOptions,
   untilSignal,
 } from "../server/config_fields.ts";
 import type { Peer } from "../server/outbox.ts";
@@ -311,19 +312,13 @@ function logFormat(where: string, v: unknown): "text" | "json" {
  * ```
  */
 export async function runSidecar(args: string[]): Promise<number> {
-  if (args.includes("-h") || args.includes("--help")) {
-    console.log(SIDECAR_USAGE);
-    return 0;
-  }
-  let options: SidecarOptions;
-  try {
-    options = await parseSidecarArgs(args);
-  } catch (e) {
-    console.error(
-      `flightlog sidecar: ${(e as Error).message}\n\n${SIDECAR_USAGE}`,
-    );
-    return 2;
-  }
+  const options = await serverOptions(
+    "sidecar",
+    SIDECAR_USAGE,
+    args,
+    parseSidecarArgs,
+  );
+  if (typeof options === "number") return options;
   const sidecar = await Sidecar.start(options);
   console.log(`flightlog sidecar listening on ${sidecar.url}`);
   console.log(`viewer: ${sidecar.url}/ (log in with the token)`);
