@@ -148,7 +148,6 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
     if (filter.since !== undefined) {
       where.push(`time >= ${sqlInt(filter.since)}`);
     }
-    if (filter.after !== undefined) where.push(`seq > ${sqlInt(filter.after)}`);
     if (filter.app !== undefined) where.push(`app = ${sqlString(filter.app)}`);
     if (filter.group !== undefined) {
       where.push(`group_id = ${sqlString(filter.group)}`);
@@ -166,15 +165,20 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
         }) > 0)`,
       );
     }
+    // Each incident once (its first row: its id), then the newest, in
+    // ClickHouse: only what is asked for comes back.
     const rows = await this.#l.ch.query(
-      `SELECT ${COLUMNS} FROM ${this.#l.incidents}
-       ${where.length ? "WHERE " + where.join(" AND ") : ""}
-       ORDER BY seq LIMIT 1 BY name`,
+      `SELECT * FROM (
+         SELECT ${COLUMNS} FROM ${this.#l.incidents}
+         ${where.length ? "WHERE " + where.join(" AND ") : ""}
+         ORDER BY seq LIMIT 1 BY name
+       ) ${
+        filter.after === undefined ? "" : `WHERE seq > ${sqlInt(filter.after)}`
+      }
+       ORDER BY time DESC, seq DESC
+       ${filter.limit === undefined ? "" : `LIMIT ${sqlInt(filter.limit)}`}`,
     );
-    const out = rows.map(incidentFromRow).sort((a, b) =>
-      b.time - a.time || b.id - a.id
-    );
-    return filter.limit === undefined ? out : out.slice(0, filter.limit);
+    return rows.map(incidentFromRow);
   }
 
   /** The incident called `name`, if stored. */
@@ -241,12 +245,13 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
     const { incidents, ch } = this.#l;
     const after = sqlInt(Math.max(0, Math.floor(id)));
     const rows = await ch.query(
-      `SELECT ${COLUMNS} FROM ${incidents}
-       WHERE name GLOBAL IN (SELECT name FROM ${incidents} WHERE seq > ${after})
-       ORDER BY seq LIMIT 1 BY name`,
+      `SELECT * FROM (
+         SELECT ${COLUMNS} FROM ${incidents}
+         WHERE name GLOBAL IN (SELECT name FROM ${incidents} WHERE seq > ${after})
+         ORDER BY seq LIMIT 1 BY name
+       ) WHERE seq > ${after} ORDER BY seq LIMIT ${sqlInt(limit)}`,
     );
-    return rows.map(incidentFromRow).filter((s) => s.id > id)
-      .sort((a, b) => a.id - b.id).slice(0, limit);
+    return rows.map(incidentFromRow);
   }
 
   /** The highest incident id (0 when none). */
