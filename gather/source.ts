@@ -195,16 +195,19 @@ export class Pull {
       for await (const m of readSse(res.body)) {
         if (m.event !== "incident" || m.id === undefined) continue;
         const id = Number(m.id);
-        if (!Number.isSafeInteger(id) || id <= this.#stats.cursor) continue;
+        // An id at or below the cursor may still be news from a fleet (its
+        // ids are stamped by clocks): the store tells what it has.
+        if (!Number.isSafeInteger(id)) continue;
         const { name } = JSON.parse(m.data) as { name: string };
         inflight++;
         const taken = this.#take(name, signal);
         taken.catch(() => {}); // awaited through the chain
         chain = chain.then(async () => {
           await taken;
+          progressed = true;
+          if (id <= this.#stats.cursor) return;
           this.#stats.cursor = id;
           await this.#store.setCursor(url, id);
-          progressed = true;
         }).finally(() => inflight--);
         chain.catch((e) => {
           failure ??= e;

@@ -17,6 +17,7 @@ import {
   getMeta,
   openIndex,
   setMeta,
+  stmt,
   transaction,
 } from "../server/_index_db.ts";
 import type { GroupEvent } from "../server/groups.ts";
@@ -162,6 +163,8 @@ export class Webhooks implements AsyncDisposable {
   #wake = () => {};
   #running: Promise<void> = Promise.resolve();
   #unsubscribe = () => {};
+  /** Within the lookback: the group events already fanned out. */
+  readonly #seen = new Map<string, number>();
 
   /**
    * Delivers alerts from `store` to `hooks` (call `start()`), keeping its
@@ -173,9 +176,13 @@ export class Webhooks implements AsyncDisposable {
     options: WebhookOptions & { dir?: string },
   ) {
     this.#store = store;
-    this.#hooks = hooks.map((h) => ({
+    this.#hooks = hooks.map((h, i) => ({
       ...h,
-      key: createHash("sha256").update(h.url).digest("hex").slice(0, 8),
+      // Its place in the list too: two hooks to one URL are two receivers.
+      key: createHash("sha256").update(`${i}\n${h.url}`).digest("hex").slice(
+        0,
+        8,
+      ),
     }));
     this.#opts = withDefaults(DEFAULTS, options);
     const dir = options.dir ?? store.dir;
@@ -230,22 +237,38 @@ export class Webhooks implements AsyncDisposable {
 
   /** Turns new group events into deliveries, moving the cursor with them. */
   async #fanOut(): Promise<void> {
+    // A fleet's group events may become visible late (their ids are stamped
+    // by each gatherer's clock): read back `lookback` from the cursor; an
+    // event seen again makes no new delivery (same id: ignored).
+    const lookback = this.#store.lookback ?? 0;
+    let top = Number(getMeta(this.#db, CURSOR) ?? 0);
+    let from = Math.max(0, top - lookback);
     for (let round = 0; round < 1000; round++) {
-      const cursor = Number(getMeta(this.#db, CURSOR) ?? 0);
-      const events = await this.#store.groups.eventsAfter(cursor, 100);
+      const events = await this.#store.groups.eventsAfter(from, 100);
       if (events.length === 0) return;
+      const fresh = events.filter((e) => !this.#seen.has(eventKey(e)));
       const deliveries: Delivery[] = [];
-      for (const e of events) deliveries.push(...await this.#deliveriesOf(e));
+      for (const e of fresh) deliveries.push(...await this.#deliveriesOf(e));
+      top = Math.max(top, events.at(-1)!.id);
       transaction(this.#db, () => {
-        const insert = this.#db.prepare(
+        const insert = stmt(
+          this.#db,
           `insert or ignore into deliveries (id, webhook, type, body, created, next_at)
            values (?, ?, ?, ?, ?, ?)`,
         );
         for (const d of deliveries) {
-          insert.run(d.id, d.url, d.type, d.body, d.time, Date.now());
+          insert.run(d.id, d.url, d.type, d.body, Date.now(), Date.now());
         }
-        setMeta(this.#db, CURSOR, String(events.at(-1)!.id));
+        setMeta(this.#db, CURSOR, String(top));
       });
+      if (lookback > 0) {
+        for (const e of fresh) this.#seen.set(eventKey(e), e.id);
+        for (const [k, id] of this.#seen) {
+          if (id <= top - lookback) this.#seen.delete(k);
+        }
+      }
+      if (events.length < 100) return;
+      from = events.at(-1)!.id;
     }
   }
 
@@ -376,8 +399,12 @@ export class Webhooks implements AsyncDisposable {
     ).run(attempts, now + wait, error, givingUp ? "given_up" : "pending", d.id);
     this.#opts.onError?.(
       givingUp
-        ? `webhook ${d.webhook}: gave up delivery ${d.id} after ${attempts} attempts: ${error}`
-        : `webhook ${d.webhook}: delivery ${d.id} failed (${error}); retrying`,
+        ? `webhook ${
+          safeUrl(d.webhook)
+        }: gave up delivery ${d.id} after ${attempts} attempts: ${error}`
+        : `webhook ${
+          safeUrl(d.webhook)
+        }: delivery ${d.id} failed (${error}); retrying`,
     );
   }
 
@@ -398,3 +425,20 @@ export class Webhooks implements AsyncDisposable {
 }
 
 export { hmac };
+
+/** What tells a group event apart within the lookback. */
+function eventKey(e: GroupEvent): string {
+  return `${e.id} ${e.type} ${e.group} ${e.incident ?? ""}`;
+}
+
+/**
+ * A webhook URL fit for logs: its origin only (a chat webhook's path is its
+ * secret).
+ */
+function safeUrl(url: string): string {
+  try {
+    return `${new URL(url).origin}/…`;
+  } catch {
+    return "(a webhook)";
+  }
+}

@@ -22,6 +22,15 @@ export interface Resumable<T> {
   subscribe(fn: (item: T) => void): () => void;
   /** An item's id. */
   id(item: T): number;
+  /** What makes an item itself (its incident's name...), for `lookback`. */
+  key(item: T): string;
+  /**
+   * How far (in ids) an item may come after a later one: a fleet's ids are
+   * stamped by each gatherer's clock. Within it, items are told apart by
+   * `key`, and a resumed stream starts this far back (so a client may see an
+   * item again: it dedupes by key). 0 where ids come in order.
+   */
+  lookback?: number;
   /** An item as SSE text (`id:`, `event:`, `data:`). */
   format(item: T): Awaitable<string>;
 }
@@ -35,20 +44,37 @@ export function resume<T>(
   send: (text: string) => boolean,
   close: () => void,
 ): () => void {
-  let sent = r.last ?? 0;
+  const lookback = r.lookback ?? 0;
+  /** The highest id sent (or resumed from). */
+  let top = r.last ?? 0;
+  /** Within the lookback: the keys sent, with their ids. */
+  const sentKeys = new Map<string, number>();
   let live = false;
   let ended = false;
   const waiting: T[] = [];
   let chain: Promise<void> = Promise.resolve();
+  const fresh = (item: T) => {
+    const id = r.id(item);
+    if (lookback === 0) return id > top;
+    return id > top - lookback && !sentKeys.has(r.key(item));
+  };
   const emit = async (item: T) => {
-    if (ended || r.id(item) <= sent) return;
+    if (ended || !fresh(item)) return;
     const text = await r.format(item);
-    if (ended || r.id(item) <= sent) return;
-    if (send(text)) {
-      sent = r.id(item);
-    } else {
+    if (ended || !fresh(item)) return;
+    if (!send(text)) {
       ended = true;
       close();
+      return;
+    }
+    top = Math.max(top, r.id(item));
+    if (lookback > 0) {
+      sentKeys.set(r.key(item), r.id(item));
+      if (sentKeys.size > 1000) {
+        for (const [k, id] of sentKeys) {
+          if (id <= top - lookback) sentKeys.delete(k);
+        }
+      }
     }
   };
   const queue = (item: T) => {
@@ -57,13 +83,16 @@ export function resume<T>(
   const off = r.subscribe((item) => live ? queue(item) : waiting.push(item));
   chain = (async () => {
     if (r.last === undefined) {
-      sent = await r.latest();
+      top = await r.latest();
     } else {
+      let from = Math.max(0, r.last - lookback);
       for (let i = 0; i < 100_000 && !ended; i++) {
-        const page = await r.after(sent);
+        const page = await r.after(from);
         if (page.length === 0) break;
         for (const item of page) await emit(item);
-        if (r.id(page.at(-1)!) > sent) break; // not taken: ended
+        const next = r.id(page.at(-1)!);
+        if (next <= from) break;
+        from = next;
       }
     }
     live = true;

@@ -131,6 +131,12 @@ export interface StoreBackend {
   cursor(source: string): Awaitable<number>;
   /** Remembers where pulling `source` got to. */
   setCursor(source: string, cursor: number): Awaitable<void>;
+  /**
+   * How far (in ids) an incident or group event may become visible after a
+   * later one (a fleet's ids are stamped by each gatherer's clock): streams
+   * look back this far, telling items apart by name. 0 or unset: in order.
+   */
+  readonly lookback?: number;
   /** Searches the events of every incident, when the store can. */
   searchEvents?(search: EventSearch): Promise<EventHit[]>;
   /** Waits for pending writes. */

@@ -4,6 +4,8 @@
 // gatherer on it; the same on a two-shard cluster.
 import assert from "node:assert/strict";
 import { ClickHouseStore } from "../server/clickhouse/store.ts";
+import { resume } from "../server/_resumable.ts";
+import type { StoredIncident } from "../server/store.ts";
 import { ClickHouse } from "../server/clickhouse/client.ts";
 import { SpoolFullError } from "../server/clickhouse/spool.ts";
 import { deadline, tempDir } from "./_util.ts";
@@ -279,4 +281,85 @@ Deno.test("ClickHouseStore retention drops the day partitions past the age", asy
   assert.equal((await store.list()).length, 2);
   assert.ok(await store.applyRetention() >= 1);
   assert.deepEqual((await store.list()).map((s) => s.name), [x.name]);
+});
+
+/** An incidents row written straight to ClickHouse, with its own `seq`. */
+function rawRow(name: string, seq: number): string {
+  return JSON.stringify({
+    name: `incident-2026-11-25--00-00-00Z-${name}.flog.gz`,
+    seq,
+    source: "raw",
+    app: "a",
+    time: Math.floor(seq / 1000),
+    day: "2026-11-25",
+    level: 30,
+    summary: name,
+    group_id: "0123456789abcdef",
+    title: "t",
+  });
+}
+
+Deno.test("ClickHouseStore streams take an incident that became visible after a later one", async () => {
+  await using ch = await startClickHouse();
+  await using dir = await tempDir();
+  await using store = await open(dir.path, ch.url);
+  const client = new ClickHouse(ch.url);
+  const base = Date.now() * 1000;
+  await client.insert("flightlog.incidents", rawRow("seed", base));
+  const sent: string[] = [];
+  const both = Promise.withResolvers<void>();
+  const stop = resume<StoredIncident>({
+    last: undefined,
+    latest: () => store.latestId(),
+    after: (id) => store.after(id),
+    subscribe: (fn) => store.subscribe(fn),
+    id: (s) => s.id,
+    key: (s) => s.name,
+    lookback: store.lookback,
+    format: (s) => s.summary,
+  }, (text) => {
+    sent.push(text);
+    if (sent.includes("late") && sent.includes("early")) both.resolve();
+    return true;
+  }, () => {});
+  try {
+    // One gatherer's row lands first with a later stamp, another's after.
+    await client.insert(
+      "flightlog.incidents",
+      rawRow("early", base + 2_000_000),
+    );
+    await client.insert(
+      "flightlog.incidents",
+      rawRow("late", base + 1_000_000),
+    );
+    await deadline(both.promise, "both incidents on the stream", 10_000);
+  } finally {
+    stop();
+  }
+});
+
+Deno.test("ClickHouseStore streams go on after a burst larger than a page", async () => {
+  await using ch = await startClickHouse();
+  await using dir = await tempDir();
+  await using store = await open(dir.path, ch.url);
+  const client = new ClickHouse(ch.url);
+  const seen = new Set<string>();
+  const last = Promise.withResolvers<void>();
+  const off = store.subscribe((s) => {
+    seen.add(s.summary);
+    if (s.summary === "after") last.resolve();
+  });
+  try {
+    const base = Date.now() * 1000;
+    const burst = Array.from(
+      { length: 1200 },
+      (_, i) => rawRow(`b${i}`, base + i),
+    );
+    await client.insert("flightlog.incidents", burst.join("\n"));
+    await client.insert("flightlog.incidents", rawRow("after", base + 5000));
+    await deadline(last.promise, "the incident after the burst", 15_000);
+    assert.equal(seen.size, 1201);
+  } finally {
+    off();
+  }
 });

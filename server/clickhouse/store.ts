@@ -61,6 +61,8 @@ export interface ClickHouseStoreOptions {
   maxAgeMs?: number;
 }
 
+/** Rows read per page by the streams' polls. */
+const PAGE = 1000;
 /** How far back each poll looks again, for rows that became visible late. */
 const LOOKBACK = 30_000 * 1000;
 /** The columns of an incident row but its body. */
@@ -88,6 +90,8 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
   readonly #o: ClickHouseStoreOptions;
   readonly #seq = new SeqClock();
   readonly groups: GroupBackend;
+  /** Ids are stamped by each gatherer's clock: streams look back this far. */
+  readonly lookback: number = LOOKBACK;
   readonly #abort = new AbortController();
   #listeners: ((s: StoredIncident) => void)[] = [];
   #groupListeners: ((e: GroupEvent) => void)[] = [];
@@ -349,21 +353,33 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
       (this.#listeners.length > 0 || this.#groupListeners.length > 0)
     ) {
       try {
+        // Page through the whole window: a burst larger than a page must
+        // not hide what comes after it.
         if (this.#listeners.length > 0) {
-          for (const s of await this.after(incidentsFrom - LOOKBACK)) {
-            if (!fresh(`i:${s.name}`, s.id, incidentsFrom)) continue;
-            incidentsFrom = Math.max(incidentsFrom, s.id);
-            for (const fn of this.#listeners) call(fn, s);
+          let from = incidentsFrom - LOOKBACK;
+          for (let page = 0; page < 1000; page++) {
+            const rows = await this.after(from, PAGE);
+            for (const s of rows) {
+              if (!fresh(`i:${s.name}`, s.id, incidentsFrom)) continue;
+              incidentsFrom = Math.max(incidentsFrom, s.id);
+              for (const fn of this.#listeners) call(fn, s);
+            }
+            if (rows.length < PAGE) break;
+            from = rows.at(-1)!.id;
           }
         }
         if (this.#groupListeners.length > 0) {
-          const events = await this.groups.eventsAfter(groupsFrom - LOOKBACK);
-          for (const e of events) {
-            if (!fresh(`g:${e.id}:${e.type}:${e.group}`, e.id, groupsFrom)) {
-              continue;
+          let from = groupsFrom - LOOKBACK;
+          for (let page = 0; page < 1000; page++) {
+            const events = await this.groups.eventsAfter(from, PAGE);
+            for (const e of events) {
+              const key = `g:${e.id}:${e.type}:${e.group}`;
+              if (!fresh(key, e.id, groupsFrom)) continue;
+              groupsFrom = Math.max(groupsFrom, e.id);
+              for (const fn of this.#groupListeners) call(fn, e);
             }
-            groupsFrom = Math.max(groupsFrom, e.id);
-            for (const fn of this.#groupListeners) call(fn, e);
+            if (events.length < PAGE) break;
+            from = events.at(-1)!.id;
           }
         }
         this.#lastError = undefined;

@@ -88,6 +88,8 @@ export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
                 after: (id) => store.groups.eventsAfter(id),
                 subscribe: (fn) => store.groups.subscribe(fn),
                 id: (e) => e.id,
+                key: (e) => `${e.type} ${e.group} ${e.incident ?? ""}`,
+                lookback: store.lookback,
                 format: sse,
               },
               send,

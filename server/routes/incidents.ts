@@ -97,6 +97,8 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
                 after: (id) => store.after(id),
                 subscribe: (fn) => store.subscribe(fn),
                 id: (s) => s.id,
+                key: (s) => s.name,
+                lookback: store.lookback,
                 format: (s) =>
                   `id: ${s.id}\nevent: incident\ndata: ${
                     JSON.stringify(publicIncident(s))
