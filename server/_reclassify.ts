@@ -82,12 +82,13 @@ export class Reclassifier {
   }
 
   async #run(): Promise<void> {
-    const failed = new Set<number>();
+    // Incidents below this id that are left are ones that failed.
+    let passed = 0;
     while (!this.#stopped) {
       const rows = this.#r.db.prepare(
         `select id, name, time, group_id, category from incidents
          where rules_hash != ? and id > ? order by id limit ?`,
-      ).all(this.#hash, Math.max(0, ...failed), BATCH) as {
+      ).all(this.#hash, passed, BATCH) as {
         id: number;
         name: string;
         time: number;
@@ -101,7 +102,7 @@ export class Reclassifier {
           try {
             await this.#one(row);
           } catch {
-            failed.add(row.id);
+            passed = Math.max(passed, row.id);
             this.progress.failed++;
           }
         });

@@ -63,8 +63,8 @@ export class ClickHouseGroups implements GroupBackend {
           groupUniqArray(app) AS apps, groupUniqArray(host) AS hosts,
           groupUniqArray(version) AS versions
         FROM (
-          SELECT name, argMax(group_id, seq) AS group_id,
-            argMax(title, seq) AS title, argMax(category, seq) AS category,
+          SELECT name, argMin(group_id, seq) AS group_id,
+            argMin(title, seq) AS title, argMin(category, seq) AS category,
             any(time) AS time, any(app) AS app, any(host) AS host,
             any(version) AS version, min(seq) AS first_seq
           FROM ${incidents} GROUP BY name
@@ -83,7 +83,7 @@ export class ClickHouseGroups implements GroupBackend {
     const first = last - HOURS + 1;
     const rows = await this.#l.ch.query<{ g: string; h: number; c: number }>(
       `SELECT g, h, count() AS c FROM (
-         SELECT name, argMax(group_id, seq) AS g, any(time) AS time
+         SELECT name, argMin(group_id, seq) AS g, any(time) AS time
          FROM ${this.#l.incidents} GROUP BY name
        ) WHERE g IN (${ids.map(sqlString).join(",")})
          AND time >= ${sqlInt(first * HOUR)}
@@ -177,7 +177,7 @@ export class ClickHouseGroups implements GroupBackend {
     const arrivals = (await ch.query<
       { name: string; group_id: string; first_seq: number }
     >(
-      `SELECT name, argMax(group_id, seq) AS group_id, min(seq) AS first_seq
+      `SELECT name, argMin(group_id, seq) AS group_id, min(seq) AS first_seq
        FROM ${incidents}
        WHERE name GLOBAL IN (SELECT name FROM ${incidents} WHERE seq > ${after})
        GROUP BY name HAVING first_seq > ${after}
