@@ -23,3 +23,21 @@ export class Observers<F> {
     this.list = [];
   }
 }
+
+/**
+ * Calls each observer with `value`. One that throws is told to `onError`
+ * (or ignored without it: its own problem), and the others are still called.
+ */
+export function notify<T>(
+  observers: Observers<(value: T) => void>,
+  value: T,
+  onError?: (error: unknown) => void,
+): void {
+  for (const fn of observers.list) {
+    try {
+      fn(value);
+    } catch (e) {
+      onError?.(e);
+    }
+  }
+}

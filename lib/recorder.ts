@@ -13,7 +13,7 @@ import { randomHex } from "./_random.ts";
 import { RateLimiter } from "./_rate_limit.ts";
 import { toFailure } from "./event.ts";
 import { ContextBuffers, type Selection } from "./context_buffers.ts";
-import { Observers } from "./_observers.ts";
+import { notify, Observers } from "./_observers.ts";
 import { EventBuffers, type FacilityBuffers } from "./event_buffers.ts";
 import {
   FLIGHTLOG_FACILITY,
@@ -334,13 +334,11 @@ export class FlightRecorder implements AsyncDisposable {
     }
     this.#recent.push(info);
     if (this.#recent.length > RECENT_INCIDENTS) this.#recent.shift();
-    for (const fn of this.#incidentObservers.list) {
-      try {
-        fn(info);
-      } catch (e) {
-        this.reportOnce("incident observer", e);
-      }
-    }
+    notify(
+      this.#incidentObservers,
+      info,
+      (e) => this.reportOnce("incident observer", e),
+    );
   }
 
   /**

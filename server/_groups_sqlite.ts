@@ -7,6 +7,7 @@
  */
 
 import type { DatabaseSync } from "node:sqlite";
+import { notify, Observers } from "../lib/_observers.ts";
 import { stmt } from "./_index_db.ts";
 import { HttpError } from "./http_error.ts";
 import {
@@ -48,7 +49,7 @@ export interface Joining {
 export class Groups implements GroupView {
   readonly #db: DatabaseSync;
   readonly #spike: Required<SpikeRule>;
-  #listeners: ((e: GroupEvent) => void)[] = [];
+  readonly #listeners = new Observers<(e: GroupEvent) => void>();
 
   /** The groups in `db`, spiking by `spike`. */
   constructor(db: DatabaseSync, spike: Required<SpikeRule>) {
@@ -178,21 +179,12 @@ export class Groups implements GroupView {
 
   /** Calls `fn` with each group event as it happens; returns an unsubscribe. */
   subscribe(fn: (e: GroupEvent) => void): () => void {
-    this.#listeners = [...this.#listeners, fn];
-    return () => {
-      this.#listeners = this.#listeners.filter((f) => f !== fn);
-    };
+    return this.#listeners.add(fn);
   }
 
   /** Tells the subscribers of `events` (once they are committed). */
   tell(events: GroupEvent[]): void {
-    for (const e of events) {
-      for (const fn of this.#listeners) {
-        try {
-          fn(e);
-        } catch { /* a listener's problem */ }
-      }
-    }
+    for (const e of events) notify(this.#listeners, e);
   }
 
   /**

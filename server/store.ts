@@ -25,6 +25,7 @@ import {
   reconcile,
   type StoredIncident,
 } from "./_store_rows.ts";
+import { notify, Observers } from "../lib/_observers.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { folderUntouched, markFolder } from "./_folder_state.ts";
 import { Reclassifier, type ReclassifyProgress } from "./_reclassify.ts";
@@ -115,7 +116,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
   readonly #groups: Groups;
   #reclassifier: Reclassifier;
   #size = { count: 0, bytes: 0 };
-  #listeners: ((s: StoredIncident) => void)[] = [];
+  readonly #listeners = new Observers<(s: StoredIncident) => void>();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   /** When the group log was last pruned (at most once a minute). */
@@ -253,7 +254,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
       this.#groups.prune(now, GROUP_LOG_MS);
     }
     await this.#applyRetention();
-    for (const fn of this.#listeners) call(fn, stored);
+    notify(this.#listeners, stored);
     this.#groups.tell(events);
     return stored;
   }
@@ -382,10 +383,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
 
   /** Calls `fn` with each newly stored incident; returns an unsubscribe. */
   subscribe(fn: (s: StoredIncident) => void): () => void {
-    this.#listeners = [...this.#listeners, fn];
-    return () => {
-      this.#listeners = this.#listeners.filter((f) => f !== fn);
-    };
+    return this.#listeners.add(fn);
   }
 
   /** Where pulling `source` got to (0 before the first). */
@@ -450,10 +448,4 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-function call<T>(fn: (v: T) => void, v: T): void {
-  try {
-    fn(v);
-  } catch { /* a listener's problem */ }
 }

@@ -21,6 +21,7 @@ import { checkPushedIncident } from "../push_check.ts";
 import type { ImportOptions } from "../store.ts";
 import { STORED_NAME } from "../store.ts";
 import type { ListFilter, StoredIncident } from "../_store_rows.ts";
+import { notify, Observers } from "../../lib/_observers.ts";
 import { sleep } from "../../lib/_sleep.ts";
 import { ClickHouseGroups } from "./groups.ts";
 import { type ClickHouseOptions, sqlInt, sqlString } from "./client.ts";
@@ -93,8 +94,8 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
   /** Ids are stamped by each gatherer's clock: streams look back this far. */
   readonly lookback: number = LOOKBACK;
   readonly #abort = new AbortController();
-  #listeners: ((s: StoredIncident) => void)[] = [];
-  #groupListeners: ((e: GroupEvent) => void)[] = [];
+  readonly #listeners = new Observers<(s: StoredIncident) => void>();
+  readonly #groupListeners = new Observers<(e: GroupEvent) => void>();
   #polling: Promise<void> | undefined;
   #lastError: string | undefined;
   #classifier: Classifier | undefined;
@@ -105,11 +106,9 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
     this.#o = o;
     this.#classifier = o.classifier;
     this.groups = new ClickHouseGroups(l, this.#seq, (fn) => {
-      this.#groupListeners = [...this.#groupListeners, fn];
+      const off = this.#groupListeners.add(fn);
       this.#poll();
-      return () => {
-        this.#groupListeners = this.#groupListeners.filter((f) => f !== fn);
-      };
+      return off;
     });
   }
 
@@ -277,11 +276,9 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
 
   /** Calls `fn` with each incident stored anywhere on the cluster, as polled. */
   subscribe(fn: (s: StoredIncident) => void): () => void {
-    this.#listeners = [...this.#listeners, fn];
+    const off = this.#listeners.add(fn);
     this.#poll();
-    return () => {
-      this.#listeners = this.#listeners.filter((f) => f !== fn);
-    };
+    return off;
   }
 
   /** Where pulling `source` got to, as any gatherer left it. */
@@ -350,25 +347,25 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
     };
     while (
       !signal.aborted &&
-      (this.#listeners.length > 0 || this.#groupListeners.length > 0)
+      (this.#listeners.list.length > 0 || this.#groupListeners.list.length > 0)
     ) {
       try {
         // Page through the whole window: a burst larger than a page must
         // not hide what comes after it.
-        if (this.#listeners.length > 0) {
+        if (this.#listeners.list.length > 0) {
           let from = incidentsFrom - LOOKBACK;
           for (let page = 0; page < 1000; page++) {
             const rows = await this.after(from, PAGE);
             for (const s of rows) {
               if (!fresh(`i:${s.name}`, s.id, incidentsFrom)) continue;
               incidentsFrom = Math.max(incidentsFrom, s.id);
-              for (const fn of this.#listeners) call(fn, s);
+              notify(this.#listeners, s);
             }
             if (rows.length < PAGE) break;
             from = rows.at(-1)!.id;
           }
         }
-        if (this.#groupListeners.length > 0) {
+        if (this.#groupListeners.list.length > 0) {
           let from = groupsFrom - LOOKBACK;
           for (let page = 0; page < 1000; page++) {
             const events = await this.groups.eventsAfter(from, PAGE);
@@ -376,7 +373,7 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
               const key = `g:${e.id}:${e.type}:${e.group}`;
               if (!fresh(key, e.id, groupsFrom)) continue;
               groupsFrom = Math.max(groupsFrom, e.id);
-              for (const fn of this.#groupListeners) call(fn, e);
+              notify(this.#groupListeners, e);
             }
             if (events.length < PAGE) break;
             from = events.at(-1)!.id;
@@ -412,10 +409,4 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-function call<T>(fn: (v: T) => void, v: T): void {
-  try {
-    fn(v);
-  } catch { /* a listener's problem */ }
 }
