@@ -9,7 +9,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import type { IncidentSummary } from "../lib/incidents.ts";
-import { summarizeIncident } from "../lib/incidents.ts";
+import { readFlog } from "../lib/flogfile.ts";
 import { stmt } from "./_index_db.ts";
 import type { ClassifiedIncident } from "./classify.ts";
 
@@ -183,30 +183,44 @@ export async function reconcile(r: Reconciling): Promise<void> {
     if (e.isFile && r.storedName.test(e.name)) files.add(e.name);
   }
   await migrateJsonl(r, files);
-  const known = new Set<string>();
+  // What remains in `files` after this is not in the index.
   const gone: number[] = [];
   for (
     const row of stmt(r.db, "select id, name from incidents")
       .iterate() as Iterable<{ id: number; name: string }>
   ) {
-    if (files.has(row.name)) known.add(row.name);
-    else gone.push(row.id);
+    if (!files.delete(row.name)) gone.push(row.id);
   }
   for (const id of gone) {
     stmt(r.db, "delete from incidents where id = ?").run(id);
     stmt(r.db, "delete from incident_text where rowid = ?").run(id);
   }
-  const unknown: IncidentSummary[] = [];
+  const unknown: { name: string; time: number }[] = [];
   for (const name of files) {
-    if (known.has(name)) continue;
-    const s = await summarizeIncident(`${r.dir}/${name}`).catch(() =>
-      undefined
-    );
-    if (s !== undefined) unknown.push(s);
+    const time = await triggerTime(`${r.dir}/${name}`);
+    if (time !== undefined) unknown.push({ name, time });
   }
   unknown.sort((a, b) => a.time - b.time || a.name.localeCompare(b.name));
-  for (const s of unknown) {
-    await r.insert(s.path, { origin: "local", source: "local" });
+  for (const { name } of unknown) {
+    await r.insert(`${r.dir}/${name}`, { origin: "local", source: "local" });
+  }
+}
+
+/**
+ * When an incident file's trigger happened (else when the file was last
+ * written), read from its header alone: the insert reads the file whole
+ * afterwards. Undefined when it is no flogfile.
+ */
+async function triggerTime(path: string): Promise<number | undefined> {
+  try {
+    for await (const r of readFlog(path, { onDamage: () => {} })) {
+      const t = "header" in r ? r.header.trigger?.time : undefined;
+      if (typeof t === "number") return t * 1000;
+      break;
+    }
+    return (await Deno.stat(path)).mtime?.getTime() ?? 0;
+  } catch {
+    return undefined;
   }
 }
 
