@@ -6,6 +6,7 @@
  * @module
  */
 
+import { writeAll } from "./_io.ts";
 import { formatTime } from "./dump.ts";
 import { encodeJSON, jsonableEvent } from "./event.ts";
 import { EVENT_KEYS, type FlogEvent } from "./flog_event.ts";
@@ -198,11 +199,7 @@ export class ConsoleSink {
           this.#unreported = 0;
         }
         for (const e of batch) text += this.#format(e);
-        const bytes = this.#encoder.encode(text);
-        let off = 0;
-        while (off < bytes.length) {
-          off += await this.#target.write(bytes.subarray(off));
-        }
+        await writeAll(this.#target, this.#encoder.encode(text));
       }
     } catch {
       // A closed stdout (a pipe whose reader went away): stop printing.

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { writeAll } from "../lib/_io.ts";
 import { sleep } from "../lib/_sleep.ts";
 import { serveResilient } from "./serve.ts";
 
@@ -200,11 +201,6 @@ export function serveGuarded(
     stats,
     finished: Promise.all([accepting, inner.finished]).then(() => {}),
   };
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {

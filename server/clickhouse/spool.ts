@@ -10,6 +10,7 @@
  * @module
  */
 
+import { writeAll } from "../../lib/_io.ts";
 import { sleep } from "../../lib/_sleep.ts";
 import { HttpError } from "../http_error.ts";
 import type { Layout } from "./schema.ts";
@@ -178,8 +179,7 @@ export class Spool {
     const path = `${this.#o.dir}/${name}`;
     const file = await Deno.open(`${path}.tmp`, { write: true, create: true });
     try {
-      let off = 0;
-      while (off < bytes.length) off += await file.write(bytes.subarray(off));
+      await writeAll(file, bytes);
       await file.sync();
     } finally {
       file.close();
