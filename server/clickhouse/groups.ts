@@ -20,15 +20,10 @@ import type {
 } from "../groups.ts";
 import { GROUP_STATUSES } from "../groups.ts";
 import { HttpError } from "../http_error.ts";
+import { HOUR, HOURS, MAX_SEEN, type Row } from "../_group_rows.ts";
 import { sqlInt, sqlString } from "./client.ts";
 import type { Layout } from "./schema.ts";
 import type { SeqClock } from "./spool.ts";
-
-const HOUR = 3_600_000;
-const HOURS = 168;
-const MAX_SEEN = 20;
-
-type Row = Record<string, unknown>;
 
 /** The groups of a ClickHouse store. */
 export class ClickHouseGroups implements GroupBackend {
