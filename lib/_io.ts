@@ -1,6 +1,6 @@
 /**
- * Small file helpers of the incident writers: whole writes, gzip into place
- * through a `.tmp` name, and a folder's names.
+ * Small file helpers of the incident writers: whole writes, synced writes and
+ * gzip into place through a `.tmp` name, and a folder's names.
  *
  * @module
  */
@@ -12,6 +12,35 @@ export async function writeAll(
 ): Promise<void> {
   let off = 0;
   while (off < bytes.length) off += await file.write(bytes.subarray(off));
+}
+
+/**
+ * Writes `bytes` to `path` durably: to `path.tmp`, synced, then renamed into
+ * place, so `path` is whole or absent and survives a crash once this
+ * resolves. On failure the `.tmp` is removed and the error thrown.
+ */
+export async function writeFileSynced(
+  path: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  const tmpPath = path + ".tmp";
+  const file = await Deno.open(tmpPath, {
+    write: true,
+    create: true,
+    truncate: true,
+  });
+  try {
+    try {
+      await writeAll(file, bytes);
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    await Deno.rename(tmpPath, path);
+  } catch (e) {
+    await Deno.remove(tmpPath).catch(() => {});
+    throw e;
+  }
 }
 
 /**

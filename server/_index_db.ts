@@ -135,7 +135,11 @@ export function openIndex(dir: string): DatabaseSync {
   }
 }
 
-/** Runs `fn` in one transaction: all of it is written, or none. */
+/**
+ * Runs `fn` in one transaction: all of it is written, or none. The error
+ * thrown is `fn`'s (or the commit's), also when SQLite has already rolled
+ * back by itself (as it does on a full disk).
+ */
 export function transaction<T>(db: DatabaseSync, fn: () => T): T {
   db.exec("begin immediate");
   try {
@@ -143,7 +147,7 @@ export function transaction<T>(db: DatabaseSync, fn: () => T): T {
     db.exec("commit");
     return out;
   } catch (e) {
-    db.exec("rollback");
+    if (db.isTransaction) db.exec("rollback");
     throw e;
   }
 }

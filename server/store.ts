@@ -26,6 +26,7 @@ import {
   type StoredIncident,
 } from "./_store_rows.ts";
 import { notify, Observers } from "../lib/_observers.ts";
+import { writeFileSynced } from "../lib/_io.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { folderUntouched, markFolder } from "./_folder_state.ts";
 import { Reclassifier, type ReclassifyProgress } from "./_reclassify.ts";
@@ -298,14 +299,19 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
     return await this.#serial(async () => {
       const known = this.get(name);
       if (known !== undefined) return { incident: known, created: false };
+      // Synced before it counts as taken: a pusher drops its copy on 201.
       const path = `${this.#dir}/${name}`;
-      const tmp = `${path}.tmp`;
-      await Deno.writeFile(tmp, bytes);
-      await Deno.rename(tmp, path);
-      return {
-        incident: await this.#insert(path, { origin, source }),
-        created: true,
-      };
+      await writeFileSynced(path, bytes);
+      try {
+        return {
+          incident: await this.#insert(path, { origin, source }),
+          created: true,
+        };
+      } catch (e) {
+        // Refused whole: the sender keeps its copy and sends it again.
+        await Deno.remove(path).catch(() => {});
+        throw e;
+      }
     });
   }
 

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import { createLogger } from "../lib/create_logger.ts";
 import { readIncident } from "./_util.ts";
 import { smallDisk } from "./_tmpfs.ts";
-import { ls } from "./_util.ts";
+import { ls, tempDir } from "./_util.ts";
+import { IncidentStore } from "../server/store.ts";
+import { baseName, makeIncident } from "./_server_util.ts";
 
 // Random text: gzip cannot shrink it much, so the .gz needs real room.
 const noise = () => crypto.randomUUID().repeat(3);
@@ -91,4 +93,49 @@ Deno.test("recoverIncidents() does not trust a cut .gz beside a plain file: it r
   assert.deepEqual(recovered, [`${base}.gz`]);
   const { events } = await readIncident(`${base}.gz`);
   assert.equal(events[0].d.message, "kept");
+});
+
+Deno.test("IncidentStore.import() on a full disk refuses the incident, keeps nothing, and takes it once there is room", async () => {
+  await using src = await tempDir();
+  const log = createLogger({
+    incidentDir: src.path,
+    trailingMs: 0,
+    bufferSizes: { default: 200 },
+  });
+  for (let i = 0; i < 150; i++) log.info("event {pad}", { pad: noise() });
+  log.weird("trigger");
+  await log.close();
+  const [{ name, path }] = log.incidents;
+  const bytes = await Deno.readFile(path);
+
+  await using disk = await smallDisk(1024 * 1024);
+  await using store = await IncidentStore.open(`${disk.path}/store`);
+  await disk.fill(bytes.length / 2);
+  await assert.rejects(store.import(name, bytes), /No space left on device/);
+  assert.equal(store.get(name), undefined);
+  assert.deepEqual(
+    (await ls(`${disk.path}/store`)).filter((n) => n.includes("incident-")),
+    [],
+    "neither the file nor its .tmp",
+  );
+  await Deno.remove(`${disk.path}/filler`);
+  assert.equal((await store.import(name, bytes)).created, true);
+  assert.deepEqual(await Deno.readFile(`${disk.path}/store/${name}`), bytes);
+});
+
+Deno.test("IncidentStore.import() refuses with SQLite's own error when the file fits but the index does not, and keeps no file", async () => {
+  await using src = await tempDir();
+  const path = await makeIncident(src.path);
+  const name = baseName(path);
+  const bytes = await Deno.readFile(path);
+  await using disk = await smallDisk(1024 * 1024);
+  await using store = await IncidentStore.open(`${disk.path}/store`);
+  // Room for the file's pages, none for the index's.
+  await disk.fill(Math.ceil(bytes.length / 4096) * 4096);
+  await assert.rejects(store.import(name, bytes), /full/);
+  assert.equal(store.get(name), undefined);
+  assert.deepEqual(
+    (await ls(`${disk.path}/store`)).filter((n) => n.includes("incident-")),
+    [],
+  );
 });

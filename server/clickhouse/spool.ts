@@ -10,7 +10,7 @@
  * @module
  */
 
-import { writeAll } from "../../lib/_io.ts";
+import { writeFileSynced } from "../../lib/_io.ts";
 import { sleep } from "../../lib/_sleep.ts";
 import { HttpError } from "../http_error.ts";
 import type { Layout } from "./schema.ts";
@@ -176,15 +176,7 @@ export class Spool {
     const name = `${Date.now().toString().padStart(15, "0")}-${
       String(this.#counter++).padStart(9, "0")
     }.rows`;
-    const path = `${this.#o.dir}/${name}`;
-    const file = await Deno.open(`${path}.tmp`, { write: true, create: true });
-    try {
-      await writeAll(file, bytes);
-      await file.sync();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(`${path}.tmp`, path);
+    await writeFileSynced(`${this.#o.dir}/${name}`, bytes);
     this.#files.set(name, bytes.length);
     this.#bytes += bytes.length;
     this.#wake();
