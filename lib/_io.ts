@@ -1,6 +1,6 @@
 /**
- * Small file helpers of the incident writers: whole writes, synced writes and
- * gzip into place through a `.tmp` name, and a folder's names.
+ * Small I/O helpers: whole writes, UTF-8 into a reused buffer, synced writes
+ * and gzip into place through a `.tmp` name, and a folder's names.
  *
  * @module
  */
@@ -13,6 +13,31 @@ export async function writeAll(
   let off = 0;
   while (off < bytes.length) off += await file.write(bytes.subarray(off));
 }
+
+/**
+ * UTF-8 encoding into one buffer reused from call to call (grown when a text
+ * needs more, and let go after a rare huge one): no new byte array per
+ * write. Each result is a view that the next call overwrites.
+ */
+export class ReusedEncoder {
+  readonly #encoder = new TextEncoder();
+  #buffer = new Uint8Array(SMALL);
+
+  /** `text` in UTF-8, valid until the next call. */
+  encode(text: string): Uint8Array {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const most = text.length * 3;
+    if (this.#buffer.length < most) {
+      this.#buffer = new Uint8Array(Math.max(most, this.#buffer.length * 2));
+    } else if (this.#buffer.length > LARGE && most <= SMALL) {
+      this.#buffer = new Uint8Array(SMALL);
+    }
+    const { written } = this.#encoder.encodeInto(text, this.#buffer);
+    return this.#buffer.subarray(0, written);
+  }
+}
+const SMALL = 64 * 1024;
+const LARGE = 1 << 20;
 
 /**
  * Writes `bytes` to `path` durably: to `path.tmp`, synced, then renamed into

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { writeAll } from "./_io.ts";
+import { ReusedEncoder, writeAll } from "./_io.ts";
 import { formatTime } from "./dump.ts";
 import { encodeJSON, jsonableEvent } from "./event.ts";
 import { EVENT_KEYS, type FlogEvent } from "./flog_event.ts";
@@ -105,8 +105,14 @@ export function prettyLine(event: FlogEvent, colour: boolean): string {
 
 /** One `json` line: the event's fields with its rendered `text`. */
 export function jsonLine(event: FlogEvent): string {
-  return encodeJSON({ ...jsonableEvent(event), text: renderMessage(event) }) +
-    "\n";
+  const text = renderMessage(event);
+  // A field called `text` gives way to the rendered text (one key).
+  if (event.text !== undefined) {
+    return encodeJSON({ ...jsonableEvent(event), text }) + "\n";
+  }
+  // The event's own JSON with `text` added at its end: no copy of the event.
+  const json = encodeJSON(jsonableEvent(event));
+  return `${json.slice(0, -1)},"text":${JSON.stringify(text)}}\n`;
 }
 
 /**
@@ -152,7 +158,7 @@ export class ConsoleSink {
   readonly #format: (e: FlogEvent) => string;
   readonly #target: ConsoleTarget;
   readonly #limit: number;
-  readonly #encoder = new TextEncoder();
+  readonly #bytes = new ReusedEncoder();
   #queue: FlogEvent[] = [];
   #unreported = 0;
   #writing: Promise<void> | undefined;
@@ -199,7 +205,7 @@ export class ConsoleSink {
           this.#unreported = 0;
         }
         for (const e of batch) text += this.#format(e);
-        await writeAll(this.#target, this.#encoder.encode(text));
+        await writeAll(this.#target, this.#bytes.encode(text));
       }
     } catch {
       // A closed stdout (a pipe whose reader went away): stop printing.

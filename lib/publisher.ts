@@ -9,7 +9,7 @@
 
 import { encodeJSON, jsonableEvent } from "./event.ts";
 import type { FlogEvent } from "./flog_event.ts";
-import { writeAll } from "./_io.ts";
+import { ReusedEncoder, writeAll } from "./_io.ts";
 import type { Logger } from "./logger.ts";
 import { PROTOCOL_VERSION, type PublishMessage } from "./protocol.ts";
 import { VERSION } from "./version.ts";
@@ -195,20 +195,9 @@ export class Publisher implements AsyncDisposable {
 
   async #serve(sub: Subscriber, history: FlogEvent[]): Promise<void> {
     const rec = this.#logger.recorder;
-    const encoder = new TextEncoder();
-    // One buffer per reader, reused by every batch (grown when a batch
-    // needs more): no new byte array per write.
-    let buffer = new Uint8Array(64 * 1024);
-    const write = async (text: string) => {
-      // UTF-8 takes at most 3 bytes per UTF-16 unit.
-      if (buffer.length < text.length * 3) {
-        buffer = new Uint8Array(Math.max(text.length * 3, buffer.length * 2));
-      }
-      const { written } = encoder.encodeInto(text, buffer);
-      await writeAll(sub.conn, buffer.subarray(0, written));
-      // A rare huge batch does not keep its buffer.
-      if (buffer.length > 1 << 20) buffer = new Uint8Array(64 * 1024);
-    };
+    // One buffer per reader, reused by every batch.
+    const bytes = new ReusedEncoder();
+    const write = (text: string) => writeAll(sub.conn, bytes.encode(text));
     try {
       await write(
         encodeJSON(

@@ -6,7 +6,10 @@ import {
   parseConsoleEnv,
   prettyLine,
 } from "../lib/console_sink.ts";
+import { encodeJSON, jsonableEvent } from "../lib/event.ts";
 import type { FlogEvent } from "../lib/flog_event.ts";
+import { renderMessage } from "../lib/format.ts";
+import { forAll } from "./_prng.ts";
 import { ROOT, runDeno } from "./_util.ts";
 
 const ev = (
@@ -65,6 +68,65 @@ Deno.test("jsonLine() writes the event's fields with the rendered text", () => {
   assert.equal(obj.text, "query took 12 ms");
   assert.equal(obj.ms, 12);
   assert.equal(obj.format, "query took %(ms)d ms");
+});
+
+Deno.test("jsonLine() is the JSON of the event with its text, byte for byte, on a seeded corpus", () => {
+  const odd = [
+    "\u2028",
+    "\ud800",
+    "\udfff",
+    "\x00",
+    "\x1f",
+    '"',
+    "\\",
+    "é",
+    "😀",
+  ];
+  forAll(300, (rng) => {
+    const value = (): unknown => {
+      switch (rng.int(0, 7)) {
+        case 0:
+          return rng.pick([
+            0,
+            -0,
+            1e21,
+            -1e-7,
+            2 ** 53,
+            Number.MIN_VALUE,
+            12.5,
+          ]);
+        case 1:
+          return rng.string(rng.int(0, 12), "ab {}%()s\n\t") + rng.pick(odd);
+        case 2:
+          return rng.chance(0.5);
+        case 3:
+          return null;
+        case 4:
+          return { nested: [rng.int(0, 9), rng.pick(odd)] };
+        case 5:
+          return rng.pick([NaN, Infinity, () => 1, Symbol("s"), 10n]);
+        case 6:
+          return new Map([["k", 1]]);
+        default:
+          return rng.pick(odd).repeat(rng.int(1, 3));
+      }
+    };
+    const fields: Record<string, unknown> = {};
+    for (let i = rng.int(0, 5); i > 0; i--) fields[`f${i}`] = value();
+    const e = ev(rng.pick([10, 20, 30]), fields);
+    e.format = rng.pick(["plain", "%(f1)s and %(f2)r", "%(missing)s"]);
+    const expected = encodeJSON({
+      ...jsonableEvent(e),
+      text: renderMessage(e),
+    });
+    assert.equal(jsonLine(e), expected + "\n");
+  });
+});
+
+Deno.test("jsonLine() with a field called text writes one text key, the rendered one", () => {
+  const line = jsonLine(ev(20, { text: "mine" }));
+  assert.equal(line.split('"text"').length, 2, line);
+  assert.equal(JSON.parse(line).text, "query took 12 ms");
 });
 
 Deno.test("ConsoleSink prints events at or above its level only", async () => {

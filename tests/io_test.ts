@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSynced } from "../lib/_io.ts";
+import { ReusedEncoder, writeFileSynced } from "../lib/_io.ts";
 import { ls, tempDir } from "./_util.ts";
 
 Deno.test("writeFileSynced() puts the whole file in place and leaves no .tmp", async () => {
@@ -28,4 +28,25 @@ Deno.test("writeFileSynced() into a missing folder throws NotFound and writes no
     Deno.errors.NotFound,
   );
   assert.deepEqual(await ls(dir.path), []);
+});
+
+Deno.test("ReusedEncoder.encode() gives each text's UTF-8 in the same buffer", () => {
+  const bytes = new ReusedEncoder();
+  const a = bytes.encode("héllo 😀");
+  assert.deepEqual(a, new TextEncoder().encode("héllo 😀"));
+  const b = bytes.encode("bye");
+  assert.equal(b.buffer, a.buffer, "no new buffer");
+  assert.equal(new TextDecoder().decode(b), "bye");
+});
+
+Deno.test("ReusedEncoder.encode() grows for a huge text whole, then lets that buffer go", () => {
+  const bytes = new ReusedEncoder();
+  const small = bytes.encode("x");
+  const huge = "é".repeat(1_000_000);
+  const big = bytes.encode(huge);
+  assert.equal(new TextDecoder().decode(big), huge);
+  assert.notEqual(big.buffer, small.buffer);
+  const after = bytes.encode("y");
+  assert.notEqual(after.buffer, big.buffer, "the huge buffer is not kept");
+  assert(after.buffer.byteLength <= 64 * 1024);
 });
