@@ -137,6 +137,17 @@ export async function compressIncident(plainPath: string): Promise<string> {
   return gzPath;
 }
 
+/**
+ * Whether `e` says the disk (or the user's quota) is full: a file write's
+ * `ENOSPC`/`EDQUOT`, or SQLite's "database or disk is full".
+ */
+export function isDiskFull(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  return code === "ENOSPC" || code === "EDQUOT" ||
+    e.message.includes("database or disk is full");
+}
+
 /** The entry names in `dir` (none when it does not exist). */
 export async function dirNames(dir: string): Promise<Set<string>> {
   const names = new Set<string>();

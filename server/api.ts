@@ -23,6 +23,7 @@ import { SseStreams } from "./sse.ts";
 import { uiRoutes } from "./routes/ui.ts";
 import { authorize, Sessions } from "./session.ts";
 import { readLimited } from "./_read_limited.ts";
+import { isDiskFull } from "../lib/_io.ts";
 
 /** The JSON answer of an error: `{"error": message, "status": status}`. */
 function errorResponse(e: HttpError): Response {
@@ -77,6 +78,8 @@ export class Api {
     this.#streams.closeAll();
   }
 
+  #diskFullSaid = -Infinity;
+
   /** Answers one request. */
   handle = async (req: Request): Promise<Response> => {
     try {
@@ -86,6 +89,18 @@ export class Api {
       if (e instanceof HttpError) return errorResponse(e);
       if (e instanceof InvalidIncidentError) {
         return errorResponse(new HttpError(400, e.message));
+      }
+      // Not a bug: the sender keeps what it sent, and retries.
+      if (isDiskFull(e)) {
+        if (Date.now() - this.#diskFullSaid > 60_000) {
+          this.#diskFullSaid = Date.now();
+          console.error(`flightlog api: the disk is full (${e})`);
+        }
+        return errorResponse(
+          new HttpError(507, "the server's disk is full: retry later", {
+            headers: { "retry-after": "60" },
+          }),
+        );
       }
       // Anything else is a bug here, not the client's fault: log it, and
       // keep its message (internal paths, names) out of the response.

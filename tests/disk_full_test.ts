@@ -4,7 +4,7 @@ import { readIncident } from "./_util.ts";
 import { smallDisk } from "./_tmpfs.ts";
 import { ls, tempDir } from "./_util.ts";
 import { IncidentStore } from "../server/store.ts";
-import { baseName, makeIncident } from "./_server_util.ts";
+import { baseName, makeIncident, testApi } from "./_server_util.ts";
 
 // Random text: gzip cannot shrink it much, so the .gz needs real room.
 const noise = () => crypto.randomUUID().repeat(3);
@@ -138,4 +138,26 @@ Deno.test("IncidentStore.import() refuses with SQLite's own error when the file 
     (await ls(`${disk.path}/store`)).filter((n) => n.includes("incident-")),
     [],
   );
+});
+
+Deno.test("a push to a server whose disk is full is answered 507 with Retry-After, and taken once there is room", async () => {
+  await using src = await tempDir();
+  const path = await makeIncident(src.path);
+  const bytes = await Deno.readFile(path);
+  await using disk = await smallDisk(1024 * 1024);
+  await using t = await testApi(`${disk.path}/store`);
+  await disk.fill(1024);
+  const push = () =>
+    t.fetch(`/v1/incidents?name=${baseName(path)}`, {
+      method: "POST",
+      body: bytes,
+    });
+  const full = await push();
+  assert.equal(full.status, 507);
+  assert.equal(full.headers.get("retry-after"), "60");
+  assert.match((await full.json()).error, /disk is full/);
+  await Deno.remove(`${disk.path}/filler`);
+  const taken = await push();
+  assert.equal(taken.status, 201);
+  await taken.body?.cancel();
 });

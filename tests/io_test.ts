@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ReusedEncoder, writeFileSynced } from "../lib/_io.ts";
+import { isDiskFull, ReusedEncoder, writeFileSynced } from "../lib/_io.ts";
 import { ls, tempDir } from "./_util.ts";
 
 Deno.test("writeFileSynced() puts the whole file in place and leaves no .tmp", async () => {
@@ -49,4 +49,15 @@ Deno.test("ReusedEncoder.encode() grows for a huge text whole, then lets that bu
   const after = bytes.encode("y");
   assert.notEqual(after.buffer, big.buffer, "the huge buffer is not kept");
   assert(after.buffer.byteLength <= 64 * 1024);
+});
+
+Deno.test("isDiskFull() knows ENOSPC, EDQUOT and SQLite's full disk, and nothing else", () => {
+  const withCode = (code: string) =>
+    Object.assign(new Error("No space left on device (os error 28)"), { code });
+  assert(isDiskFull(withCode("ENOSPC")));
+  assert(isDiskFull(withCode("EDQUOT")));
+  assert(isDiskFull(new Error("database or disk is full")));
+  assert(!isDiskFull(withCode("EACCES")));
+  assert(!isDiskFull(new Deno.errors.NotFound("gone")));
+  assert(!isDiskFull("ENOSPC"));
 });
