@@ -14,6 +14,7 @@ import { DatabaseSync } from "node:sqlite";
 import { createLogger } from "../mod.ts";
 import { Gatherer } from "../gather/gatherer.ts";
 import { Sidecar } from "../sidecar/sidecar.ts";
+import type { IncidentStore } from "../server/store.ts";
 
 const STORED = Number(Deno.args[0] ?? 100_000);
 const PER_SOURCE = 300;
@@ -97,7 +98,7 @@ async function ingest(samples: Uint8Array[]) {
       report: () => {},
     });
     const { promise, resolve, reject } = Promise.withResolvers<void>();
-    const count = () => (g.store as { size: { count: number } }).size.count;
+    const count = () => (g.store as IncidentStore).totals().count;
     const off = g.store.subscribe(() => {
       if (count() >= total) resolve();
     });

@@ -72,7 +72,7 @@ export function storeMetrics(
   store: IncidentStore,
   outbox: Outbox | undefined,
 ): Metric[] {
-  const size = store.size;
+  const size = store.totals();
   const r = store.reclassifying;
   return [
     {

@@ -91,7 +91,7 @@ export async function reindex(
     }
   }
   const store = await IncidentStore.open(dir, { classifier });
-  const incidents = store.size.count;
+  const incidents = store.totals().count;
   const groups = store.groups.count();
   const lastEvent = store.groups.lastEventId();
   await store.close();

@@ -344,17 +344,12 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
   }
 
   /** The highest id given so far (0 when empty). */
-  get lastId(): number {
+  latestId(): number {
     const row = stmt(
       this.#db,
       "select seq from sqlite_sequence where name = 'incidents'",
     ).get() as { seq: number } | undefined;
     return row?.seq ?? 0;
-  }
-
-  /** Same as {@linkcode lastId}. */
-  latestId(): number {
-    return this.lastId;
   }
 
   /** The `.flog.gz` bytes of the incident called `name`, if stored. */
@@ -371,11 +366,6 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
     }
   }
 
-  /** Same as {@linkcode size}. */
-  totals(): { count: number; bytes: number } {
-    return this.size;
-  }
-
   /** Whether an incident with this trigger (`eventId`) is stored. */
   hasTrigger(triggerId: string): boolean {
     return stmt(this.#db, "select 1 from incidents where trigger_id = ?")
@@ -383,7 +373,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
   }
 
   /** How many incidents are stored, and their bytes. */
-  get size(): { count: number; bytes: number } {
+  totals(): { count: number; bytes: number } {
     return { ...this.#size };
   }
 

@@ -260,7 +260,7 @@ export class Sidecar implements AsyncDisposable {
       ok: true,
       version: VERSION,
       app_connected: this.stats.appConnected,
-      incidents: this.store.size.count,
+      incidents: this.store.totals().count,
       ...(this.#export === undefined ? {} : {
         clickhouse_spool: this.#export.spool.files,
         ...(this.#export.spool.lastError

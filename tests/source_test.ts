@@ -20,7 +20,7 @@ async function feed(sidecar: Sidecar, dir: string, n: number): Promise<void> {
 /** Resolves once `store` holds `n` incidents. */
 function holding(store: IncidentStore, n: number): Promise<void> {
   const { promise, resolve } = Promise.withResolvers<void>();
-  const check = () => store.size.count >= n && resolve();
+  const check = () => store.totals().count >= n && resolve();
   const off = store.subscribe(check);
   check();
   return deadline(promise, `${n} incidents`, 15_000).finally(off);
@@ -55,7 +55,7 @@ Deno.test("Pull catches up from the start, then takes new incidents live", async
     assert.equal(pulling.p.stats.pulled, 5);
   }
   assert.ok(store.list().every((s) => s.source === sidecar.url));
-  assert.equal(store.cursor(sidecar.url), sidecar.store.lastId);
+  assert.equal(store.cursor(sidecar.url), sidecar.store.latestId());
 });
 
 Deno.test("Pull goes on from its stored cursor after its own restart, with no duplicate", async () => {
@@ -73,7 +73,7 @@ Deno.test("Pull goes on from its stored cursor after its own restart, with no du
   await using pulling = pull(store, sidecar);
   await holding(store, 4);
   assert.equal(pulling.p.stats.pulled, 2, "only the two new ones");
-  assert.equal(store.size.count, 4);
+  assert.equal(store.totals().count, 4);
 });
 
 Deno.test("Pull survives the source's restart and takes what came meanwhile", async () => {
@@ -92,7 +92,7 @@ Deno.test("Pull survives the source's restart and takes what came meanwhile", as
   });
   await feed(second, dir.path, 3);
   await holding(store, 5);
-  assert.equal(store.size.count, 5);
+  assert.equal(store.totals().count, 5);
   assert.equal(pulling.p.stats.pulled, 5);
 });
 
@@ -229,7 +229,7 @@ Deno.test("Pull refuses an incident larger than its limit, says so, and goes on"
     abort.abort();
     await running;
   }
-  assert.equal(store.size.count, 0);
+  assert.equal(store.totals().count, 0);
   assert.equal(p.stats.refused, 2, "refused, not retried");
   assert.match(said[0], /larger than 100 bytes/);
 });

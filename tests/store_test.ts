@@ -17,7 +17,7 @@ Deno.test("IncidentStore.open() indexes the folder's incidents in index.sqlite, 
   await makeIncidents(dir.path, 5);
   await using store = await IncidentStore.open(dir.path);
   assert.equal(store.list().length, 5);
-  assert.deepEqual(store.size.count, 5);
+  assert.deepEqual(store.totals().count, 5);
   assert.ok((await names(dir.path)).includes("index.sqlite"));
   assert.ok(!(await names(dir.path)).includes("index.jsonl"));
 });
@@ -86,7 +86,7 @@ Deno.test("IncidentStore.open() with maxCount keeps the newest incidents and rem
     (await names(dir.path)).filter((n) => n.endsWith(".gz")).length,
     2,
   );
-  assert.deepEqual(bounded.size.count, 2);
+  assert.deepEqual(bounded.totals().count, 2);
 });
 
 Deno.test("IncidentStore.open() with maxBytes drops the oldest until the rest fit", async () => {
