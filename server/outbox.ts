@@ -1,12 +1,14 @@
 /**
  * Delivery of incidents to peers: a durable outbox on disk (one marker file
- * per incident and peer), retried with backoff until the peer has the
- * incident, across restarts of either side.
+ * per incident and peer, and the id of the last incident queued), retried
+ * with backoff until the peer has the incident, across restarts of either
+ * side.
  *
  * @module
  */
 
 import type { IncidentStore } from "./store.ts";
+import type { StoredIncident } from "./_store_rows.ts";
 
 /**
  * A peer to push incidents to: its base URL and bearer token.
@@ -54,6 +56,13 @@ export interface OutboxOptions {
   requestTimeoutMs?: number;
   /** PEM CA certificates to trust for `https` peers. */
   caCerts?: string[];
+  /**
+   * Told when an incident cannot be queued on disk (it is then queued again
+   * at the next start).
+   *
+   * @default {console.error}
+   */
+  onError?: (message: string) => void;
 }
 
 /**
@@ -99,9 +108,27 @@ export interface OutboxStats {
 
 class PeerQueue {
   readonly pending = new Set<string>();
+  /** The name tried last: the next try is the one after it, in order. */
+  last = "";
   wake: (() => void) | undefined;
   constructor(readonly peer: Peer, readonly dir: string) {}
+
+  /** The pending name after `last` (wrapping round), in name order. */
+  next(): string | undefined {
+    let first: string | undefined;
+    let after: string | undefined;
+    for (const name of this.pending) {
+      if (first === undefined || name < first) first = name;
+      if (name > this.last && (after === undefined || name < after)) {
+        after = name;
+      }
+    }
+    return after ?? first;
+  }
 }
+
+/** The file holding the id of the last incident queued. */
+const QUEUED = "queued";
 
 async function peerId(url: string): Promise<string> {
   const hash = await crypto.subtle.digest(
@@ -115,10 +142,14 @@ async function peerId(url: string): Promise<string> {
 }
 
 /**
- * Pushes every incident it is given to each peer with
+ * Pushes every incident of its store to each peer with
  * `POST /v1/incidents?name=…`, first asking `HEAD /v1/incidents/{name}` so
  * that nothing is sent twice to a peer that already has it. Pending
- * deliveries are files under `dir`, so they survive restarts.
+ * deliveries are files under `dir`, so they survive restarts; incidents
+ * stored after the last one queued (say, indexed from the folder when the
+ * store opened after a crash) are queued at start. Incidents are tried in
+ * name order, going round: one a peer keeps failing does not hold up the
+ * rest.
  *
  * @example
  * ```ts
@@ -145,9 +176,14 @@ export class Outbox implements AsyncDisposable {
   readonly #maxDelayMs: number;
   readonly #requestTimeoutMs: number;
   readonly #client: Deno.HttpClient | undefined;
+  readonly #onError: (message: string) => void;
   readonly #abort = new AbortController();
   #loops: Promise<void>[] = [];
   #closing: Promise<void> | undefined;
+  #queuedPath = "";
+  #queued = 0;
+  #markHeld = false;
+  #off = () => {};
 
   private constructor(
     queues: PeerQueue[],
@@ -162,6 +198,7 @@ export class Outbox implements AsyncDisposable {
     this.#client = options.caCerts?.length
       ? Deno.createHttpClient({ caCerts: options.caCerts })
       : undefined;
+    this.#onError = options.onError ?? ((m) => console.error(m));
   }
 
   /** Opens the outbox in `dir` for `options.peers`, and starts delivering. */
@@ -183,26 +220,84 @@ export class Outbox implements AsyncDisposable {
       queues.push(q);
     }
     const outbox = new Outbox(queues, options.store, options);
+    if (queues.length > 0) await outbox.#follow(`${dir}/${QUEUED}`);
     outbox.#count();
     outbox.#loops = queues.map((q) => outbox.#run(q));
     return outbox;
+  }
+
+  /**
+   * Queues each incident stored after the last one queued, then each new
+   * one. A new outbox starts with the incidents stored from now on.
+   */
+  async #follow(queuedPath: string): Promise<void> {
+    const store = this.#store;
+    this.#queuedPath = queuedPath;
+    let from: number;
+    try {
+      from = Number(await Deno.readTextFile(queuedPath));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      from = store.latestId();
+    }
+    if (!Number.isSafeInteger(from) || from < 0) {
+      throw new Error(`${queuedPath}: not an incident id`);
+    }
+    // Past the store's ids: the index was rebuilt, and numbered afresh.
+    this.#queued = Math.min(from, store.latestId());
+    this.#off = store.subscribe((s) => this.#take(s));
+    for (let page = store.after(this.#queued); page.length > 0;) {
+      for (const s of page) this.#take(s);
+      page = store.after(page.at(-1)!.id);
+    }
+    if (!this.#markHeld) this.#mark(this.#queued);
+  }
+
+  /**
+   * Queues a stored incident, and moves the mark past it once on disk (never
+   * again after a failure: the next start queues from there).
+   */
+  #take(s: StoredIncident): void {
+    if (s.id <= this.#queued) return;
+    if (!this.enqueue(s.name)) this.#markHeld = true;
+    if (!this.#markHeld) this.#mark(s.id);
+  }
+
+  #mark(id: number): void {
+    try {
+      Deno.writeTextFileSync(this.#queuedPath, String(id));
+      this.#queued = id;
+    } catch (e) {
+      this.#onError(`outbox: cannot write ${this.#queuedPath}: ${e}`);
+    }
   }
 
   #count(): void {
     this.stats.pending = this.#queues.reduce((n, q) => n + q.pending.size, 0);
   }
 
-  /** Queues `name` (a stored incident) for every peer. */
-  enqueue(name: string): void {
+  /**
+   * Queues `name` (a stored incident) for every peer. Returns whether it is
+   * queued on disk for each; if not, it is still delivered while this
+   * outbox runs, and the failure is told to `onError`.
+   */
+  enqueue(name: string): boolean {
+    let saved = true;
     for (const q of this.#queues) {
       if (q.pending.has(name)) continue;
-      Deno.writeTextFileSync(`${q.dir}/${name}`, "");
       q.pending.add(name);
+      try {
+        Deno.writeTextFileSync(`${q.dir}/${name}`, "");
+      } catch (e) {
+        saved = false;
+        this.#onError(`outbox: cannot queue ${name} on disk: ${e}`);
+      }
       const wake = q.wake;
       q.wake = undefined;
       wake?.();
     }
     this.#count();
+    return saved;
   }
 
   #wait(q: PeerQueue, ms?: number): Promise<void> {
@@ -225,11 +320,12 @@ export class Outbox implements AsyncDisposable {
   async #run(q: PeerQueue): Promise<void> {
     let failures = 0;
     while (!this.#abort.signal.aborted) {
-      const next = [...q.pending].sort()[0];
+      const next = q.next();
       if (next === undefined) {
         await this.#wait(q);
         continue;
       }
+      q.last = next;
       const outcome = await this.#deliver(q.peer, next);
       if (outcome === "retry") {
         this.stats.failed++;
@@ -312,6 +408,7 @@ export class Outbox implements AsyncDisposable {
   /** Stops delivering (pending deliveries stay on disk for next time). */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#off();
       this.#abort.abort();
       await Promise.all(this.#loops);
       this.#client?.close();

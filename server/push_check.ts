@@ -9,6 +9,7 @@
 
 import { FlogFileError, readFlog } from "../lib/flogfile.ts";
 import { slicer } from "../lib/_streams.ts";
+import { eventProblem } from "../lib/protocol_checks.ts";
 import { InvalidIncidentError } from "./http_error.ts";
 
 /** Limits of a pushed incident. */
@@ -91,11 +92,12 @@ export async function checkPushedIncident(
             `the header's type is ${JSON.stringify(h.type)}, not "incident"`,
           );
         }
-        const t = h.trigger as Record<string, unknown> | undefined;
-        if (
-          typeof t !== "object" || t === null || typeof t.num !== "number" ||
-          typeof t.time !== "number"
-        ) throw bad("the header has no trigger event");
+        if (h.trigger === undefined) throw bad("the header has no trigger");
+        // Checked as an app's event is: the index stores its fields.
+        const problem = eventProblem(h.trigger);
+        if (problem !== undefined) {
+          throw bad(`the header's trigger is not an event: ${problem}`);
+        }
         header = true;
       } else {
         if (!header) throw bad("an event before the header");

@@ -39,7 +39,7 @@ import { AppTail, type SidecarStats } from "./tail.ts";
  * ```
  */
 export interface SidecarOptions {
-  /** The incident store (incidents, `index.jsonl`, `outbox/`, `token`). */
+  /** The incident store (incidents, `index.sqlite`, `outbox/`, `token`). */
   dir: string;
   /** The app's socket to tail; without it, the sidecar only stores and serves. */
   socketPath?: string;
@@ -195,7 +195,6 @@ export class Sidecar implements AsyncDisposable {
         this.recorder.reportOnce("storing an incident", e)
       );
     });
-    store.subscribe((s) => outbox.enqueue(s.name));
     this.#api = new Api({
       store,
       recorder: this.recorder,

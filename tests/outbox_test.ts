@@ -2,7 +2,14 @@
 // as the outbox.
 import assert from "node:assert/strict";
 import { deadline, tempDir } from "./_util.ts";
-import { client, makeIncidents, startSidecar } from "./_server_util.ts";
+import {
+  baseName,
+  client,
+  makeIncidents,
+  startSidecar,
+} from "./_server_util.ts";
+import { Outbox } from "../server/outbox.ts";
+import { IncidentStore } from "../server/store.ts";
 
 Deno.test("Outbox delivers to a peer that was down, after it starts, across a restart, once", async () => {
   await using dir = await tempDir();
@@ -162,3 +169,121 @@ Deno.test({
     assert.equal((await list.json()).incidents.length, 1);
   },
 });
+
+/** A peer on loopback that has nothing and answers each POST with `status(name)`. */
+function fakePeer(status: (name: string) => number) {
+  const posted: string[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (req) => {
+      await req.body?.cancel();
+      if (req.method === "HEAD") return new Response(null, { status: 404 });
+      const name = new URL(req.url).searchParams.get("name")!;
+      posted.push(name);
+      return new Response(null, { status: status(name) });
+    },
+  );
+  return {
+    posted,
+    url: `http://127.0.0.1:${server.addr.port}`,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
+/** Resolves once `check()` holds (polled; bounded by `deadline`). */
+async function until(check: () => boolean, what: string) {
+  await deadline(
+    (async () => {
+      while (!check()) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    what,
+  );
+}
+
+Deno.test("Outbox queues at start what the store indexed from its folder since the last one it queued", async () => {
+  await using dir = await tempDir();
+  await using peer = fakePeer(() => 201);
+  const [first, second] = await makeIncidents(`${dir.path}/src`, 2);
+  const store = await IncidentStore.open(`${dir.path}/store`);
+  await store.add(await copyInto(first, store.dir));
+  let outbox = await Outbox.open(`${dir.path}/outbox`, {
+    store,
+    peers: [{ url: peer.url }],
+  });
+  await outbox.close();
+  await store.close();
+  // A crash between the recorder's rename and the store's commit: a whole
+  // file in the folder that the index does not list.
+  await copyInto(second, `${dir.path}/store`);
+  await using reopened = await IncidentStore.open(`${dir.path}/store`);
+  assert.equal(reopened.totals().count, 2, "indexed on open");
+  outbox = await Outbox.open(`${dir.path}/outbox`, {
+    store: reopened,
+    peers: [{ url: peer.url }],
+  });
+  await until(() => outbox.stats.delivered === 1, "the delivery");
+  await outbox.close();
+  assert.deepEqual(peer.posted, [baseName(second)]);
+});
+
+Deno.test("a new Outbox pushes what is stored from then on, not what was stored before", async () => {
+  await using dir = await tempDir();
+  await using peer = fakePeer(() => 201);
+  const [before, after] = await makeIncidents(`${dir.path}/src`, 2);
+  await using store = await IncidentStore.open(`${dir.path}/store`);
+  await store.add(await copyInto(before, store.dir));
+  await using outbox = await Outbox.open(`${dir.path}/outbox`, {
+    store,
+    peers: [{ url: peer.url }],
+  });
+  await store.add(await copyInto(after, store.dir));
+  await until(() => outbox.stats.delivered === 1, "the delivery");
+  assert.deepEqual(peer.posted, [baseName(after)]);
+});
+
+Deno.test("Outbox goes on to the next incident while a peer keeps failing one", async () => {
+  await using dir = await tempDir();
+  const paths = await makeIncidents(`${dir.path}/src`, 3);
+  const poison = baseName(paths[0]);
+  await using peer = fakePeer((name) => name === poison ? 500 : 201);
+  await using store = await IncidentStore.open(`${dir.path}/store`);
+  await using outbox = await Outbox.open(`${dir.path}/outbox`, {
+    store,
+    peers: [{ url: peer.url }],
+    baseDelayMs: 1,
+    maxDelayMs: 5,
+  });
+  for (const p of paths) await store.add(await copyInto(p, store.dir));
+  await until(() => outbox.stats.delivered === 2, "the other two");
+  assert.equal(outbox.stats.pending, 1, "the failing one is still queued");
+  assert(peer.posted.filter((n) => n === poison).length >= 1);
+});
+
+Deno.test("Outbox tells onError when it cannot queue on disk, and still delivers", async () => {
+  await using dir = await tempDir();
+  await using peer = fakePeer(() => 201);
+  const [path] = await makeIncidents(`${dir.path}/src`, 1);
+  await using store = await IncidentStore.open(`${dir.path}/store`);
+  const errors: string[] = [];
+  await using outbox = await Outbox.open(`${dir.path}/outbox`, {
+    store,
+    peers: [{ url: peer.url }],
+    onError: (m) => errors.push(m),
+  });
+  // The peer's queue folder is gone: its marker cannot be written.
+  for await (const e of Deno.readDir(`${dir.path}/outbox`)) {
+    if (e.isDirectory) {
+      await Deno.remove(`${dir.path}/outbox/${e.name}`, { recursive: true });
+    }
+  }
+  await store.add(await copyInto(path, store.dir));
+  await until(() => outbox.stats.delivered === 1, "the delivery");
+  assert.equal(errors.length, 1);
+  assert.match(errors[0], /cannot queue incident-.*\.flog\.gz on disk/);
+});
+
+async function copyInto(path: string, dir: string): Promise<string> {
+  const to = `${dir}/${baseName(path)}`;
+  await Deno.copyFile(path, to);
+  return to;
+}

@@ -50,7 +50,27 @@ Deno.test("checkPushedIncident() refuses a header that is not an incident's", as
   await refused(await gzip(array), /not "incident"|not a valid incident/);
   const noTrigger = "# foolscap flogfile v1\n" +
     JSON.stringify({ header: { type: "incident" } }) + "\n";
-  await refused(await gzip(noTrigger), /no trigger event/);
+  await refused(await gzip(noTrigger), /no trigger/);
+});
+
+Deno.test("checkPushedIncident() refuses a trigger whose fields could not be indexed, naming the field", async () => {
+  for (
+    const [field, value] of [
+      ["level", true],
+      ["level", [30]],
+      ["facility", { a: 1 }],
+      ["num", "1"],
+      ["incarnation", "x"],
+    ] as const
+  ) {
+    const odd = { ...trigger, [field]: value };
+    const text = "# foolscap flogfile v1\n" +
+      JSON.stringify({ header: { type: "incident", trigger: odd } }) + "\n";
+    await refused(
+      await gzip(text),
+      new RegExp(`trigger is not an event: "${field}"`),
+    );
+  }
 });
 
 Deno.test("checkPushedIncident() refuses a decompression bomb while inflating, at the limit", async () => {
