@@ -80,13 +80,21 @@ export interface StoreOptions {
   classifier?: Classifier;
   /** When a group spikes. */
   spike?: SpikeRule;
+  /**
+   * Told of housekeeping that failed after an incident was stored (the
+   * retention and the group log's pruning run again at the next one).
+   *
+   * @default {console.error}
+   */
+  onError?: (message: string) => void;
 }
 
 const STORE_DEFAULTS = {
   retention: {},
   classifier: undefined,
   spike: { count: 10, windowMs: 300_000 },
-} as const;
+  onError: (message: string) => console.error(message),
+};
 
 /** How long the group log keeps events (for stream resumption and alerts). */
 const GROUP_LOG_MS = 7 * 86_400_000;
@@ -122,6 +130,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
   #closed = false;
   /** When the group log was last pruned (at most once a minute). */
   #pruned = 0;
+  readonly #onError: (message: string) => void;
 
   private constructor(dir: string, db: DatabaseSync, options: StoreOptions) {
     const o = withDefaults(STORE_DEFAULTS, options);
@@ -129,6 +138,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
     this.#db = db;
     this.#retention = o.retention;
     this.#classifier = o.classifier;
+    this.#onError = o.onError;
     this.#groups = new Groups(
       db,
       withDefaults(STORE_DEFAULTS.spike, options.spike ?? {}),
@@ -250,11 +260,18 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
       bytes: this.#size.bytes + s.bytes,
     };
     const stored = this.get(s.name)!;
-    if (now - this.#pruned > 60_000) {
-      this.#pruned = now;
-      this.#groups.prune(now, GROUP_LOG_MS);
+    // Stored: what follows may fail (a full disk) without undoing that.
+    try {
+      if (now - this.#pruned > 60_000) {
+        this.#pruned = now;
+        this.#groups.prune(now, GROUP_LOG_MS);
+      }
+      await this.#applyRetention();
+    } catch (e) {
+      this.#onError(
+        `flightlog store ${this.#dir}: after storing ${s.name}: ${e}`,
+      );
     }
-    await this.#applyRetention();
     notify(this.#listeners, stored);
     this.#groups.tell(events);
     return stored;
@@ -308,8 +325,11 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
           created: true,
         };
       } catch (e) {
-        // Refused whole: the sender keeps its copy and sends it again.
-        await Deno.remove(path).catch(() => {});
+        // Refused whole (not indexed): the sender keeps its copy, sends it
+        // again later.
+        if (this.get(name) === undefined) {
+          await Deno.remove(path).catch(() => {});
+        }
         throw e;
       }
     });
