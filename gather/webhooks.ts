@@ -176,14 +176,13 @@ export class Webhooks implements AsyncDisposable {
     options: WebhookOptions & { dir?: string },
   ) {
     this.#store = store;
-    this.#hooks = hooks.map((h, i) => ({
-      ...h,
-      // Its place in the list too: two hooks to one URL are two receivers.
-      key: createHash("sha256").update(`${i}\n${h.url}`).digest("hex").slice(
-        0,
-        8,
-      ),
-    }));
+    this.#hooks = hooks.map((h, i) => {
+      // Two hooks to one URL are two receivers: the key has the hook's place
+      // among those of its URL (other hooks come and go without changing it).
+      const n = hooks.slice(0, i).filter((o) => o.url === h.url).length;
+      const key = createHash("sha256").update(`${n}\n${h.url}`).digest("hex");
+      return { ...h, key: key.slice(0, 8) };
+    });
     this.#opts = withDefaults(DEFAULTS, options);
     const dir = options.dir ?? store.dir;
     if (dir === undefined) {
@@ -345,7 +344,11 @@ export class Webhooks implements AsyncDisposable {
       attempts: number;
     },
   ): Promise<void> {
-    const hook = this.#hooks.find((h) => h.url === d.webhook);
+    // The hook whose key ends the delivery's id (or the one of its URL).
+    const key = d.id.slice(d.id.lastIndexOf(".") + 1);
+    const ofUrl = this.#hooks.filter((h) => h.url === d.webhook);
+    const hook = ofUrl.find((h) => h.key === key) ??
+      (ofUrl.length === 1 ? ofUrl[0] : undefined);
     let error: string | undefined;
     if (hook === undefined) {
       error = "no longer configured";

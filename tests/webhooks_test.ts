@@ -167,6 +167,61 @@ Deno.test("Webhooks deliver after a restart what was pending (durable)", async (
   assert.equal(rx.got[0].alert.group.title, "while down");
 });
 
+Deno.test("Webhooks to one URL each sign with their own secret", async () => {
+  await using dir = await tempDir();
+  await using rx = receiver();
+  await using s = await store(dir.path);
+  await using _w = await hooks(s, [
+    { url: rx.url, secret: "first" },
+    { url: rx.url, secret: "second" },
+  ]);
+  await add(s, dir.path, { template: "boom" });
+  await rx.until(2);
+  const signers = await Promise.all(
+    rx.got.map(async (r) =>
+      r.signature === `sha256=${await hmac("first", r.body)}`
+        ? "first"
+        : r.signature === `sha256=${await hmac("second", r.body)}`
+        ? "second"
+        : "neither"
+    ),
+  );
+  assert.deepEqual(signers.sort(), ["first", "second"]);
+  assert.notEqual(rx.got[0].id, rx.got[1].id);
+});
+
+Deno.test("Webhooks deliver what was pending for a hook after another hook leaves the list", async () => {
+  await using dir = await tempDir();
+  await using other = receiver();
+  const { port } = (() => {
+    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const addr = l.addr as Deno.NetAddr;
+    l.close();
+    return addr;
+  })();
+  const url = `http://127.0.0.1:${port}/hook`;
+  const s = await store(dir.path);
+  const failed = Promise.withResolvers<string>();
+  const first = await hooks(
+    s,
+    [{ url: other.url }, { url, secret: "k" }],
+    (m) => m.includes(String(port)) && failed.resolve(m),
+  );
+  await add(s, dir.path, { template: "while down" });
+  await deadline(failed.promise, "a failed attempt", 10_000);
+  await first.close();
+  await s.close();
+  await using rx = receiver(0, port);
+  await using again = await store(dir.path);
+  await using _w = await hooks(again, [{ url, secret: "k" }]);
+  await rx.until(1);
+  assert.equal(rx.got[0].alert.group.title, "while down");
+  assert.equal(
+    rx.got[0].signature,
+    `sha256=${await hmac("k", rx.got[0].body)}`,
+  );
+});
+
 Deno.test("Webhooks never alert for an ignored group", async () => {
   await using dir = await tempDir();
   await using rx = receiver();
