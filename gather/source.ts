@@ -48,7 +48,7 @@ export interface SourceStats {
   cursor: number;
   /** Incidents stored from it (not counting ones already here). */
   pulled: number;
-  /** Incidents it served that were refused as invalid (reported, skipped). */
+  /** Incidents it listed that were invalid or gone (reported, skipped). */
   refused: number;
   /** Failed connections or fetches since the start. */
   failures: number;
@@ -222,7 +222,10 @@ export class Pull {
     return progressed;
   }
 
-  /** Fetches and stores one incident; an invalid one is reported and skipped. */
+  /**
+   * Fetches and stores one incident; an invalid one, or one the source no
+   * longer has, is reported and skipped.
+   */
   async #take(name: string, signal: AbortSignal): Promise<void> {
     if (await this.#store.get(name) !== undefined) return;
     const url = `${this.#source.url}/v1/incidents/${encodeURIComponent(name)}`;
@@ -235,6 +238,16 @@ export class Pull {
     });
     if (!res.ok) {
       await res.body?.cancel();
+      // Listed but gone at the source (retention, removed by hand): there is
+      // nothing to wait for, so it is skipped like an invalid one.
+      if (res.status === 404 || res.status === 410) {
+        this.#stats.refused++;
+        this.#opts.onError?.(
+          this.#source.url,
+          new Error(`${url}: HTTP ${res.status}: gone at the source, skipped`),
+        );
+        return;
+      }
       throw new Error(`${url}: HTTP ${res.status}`);
     }
     try {

@@ -233,3 +233,30 @@ Deno.test("Pull refuses an incident larger than its limit, says so, and goes on"
   assert.equal(p.stats.refused, 2, "refused, not retried");
   assert.match(said[0], /larger than 100 bytes/);
 });
+
+Deno.test("Pull skips an incident its source lists but no longer has, says so, and takes the rest", async () => {
+  await using dir = await tempDir();
+  await using sidecar = await startSidecar(`${dir.path}/sidecar`);
+  await feed(sidecar, dir.path, 12); // more than the window of fetches
+  const [gone] = sidecar.store.list({}).sort((a, b) => a.id - b.id);
+  await Deno.remove(gone.path);
+  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  const said: string[] = [];
+  const abort = new AbortController();
+  const p = new Pull({ url: sidecar.url, token: sidecar.token }, store, {
+    baseDelayMs: 20,
+    maxDelayMs: 100,
+    onError: (_u, e) => said.push(String(e)),
+  });
+  const running = p.run(abort.signal);
+  try {
+    await holding(store, 11);
+  } finally {
+    abort.abort();
+    await running;
+  }
+  assert.equal(store.get(gone.name), undefined);
+  assert.equal(p.stats.refused, 1);
+  assert.equal(p.stats.cursor, sidecar.store.latestId());
+  assert.match(said[0], /HTTP 404: gone at the source, skipped/);
+});
