@@ -67,10 +67,15 @@ export async function recoverIncidents(
     if (m === null) continue;
     const path = `${dir}/${name}`;
     const [, base, ext] = m;
-    if (
-      ext === ".flog.gz.tmp" && !isActive(`${dir}/${base}.flog`)
-    ) {
-      await Deno.remove(path).catch(() => {});
+    const plain = `${dir}/${base}.flog`;
+    if (ext === ".flog.gz.tmp") {
+      // Stale unless its plain file's writer is compressing it right now.
+      const writing = isActive(plain) ||
+        (names.has(`${base}.flog`) && writerAlive(
+          await readHeader(plain).catch(() => undefined),
+          ctx.host,
+        ));
+      if (!writing) await Deno.remove(path).catch(() => {});
     }
     if (ext !== ".flog" || isActive(path)) continue;
     try {
@@ -84,11 +89,7 @@ export async function recoverIncidents(
         await Deno.remove(gz);
       }
       const header = await readHeader(path).catch(() => undefined);
-      if (
-        header !== undefined && (header.host === undefined ||
-          header.host === ctx.host) &&
-        processAlive(header.pid)
-      ) continue;
+      if (writerAlive(header, ctx.host)) continue;
       if (await finishCrashed(path, header, ctx)) recovered.push(gz);
     } catch (e) {
       // Gone since the folder was listed: its writer finished it meanwhile.
@@ -99,6 +100,20 @@ export async function recoverIncidents(
     }
   }
   return recovered;
+}
+
+/**
+ * Whether the process that writes the incident of `header` is alive on this
+ * host: a sidecar (`sidecar_pid`) writes its app's incidents, whose `pid` is
+ * the app's.
+ */
+function writerAlive(header: FlogHeader | undefined, host?: string): boolean {
+  if (header === undefined) return false;
+  if (header.host !== undefined && header.host !== host) return false;
+  const writer = typeof header.sidecar_pid === "number"
+    ? header.sidecar_pid
+    : header.pid;
+  return processAlive(writer);
 }
 
 /** Whether `path` is a gzip stream that decompresses to its end. */

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { createLogger, listIncidents } from "../mod.ts";
+import { eventLine, FLOG_MAGIC, headerLine } from "../lib/flogfile.ts";
+import { recoverIncidents } from "../lib/recovery.ts";
 import { ls, Proc, readIncident, ROOT, tempDir } from "./_util.ts";
 
 Deno.test("recoverIncidents() finishes the .flog a SIGKILL left in the trailing window", async () => {
@@ -82,4 +84,83 @@ Deno.test("recoverIncidents() removes leftovers and leaves live incidents alone"
     (await ls(dir.path)).filter((n) => n.endsWith(".flog.gz")).length,
     2,
   );
+});
+
+/** Another process on this host, alive until disposed. */
+function liveProcess() {
+  const child = new Deno.Command("sleep", { args: ["60"] }).spawn();
+  return {
+    pid: child.pid,
+    async [Symbol.asyncDispose]() {
+      child.kill();
+      await child.status;
+    },
+  };
+}
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = new Deno.Command("true").spawn();
+  await child.status;
+  return child.pid;
+}
+
+const NAME = "incident-2026-11-25--01-00-00Z-abcdefg";
+const TIME = 1795567200;
+const TRIGGER = {
+  num: 7,
+  time: TIME,
+  incarnation: ["appinc1", null] as [string, null],
+  level: 30,
+  message: "it broke",
+};
+
+/** A plain incident as a crash leaves it, with `header` fields of its writer. */
+async function plainIncident(dir: string, header: Record<string, unknown>) {
+  await Deno.writeTextFile(
+    `${dir}/${NAME}.flog`,
+    FLOG_MAGIC +
+      headerLine({ type: "incident", trigger: TRIGGER, ...header }) +
+      eventLine(TRIGGER, { from: "local", rxTime: TIME }),
+  );
+}
+
+const context = () => ({
+  incarnation: ["r", null] as [string, null],
+  nextNum: () => 0,
+  host: Deno.hostname(),
+});
+
+Deno.test("recoverIncidents() leaves the .gz.tmp of an incident another live process is compressing", async () => {
+  await using dir = await tempDir();
+  await using writer = liveProcess();
+  await plainIncident(dir.path, { pid: writer.pid, host: Deno.hostname() });
+  await Deno.writeFile(`${dir.path}/${NAME}.flog.gz.tmp`, new Uint8Array([31]));
+  assert.deepEqual(await recoverIncidents(dir.path, context()), []);
+  assert.deepEqual(await ls(dir.path), [`${NAME}.flog`, `${NAME}.flog.gz.tmp`]);
+});
+
+Deno.test("recoverIncidents() finishes a sidecar's incident when the sidecar died, though its app lives", async () => {
+  await using dir = await tempDir();
+  await using app = liveProcess();
+  await plainIncident(dir.path, {
+    pid: app.pid,
+    sidecar_pid: await deadPid(),
+    host: Deno.hostname(),
+  });
+  const recovered = await recoverIncidents(dir.path, context());
+  assert.deepEqual(recovered, [`${dir.path}/${NAME}.flog.gz`]);
+  assert.deepEqual(await ls(dir.path), [`${NAME}.flog.gz`]);
+});
+
+Deno.test("recoverIncidents() leaves a sidecar's incident while the sidecar lives, though its app died", async () => {
+  await using dir = await tempDir();
+  await using sidecar = liveProcess();
+  await plainIncident(dir.path, {
+    pid: await deadPid(),
+    sidecar_pid: sidecar.pid,
+    host: Deno.hostname(),
+  });
+  assert.deepEqual(await recoverIncidents(dir.path, context()), []);
+  assert.deepEqual(await ls(dir.path), [`${NAME}.flog`]);
 });
