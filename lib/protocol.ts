@@ -5,7 +5,7 @@
  *
  * | `t`         | when                                   | fields |
  * | ----------- | -------------------------------------- | ------ |
- * | `hello`     | first, once                            | `v`, `app`, `pid`, `incarnation`, `versions`, `host`, `bufferSizes`, `heartbeatMs`, `writesIncidents`, `time` |
+ * | `hello`     | first, once                            | `v`, `app`, `pid`, `incarnation`, `versions`, `host`, `bufferSizes`, `heartbeatMs`, `writesIncidents`, `incidentDir`, `time` |
  * | `events`    | catch-up (`history: true`, at least one message, maybe empty), then live | `events`: flat foolscap event dicts |
  * | `dropped`   | before the next batch after an overflow | `count` (since the last), `total` |
  * | `incident`  | the app recorded an incident itself    | `name`, `path`, `trigger`, `events`, `complete` |
@@ -67,6 +67,12 @@ export interface HelloMessage {
   heartbeatMs: number;
   /** The app writes its own incidents (it has an `incidentDir`). */
   writesIncidents: boolean;
+  /**
+   * Where the app writes its incidents (with `writesIncidents`): a reader
+   * on the same file system takes from there those that finished while it
+   * was away.
+   */
+  incidentDir?: string;
   /** When the hello was sent, seconds since the epoch. */
   time: number;
 }

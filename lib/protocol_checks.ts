@@ -56,6 +56,17 @@ export function eventProblem(e: unknown): string | undefined {
   return undefined;
 }
 
+/** A hello's `incidentDir`: an absolute path of at most 4096 characters. */
+function folder(v: unknown, problems: string[]): string | undefined {
+  if (v === undefined) return undefined;
+  if (
+    typeof v === "string" && v.startsWith("/") && v.length <= 4096 &&
+    !v.includes("\0")
+  ) return v;
+  problems.push("incidentDir: not an absolute path: ignored");
+  return undefined;
+}
+
 /**
  * A `hello` with every field checked and bounded: what does not fit is
  * dropped or replaced by its default, and said in `problems`.
@@ -113,6 +124,7 @@ export function checkedHello(
     host: text("host"),
     heartbeatMs: heartbeatMs as number,
     writesIncidents: m.writesIncidents === true,
+    incidentDir: folder(m.incidentDir, problems),
     time: typeof m.time === "number" && Number.isFinite(m.time) ? m.time : 0,
   } as HelloMessage;
   return { hello, problems };

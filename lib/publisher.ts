@@ -7,6 +7,7 @@
  * @module
  */
 
+import { isAbsolute, resolve } from "node:path";
 import { encodeJSON, jsonableEvent } from "./event.ts";
 import type { FlogEvent } from "./flog_event.ts";
 import { ReusedEncoder, writeAll } from "./_io.ts";
@@ -216,6 +217,7 @@ export class Publisher implements AsyncDisposable {
             bufferSizes: rec.options.bufferSizes,
             heartbeatMs: this.#opts.heartbeatMs,
             writesIncidents: rec.options.incidentDir !== undefined,
+            incidentDir: absolute(rec.options.incidentDir),
             time: Date.now() / 1000,
           } satisfies PublishMessage,
         ) + "\n",
@@ -320,6 +322,16 @@ export class Publisher implements AsyncDisposable {
   /** Same as {@linkcode close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** `dir` as an absolute path; undefined without one (or without `cwd`). */
+function absolute(dir: string | undefined): string | undefined {
+  if (dir === undefined || isAbsolute(dir)) return dir;
+  try {
+    return resolve(dir);
+  } catch {
+    return undefined; // no permission to read the working directory
   }
 }
 

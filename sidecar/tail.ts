@@ -20,6 +20,7 @@ import { checkedHello, eventProblem } from "../lib/protocol_checks.ts";
 import type { IncidentStore } from "../server/store.ts";
 import { waitForPath } from "./socket_watch.ts";
 import { sleep } from "../lib/_sleep.ts";
+import { AppIncidents } from "./_app_incidents.ts";
 
 /**
  * Counters of a {@linkcode Sidecar}.
@@ -110,11 +111,19 @@ export class AppTail {
   #loop: Promise<void> = Promise.resolve();
   #conn: Deno.Conn | undefined;
   #hello: HelloMessage | undefined;
+  readonly #incidents: AppIncidents;
 
   /** A tail feeding `recorder`; nothing happens until {@linkcode follow}. */
   constructor(recorder: FlightRecorder, options: TailOptions) {
     this.#recorder = recorder;
     this.#opts = options;
+    this.#incidents = new AppIncidents({
+      store: options.store,
+      onError: (what, e) => {
+        this.#opts.activity?.bad("app incident", `${what}: ${e}`);
+        recorder.reportOnce("taking the app's incidents", `${what}: ${e}`);
+      },
+    });
   }
 
   /** The app's latest `hello`, once it connected. */
@@ -127,13 +136,17 @@ export class AppTail {
     this.#loop = this.#run(path);
   }
 
-  /** Stops following, and waits for the loop to end. */
+  /**
+   * Stops following, and waits for the loop to end and the app's incidents
+   * announced so far to be stored.
+   */
   async close(): Promise<void> {
     this.#abort.abort();
     try {
       this.#conn?.close();
     } catch { /* closed */ }
     await this.#loop;
+    await this.#incidents.flush();
   }
 
   async #run(path: string): Promise<void> {
@@ -232,6 +245,9 @@ export class AppTail {
             }
             end.hello = true;
             this.#onHello(hello);
+            if (hello.writesIncidents && hello.incidentDir !== undefined) {
+              this.#incidents.catchUp(hello.incidentDir);
+            }
             break;
           }
           case "events":
@@ -247,7 +263,7 @@ export class AppTail {
             break;
           case "incident":
             if (this.#hello?.writesIncidents) {
-              await this.#importAppIncident(m.path, m.name);
+              this.#incidents.announced(m.path, m.name, m.complete !== false);
             }
             break;
           case "goodbye":
@@ -312,15 +328,6 @@ export class AppTail {
       this.#seen.set(inc, e.num);
       this.stats.eventsReceived++;
       this.#recorder.record(e);
-    }
-  }
-
-  async #importAppIncident(path: string, name: string): Promise<void> {
-    try {
-      const bytes = await Deno.readFile(path);
-      await this.#opts.store.import(name, bytes, { origin: "local" });
-    } catch (e) {
-      this.#recorder.reportOnce("importing the app's incident", e);
     }
   }
 

@@ -58,6 +58,7 @@ Deno.test("publish() sends hello, history, live batches, heartbeats, incident no
   assert.equal(hello.versions.shop, "2.0");
   assert.deepEqual(hello.incarnation, log.incarnation);
   assert.equal(hello.writesIncidents, true);
+  assert(hello.incidentDir?.startsWith("/"), "an absolute incidentDir");
   const history = await client.next();
   assert.ok(history.t === "events" && history.history === true);
   assert.deepEqual(history.events.map((e) => e.format), ["before %(n)s"]);
