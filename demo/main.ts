@@ -14,7 +14,7 @@
  * they reach the gatherer, the groups, the alerts received, commands to try,
  * the dump of one incident, and the web viewers' login links. On a terminal
  * everything then runs until Ctrl-C; otherwise it stops. Files stay in
- * ./demo-output/ to look at.
+ * ./demo-output/ to look at, until the next run starts afresh.
  *
  * @module
  */
@@ -25,6 +25,21 @@ import { hmac } from "../gather/webhooks.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = Deno.args[0] ?? "./demo-output";
+// A fresh start: what an earlier run left (its own files only) goes.
+for (
+  const name of [
+    "incidents",
+    "incidents-eu",
+    "gathered",
+    "webhook.secret",
+    "shop.sock",
+    "shop-eu.sock",
+  ]
+) {
+  await Deno.remove(`${out}/${name}`, { recursive: true }).catch((e) => {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  });
+}
 await Deno.mkdir(out, { recursive: true });
 const socket = `${await Deno.realPath(out)}/shop.sock`;
 const socketEu = `${await Deno.realPath(out)}/shop-eu.sock`;
@@ -140,7 +155,11 @@ function interrupted(): Promise<void> {
 const children: Child[] = [];
 const timer = setTimeout(() => {
   console.error(`demo: not done after ${LIMIT_MS / 1000} s, giving up`);
-  for (const c of children) c.proc.kill("SIGKILL");
+  for (const c of children) {
+    try {
+      c.proc.kill("SIGKILL");
+    } catch { /* already exited */ }
+  }
   Deno.exit(1);
 }, LIMIT_MS);
 

@@ -99,27 +99,29 @@ interface WebhookConfig {
   minLevel?: string | number;
 }
 
-const CONFIG_KEYS = new Set([
-  "dir",
-  "listen",
-  "tokenFile",
-  "sources",
-  "sourceTokenFile",
-  "rules",
-  "ruleTimeoutMs",
-  "webhooks",
-  "webhookSecretFile",
-  "webhookFormat",
-  "publicUrl",
-  "spike",
-  "retention",
-  "cert",
-  "key",
-  "maxConnections",
-  "idleTimeoutMs",
-  "maxBodyBytes",
-  "clickhouse",
-]);
+const CONFIG_KEYS: ReadonlySet<string> = new Set(
+  [
+    "dir",
+    "listen",
+    "tokenFile",
+    "sources",
+    "sourceTokenFile",
+    "rules",
+    "ruleTimeoutMs",
+    "webhooks",
+    "webhookSecretFile",
+    "webhookFormat",
+    "publicUrl",
+    "spike",
+    "retention",
+    "cert",
+    "key",
+    "maxConnections",
+    "idleTimeoutMs",
+    "maxBodyBytes",
+    "clickhouse",
+  ] satisfies (keyof ConfigFile)[],
+);
 
 function format(where: string, v: unknown): "json" | "slack" | undefined {
   if (v === undefined || v === "json" || v === "slack") return v;
@@ -217,12 +219,7 @@ export async function parseGatherArgs(
   const src = values.config ?? "";
   const cfg: ConfigFile = values.config === undefined
     ? {}
-    : await readConfig(values.config);
-  for (const k of Object.keys(cfg)) {
-    if (!CONFIG_KEYS.has(k)) {
-      throw new ConfigError(`${src}: unknown field "${k}"`);
-    }
-  }
+    : await readConfig(values.config, CONFIG_KEYS);
   const field = (name: string) => `${src}: field "${name}"`;
   const dir = values.dir ?? cfg.dir;
   if (dir === undefined) {

@@ -49,6 +49,7 @@ export async function readText(where: string, path: string): Promise<string> {
 /** A JSON config file's object; a {@linkcode ConfigError} naming the file. */
 export async function readConfig(
   path: string,
+  known: ReadonlySet<string>,
 ): Promise<Record<string, unknown>> {
   const text = await readText("--config", path);
   let cfg: unknown;
@@ -59,6 +60,10 @@ export async function readConfig(
   }
   if (typeof cfg !== "object" || cfg === null || Array.isArray(cfg)) {
     throw new ConfigError(`${path}: expected a JSON object`);
+  }
+  // A misspelt setting is an error, not a silent default.
+  for (const k of Object.keys(cfg)) {
+    if (!known.has(k)) throw new ConfigError(`${path}: unknown field "${k}"`);
   }
   return cfg as Record<string, unknown>;
 }

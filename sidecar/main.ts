@@ -152,6 +152,36 @@ function redactOf(
   };
 }
 
+/** The fields of a sidecar's `--config` file. */
+const CONFIG_KEYS: ReadonlySet<string> = new Set(
+  [
+    "dir",
+    "socket",
+    "listen",
+    "tokenFile",
+    "peers",
+    "peerTokenFile",
+    "peerCaFile",
+    "cert",
+    "key",
+    "qualifier",
+    "bufferSizes",
+    "trailingEvents",
+    "trailingMs",
+    "rateLimit",
+    "retention",
+    "heartbeatTimeoutMs",
+    "maxBodyBytes",
+    "redact",
+    "quiet",
+    "logFormat",
+    "maxConnections",
+    "idleTimeoutMs",
+    "isolateBy",
+    "clickhouse",
+  ] satisfies (keyof ConfigFile)[],
+);
+
 /**
  * Turns `flightlog sidecar` arguments (and the `--config` file they name)
  * into sidecar options. Throws an error naming the flag or config field
@@ -201,7 +231,7 @@ export async function parseSidecarArgs(
   const src = values.config ?? "";
   const cfg: ConfigFile = values.config === undefined
     ? {}
-    : await readConfig(values.config);
+    : await readConfig(values.config, CONFIG_KEYS);
   const field = (name: string) => `${src}: field "${name}"`;
   const dir = values.dir ?? cfg.dir;
   if (dir === undefined) {

@@ -88,6 +88,16 @@ Deno.test("parseSidecarArgs() names the config field that is wrong", async () =>
   );
 });
 
+Deno.test("parseSidecarArgs() refuses a config field it does not know, naming it", async () => {
+  await using dir = await tempDir();
+  const cfg = `${dir.path}/sidecar.json`;
+  await Deno.writeTextFile(cfg, JSON.stringify({ dir: "x", trailingMS: 10 }));
+  await assert.rejects(
+    () => parseSidecarArgs(["--config", cfg]),
+    /sidecar\.json: unknown field "trailingMS"/,
+  );
+});
+
 Deno.test("parseSidecarArgs() names the flag that is wrong or missing", async () => {
   await assert.rejects(() => parseSidecarArgs([]), /--dir is required/);
   await assert.rejects(
