@@ -11,6 +11,7 @@ import { VERSION } from "../lib/version.ts";
 import type { StoreBackend } from "../server/backend.ts";
 import type { SpoolStats } from "../server/clickhouse/spool.ts";
 import {
+  httpMetrics,
   type Metric,
   type MetricFamily,
   renderFamilies,
@@ -18,6 +19,7 @@ import {
   spoolMetrics,
   storeMetrics,
 } from "../server/metrics.ts";
+import type { GuardStats } from "../server/guard.ts";
 import type { IncidentStore } from "../server/store.ts";
 import type { SourceStats } from "./source.ts";
 import type { WebhookStats } from "./webhooks.ts";
@@ -32,7 +34,7 @@ export interface GathererParts {
   rules: number;
   sources: SourceStats[];
   webhooks?: WebhookStats;
-  connections: number;
+  http: GuardStats | undefined;
 }
 
 async function counts(store: StoreBackend) {
@@ -120,11 +122,7 @@ export async function metrics(p: GathererParts): Promise<string> {
       "Alert deliveries given up after failing too long (reported).",
       w?.givenUp ?? 0,
     ),
-    gauge(
-      "flightlog_http_connections",
-      "HTTP connections open now.",
-      p.connections,
-    ),
+    ...httpMetrics(p.http),
   ];
   if (p.clickhouse !== undefined) {
     global.push(

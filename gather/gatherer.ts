@@ -377,7 +377,7 @@ export class Gatherer implements AsyncDisposable {
       rules: this.#rules.size,
       sources: this.#pulls.map((p) => p.stats),
       webhooks: this.#webhooks?.stats,
-      connections: this.#server?.stats.active ?? 0,
+      http: this.#server?.stats,
     };
   }
 

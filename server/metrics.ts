@@ -6,6 +6,7 @@
  */
 
 import type { SpoolStats } from "./clickhouse/spool.ts";
+import type { GuardStats } from "./guard.ts";
 import type { Outbox } from "./outbox.ts";
 import type { IncidentStore } from "./store.ts";
 
@@ -122,6 +123,38 @@ function outboxMetrics(outbox: Outbox): Metric[] {
       type: "counter",
       help: "Failed delivery attempts to peers.",
       value: outbox.stats.failed,
+    },
+  ];
+}
+
+/** The samples of a server's HTTP connections (its guard's counters). */
+export function httpMetrics(g: GuardStats | undefined): Metric[] {
+  return [
+    {
+      name: "flightlog_http_accept_failures_total",
+      type: "counter",
+      help:
+        "Times accepting an HTTP connection failed (out of descriptors...); accepting goes on.",
+      value: g?.acceptFailures ?? 0,
+    },
+    {
+      name: "flightlog_http_connections",
+      type: "gauge",
+      help: "HTTP connections open now.",
+      value: g?.active ?? 0,
+    },
+    {
+      name: "flightlog_http_connections_refused_total",
+      type: "counter",
+      help:
+        "HTTP connections turned away at the cap (/healthz still answered).",
+      value: g?.refused ?? 0,
+    },
+    {
+      name: "flightlog_http_connections_idle_closed_total",
+      type: "counter",
+      help: "HTTP connections closed for being idle.",
+      value: g?.idleClosed ?? 0,
     },
   ];
 }

@@ -9,6 +9,7 @@ import type { RecorderStats } from "../lib/recorder_options.ts";
 import type { GuardStats } from "../server/guard.ts";
 import type { SpoolStats } from "../server/clickhouse/spool.ts";
 import {
+  httpMetrics,
   renderMetrics,
   spoolMetrics,
   storeMetrics,
@@ -58,32 +59,7 @@ export function sidecarMetrics(p: SidecarParts): string {
       help: "Incidents this sidecar started writing.",
       value: r.incidents,
     },
-    {
-      name: "flightlog_http_accept_failures_total",
-      type: "counter",
-      help:
-        "Times accepting an HTTP connection failed (out of descriptors...); accepting goes on.",
-      value: g?.acceptFailures ?? 0,
-    },
-    {
-      name: "flightlog_http_connections",
-      type: "gauge",
-      help: "HTTP connections open now.",
-      value: g?.active ?? 0,
-    },
-    {
-      name: "flightlog_http_connections_refused_total",
-      type: "counter",
-      help:
-        "HTTP connections turned away at the cap (/healthz still answered).",
-      value: g?.refused ?? 0,
-    },
-    {
-      name: "flightlog_http_connections_idle_closed_total",
-      type: "counter",
-      help: "HTTP connections closed for being idle.",
-      value: g?.idleClosed ?? 0,
-    },
+    ...httpMetrics(g),
     {
       name: "flightlog_incidents_failed_total",
       type: "counter",

@@ -146,6 +146,9 @@ Deno.test("Gatherer's health and metrics show its store, groups, sources and web
     /^flightlog_source_connected\{source="http:\/\/127\.0\.0\.1:9"\} 0$/m,
   );
   assert.match(metrics, /^flightlog_webhook_deliveries_pending \d+$/m);
+  assert.match(metrics, /^flightlog_http_connections [1-9]\d*$/m);
+  assert.match(metrics, /^flightlog_http_accept_failures_total 0$/m);
+  assert.match(metrics, /^flightlog_http_connections_refused_total 0$/m);
   assert.equal(
     metrics.match(/^# HELP flightlog_source_connected /gm)?.length,
     1,
