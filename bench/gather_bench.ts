@@ -1,7 +1,8 @@
 /**
  * The gatherer and its SQLite index, each figure beside its floor in one run:
  * - ingest: incidents pulled from three sidecars, stored, classified and
- *   grouped, beside writing the same bytes plus one SQLite insert each;
+ *   grouped, beside writing the same bytes (synced) plus one SQLite insert
+ *   each;
  * - with 100,000 stored incidents: `GET /v1/groups` and
  *   `GET /v1/incidents?q=` over HTTP, beside the bare SQL query;
  * - start-up time and RSS with 100,000 stored incidents, beside an empty
@@ -15,6 +16,7 @@ import { createLogger } from "../mod.ts";
 import { Gatherer } from "../gather/gatherer.ts";
 import { Sidecar } from "../sidecar/sidecar.ts";
 import type { IncidentStore } from "../server/store.ts";
+import { writeFileSynced } from "../lib/_io.ts";
 
 const STORED = Number(Deno.args[0] ?? 100_000);
 const PER_SOURCE = 300;
@@ -128,7 +130,8 @@ async function ingest(samples: Uint8Array[]) {
   }
   const gathered = Math.min(...runs.plain);
   const ruled = Math.min(...runs.ruled);
-  // The floor: the same bytes written to files, and one insert each, with
+  // The floor: the same bytes written to files, each synced before it
+  // counts (as the store syncs what it takes), and one insert each, with
   // the index's own durability (WAL, synchronous = normal; the default,
   // full, would fsync every insert and flatter the ratio 2-3x).
   // The best of two, like the gatherer's.
@@ -143,7 +146,7 @@ async function ingest(samples: Uint8Array[]) {
     for (let i = 0; i < total; i++) {
       const name = freshName();
       const bytes = samples[i % samples.length];
-      await Deno.writeFile(`${floorDir}/${name}`, bytes);
+      await writeFileSynced(`${floorDir}/${name}`, bytes);
       insert.run(name, bytes.length);
     }
     db.close();

@@ -40,6 +40,32 @@ const SMALL = 64 * 1024;
 const LARGE = 1 << 20;
 
 /**
+ * Writes `bytes` to a new file at `path`, synced to disk when this
+ * resolves. On failure the file is removed and the error thrown.
+ */
+export async function writeSynced(
+  path: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  try {
+    const file = await Deno.open(path, {
+      write: true,
+      create: true,
+      truncate: true,
+    });
+    try {
+      await writeAll(file, bytes);
+      await file.sync();
+    } finally {
+      file.close();
+    }
+  } catch (e) {
+    await Deno.remove(path).catch(() => {});
+    throw e;
+  }
+}
+
+/**
  * Writes `bytes` to `path` durably: to `path.tmp`, synced, then renamed into
  * place, so `path` is whole or absent and survives a crash once this
  * resolves. On failure the `.tmp` is removed and the error thrown.
@@ -49,18 +75,8 @@ export async function writeFileSynced(
   bytes: Uint8Array,
 ): Promise<void> {
   const tmpPath = path + ".tmp";
-  const file = await Deno.open(tmpPath, {
-    write: true,
-    create: true,
-    truncate: true,
-  });
+  await writeSynced(tmpPath, bytes);
   try {
-    try {
-      await writeAll(file, bytes);
-      await file.sync();
-    } finally {
-      file.close();
-    }
     await Deno.rename(tmpPath, path);
   } catch (e) {
     await Deno.remove(tmpPath).catch(() => {});

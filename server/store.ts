@@ -26,7 +26,7 @@ import {
   type StoredIncident,
 } from "./_store_rows.ts";
 import { notify, Observers } from "../lib/_observers.ts";
-import { writeFileSynced } from "../lib/_io.ts";
+import { dirNames, writeSynced } from "../lib/_io.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { folderUntouched, markFolder } from "./_folder_state.ts";
 import { Reclassifier, type ReclassifyProgress } from "./_reclassify.ts";
@@ -36,6 +36,9 @@ export type { ListFilter, StoredIncident } from "./_store_rows.ts";
 /** What an incident file is called in the store. */
 export const STORED_NAME =
   /^incident-\d{4}-\d\d-\d\d--\d\d-\d\d-\d\dZ-[a-z2-7]{1,32}\.flog\.gz$/;
+
+/** The prefix of an imported incident's file until it is renamed into place. */
+const STAGED = ".importing-";
 
 /**
  * Where an imported incident comes from.
@@ -169,6 +172,12 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
     const store = new IncidentStore(dir, db, options);
     try {
       if (!untouched) {
+        // What imports cut short by a crash left.
+        for (const name of await dirNames(dir)) {
+          if (name.startsWith(STAGED)) {
+            await Deno.remove(`${dir}/${name}`).catch(() => {});
+          }
+        }
         await reconcile({
           db,
           dir,
@@ -311,28 +320,35 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
     }
     const known = this.get(name);
     if (known !== undefined) return { incident: known, created: false };
-    // Checked before taking the store's turn: a big push holds up no other.
+    // Checked, written and synced before taking the store's turn: a big
+    // push holds up no other, and imports wait for the disk side by side.
+    // Synced before it counts as taken: a pusher drops its copy on 201.
     await checkPushedIncident(name, bytes, options.limits);
-    return await this.#serial(async () => {
-      const known = this.get(name);
-      if (known !== undefined) return { incident: known, created: false };
-      // Synced before it counts as taken: a pusher drops its copy on 201.
-      const path = `${this.#dir}/${name}`;
-      await writeFileSynced(path, bytes);
-      try {
-        return {
-          incident: await this.#insert(path, { origin, source }),
-          created: true,
-        };
-      } catch (e) {
-        // Refused whole (not indexed): the sender keeps its copy, sends it
-        // again later.
-        if (this.get(name) === undefined) {
-          await Deno.remove(path).catch(() => {});
+    const staged = `${this.#dir}/${STAGED}${crypto.randomUUID()}`;
+    await writeSynced(staged, bytes);
+    try {
+      return await this.#serial(async () => {
+        const known = this.get(name);
+        if (known !== undefined) return { incident: known, created: false };
+        const path = `${this.#dir}/${name}`;
+        await Deno.rename(staged, path);
+        try {
+          return {
+            incident: await this.#insert(path, { origin, source }),
+            created: true,
+          };
+        } catch (e) {
+          // Refused whole (not indexed): the sender keeps its copy, sends
+          // it again later.
+          if (this.get(name) === undefined) {
+            await Deno.remove(path).catch(() => {});
+          }
+          throw e;
         }
-        throw e;
-      }
-    });
+      });
+    } finally {
+      await Deno.remove(staged).catch(() => {}); // when not renamed
+    }
   }
 
   /** The incident called `name`, if stored. */

@@ -114,7 +114,9 @@ Deno.test("IncidentStore.import() on a full disk refuses the incident, keeps not
   await assert.rejects(store.import(name, bytes), /No space left on device/);
   assert.equal(store.get(name), undefined);
   assert.deepEqual(
-    (await ls(`${disk.path}/store`)).filter((n) => n.includes("incident-")),
+    (await ls(`${disk.path}/store`)).filter((n) =>
+      n.includes("incident-") || n.startsWith(".importing")
+    ),
     [],
     "neither the file nor its .tmp",
   );
@@ -135,7 +137,9 @@ Deno.test("IncidentStore.import() refuses with SQLite's own error when the file 
   await assert.rejects(store.import(name, bytes), /full/);
   assert.equal(store.get(name), undefined);
   assert.deepEqual(
-    (await ls(`${disk.path}/store`)).filter((n) => n.includes("incident-")),
+    (await ls(`${disk.path}/store`)).filter((n) =>
+      n.includes("incident-") || n.startsWith(".importing")
+    ),
     [],
   );
 });

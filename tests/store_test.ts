@@ -38,6 +38,37 @@ Deno.test("IncidentStore.open() drops rows whose file is gone and indexes files 
   assert.equal(new Set(ids).size, ids.length, "ids stay unique");
 });
 
+Deno.test("IncidentStore.open() removes what imports cut short by a crash left", async () => {
+  await using dir = await tempDir();
+  await (await IncidentStore.open(dir.path)).close();
+  await Deno.writeTextFile(`${dir.path}/.importing-1234`, "half an incident");
+  await using store = await IncidentStore.open(dir.path);
+  assert.deepEqual(
+    [...Deno.readDirSync(dir.path)].filter((e) =>
+      e.name.startsWith(".importing")
+    ),
+    [],
+  );
+});
+
+Deno.test("IncidentStore.import() of one incident at once by many stores it once and leaves no staged file", async () => {
+  await using dir = await tempDir();
+  const path = await makeIncident(`${dir.path}/src`);
+  const bytes = await Deno.readFile(path);
+  await using store = await IncidentStore.open(`${dir.path}/store`);
+  const results = await Promise.all(
+    Array.from({ length: 8 }, () => store.import(baseName(path), bytes)),
+  );
+  assert.equal(results.filter((r) => r.created).length, 1);
+  assert.equal(store.totals().count, 1);
+  assert.deepEqual(
+    [...Deno.readDirSync(store.dir)].map((e) => e.name).filter((n) =>
+      n.startsWith(".importing") || n.endsWith(".tmp")
+    ),
+    [],
+  );
+});
+
 Deno.test("IncidentStore.open() migrates an index.jsonl store, keeping ids and origins", async () => {
   await using dir = await tempDir();
   const paths = await makeIncidents(dir.path, 3);
