@@ -42,7 +42,7 @@ Deno.test("IncidentStore.open() removes what imports cut short by a crash left",
   await using dir = await tempDir();
   await (await IncidentStore.open(dir.path)).close();
   await Deno.writeTextFile(`${dir.path}/.importing-1234`, "half an incident");
-  await using store = await IncidentStore.open(dir.path);
+  await using _store = await IncidentStore.open(dir.path);
   assert.deepEqual(
     [...Deno.readDirSync(dir.path)].filter((e) =>
       e.name.startsWith(".importing")
