@@ -5,7 +5,7 @@
  * ZooKeeper). Each can be stopped and started again on the same data.
  */
 
-import { deadline } from "./_util.ts";
+import { deadline, freePort } from "./_util.ts";
 
 /** Whether `clickhouse-server` is installed. */
 export function hasClickHouse(): boolean {
@@ -15,13 +15,6 @@ export function hasClickHouse(): boolean {
   } catch {
     return false;
   }
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = l.addr as Deno.NetAddr;
-  l.close();
-  return port;
 }
 
 /** One node. */

@@ -33,6 +33,14 @@ export async function ls(dir: string): Promise<string[]> {
   return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
 }
 
+/** A loopback port nothing listens on (free when this returns). */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = l.addr as Deno.NetAddr;
+  l.close();
+  return port;
+}
+
 /** Runs `deno` with `args`; returns its exit code and output. */
 export async function runDeno(
   args: string[],

@@ -2,9 +2,8 @@ import assert from "node:assert/strict";
 import { AppIncidents } from "../sidecar/_app_incidents.ts";
 import { IncidentStore } from "../server/store.ts";
 import type { Retention } from "../server/retention.ts";
-import { createLogger, publish } from "../mod.ts";
-import { deadline, tempDir } from "./_util.ts";
-import { baseName, makeIncidents, startSidecar } from "./_server_util.ts";
+import { tempDir } from "./_util.ts";
+import { baseName, makeIncidents } from "./_server_util.ts";
 
 /** A store in `dir/store` and an AppIncidents over it, with its errors. */
 async function setup(dir: string, retention?: Retention) {
@@ -97,29 +96,4 @@ Deno.test("AppIncidents.announced() takes a finished incident, and leaves an unf
   await t.incidents.flush();
   assert.deepEqual(t.store.list().map((s) => s.name), [baseName(done)]);
   assert.deepEqual(t.errors, []);
-});
-
-Deno.test("a sidecar takes the incidents its app wrote while the sidecar was away", async () => {
-  await using dir = await tempDir();
-  const socketPath = `${dir.path}/app.sock`;
-  await using log = createLogger({
-    app: "selfish",
-    incidentDir: `${dir.path}/app-incidents`,
-    trailingMs: 0,
-  });
-  await using _publisher = await publish(log, { socketPath });
-  const written = Promise.withResolvers<void>();
-  const off = log.onIncident(() => written.resolve());
-  log.weird("while the sidecar was away");
-  await deadline(written.promise, "the app's incident");
-  off();
-  const stored = Promise.withResolvers<void>();
-  await using sidecar = await startSidecar(`${dir.path}/s`, { socketPath });
-  const check = () =>
-    sidecar.store.list().some((s) =>
-      s.summary === "while the sidecar was away"
-    ) && stored.resolve();
-  sidecar.store.subscribe(check);
-  check();
-  await deadline(stored.promise, "the incident taken at connection");
 });

@@ -4,17 +4,9 @@
 // numbers is one group; a different bug its own. Restarts of the gatherer
 // and of a source lose nothing and duplicate nothing.
 import assert from "node:assert/strict";
-import { nextSse, Proc, ROOT, sseEvents, tempDir } from "./_util.ts";
+import { freePort, nextSse, Proc, ROOT, sseEvents, tempDir } from "./_util.ts";
 
 const CLI = `${ROOT}cli/flightlog.ts`;
-
-/** A free loopback port (free when this returns). */
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = l.addr as Deno.NetAddr;
-  l.close();
-  return port;
-}
 
 /**
  * The source of an app with one bug, pushed down by `pad` lines (a new

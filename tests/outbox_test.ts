@@ -1,7 +1,7 @@
 // Deliveries to peers: real sidecars on loopback as the peers, real files
 // as the outbox.
 import assert from "node:assert/strict";
-import { deadline, tempDir } from "./_util.ts";
+import { deadline, freePort, tempDir } from "./_util.ts";
 import {
   baseName,
   client,
@@ -13,10 +13,8 @@ import { IncidentStore } from "../server/store.ts";
 
 Deno.test("Outbox delivers to a peer that was down, after it starts, across a restart, once", async () => {
   await using dir = await tempDir();
-  // Reserve a port for the peer, then free it: the peer is down.
-  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (probe.addr as Deno.NetAddr).port;
-  probe.close();
+  // A port for the peer, where nothing listens yet: the peer is down.
+  const port = freePort();
   const peerUrl = `http://127.0.0.1:${port}`;
   const peerToken = "peer-token-0123456789";
   const options = {

@@ -333,3 +333,28 @@ Deno.test("flightlog sidecar prints a JSON line per connection, incident, discon
     await sidecar.proc.stop();
   }
 });
+
+Deno.test("Sidecar takes the incidents its app wrote while the sidecar was away", async () => {
+  await using dir = await tempDir();
+  const socketPath = `${dir.path}/app.sock`;
+  await using log = createLogger({
+    app: "selfish",
+    incidentDir: `${dir.path}/app-incidents`,
+    trailingMs: 0,
+  });
+  await using _publisher = await publish(log, { socketPath });
+  const written = Promise.withResolvers<void>();
+  const off = log.onIncident(() => written.resolve());
+  log.weird("while the sidecar was away");
+  await deadline(written.promise, "the app's incident");
+  off();
+  const stored = Promise.withResolvers<void>();
+  await using sidecar = await startInProcess(`${dir.path}/s`, { socketPath });
+  const check = () =>
+    sidecar.store.list().some((s) =>
+      s.summary === "while the sidecar was away"
+    ) && stored.resolve();
+  sidecar.store.subscribe(check);
+  check();
+  await deadline(stored.promise, "the incident taken at connection");
+});

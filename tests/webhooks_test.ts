@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { hmac, type Webhook, Webhooks } from "../gather/webhooks.ts";
 import { IncidentStore } from "../server/store.ts";
-import { deadline, tempDir } from "./_util.ts";
+import { deadline, freePort, tempDir } from "./_util.ts";
 import { baseName, type Bug, makeIncident } from "./_server_util.ts";
 
 interface Received {
@@ -142,12 +142,7 @@ Deno.test("Webhooks retry a refused delivery with the same id", async () => {
 Deno.test("Webhooks deliver after a restart what was pending (durable)", async () => {
   await using dir = await tempDir();
   // A port where nothing listens until the receiver starts, after the restart.
-  const { port } = (() => {
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const addr = l.addr as Deno.NetAddr;
-    l.close();
-    return addr;
-  })();
+  const port = freePort();
   const url = `http://127.0.0.1:${port}/hook`;
   const s = await store(dir.path);
   const failed = Promise.withResolvers<string>();
@@ -193,12 +188,7 @@ Deno.test("Webhooks to one URL each sign with their own secret", async () => {
 Deno.test("Webhooks deliver what was pending for a hook after another hook leaves the list", async () => {
   await using dir = await tempDir();
   await using other = receiver();
-  const { port } = (() => {
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const addr = l.addr as Deno.NetAddr;
-    l.close();
-    return addr;
-  })();
+  const port = freePort();
   const url = `http://127.0.0.1:${port}/hook`;
   const s = await store(dir.path);
   const failed = Promise.withResolvers<string>();
