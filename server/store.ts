@@ -326,12 +326,14 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
     await checkPushedIncident(name, bytes, options.limits);
     const staged = `${this.#dir}/${STAGED}${crypto.randomUUID()}`;
     await writeSynced(staged, bytes);
+    let renamed = false;
     try {
       return await this.#serial(async () => {
         const known = this.get(name);
         if (known !== undefined) return { incident: known, created: false };
         const path = `${this.#dir}/${name}`;
         await Deno.rename(staged, path);
+        renamed = true;
         try {
           return {
             incident: await this.#insert(path, { origin, source }),
@@ -347,7 +349,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
         }
       });
     } finally {
-      await Deno.remove(staged).catch(() => {}); // when not renamed
+      if (!renamed) await Deno.remove(staged).catch(() => {});
     }
   }
 

@@ -26,6 +26,22 @@ function holding(store: IncidentStore, n: number): Promise<void> {
   return deadline(promise, `${n} incidents`, 15_000).finally(off);
 }
 
+/** Resolves once the pull of `url` into `store` has moved its cursor to `id`. */
+function cursorAt(
+  store: IncidentStore,
+  url: string,
+  id: number,
+): Promise<void> {
+  const { promise, resolve } = Promise.withResolvers<void>();
+  if (store.cursor(url) >= id) resolve();
+  const setCursor = store.setCursor.bind(store);
+  store.setCursor = (source, cursor) => {
+    setCursor(source, cursor);
+    if (source === url && cursor >= id) resolve();
+  };
+  return deadline(promise, `the cursor at ${id}`, 15_000);
+}
+
 function pull(store: IncidentStore, sidecar: Sidecar) {
   const abort = new AbortController();
   const p = new Pull({ url: sidecar.url, token: sidecar.token }, store, {
@@ -52,6 +68,7 @@ Deno.test("Pull catches up from the start, then takes new incidents live", async
     await holding(store, 3);
     await feed(sidecar, dir.path, 2);
     await holding(store, 5);
+    await cursorAt(store, sidecar.url, sidecar.store.latestId());
     assert.equal(pulling.p.stats.pulled, 5);
   }
   assert.ok(store.list().every((s) => s.source === sidecar.url));
@@ -72,6 +89,7 @@ Deno.test("Pull goes on from its stored cursor after its own restart, with no du
   await using store = await IncidentStore.open(gathered);
   await using pulling = pull(store, sidecar);
   await holding(store, 4);
+  await cursorAt(store, sidecar.url, sidecar.store.latestId());
   assert.equal(pulling.p.stats.pulled, 2, "only the two new ones");
   assert.equal(store.totals().count, 4);
 });
@@ -92,6 +110,7 @@ Deno.test("Pull survives the source's restart and takes what came meanwhile", as
   });
   await feed(second, dir.path, 3);
   await holding(store, 5);
+  await cursorAt(store, second.url, second.store.latestId());
   assert.equal(store.totals().count, 5);
   assert.equal(pulling.p.stats.pulled, 5);
 });
@@ -193,7 +212,7 @@ Deno.test("Pull retries an incident it could not fetch, even on a quiet stream",
   });
   const running = p.run(abort.signal);
   try {
-    await holding(store, 1);
+    await cursorAt(store, `http://127.0.0.1:${server.addr.port}`, 1);
     assert.equal(p.stats.failures, 1);
     assert.equal(p.stats.cursor, 1);
   } finally {
@@ -248,15 +267,16 @@ Deno.test("Pull skips an incident its source lists but no longer has, says so, a
     maxDelayMs: 100,
     onError: (_u, e) => said.push(String(e)),
   });
+  const latest = sidecar.store.latestId();
   const running = p.run(abort.signal);
   try {
-    await holding(store, 11);
+    await cursorAt(store, sidecar.url, latest);
   } finally {
     abort.abort();
     await running;
   }
+  assert.equal(store.totals().count, 11);
   assert.equal(store.get(gone.name), undefined);
   assert.equal(p.stats.refused, 1);
-  assert.equal(p.stats.cursor, sidecar.store.latestId());
   assert.match(said[0], /HTTP 404: gone at the source, skipped/);
 });
