@@ -25,22 +25,38 @@ import { hmac } from "../gather/webhooks.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = Deno.args[0] ?? "./demo-output";
-// A fresh start: what an earlier run left (its own files only) goes.
-for (
-  const name of [
-    "incidents",
-    "incidents-eu",
-    "gathered",
-    "webhook.secret",
-    "shop.sock",
-    "shop-eu.sock",
-  ]
+// A fresh start: what an earlier run left goes, in a folder that holds only
+// what the demo makes (or that it marked as its own), never in another.
+const MARK = ".flightlog-demo";
+const MADE = [
+  "incidents",
+  "incidents-eu",
+  "gathered",
+  "webhook.secret",
+  "shop.sock",
+  "shop-eu.sock",
+];
+const entries = (await Array.fromAsync(Deno.readDir(out)).catch(() => []))
+  .map((e) => e.name);
+if (
+  !entries.includes(MARK) &&
+  entries.some((name) => !MADE.includes(name))
 ) {
+  console.error(
+    `demo: ${out} holds files the demo did not make; give a new or empty folder`,
+  );
+  Deno.exit(2);
+}
+for (const name of MADE) {
   await Deno.remove(`${out}/${name}`, { recursive: true }).catch((e) => {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   });
 }
 await Deno.mkdir(out, { recursive: true });
+await Deno.writeTextFile(
+  `${out}/${MARK}`,
+  "made by deno task demo: emptied at each run\n",
+);
 const socket = `${await Deno.realPath(out)}/shop.sock`;
 const socketEu = `${await Deno.realPath(out)}/shop-eu.sock`;
 const LIMIT_MS = 60_000;

@@ -99,29 +99,31 @@ interface WebhookConfig {
   minLevel?: string | number;
 }
 
-const CONFIG_KEYS: ReadonlySet<string> = new Set(
-  [
-    "dir",
-    "listen",
-    "tokenFile",
-    "sources",
-    "sourceTokenFile",
-    "rules",
-    "ruleTimeoutMs",
-    "webhooks",
-    "webhookSecretFile",
-    "webhookFormat",
-    "publicUrl",
-    "spike",
-    "retention",
-    "cert",
-    "key",
-    "maxConnections",
-    "idleTimeoutMs",
-    "maxBodyBytes",
-    "clickhouse",
-  ] satisfies (keyof ConfigFile)[],
-);
+const CONFIG_FIELDS = [
+  "dir",
+  "listen",
+  "tokenFile",
+  "sources",
+  "sourceTokenFile",
+  "rules",
+  "ruleTimeoutMs",
+  "webhooks",
+  "webhookSecretFile",
+  "webhookFormat",
+  "publicUrl",
+  "spike",
+  "retention",
+  "cert",
+  "key",
+  "maxConnections",
+  "idleTimeoutMs",
+  "maxBodyBytes",
+  "clickhouse",
+] as const satisfies readonly (keyof ConfigFile)[];
+// And every field of ConfigFile is in the list (a type error otherwise).
+type Unlisted = Exclude<keyof ConfigFile, typeof CONFIG_FIELDS[number]>;
+const _allListed: [Unlisted] extends [never] ? true : Unlisted = true;
+const CONFIG_KEYS: ReadonlySet<string> = new Set(CONFIG_FIELDS);
 
 function format(where: string, v: unknown): "json" | "slack" | undefined {
   if (v === undefined || v === "json" || v === "slack") return v;

@@ -237,10 +237,10 @@ export class Pull {
       ]),
     });
     if (!res.ok) {
-      await res.body?.cancel();
-      // Listed but gone at the source (retention, removed by hand): there is
+      // Listed but gone at the source (retention, removed by hand), as the
+      // source itself says (not a proxy's 404 while it restarts): there is
       // nothing to wait for, so it is skipped like an invalid one.
-      if (res.status === 404 || res.status === 410) {
+      if (await sourceSaysGone(res, name)) {
         this.#stats.refused++;
         this.#opts.onError?.(
           this.#source.url,
@@ -269,5 +269,23 @@ export class Pull {
       this.#stats.refused++;
       this.#opts.onError?.(this.#source.url, e);
     }
+  }
+}
+
+/**
+ * Whether `res` (not ok) is a flightlog source's own answer that it does not
+ * have `name`: a 404 or 410 whose JSON error names it. Reads the body.
+ */
+async function sourceSaysGone(res: Response, name: string): Promise<boolean> {
+  if (res.status !== 404 && res.status !== 410) {
+    await res.body?.cancel();
+    return false;
+  }
+  try {
+    const bytes = await readLimited(res, 64 * 1024, () => new Error("large"));
+    const body = JSON.parse(new TextDecoder().decode(bytes));
+    return body?.error === `no incident ${name}`;
+  } catch {
+    return false; // not a flightlog error: someone else's answer
   }
 }

@@ -66,9 +66,32 @@ export async function writeSynced(
 }
 
 /**
+ * Syncs the folder holding `path` to disk: the entries made, renamed or
+ * removed in it survive a power loss once this resolves.
+ */
+export async function syncFolderOf(path: string): Promise<void> {
+  if (Deno.build.os === "windows") return; // no folder handles to sync
+  const slash = path.lastIndexOf("/");
+  using dir = await Deno.open(
+    slash <= 0 ? (slash === 0 ? "/" : ".") : path.slice(0, slash),
+  );
+  await dir.sync();
+}
+
+/**
+ * Renames `from` to `to` (in one folder) and syncs that folder: the new
+ * name survives a power loss once this resolves.
+ */
+export async function renameSynced(from: string, to: string): Promise<void> {
+  await Deno.rename(from, to);
+  await syncFolderOf(to);
+}
+
+/**
  * Writes `bytes` to `path` durably: to `path.tmp`, synced, then renamed into
- * place, so `path` is whole or absent and survives a crash once this
- * resolves. On failure the `.tmp` is removed and the error thrown.
+ * place (the folder synced too), so `path` is whole or absent and survives a
+ * crash or a power loss once this resolves. On failure the `.tmp` is removed
+ * and the error thrown.
  */
 export async function writeFileSynced(
   path: string,
@@ -77,7 +100,7 @@ export async function writeFileSynced(
   const tmpPath = path + ".tmp";
   await writeSynced(tmpPath, bytes);
   try {
-    await Deno.rename(tmpPath, path);
+    await renameSynced(tmpPath, path);
   } catch (e) {
     await Deno.remove(tmpPath).catch(() => {});
     throw e;
@@ -138,7 +161,7 @@ export async function writeGzip(
     await Deno.remove(tmpPath).catch(() => {});
     throw e;
   }
-  await Deno.rename(tmpPath, gzPath);
+  await renameSynced(tmpPath, gzPath);
 }
 
 /**

@@ -233,15 +233,22 @@ export class Outbox implements AsyncDisposable {
   async #follow(queuedPath: string): Promise<void> {
     const store = this.#store;
     this.#queuedPath = queuedPath;
-    let from: number;
+    let text: string | undefined;
     try {
-      from = Number(await Deno.readTextFile(queuedPath));
+      text = await Deno.readTextFile(queuedPath);
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
-      from = store.latestId();
     }
+    let from = Number(text?.trim() || NaN);
     if (!Number.isSafeInteger(from) || from < 0) {
-      throw new Error(`${queuedPath}: not an incident id`);
+      if (text !== undefined) {
+        this.#onError(
+          `outbox: ${queuedPath} holds no incident id (${
+            JSON.stringify(text.slice(0, 40))
+          }): queueing from the newest incident on`,
+        );
+      }
+      from = store.latestId();
     }
     // Past the store's ids: the index was rebuilt, and numbered afresh.
     this.#queued = Math.min(from, store.latestId());
@@ -265,7 +272,9 @@ export class Outbox implements AsyncDisposable {
 
   #mark(id: number): void {
     try {
-      Deno.writeTextFileSync(this.#queuedPath, String(id));
+      // Whole or not at all: a crash never leaves it half-written.
+      Deno.writeTextFileSync(`${this.#queuedPath}.tmp`, String(id));
+      Deno.renameSync(`${this.#queuedPath}.tmp`, this.#queuedPath);
       this.#queued = id;
     } catch (e) {
       this.#onError(`outbox: cannot write ${this.#queuedPath}: ${e}`);

@@ -26,7 +26,7 @@ import {
   type StoredIncident,
 } from "./_store_rows.ts";
 import { notify, Observers } from "../lib/_observers.ts";
-import { dirNames, writeSynced } from "../lib/_io.ts";
+import { dirNames, renameSynced, writeSynced } from "../lib/_io.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { folderUntouched, markFolder } from "./_folder_state.ts";
 import { Reclassifier, type ReclassifyProgress } from "./_reclassify.ts";
@@ -134,6 +134,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
   /** When the group log was last pruned (at most once a minute). */
   #pruned = 0;
   readonly #onError: (message: string) => void;
+  readonly #importing = new Set<Promise<unknown>>();
 
   private constructor(dir: string, db: DatabaseSync, options: StoreOptions) {
     const o = withDefaults(STORE_DEFAULTS, options);
@@ -311,6 +312,22 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
     bytes: Uint8Array<ArrayBuffer>,
     options: ImportOptions = {},
   ): Promise<{ incident: StoredIncident; created: boolean }> {
+    if (this.#closed) throw new Error(`the store ${this.#dir} is closed`);
+    // close() waits for it (its staged file included).
+    const run = this.#import(name, bytes, options);
+    this.#importing.add(run);
+    try {
+      return await run;
+    } finally {
+      this.#importing.delete(run);
+    }
+  }
+
+  async #import(
+    name: string,
+    bytes: Uint8Array<ArrayBuffer>,
+    options: ImportOptions,
+  ): Promise<{ incident: StoredIncident; created: boolean }> {
     const origin = options.origin ?? "peer";
     const source = options.source ?? (origin === "local" ? "local" : "push");
     if (!STORED_NAME.test(name)) {
@@ -332,7 +349,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
         const known = this.get(name);
         if (known !== undefined) return { incident: known, created: false };
         const path = `${this.#dir}/${name}`;
-        await Deno.rename(staged, path);
+        await renameSynced(staged, path);
         renamed = true;
         try {
           return {
@@ -473,6 +490,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
     if (this.#closed) return;
     this.#closed = true;
     this.#reclassifier.stop();
+    await Promise.allSettled(this.#importing);
     await this.flush();
     this.#db.close();
     await markFolder(this.#dir);

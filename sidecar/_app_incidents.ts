@@ -1,17 +1,24 @@
 /**
  * The incidents an app writes itself (`writesIncidents`), taken into the
- * sidecar's store one at a time, off the socket's read loop: each one the
- * app announces, and, at every connection, those in its folder that finished
- * while the sidecar was away (restarting, say) or that its recovery
- * finished. The folder is read from where the last look got to, by the time
- * in the file names, so what retention dropped is not taken again.
+ * sidecar's store one at a time, off the socket's read loop. The app's
+ * `hello` names its folder; at every connection and every announced
+ * incident the folder is read from where the last look got to (by the time
+ * in the file names), so those that finished while the sidecar was away, or
+ * that the app's recovery finished, are taken too, and what retention
+ * dropped is not taken again. The look never moves past an incident still
+ * being written. Only regular files named as incidents, within the size
+ * limit, are read.
  *
  * @module
  */
 
 import { INCIDENT_FILE } from "../lib/_incident_name.ts";
 import { InvalidIncidentError } from "../server/http_error.ts";
+import { STORED_NAME } from "../server/store.ts";
 import type { IncidentStore } from "../server/store.ts";
+
+/** The largest incident file taken from an app (as a push's body). */
+export const MAX_APP_INCIDENT_BYTES = 64 * 1024 * 1024;
 
 /** Where an app's incidents are taken into. */
 export interface AppIncidentsOptions {
@@ -34,54 +41,43 @@ function nameTime(name: string): number {
 /** Takes an app's own incidents into the store, in order. */
 export class AppIncidents {
   readonly #o: AppIncidentsOptions;
+  readonly #abort = new AbortController();
   #chain: Promise<void> = Promise.resolve();
+  /** The app's folder, from its latest `hello`. */
+  #dir: string | undefined;
 
   /** Takes incidents into `options.store`. */
   constructor(options: AppIncidentsOptions) {
     this.#o = options;
   }
 
-  /** An incident the app announced (`complete`: compressed, in place). */
-  announced(path: string, name: string, complete: boolean): void {
-    // An unfinished one is finished by the app's recovery, and then found
-    // in its folder at the next connection.
-    if (!complete) return;
-    this.#then(async () => {
-      await this.#take(path, name);
-    });
+  /**
+   * The app (re)connected, writing its incidents into `dir` (undefined: an
+   * app that does not say): takes what finished there since the last look.
+   */
+  connected(dir: string | undefined): void {
+    this.#dir = dir;
+    if (dir !== undefined) this.#then(() => this.#catchUp(dir));
   }
 
-  /**
-   * The app (re)connected, writing into `dir`: takes what finished there
-   * since the last look.
-   */
-  catchUp(dir: string): void {
-    this.#then(async () => {
-      const source = `file://${dir}`;
-      const from = this.#o.store.cursor(source);
-      let names: string[];
-      try {
-        names = [];
-        for await (const e of Deno.readDir(dir)) {
-          const m = INCIDENT_FILE.exec(e.name);
-          // Same second as the last look included: names are only by second.
-          if (m?.[2] === ".flog.gz" && nameTime(e.name) >= from) {
-            names.push(e.name);
-          }
-        }
-      } catch (e) {
-        this.#o.onError(`reading the app's incident folder ${dir}`, e);
+  /** The app announced an incident (`complete`: compressed, in place). */
+  announced(path: string, name: string, complete: boolean): void {
+    // An unfinished one is finished by the app's recovery, and then found
+    // in its folder.
+    if (!complete) return;
+    const dir = this.#dir;
+    if (dir !== undefined) this.#then(() => this.#catchUp(dir));
+    else {
+      // An app that does not name its folder: the announced file alone.
+      const slash = path.lastIndexOf("/");
+      if (path.slice(slash + 1) !== name || !STORED_NAME.test(name)) {
+        this.#o.onError(`the app's incident ${path}`, "not an incident file");
         return;
       }
-      names.sort();
-      // Up to the first that could not be taken: it is tried again next time.
-      let upTo: string | undefined;
-      for (const name of names) {
-        if (!await this.#take(`${dir}/${name}`, name)) break;
-        upTo = name;
-      }
-      if (upTo !== undefined) this.#o.store.setCursor(source, nameTime(upTo));
-    });
+      this.#then(async () => {
+        await this.#take(path.slice(0, slash), name);
+      });
+    }
   }
 
   /** Resolves once everything announced or found so far is taken. */
@@ -89,15 +85,68 @@ export class AppIncidents {
     await this.#chain;
   }
 
+  /**
+   * Waits up to `timeoutMs` for what is announced or found so far, then
+   * takes nothing more (what is left stays in the app's folder, for the
+   * next connection).
+   */
+  async close(timeoutMs = 5000): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#chain,
+      new Promise((resolve) => timer = setTimeout(resolve, timeoutMs)),
+    ]);
+    clearTimeout(timer);
+    this.#abort.abort();
+  }
+
   #then(fn: () => Promise<void>): void {
-    this.#chain = this.#chain.then(fn);
+    this.#chain = this.#chain.then(async () => {
+      if (this.#abort.signal.aborted) return;
+      try {
+        await fn();
+      } catch (e) {
+        this.#o.onError("taking the app's incidents", e);
+      }
+    });
+  }
+
+  async #catchUp(dir: string): Promise<void> {
+    const store = this.#o.store;
+    const source = `file://${dir}`;
+    const from = store.cursor(source);
+    const names = new Set<string>();
+    for await (const e of Deno.readDir(dir)) names.add(e.name);
+    const finished: string[] = [];
+    let unfinished = Infinity; // the time of the oldest still being written
+    for (const name of names) {
+      const m = INCIDENT_FILE.exec(name);
+      if (m === null) continue;
+      const time = nameTime(name);
+      if (m[2] === ".flog" && !names.has(`${name}.gz`)) {
+        unfinished = Math.min(unfinished, time);
+      } else if (m[2] === ".flog.gz" && time >= from) {
+        // The last look's second included: names are only by the second.
+        finished.push(name);
+      }
+    }
+    finished.sort();
+    let upTo = from;
+    for (const name of finished) {
+      if (this.#abort.signal.aborted || !await this.#take(dir, name)) break;
+      upTo = nameTime(name);
+    }
+    // Never past one still being written: the next look starts there.
+    upTo = Math.min(upTo, unfinished);
+    if (upTo > from) store.setCursor(source, upTo);
   }
 
   /** False when it could not be taken now (but may be later). */
-  async #take(path: string, name: string): Promise<boolean> {
+  async #take(dir: string, name: string): Promise<boolean> {
     if (this.#o.store.get(name) !== undefined) return true;
+    const path = `${dir}/${name}`;
     try {
-      const bytes = await Deno.readFile(path);
+      const bytes = await readIncidentFile(path);
       await this.#o.store.import(name, bytes, { origin: "local" });
       return true;
     } catch (e) {
@@ -107,4 +156,35 @@ export class AppIncidents {
         e instanceof Deno.errors.NotFound;
     }
   }
+}
+
+/**
+ * The bytes of the incident file at `path`: a regular file (not a link, a
+ * pipe or a device) of at most {@linkcode MAX_APP_INCIDENT_BYTES}, else an
+ * {@linkcode InvalidIncidentError}.
+ */
+async function readIncidentFile(
+  path: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const refuse = (why: string) =>
+    new InvalidIncidentError(`${path}: ${why}: not taken`);
+  const info = await Deno.lstat(path);
+  if (!info.isFile) throw refuse("not a regular file");
+  if (info.size > MAX_APP_INCIDENT_BYTES) {
+    throw refuse(`larger than ${MAX_APP_INCIDENT_BYTES} bytes`);
+  }
+  using file = await Deno.open(path);
+  // The file opened is the one checked (not swapped since).
+  const opened = await file.stat();
+  if (!opened.isFile || opened.size > MAX_APP_INCIDENT_BYTES) {
+    throw refuse("changed while opened");
+  }
+  const bytes = new Uint8Array(opened.size);
+  let off = 0;
+  while (off < bytes.length) {
+    const n = await file.read(bytes.subarray(off));
+    if (n === null) break;
+    off += n;
+  }
+  return bytes.subarray(0, off) as Uint8Array<ArrayBuffer>;
 }

@@ -153,34 +153,36 @@ function redactOf(
 }
 
 /** The fields of a sidecar's `--config` file. */
-const CONFIG_KEYS: ReadonlySet<string> = new Set(
-  [
-    "dir",
-    "socket",
-    "listen",
-    "tokenFile",
-    "peers",
-    "peerTokenFile",
-    "peerCaFile",
-    "cert",
-    "key",
-    "qualifier",
-    "bufferSizes",
-    "trailingEvents",
-    "trailingMs",
-    "rateLimit",
-    "retention",
-    "heartbeatTimeoutMs",
-    "maxBodyBytes",
-    "redact",
-    "quiet",
-    "logFormat",
-    "maxConnections",
-    "idleTimeoutMs",
-    "isolateBy",
-    "clickhouse",
-  ] satisfies (keyof ConfigFile)[],
-);
+const CONFIG_FIELDS = [
+  "dir",
+  "socket",
+  "listen",
+  "tokenFile",
+  "peers",
+  "peerTokenFile",
+  "peerCaFile",
+  "cert",
+  "key",
+  "qualifier",
+  "bufferSizes",
+  "trailingEvents",
+  "trailingMs",
+  "rateLimit",
+  "retention",
+  "heartbeatTimeoutMs",
+  "maxBodyBytes",
+  "redact",
+  "quiet",
+  "logFormat",
+  "maxConnections",
+  "idleTimeoutMs",
+  "isolateBy",
+  "clickhouse",
+] as const satisfies readonly (keyof ConfigFile)[];
+// And every field of ConfigFile is in the list (a type error otherwise).
+type Unlisted = Exclude<keyof ConfigFile, typeof CONFIG_FIELDS[number]>;
+const _allListed: [Unlisted] extends [never] ? true : Unlisted = true;
+const CONFIG_KEYS: ReadonlySet<string> = new Set(CONFIG_FIELDS);
 
 /**
  * Turns `flightlog sidecar` arguments (and the `--config` file they name)

@@ -137,8 +137,8 @@ export class AppTail {
   }
 
   /**
-   * Stops following, and waits for the loop to end and the app's incidents
-   * announced so far to be stored.
+   * Stops following, and waits for the loop to end and (for a while) the
+   * app's incidents announced so far to be stored.
    */
   async close(): Promise<void> {
     this.#abort.abort();
@@ -146,7 +146,7 @@ export class AppTail {
       this.#conn?.close();
     } catch { /* closed */ }
     await this.#loop;
-    await this.#incidents.flush();
+    await this.#incidents.close();
   }
 
   async #run(path: string): Promise<void> {
@@ -245,8 +245,8 @@ export class AppTail {
             }
             end.hello = true;
             this.#onHello(hello);
-            if (hello.writesIncidents && hello.incidentDir !== undefined) {
-              this.#incidents.catchUp(hello.incidentDir);
+            if (hello.writesIncidents) {
+              this.#incidents.connected(hello.incidentDir);
             }
             break;
           }

@@ -33,6 +33,37 @@ export async function ls(dir: string): Promise<string[]> {
   return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
 }
 
+/**
+ * The file operations `fn` makes, in order: `rename TO` and `sync PATH` (a
+ * file's or a folder's, by the path it was opened with).
+ */
+export async function fileOps(fn: () => Promise<unknown>): Promise<string[]> {
+  const ops: string[] = [];
+  const paths = new WeakMap<Deno.FsFile, string>();
+  const { open, rename } = Deno;
+  const sync = Deno.FsFile.prototype.sync;
+  Deno.open = async (path, options) => {
+    const f = await open(path, options);
+    paths.set(f, String(path));
+    return f;
+  };
+  Deno.rename = async (from, to) => {
+    await rename(from, to);
+    ops.push(`rename ${to}`);
+  };
+  Deno.FsFile.prototype.sync = function (this: Deno.FsFile) {
+    ops.push(`sync ${paths.get(this)}`);
+    return sync.call(this);
+  };
+  try {
+    await fn();
+  } finally {
+    Object.assign(Deno, { open, rename });
+    Deno.FsFile.prototype.sync = sync;
+  }
+  return ops;
+}
+
 /** A loopback port nothing listens on (free when this returns). */
 export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });

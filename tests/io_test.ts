@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isDiskFull, ReusedEncoder, writeFileSynced } from "../lib/_io.ts";
-import { ls, tempDir } from "./_util.ts";
+import { fileOps, ls, tempDir } from "./_util.ts";
 
 Deno.test("writeFileSynced() puts the whole file in place and leaves no .tmp", async () => {
   await using dir = await tempDir();
@@ -60,4 +60,15 @@ Deno.test("isDiskFull() knows ENOSPC, EDQUOT and SQLite's full disk, and nothing
   assert(!isDiskFull(withCode("EACCES")));
   assert(!isDiskFull(new Deno.errors.NotFound("gone")));
   assert(!isDiskFull("ENOSPC"));
+});
+
+Deno.test("writeFileSynced() syncs the file, renames it into place, then syncs its folder", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/a.bin`;
+  const ops = await fileOps(() => writeFileSynced(path, new Uint8Array(3)));
+  assert.deepEqual(ops, [
+    `sync ${path}.tmp`,
+    `rename ${path}`,
+    `sync ${dir.path}`,
+  ]);
 });

@@ -285,3 +285,27 @@ async function copyInto(path: string, dir: string): Promise<string> {
   await Deno.copyFile(path, to);
   return to;
 }
+
+Deno.test("Outbox whose mark is damaged says so and queues from the newest incident on", async () => {
+  await using dir = await tempDir();
+  await using peer = fakePeer(() => 201);
+  const [before, after] = await makeIncidents(`${dir.path}/src`, 2);
+  await using store = await IncidentStore.open(`${dir.path}/store`);
+  await store.add(await copyInto(before, store.dir));
+  await Deno.mkdir(`${dir.path}/outbox`);
+  await Deno.writeFile(`${dir.path}/outbox/queued`, new Uint8Array(4)); // NULs
+  const errors: string[] = [];
+  await using outbox = await Outbox.open(`${dir.path}/outbox`, {
+    store,
+    peers: [{ url: peer.url }],
+    onError: (m) => errors.push(m),
+  });
+  assert.match(errors.join(), /holds no incident id/);
+  await store.add(await copyInto(after, store.dir));
+  await until(() => outbox.stats.delivered === 1, "the delivery");
+  assert.deepEqual(peer.posted, [baseName(after)]);
+  assert.equal(
+    await Deno.readTextFile(`${dir.path}/outbox/queued`),
+    String(store.latestId()),
+  );
+});

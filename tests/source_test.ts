@@ -280,3 +280,51 @@ Deno.test("Pull skips an incident its source lists but no longer has, says so, a
   assert.equal(p.stats.refused, 1);
   assert.match(said[0], /HTTP 404: gone at the source, skipped/);
 });
+
+Deno.test("Pull retries an incident a proxy answers 404 for (not the source's own answer)", async () => {
+  await using dir = await tempDir();
+  const path = await makeIncident(`${dir.path}/src`, {
+    template: "behind a proxy",
+  });
+  const name = baseName(path);
+  const bytes = await Deno.readFile(path);
+  let fetches = 0;
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (req) => {
+      if (new URL(req.url).pathname === "/v1/incidents/stream") {
+        return new Response(
+          `id: 1\nevent: incident\ndata: ${JSON.stringify({ name })}\n\n`,
+          {
+            headers: {
+              "content-type": "text/event-stream",
+              "x-flightlog-latest-id": "1",
+            },
+          },
+        );
+      }
+      // The proxy's page while the source restarts, then the source.
+      if (fetches++ === 0) {
+        return new Response("<h1>Not Found</h1>", {
+          status: 404,
+          headers: { "content-type": "text/html" },
+        });
+      }
+      return new Response(bytes);
+    },
+  );
+  const url = `http://127.0.0.1:${server.addr.port}`;
+  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  const abort = new AbortController();
+  const p = new Pull({ url }, store, { baseDelayMs: 10, maxDelayMs: 50 });
+  const running = p.run(abort.signal);
+  try {
+    await cursorAt(store, url, 1);
+  } finally {
+    abort.abort();
+    await running;
+  }
+  assert.equal(store.get(name)?.name, name);
+  assert.equal(p.stats.refused, 0);
+  assert.equal(p.stats.failures, 1);
+});

@@ -5,7 +5,7 @@ import { InvalidIncidentError } from "../server/http_error.ts";
 import { IncidentStore } from "../server/store.ts";
 import type { Classifier } from "../server/classify.ts";
 import type { GroupEvent } from "../server/groups.ts";
-import { tempDir } from "./_util.ts";
+import { fileOps, tempDir } from "./_util.ts";
 import { baseName, makeIncident, makeIncidents } from "./_server_util.ts";
 
 async function names(dir: string): Promise<string[]> {
@@ -67,6 +67,20 @@ Deno.test("IncidentStore.import() of one incident at once by many stores it once
     ),
     [],
   );
+});
+
+Deno.test("IncidentStore.import() syncs the incident's file and then its name in the folder before it resolves", async () => {
+  await using dir = await tempDir();
+  const path = await makeIncident(`${dir.path}/src`);
+  const bytes = await Deno.readFile(path);
+  await using store = await IncidentStore.open(`${dir.path}/store`);
+  const ops = await fileOps(() => store.import(baseName(path), bytes));
+  const named = ops.indexOf(`rename ${store.dir}/${baseName(path)}`);
+  assert(
+    named > 0 && ops[0].startsWith(`sync ${store.dir}/.importing-`),
+    ops.join("\n"),
+  );
+  assert.equal(ops[named + 1], `sync ${store.dir}`, ops.join("\n"));
 });
 
 Deno.test("IncidentStore.open() migrates an index.jsonl store, keeping ids and origins", async () => {
@@ -350,4 +364,24 @@ Deno.test("IncidentStore.close() notes the folder's mtime, and a change after it
   await Deno.rename(late, `${dir.path}/${baseName(late)}`);
   await using again = await IncidentStore.open(dir.path);
   assert.deepEqual(again.list().map((s) => s.app).sort(), ["late", "maker"]);
+});
+
+Deno.test("IncidentStore.close() waits for the imports under way, and leaves no staged file", async () => {
+  await using dir = await tempDir();
+  const paths = await makeIncidents(`${dir.path}/src`, 3);
+  const bytes = await Promise.all(paths.map((p) => Deno.readFile(p)));
+  const store = await IncidentStore.open(`${dir.path}/store`);
+  const imports = Promise.all(
+    paths.map((p, i) => store.import(baseName(p), bytes[i])),
+  );
+  await store.close();
+  await assert.rejects(store.import(baseName(paths[0]), bytes[0]), /closed/);
+  await imports;
+  assert.deepEqual(
+    (await Array.fromAsync(Deno.readDir(`${dir.path}/store`)))
+      .filter((e) => e.name.startsWith(".importing")),
+    [],
+  );
+  await using reopened = await IncidentStore.open(`${dir.path}/store`);
+  assert.equal(reopened.totals().count, 3);
 });
