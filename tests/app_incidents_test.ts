@@ -3,7 +3,7 @@ import { AppIncidents } from "../sidecar/_app_incidents.ts";
 import { IncidentStore } from "../server/store.ts";
 import type { Retention } from "../server/retention.ts";
 import { tempDir } from "./_util.ts";
-import { baseName, makeIncidents } from "./_server_util.ts";
+import { makeIncidents } from "./_server_util.ts";
 
 /** A store in `dir/store` and an AppIncidents over it, with its errors. */
 async function setup(dir: string, retention?: Retention) {
