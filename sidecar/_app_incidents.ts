@@ -116,7 +116,13 @@ export class AppIncidents {
     const source = `file://${dir}`;
     const from = store.cursor(source);
     const names = new Set<string>();
-    for await (const e of Deno.readDir(dir)) names.add(e.name);
+    try {
+      for await (const e of Deno.readDir(dir)) names.add(e.name);
+    } catch (e) {
+      // Made at the app's first incident: none yet.
+      if (e instanceof Deno.errors.NotFound) return;
+      throw e;
+    }
     const finished: string[] = [];
     let unfinished = Infinity; // the time of the oldest still being written
     for (const name of names) {

@@ -173,3 +173,11 @@ Deno.test("AppIncidents takes an announced file alone from an app that does not 
   assert.equal(t.errors.length, 1);
   assert.match(t.errors[0], /\/etc\/passwd: not an incident file/);
 });
+
+Deno.test("AppIncidents takes an app whose folder is not made yet (no incident so far) quietly", async () => {
+  await using dir = await tempDir();
+  await using t = await setup(dir.path);
+  t.incidents.connected(`${dir.path}/not-yet`);
+  await t.incidents.flush();
+  assert.deepEqual(t.errors, []);
+});
