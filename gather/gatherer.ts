@@ -245,6 +245,7 @@ export class Gatherer implements AsyncDisposable {
           spool: { dir: `${opts.dir}/spool`, ...opts.spool },
           classifier: rules,
           maxAgeMs: opts.retention?.maxAgeMs,
+          spike: opts.spike,
         });
       const tokenFile = opts.tokenFile ?? `${opts.dir}/token`;
       const token = opts.token ?? await loadToken(tokenFile);

@@ -281,7 +281,8 @@ export class Webhooks implements AsyncDisposable {
     const out: Delivery[] = [];
     for (const h of this.#hooks) {
       if (!matches(h, e.type as AlertType, group, incident)) continue;
-      const id = `${e.id}.${h.key}`;
+      // A fleet's spike shares its id with the arrival that made it.
+      const id = `${e.id}${e.type === "spike" ? "s" : ""}.${h.key}`;
       const url = incident &&
         `${this.#opts.publicUrl}/v1/incidents/${incident.name}`;
       const alert = {

@@ -114,6 +114,12 @@ export interface SpikeRule {
   windowMs?: number;
 }
 
+/** The defaults of {@linkcode SpikeRule}, stated once. */
+export const SPIKE_DEFAULTS: Required<SpikeRule> = {
+  count: 10,
+  windowMs: 300_000,
+};
+
 /**
  * What a store's groups offer (`store.groups`): reading them, triage, and
  * their changes as they happen.

@@ -12,7 +12,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { openIndex, stmt, transaction } from "./_index_db.ts";
 import type { StoreBackend } from "./backend.ts";
 import { type Classifier, classifyIncident } from "./classify.ts";
-import type { GroupView, SpikeRule } from "./groups.ts";
+import { type GroupView, SPIKE_DEFAULTS, type SpikeRule } from "./groups.ts";
 import { Groups } from "./_groups_sqlite.ts";
 import { InvalidIncidentError } from "./http_error.ts";
 import { checkPushedIncident, type PushLimits } from "./push_check.ts";
@@ -95,7 +95,7 @@ export interface StoreOptions {
 const STORE_DEFAULTS = {
   retention: {},
   classifier: undefined,
-  spike: { count: 10, windowMs: 300_000 },
+  spike: SPIKE_DEFAULTS,
   onError: (message: string) => console.error(message),
 };
 

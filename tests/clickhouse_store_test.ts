@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { ClickHouseStore } from "../server/clickhouse/store.ts";
 import { resume } from "../server/_resumable.ts";
 import type { StoredIncident } from "../server/store.ts";
+import type { SpikeRule } from "../server/groups.ts";
 import { ClickHouse } from "../server/clickhouse/client.ts";
 import { SpoolFullError } from "../server/clickhouse/spool.ts";
 import { deadline, tempDir } from "./_util.ts";
@@ -15,10 +16,12 @@ import { baseName, type Bug, makeIncident } from "./_server_util.ts";
 async function open(
   dir: string,
   url: string,
-  extra: { cluster?: string; nodes?: string[] } = {},
+  extra: { cluster?: string; nodes?: string[]; spike?: SpikeRule } = {},
 ) {
+  const { spike, ...where } = extra;
   return await ClickHouseStore.open({
-    clickhouse: { url, ...extra },
+    clickhouse: { url, ...where },
+    spike,
     spool: {
       dir: `${dir}/spool-${crypto.randomUUID()}`,
       flushMs: 20,
@@ -158,6 +161,30 @@ Deno.test("ClickHouseStore streams of one gatherer hear of incidents stored by a
     (await a.list()).map((s) => s.name),
     (await b.list()).map((s) => s.name),
   );
+});
+
+Deno.test("ClickHouseStore raises one spike per window, at the group's count-th incident, the same on every gatherer", async () => {
+  await using ch = await startClickHouse();
+  await using dir = await tempDir();
+  // One window for the whole test (aligned to the epoch, 30 years long).
+  const spike = { count: 3, windowMs: 1e12 };
+  await using a = await open(dir.path, ch.url, { spike });
+  await using b = await open(dir.path, ch.url, { spike });
+  const names: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const x = await incident(dir.path, { template: "burst" });
+    await (i % 2 === 0 ? a : b).import(x.name, x.bytes);
+    await (i % 2 === 0 ? a : b).flush();
+    names.push(x.name);
+  }
+  const other = await incident(dir.path, { template: "alone" });
+  await a.import(other.name, other.bytes);
+  await a.flush();
+  for (const store of [a, b]) {
+    const spikes = (await store.groups.eventsAfter(0))
+      .filter((e) => e.type === "spike");
+    assert.deepEqual(spikes.map((e) => e.incident), [names[2]]);
+  }
 });
 
 Deno.test("ClickHouseStore shares pull cursors between gatherers", async () => {

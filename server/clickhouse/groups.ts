@@ -22,6 +22,8 @@ import { GROUP_STATUSES } from "../groups.ts";
 import { HttpError } from "../http_error.ts";
 import { HOUR, HOURS, MAX_SEEN, type Row } from "../_group_rows.ts";
 import { sqlInt, sqlString } from "./client.ts";
+import { withDefaults } from "../../lib/_options.ts";
+import { SPIKE_DEFAULTS, type SpikeRule } from "../groups.ts";
 import type { Layout } from "./schema.ts";
 import type { SeqClock } from "./spool.ts";
 
@@ -30,16 +32,19 @@ export class ClickHouseGroups implements GroupBackend {
   readonly #l: Layout;
   readonly #seq: SeqClock;
   readonly #subscribe: (fn: (e: GroupEvent) => void) => () => void;
+  readonly #spike: Required<SpikeRule>;
 
   /** Groups in `layout`; `subscribe` is the store's poller. */
   constructor(
     layout: Layout,
     seq: SeqClock,
     subscribe: (fn: (e: GroupEvent) => void) => () => void,
+    spike: SpikeRule = {},
   ) {
     this.#l = layout;
     this.#seq = seq;
     this.#subscribe = subscribe;
+    this.#spike = withDefaults(SPIKE_DEFAULTS, spike);
   }
 
   /** The groups, one row each, with their effective status. */
@@ -170,9 +175,10 @@ export class ClickHouseGroups implements GroupBackend {
     const { incidents, groupStatus, ch } = this.#l;
     const after = sqlInt(Math.max(0, Math.floor(id)));
     const arrivals = (await ch.query<
-      { name: string; group_id: string; first_seq: number }
+      { name: string; group_id: string; first_seq: number; time: number }
     >(
-      `SELECT name, argMin(group_id, seq) AS group_id, min(seq) AS first_seq
+      `SELECT name, argMin(group_id, seq) AS group_id, min(seq) AS first_seq,
+              any(time) AS time
        FROM ${incidents}
        WHERE name GLOBAL IN (SELECT name FROM ${incidents} WHERE seq > ${after})
        GROUP BY name HAVING first_seq > ${after}
@@ -212,7 +218,47 @@ export class ClickHouseGroups implements GroupBackend {
         : "count";
       events.push(event(a.seq, type, a.group_id, a.name));
     }
+    for (const a of await this.#spikes(arrivals)) {
+      events.push(event(a.seq, "spike", a.group_id, a.name));
+    }
     return events.sort((a, b) => a.id - b.id).slice(0, limit);
+  }
+
+  /**
+   * The arrivals that make a group spike: windows of `windowMs` aligned to
+   * the epoch, and in each the `count`-th incident of a group to arrive
+   * raises it, once. Derived from the table alone, so that every gatherer
+   * tells the same spikes (a burst cut in two by a window's edge counts in
+   * each half).
+   */
+  async #spikes<
+    A extends { name: string; group_id: string; seq: number; time: number },
+  >(arrivals: A[]): Promise<A[]> {
+    if (arrivals.length === 0) return [];
+    const { count, windowMs } = this.#spike;
+    const w = sqlInt(windowMs);
+    const groups = [...new Set(arrivals.map((a) => a.group_id))];
+    const times = arrivals.map((a) => a.time);
+    const from = Math.floor(Math.min(...times) / windowMs) * windowMs;
+    const to = (Math.floor(Math.max(...times) / windowMs) + 1) * windowMs;
+    const rows = await this.#l.ch.query<{ g: string; k: number; nth: number }>(
+      `SELECT g, k, arrayElement(arraySort(groupArray(s)), ${
+        sqlInt(count)
+      }) AS nth
+       FROM (
+         SELECT argMin(group_id, seq) AS g, min(seq) AS s,
+                intDiv(any(time), ${w}) AS k
+         FROM ${this.#l.incidents}
+         WHERE group_id IN (${groups.map(sqlString).join(",")})
+           AND time >= ${sqlInt(from)} AND time < ${sqlInt(to)}
+         GROUP BY name
+       )
+       GROUP BY g, k HAVING count() >= ${sqlInt(count)}`,
+    );
+    const nth = new Set(rows.map((r) => `${r.g} ${r.k} ${r.nth}`));
+    return arrivals.filter((a) =>
+      nth.has(`${a.group_id} ${Math.floor(a.time / windowMs)} ${a.seq}`)
+    );
   }
 
   /** The latest group event's id (0 when none). */

@@ -15,7 +15,7 @@ import type {
   StoreBackend,
 } from "../backend.ts";
 import type { Classifier } from "../classify.ts";
-import type { GroupEvent } from "../groups.ts";
+import type { GroupEvent, SpikeRule } from "../groups.ts";
 import { InvalidIncidentError } from "../http_error.ts";
 import { checkPushedIncident } from "../push_check.ts";
 import type { ImportOptions } from "../store.ts";
@@ -60,6 +60,8 @@ export interface ClickHouseStoreOptions {
   pollMs?: number;
   /** Incidents older than this go, a day partition at a time. */
   maxAgeMs?: number;
+  /** When a group spikes (in windows aligned to the epoch). */
+  spike?: SpikeRule;
 }
 
 /** Rows read per page by the streams' polls. */
@@ -109,7 +111,7 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
       const off = this.#groupListeners.add(fn);
       this.#poll();
       return off;
-    });
+    }, o.spike);
   }
 
   /** Creates or migrates the tables, opens the spool, and serves. */
