@@ -5,17 +5,22 @@
  * incident the folder is read from where the last look got to (by the time
  * in the file names), so those that finished while the sidecar was away, or
  * that the app's recovery finished, are taken too, and what retention
- * dropped is not taken again. The look never moves past an incident still
- * being written. Only regular files named as incidents, within the size
- * limit, are read.
+ * dropped is not taken again. An incident still being written at a look is
+ * remembered (`app-incidents.json` beside the index) and taken once
+ * finished. Only regular files named as incidents, within the size limit,
+ * are read.
  *
  * @module
  */
 
 import { INCIDENT_FILE } from "../lib/_incident_name.ts";
+import { writeFileSynced } from "../lib/_io.ts";
 import { InvalidIncidentError } from "../server/http_error.ts";
 import { STORED_NAME } from "../server/store.ts";
 import type { IncidentStore } from "../server/store.ts";
+
+/** Incidents still being written that a folder's look remembers, at most. */
+const MAX_PENDING = 1000;
 
 /** The largest incident file taken from an app (as a push's body). */
 export const MAX_APP_INCIDENT_BYTES = 64 * 1024 * 1024;
@@ -41,6 +46,7 @@ function nameTime(name: string): number {
 /** Takes an app's own incidents into the store, in order. */
 export class AppIncidents {
   readonly #o: AppIncidentsOptions;
+  readonly #stateFile: string;
   readonly #abort = new AbortController();
   #chain: Promise<void> = Promise.resolve();
   /** The app's folder, from its latest `hello`. */
@@ -49,6 +55,7 @@ export class AppIncidents {
   /** Takes incidents into `options.store`. */
   constructor(options: AppIncidentsOptions) {
     this.#o = options;
+    this.#stateFile = `${options.store.dir}/app-incidents.json`;
   }
 
   /**
@@ -123,28 +130,59 @@ export class AppIncidents {
       if (e instanceof Deno.errors.NotFound) return;
       throw e;
     }
-    const finished: string[] = [];
-    let unfinished = Infinity; // the time of the oldest still being written
+    // Those still being written at an earlier look, taken once finished.
+    const pending = new Set(await this.#pending(dir));
+    const due = new Set<string>();
+    for (const name of pending) {
+      if (names.has(name)) due.add(name);
+      else if (!names.has(name.replace(/\.gz$/, ""))) pending.delete(name);
+    }
     for (const name of names) {
       const m = INCIDENT_FILE.exec(name);
-      if (m === null) continue;
-      const time = nameTime(name);
-      if (m[2] === ".flog" && !names.has(`${name}.gz`)) {
-        unfinished = Math.min(unfinished, time);
-      } else if (m[2] === ".flog.gz" && time >= from) {
-        // The last look's second included: names are only by the second.
-        finished.push(name);
+      if (m === null || nameTime(name) < from) continue;
+      // The last look's second included: names are only by the second.
+      if (m[2] === ".flog.gz") due.add(name);
+      else if (m[2] === ".flog" && !names.has(`${name}.gz`)) {
+        pending.add(`${name}.gz`);
       }
     }
-    finished.sort();
     let upTo = from;
-    for (const name of finished) {
+    for (const name of [...due].sort()) {
       if (this.#abort.signal.aborted || !await this.#take(dir, name)) break;
-      upTo = nameTime(name);
+      pending.delete(name);
+      upTo = Math.max(upTo, nameTime(name));
     }
-    // Never past one still being written: the next look starts there.
-    upTo = Math.min(upTo, unfinished);
+    await this.#setPending(dir, [...pending]);
     if (upTo > from) store.setCursor(source, upTo);
+  }
+
+  /** The app's incidents in `dir` that were still being written. */
+  async #pending(dir: string): Promise<string[]> {
+    try {
+      const all = JSON.parse(await Deno.readTextFile(this.#stateFile));
+      const list = all?.[dir];
+      return Array.isArray(list)
+        ? list.filter((n) => typeof n === "string" && STORED_NAME.test(n))
+        : [];
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return [];
+      throw new Error(`${this.#stateFile}: ${e}`);
+    }
+  }
+
+  async #setPending(dir: string, names: string[]): Promise<void> {
+    let all: Record<string, string[]> = {};
+    try {
+      all = JSON.parse(await Deno.readTextFile(this.#stateFile));
+    } catch { /* none yet, or damaged: written afresh */ }
+    const before = JSON.stringify(all[dir] ?? []);
+    if (names.length === 0) delete all[dir];
+    else all[dir] = names.sort().slice(-MAX_PENDING);
+    if (JSON.stringify(all[dir] ?? []) === before) return;
+    await writeFileSynced(
+      this.#stateFile,
+      new TextEncoder().encode(JSON.stringify(all)),
+    );
   }
 
   /** False when it could not be taken now (but may be later). */

@@ -75,7 +75,7 @@ Deno.test("AppIncidents does not take again what the store dropped since, announ
   assert.equal(taken, 0, "retention's choice stands");
 });
 
-Deno.test("AppIncidents takes an incident finished after later ones were taken (the look waits for it)", async () => {
+Deno.test("AppIncidents takes an incident finished after later ones were taken (remembered across a restart)", async () => {
   await using dir = await tempDir();
   const app = `${dir.path}/app`;
   const [early, late] = await named(dir.path, app, [1, 2]);
@@ -90,8 +90,13 @@ Deno.test("AppIncidents takes an incident finished after later ones were taken (
   // Finished (by the app, or its recovery after a crash).
   await Deno.writeFile(`${app}/${early}`, bytes);
   await Deno.remove(`${app}/${early.replace(/\.gz$/, "")}`);
-  t.incidents.connected(app);
-  await t.incidents.flush();
+  // Seen by a sidecar started again: remembered on disk.
+  const again = new AppIncidents({
+    store: t.store,
+    onError: (what, e) => t.errors.push(`${what}: ${e}`),
+  });
+  again.connected(app);
+  await again.close();
   assert.deepEqual(stored(t.store), [early, late]);
 });
 
@@ -180,4 +185,22 @@ Deno.test("AppIncidents takes an app whose folder is not made yet (no incident s
   t.incidents.connected(`${dir.path}/not-yet`);
   await t.incidents.flush();
   assert.deepEqual(t.errors, []);
+});
+
+Deno.test("AppIncidents with an incident left unfinished does not take again what retention dropped after it", async () => {
+  await using dir = await tempDir();
+  const app = `${dir.path}/app`;
+  const [stuck, ...later] = await named(dir.path, app, [1, 2, 3]);
+  // Its gzip failed: the plain file stays until the app recovers it.
+  await Deno.rename(`${app}/${stuck}`, `${app}/${stuck.replace(/\.gz$/, "")}`);
+  await using t = await setup(dir.path, { maxCount: 1 });
+  t.incidents.connected(app);
+  await t.incidents.flush();
+  assert.deepEqual(stored(t.store), [later[1]], "retention kept one");
+  let taken = 0;
+  t.store.subscribe(() => taken++);
+  t.incidents.connected(app);
+  t.incidents.connected(app);
+  await t.incidents.flush();
+  assert.equal(taken, 0, "retention's choice stands");
 });
