@@ -25,8 +25,9 @@ import { hmac } from "../gather/webhooks.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const out = Deno.args[0] ?? "./demo-output";
-// A fresh start: what an earlier run left goes, in a folder that holds only
-// what the demo makes (or that it marked as its own), never in another.
+// A fresh start: what an earlier run left goes, in a folder the demo marked
+// as its own (or the default one holding only what the demo makes, as older
+// demos left it), never in another.
 const MARK = ".flightlog-demo";
 const MADE = [
   "incidents",
@@ -38,12 +39,11 @@ const MADE = [
 ];
 const entries = (await Array.fromAsync(Deno.readDir(out)).catch(() => []))
   .map((e) => e.name);
-if (
-  !entries.includes(MARK) &&
-  entries.some((name) => !MADE.includes(name))
-) {
+const ours = entries.includes(MARK) ||
+  (Deno.args[0] === undefined && entries.every((name) => MADE.includes(name)));
+if (entries.length > 0 && !ours) {
   console.error(
-    `demo: ${out} holds files the demo did not make; give a new or empty folder`,
+    `demo: ${out} is not a folder the demo made; give a new or empty one`,
   );
   Deno.exit(2);
 }
