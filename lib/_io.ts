@@ -75,7 +75,17 @@ export async function syncFolderOf(path: string): Promise<void> {
   using dir = await Deno.open(
     slash <= 0 ? (slash === 0 ? "/" : ".") : path.slice(0, slash),
   );
-  await dir.sync();
+  try {
+    await dir.sync();
+  } catch (e) {
+    // Some file systems (network, FUSE) cannot sync a folder; as SQLite
+    // does, that is taken as done.
+    if (
+      !(e instanceof Deno.errors.InvalidData ||
+        e instanceof Deno.errors.NotSupported ||
+        /os error (22|95)\b/.test(String(e)))
+    ) throw e;
+  }
 }
 
 /**

@@ -26,7 +26,7 @@ import {
   type StoredIncident,
 } from "./_store_rows.ts";
 import { notify, Observers } from "../lib/_observers.ts";
-import { dirNames, renameSynced, writeSynced } from "../lib/_io.ts";
+import { dirNames, syncFolderOf, writeSynced } from "../lib/_io.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { folderUntouched, markFolder } from "./_folder_state.ts";
 import { Reclassifier, type ReclassifyProgress } from "./_reclassify.ts";
@@ -349,9 +349,10 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
         const known = this.get(name);
         if (known !== undefined) return { incident: known, created: false };
         const path = `${this.#dir}/${name}`;
-        await renameSynced(staged, path);
+        await Deno.rename(staged, path);
         renamed = true;
         try {
+          await syncFolderOf(path);
           return {
             incident: await this.#insert(path, { origin, source }),
             created: true,

@@ -72,3 +72,23 @@ Deno.test("writeFileSynced() syncs the file, renames it into place, then syncs i
     `sync ${dir.path}`,
   ]);
 });
+
+Deno.test("writeFileSynced() takes a folder its file system cannot sync (EINVAL) as synced", async () => {
+  await using dir = await tempDir();
+  const sync = Deno.FsFile.prototype.sync;
+  Deno.FsFile.prototype.sync = async function (this: Deno.FsFile) {
+    if ((await this.stat()).isDirectory) {
+      throw new Error("Invalid argument (os error 22)");
+    }
+    return await sync.call(this);
+  };
+  try {
+    await writeFileSynced(`${dir.path}/a.bin`, new Uint8Array([7]));
+  } finally {
+    Deno.FsFile.prototype.sync = sync;
+  }
+  assert.deepEqual(
+    await Deno.readFile(`${dir.path}/a.bin`),
+    new Uint8Array([7]),
+  );
+});

@@ -385,3 +385,29 @@ Deno.test("IncidentStore.close() waits for the imports under way, and leaves no 
   await using reopened = await IncidentStore.open(`${dir.path}/store`);
   assert.equal(reopened.totals().count, 3);
 });
+
+Deno.test("IncidentStore.import() whose folder cannot be synced (an I/O error) refuses the incident whole", async () => {
+  await using dir = await tempDir();
+  const path = await makeIncident(`${dir.path}/src`);
+  const bytes = await Deno.readFile(path);
+  await using store = await IncidentStore.open(`${dir.path}/store`);
+  const sync = Deno.FsFile.prototype.sync;
+  Deno.FsFile.prototype.sync = async function (this: Deno.FsFile) {
+    if ((await this.stat()).isDirectory) {
+      throw new Error("Input/output error (os error 5)");
+    }
+    return await sync.call(this);
+  };
+  try {
+    await assert.rejects(store.import(baseName(path), bytes), /os error 5/);
+  } finally {
+    Deno.FsFile.prototype.sync = sync;
+  }
+  assert.equal(store.get(baseName(path)), undefined);
+  assert.deepEqual(
+    [...Deno.readDirSync(store.dir)].filter((e) =>
+      e.name.includes("incident-")
+    ),
+    [],
+  );
+});
