@@ -129,6 +129,8 @@ class PeerQueue {
 
 /** The file holding the id of the last incident queued. */
 const QUEUED = "queued";
+/** How many of the latest incidents are queued again when that file is damaged. */
+const REQUEUE_DAMAGED = 1000;
 
 async function peerId(url: string): Promise<string> {
   const hash = await crypto.subtle.digest(
@@ -240,15 +242,16 @@ export class Outbox implements AsyncDisposable {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
     let from = Number(text?.trim() || NaN);
-    if (!Number.isSafeInteger(from) || from < 0) {
-      if (text !== undefined) {
-        this.#onError(
-          `outbox: ${queuedPath} holds no incident id (${
-            JSON.stringify(text.slice(0, 40))
-          }): queueing from the newest incident on`,
-        );
-      }
-      from = store.latestId();
+    if (text === undefined) from = store.latestId(); // a new outbox
+    else if (!Number.isSafeInteger(from) || from < 0) {
+      // Damaged: queue the latest ones again (peers that have them are not
+      // sent them twice: each delivery asks first).
+      from = Math.max(0, store.latestId() - REQUEUE_DAMAGED);
+      this.#onError(
+        `outbox: ${queuedPath} holds no incident id (${
+          JSON.stringify(text.slice(0, 40))
+        }): queueing the last ${REQUEUE_DAMAGED} incidents again`,
+      );
     }
     // Past the store's ids: the index was rebuilt, and numbered afresh.
     this.#queued = Math.min(from, store.latestId());
@@ -272,9 +275,16 @@ export class Outbox implements AsyncDisposable {
 
   #mark(id: number): void {
     try {
-      // Whole or not at all: a crash never leaves it half-written.
-      Deno.writeTextFileSync(`${this.#queuedPath}.tmp`, String(id));
-      Deno.renameSync(`${this.#queuedPath}.tmp`, this.#queuedPath);
+      // Synced, then renamed: whole after a crash or a power loss.
+      const tmp = `${this.#queuedPath}.tmp`;
+      using file = Deno.openSync(tmp, {
+        write: true,
+        create: true,
+        truncate: true,
+      });
+      file.writeSync(new TextEncoder().encode(String(id)));
+      file.syncSync();
+      Deno.renameSync(tmp, this.#queuedPath);
       this.#queued = id;
     } catch (e) {
       this.#onError(`outbox: cannot write ${this.#queuedPath}: ${e}`);
