@@ -5,9 +5,9 @@
  * incident the folder is read from where the last look got to (by the time
  * in the file names), so those that finished while the sidecar was away, or
  * that the app's recovery finished, are taken too, and what retention
- * dropped is not taken again. An incident still being written at a look is
- * remembered (`app-incidents.json` beside the index) and taken once
- * finished. Only regular files named as incidents, within the size limit,
+ * dropped is not taken again. Where each look got to, with the incidents
+ * still being written (taken once finished), is kept in `app-incidents.json`
+ * beside the index. Only regular files named as incidents, within the size limit,
  * are read.
  *
  * @module
@@ -18,6 +18,16 @@ import { writeFileSynced } from "../lib/_io.ts";
 import { InvalidIncidentError } from "../server/http_error.ts";
 import { STORED_NAME } from "../server/store.ts";
 import type { IncidentStore } from "../server/store.ts";
+
+/**
+ * Where the look at an app's folder got to: the second of the newest name
+ * taken, the names of that second taken, and those still being written.
+ */
+interface Look {
+  at: number;
+  seen: string[];
+  pending: string[];
+}
 
 /** Incidents still being written that a folder's look remembers, at most. */
 const MAX_PENDING = 1000;
@@ -73,8 +83,14 @@ export class AppIncidents {
     // in its folder.
     if (!complete) return;
     const dir = this.#dir;
-    if (dir !== undefined) this.#then(() => this.#catchUp(dir));
-    else {
+    if (dir !== undefined) {
+      this.#then(async () => {
+        // By its name in the folder, whatever the look's mark says (an app
+        // whose clock stepped back names incidents before it), then the rest.
+        if (STORED_NAME.test(name)) await this.#take(dir, name);
+        await this.#catchUp(dir);
+      });
+    } else {
       // An app that does not name its folder: the announced file alone.
       const slash = path.lastIndexOf("/");
       if (path.slice(slash + 1) !== name || !STORED_NAME.test(name)) {
@@ -119,9 +135,6 @@ export class AppIncidents {
   }
 
   async #catchUp(dir: string): Promise<void> {
-    const store = this.#o.store;
-    const source = `file://${dir}`;
-    const from = store.cursor(source);
     const names = new Set<string>();
     try {
       for await (const e of Deno.readDir(dir)) names.add(e.name);
@@ -130,55 +143,73 @@ export class AppIncidents {
       if (e instanceof Deno.errors.NotFound) return;
       throw e;
     }
-    // Those still being written at an earlier look, taken once finished.
-    const pending = new Set(await this.#pending(dir));
+    const look = await this.#look(dir);
+    const seen = new Set(look.seen);
+    const pending = new Set(look.pending);
     const due = new Set<string>();
+    // Those still being written at an earlier look, taken once finished.
     for (const name of pending) {
       if (names.has(name)) due.add(name);
       else if (!names.has(name.replace(/\.gz$/, ""))) pending.delete(name);
     }
     for (const name of names) {
       const m = INCIDENT_FILE.exec(name);
-      if (m === null || nameTime(name) < from) continue;
-      // The last look's second included: names are only by the second.
-      if (m[2] === ".flog.gz") due.add(name);
-      else if (m[2] === ".flog" && !names.has(`${name}.gz`)) {
+      const time = nameTime(name);
+      if (m === null || time < look.at) continue;
+      // Names are only by the second: the last look's second is read again,
+      // for the names it had not seen.
+      if (m[2] === ".flog.gz") {
+        if (time > look.at || !seen.has(name)) due.add(name);
+      } else if (m[2] === ".flog" && !names.has(`${name}.gz`)) {
         pending.add(`${name}.gz`);
       }
     }
-    let upTo = from;
+    let at = look.at;
     for (const name of [...due].sort()) {
       if (this.#abort.signal.aborted || !await this.#take(dir, name)) break;
       pending.delete(name);
-      upTo = Math.max(upTo, nameTime(name));
+      const time = nameTime(name);
+      if (time > at) {
+        at = time;
+        seen.clear();
+      }
+      if (time === at) seen.add(name);
     }
-    await this.#setPending(dir, [...pending]);
-    if (upTo > from) store.setCursor(source, upTo);
+    await this.#setLook(dir, {
+      at,
+      seen: [...seen].sort(),
+      pending: [...pending].sort().slice(-MAX_PENDING),
+    });
   }
 
-  /** The app's incidents in `dir` that were still being written. */
-  async #pending(dir: string): Promise<string[]> {
+  /** Where the last look at `dir` got to. */
+  async #look(dir: string): Promise<Look> {
+    const look = (await this.#looks())[dir];
+    const names = (v: unknown) =>
+      Array.isArray(v)
+        ? v.filter((n) => typeof n === "string" && STORED_NAME.test(n))
+        : [];
+    return {
+      at: typeof look?.at === "number" ? look.at : 0,
+      seen: names(look?.seen),
+      pending: names(look?.pending),
+    };
+  }
+
+  async #looks(): Promise<Record<string, Partial<Look>>> {
     try {
       const all = JSON.parse(await Deno.readTextFile(this.#stateFile));
-      const list = all?.[dir];
-      return Array.isArray(list)
-        ? list.filter((n) => typeof n === "string" && STORED_NAME.test(n))
-        : [];
+      return typeof all === "object" && all !== null ? all : {};
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return [];
+      if (e instanceof Deno.errors.NotFound) return {};
       throw new Error(`${this.#stateFile}: ${e}`);
     }
   }
 
-  async #setPending(dir: string, names: string[]): Promise<void> {
-    let all: Record<string, string[]> = {};
-    try {
-      all = JSON.parse(await Deno.readTextFile(this.#stateFile));
-    } catch { /* none yet, or damaged: written afresh */ }
-    const before = JSON.stringify(all[dir] ?? []);
-    if (names.length === 0) delete all[dir];
-    else all[dir] = names.sort().slice(-MAX_PENDING);
-    if (JSON.stringify(all[dir] ?? []) === before) return;
+  async #setLook(dir: string, look: Look): Promise<void> {
+    const all = await this.#looks();
+    if (JSON.stringify(all[dir]) === JSON.stringify(look)) return;
+    all[dir] = look;
     await writeFileSynced(
       this.#stateFile,
       new TextEncoder().encode(JSON.stringify(all)),

@@ -144,20 +144,19 @@ Deno.test("AppIncidents reads only regular files: a pipe, a link or a huge file 
   );
 });
 
-Deno.test("AppIncidents reports a store that fails, and goes on with the next incident", async () => {
+Deno.test("AppIncidents reports a look it cannot keep, and goes on with the next incident", async () => {
   await using dir = await tempDir();
   const app = `${dir.path}/app`;
   await Deno.mkdir(app);
   await using t = await setup(dir.path);
-  const setCursor = t.store.setCursor.bind(t.store);
-  t.store.setCursor = () => {
-    throw new Error("database or disk is full");
-  };
+  // Where the look is kept cannot be read or written (a folder in its place).
+  const state = `${t.store.dir}/app-incidents.json`;
+  await Deno.mkdir(state);
   const [a] = await named(dir.path, app, [1]);
   t.incidents.connected(app);
   await t.incidents.flush();
-  assert.match(t.errors.join(), /database or disk is full/);
-  t.store.setCursor = setCursor;
+  assert.match(t.errors.join(), /app-incidents\.json/);
+  await Deno.remove(state);
   const [b] = await named(dir.path, app, [2]);
   t.incidents.announced(`${app}/${b}`, b, true);
   await t.incidents.flush();
@@ -200,6 +199,37 @@ Deno.test("AppIncidents with an incident left unfinished does not take again wha
   let taken = 0;
   t.store.subscribe(() => taken++);
   t.incidents.connected(app);
+  t.incidents.connected(app);
+  await t.incidents.flush();
+  assert.equal(taken, 0, "retention's choice stands");
+});
+
+Deno.test("AppIncidents takes an announced incident named before its mark (the app's clock stepped back)", async () => {
+  await using dir = await tempDir();
+  const app = `${dir.path}/app`;
+  await using t = await setup(dir.path);
+  t.incidents.connected(app);
+  const [ahead] = await named(dir.path, app, [9]);
+  t.incidents.announced(`${app}/${ahead}`, ahead, true);
+  await t.incidents.flush();
+  const [behind] = await named(dir.path, app, [3]);
+  t.incidents.announced(`${app}/${behind}`, behind, true);
+  await t.incidents.flush();
+  assert.deepEqual(stored(t.store), [behind, ahead]);
+});
+
+Deno.test("AppIncidents does not take again what retention dropped in the second its look got to", async () => {
+  await using dir = await tempDir();
+  const app = `${dir.path}/app`;
+  await Deno.mkdir(app);
+  await using t = await setup(dir.path, { maxCount: 1 });
+  t.incidents.connected(app);
+  const names = await named(dir.path, app, [1, 1]); // one second, two names
+  for (const n of names) t.incidents.announced(`${app}/${n}`, n, true);
+  await t.incidents.flush();
+  assert.equal(t.store.totals().count, 1, "retention kept one");
+  let taken = 0;
+  t.store.subscribe(() => taken++);
   t.incidents.connected(app);
   await t.incidents.flush();
   assert.equal(taken, 0, "retention's choice stands");
