@@ -18,6 +18,7 @@ import {
   CLICKHOUSE_USAGE,
   clickhouseOf,
   ConfigError,
+  configKeys,
   num,
   parseListen,
   readConfig,
@@ -99,7 +100,7 @@ interface WebhookConfig {
   minLevel?: string | number;
 }
 
-const CONFIG_FIELDS = [
+const CONFIG_KEYS = configKeys<ConfigFile>()([
   "dir",
   "listen",
   "tokenFile",
@@ -119,11 +120,7 @@ const CONFIG_FIELDS = [
   "idleTimeoutMs",
   "maxBodyBytes",
   "clickhouse",
-] as const satisfies readonly (keyof ConfigFile)[];
-// And every field of ConfigFile is in the list (a type error otherwise).
-type Unlisted = Exclude<keyof ConfigFile, typeof CONFIG_FIELDS[number]>;
-const _allListed: [Unlisted] extends [never] ? true : Unlisted = true;
-const CONFIG_KEYS: ReadonlySet<string> = new Set(CONFIG_FIELDS);
+]);
 
 function format(where: string, v: unknown): "json" | "slack" | undefined {
   if (v === undefined || v === "json" || v === "slack") return v;

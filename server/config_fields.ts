@@ -68,6 +68,20 @@ export async function readConfig(
   return cfg as Record<string, unknown>;
 }
 
+/**
+ * The field names of a config file of type `C`, for {@linkcode readConfig}:
+ * `configKeys<C>()([...])`, where the list must name every field of `C`, and
+ * only those (a type error names what is missing).
+ */
+export function configKeys<C>() {
+  return <const F extends readonly (keyof C & string)[]>(
+    fields:
+      & F
+      & ([Exclude<keyof C, F[number]>] extends [never] ? unknown
+        : { missing: Exclude<keyof C, F[number]> }),
+  ): ReadonlySet<string> => new Set<string>(fields);
+}
+
 /** Checks a URL; a {@linkcode ConfigError} naming `where` when it is not one. */
 export function checkUrl(where: string, url: unknown): string {
   try {

@@ -24,6 +24,7 @@ import {
   CLICKHOUSE_USAGE,
   clickhouseOf,
   ConfigError,
+  configKeys,
   num,
   parseListen,
   readConfig,
@@ -153,7 +154,7 @@ function redactOf(
 }
 
 /** The fields of a sidecar's `--config` file. */
-const CONFIG_FIELDS = [
+const CONFIG_KEYS = configKeys<ConfigFile>()([
   "dir",
   "socket",
   "listen",
@@ -178,11 +179,7 @@ const CONFIG_FIELDS = [
   "idleTimeoutMs",
   "isolateBy",
   "clickhouse",
-] as const satisfies readonly (keyof ConfigFile)[];
-// And every field of ConfigFile is in the list (a type error otherwise).
-type Unlisted = Exclude<keyof ConfigFile, typeof CONFIG_FIELDS[number]>;
-const _allListed: [Unlisted] extends [never] ? true : Unlisted = true;
-const CONFIG_KEYS: ReadonlySet<string> = new Set(CONFIG_FIELDS);
+]);
 
 /**
  * Turns `flightlog sidecar` arguments (and the `--config` file they name)
