@@ -255,11 +255,7 @@ export class Outbox implements AsyncDisposable {
     }
     // Past the store's ids: the index was rebuilt, and numbered afresh.
     this.#queued = Math.min(from, store.latestId());
-    this.#off = store.subscribe((s) => this.#take(s));
-    for (let page = store.after(this.#queued); page.length > 0;) {
-      for (const s of page) this.#take(s);
-      page = store.after(page.at(-1)!.id);
-    }
+    this.#off = store.follow(this.#queued, (s) => this.#take(s));
     if (!this.#markHeld) this.#mark(this.#queued);
   }
 

@@ -438,6 +438,20 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
     return this.#listeners.add(fn);
   }
 
+  /**
+   * Calls `fn` with each incident stored after id `from`, oldest first, then
+   * with each new one (one stored meanwhile may come twice: `fn` tells by
+   * its id); returns an unsubscribe.
+   */
+  follow(from: number, fn: (s: StoredIncident) => void): () => void {
+    const off = this.subscribe(fn);
+    for (let page = this.after(from); page.length > 0;) {
+      for (const s of page) fn(s);
+      page = this.after(page.at(-1)!.id);
+    }
+    return off;
+  }
+
   /** Where pulling `source` got to (0 before the first). */
   cursor(source: string): number {
     const row = stmt(this.#db, "select cursor from sources where url = ?")

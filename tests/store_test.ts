@@ -411,3 +411,18 @@ Deno.test("IncidentStore.import() whose folder cannot be synced (an I/O error) r
     [],
   );
 });
+
+Deno.test("IncidentStore.follow() gives what was stored after an id, oldest first, then each new one", async () => {
+  await using dir = await tempDir();
+  const paths = await makeIncidents(`${dir.path}/src`, 3);
+  await using store = await IncidentStore.open(`${dir.path}/store`);
+  for (const p of paths.slice(0, 2)) {
+    await store.import(baseName(p), await Deno.readFile(p));
+  }
+  const seen: number[] = [];
+  const off = store.follow(1, (s) => seen.push(s.id));
+  assert.deepEqual(seen, [2]);
+  await store.import(baseName(paths[2]), await Deno.readFile(paths[2]));
+  off();
+  assert.deepEqual(seen, [2, 3]);
+});

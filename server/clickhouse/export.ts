@@ -62,12 +62,8 @@ export class ClickHouseExport implements AsyncDisposable {
       ...options.spool,
     });
     const exp = new ClickHouseExport(store, spool, onError);
-    exp.#off = store.subscribe((s) => exp.#queue(s));
     const from = Number(getMeta(exp.#db, CURSOR) ?? 0);
-    for (let page = store.after(from); page.length > 0;) {
-      for (const s of page) exp.#queue(s);
-      page = store.after(page.at(-1)!.id);
-    }
+    exp.#off = store.follow(from, (s) => exp.#queue(s));
     return exp;
   }
 
