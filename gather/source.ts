@@ -9,7 +9,7 @@
  */
 
 import { sleep } from "../lib/_sleep.ts";
-import { InvalidIncidentError } from "../server/http_error.ts";
+import { InvalidIncidentError, noIncident } from "../server/http_error.ts";
 import { readLimited } from "../server/_read_limited.ts";
 import type { StoreBackend } from "../server/backend.ts";
 import { readSse } from "./_sse_client.ts";
@@ -284,7 +284,7 @@ async function sourceSaysGone(res: Response, name: string): Promise<boolean> {
   try {
     const bytes = await readLimited(res, 64 * 1024, () => new Error("large"));
     const body = JSON.parse(new TextDecoder().decode(bytes));
-    return body?.error === `no incident ${name}`;
+    return body?.error === noIncident(name);
   } catch {
     return false; // not a flightlog error: someone else's answer
   }

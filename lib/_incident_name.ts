@@ -28,6 +28,26 @@ export function incidentBaseName(when: Date): string {
   return `incident-${stamp}-${randomBase32(7)}`;
 }
 
+/**
+ * The time written in an incident's name by {@linkcode incidentBaseName}, in
+ * seconds (NaN for another name).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { incidentNameTime } from "./_incident_name.ts";
+ * assert.equal(incidentNameTime("incident-1970-01-01--00-01-40Z-aaaaaaa.flog.gz"), 100);
+ * ```
+ */
+export function incidentNameTime(name: string): number {
+  const m = /^incident-(\d{4})-(\d\d)-(\d\d)--(\d\d)-(\d\d)-(\d\d)Z-/.exec(
+    name,
+  );
+  if (m === null) return NaN;
+  const [, y, mo, d, h, mi, s] = m.map(Number);
+  return Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
+}
+
 /** Matches incident file names; group 1 is the base name, 2 the extension. */
 export const INCIDENT_FILE =
   /^(incident-\d{4}-\d\d-\d\d--\d\d-\d\d-\d\dZ-[a-z2-7]+)(\.flog(?:\.gz)?(?:\.tmp)?)$/;

@@ -54,3 +54,18 @@ export class InvalidIncidentError extends TypeError {
     this.name = "InvalidIncidentError";
   }
 }
+
+/**
+ * The error text of a 404 for an incident the server does not have (pulls
+ * tell it apart from someone else's 404 by it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { noIncident } from "./http_error.ts";
+ * assert.equal(noIncident("x.flog.gz"), "no incident x.flog.gz");
+ * ```
+ */
+export function noIncident(name: string): string {
+  return `no incident ${name}`;
+}

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { INCIDENT_FILE } from "../lib/_incident_name.ts";
+import { INCIDENT_FILE, incidentNameTime } from "../lib/_incident_name.ts";
 import { writeFileSynced } from "../lib/_io.ts";
 import { InvalidIncidentError } from "../server/http_error.ts";
 import { STORED_NAME } from "../server/store.ts";
@@ -41,16 +41,6 @@ export interface AppIncidentsOptions {
   store: IncidentStore;
   /** Told of an incident that could not be taken (it stays in the app's folder). */
   onError: (what: string, error: unknown) => void;
-}
-
-/** The time in a file name `incident-YYYY-MM-DD--HH-MM-SSZ-…`, in seconds. */
-function nameTime(name: string): number {
-  const m = /^incident-(\d{4})-(\d\d)-(\d\d)--(\d\d)-(\d\d)-(\d\d)Z-/.exec(
-    name,
-  );
-  if (m === null) return NaN;
-  const [, y, mo, d, h, mi, s] = m.map(Number);
-  return Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
 }
 
 /** Takes an app's own incidents into the store, in order. */
@@ -154,7 +144,7 @@ export class AppIncidents {
     }
     for (const name of names) {
       const m = INCIDENT_FILE.exec(name);
-      const time = nameTime(name);
+      const time = incidentNameTime(name);
       if (m === null || time < look.at) continue;
       // Names are only by the second: the last look's second is read again,
       // for the names it had not seen.
@@ -168,7 +158,7 @@ export class AppIncidents {
     for (const name of [...due].sort()) {
       if (this.#abort.signal.aborted || !await this.#take(dir, name)) break;
       pending.delete(name);
-      const time = nameTime(name);
+      const time = incidentNameTime(name);
       if (time > at) {
         at = time;
         seen.clear();

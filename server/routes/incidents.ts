@@ -7,7 +7,7 @@
 
 import { readFlog } from "../../lib/flogfile.ts";
 import { renderMessage } from "../../lib/format.ts";
-import { HttpError } from "../http_error.ts";
+import { HttpError, noIncident } from "../http_error.ts";
 import { type ApiContext, json, type Route } from "../route.ts";
 import type { SseStreams } from "../sse.ts";
 import { STORED_NAME, type StoredIncident } from "../store.ts";
@@ -138,7 +138,7 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
           const s = await store.get(name);
           const bytes = s && await store.read(name);
           if (s === undefined || bytes === undefined) {
-            throw new HttpError(404, `no incident ${name}`);
+            throw new HttpError(404, noIncident(name));
           }
           if (req.method === "HEAD") await bytes.cancel();
           if (url.searchParams.get("format") === "json") {
