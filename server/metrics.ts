@@ -32,13 +32,9 @@ export function renderMetrics(
   metrics: Metric[],
   labels: Record<string, string> = {},
 ): string {
-  const pairs = Object.entries(labels).map(([k, v]) =>
-    `${k}="${escapeLabel(v)}"`
+  return renderFamilies(
+    metrics.map(({ value, ...m }) => ({ ...m, samples: [{ labels, value }] })),
   );
-  const suffix = pairs.length === 0 ? "" : `{${pairs.join(",")}}`;
-  return metrics.map(({ name, type, help, value }) =>
-    `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name}${suffix} ${value}\n`
-  ).join("");
 }
 
 /** A metric with one sample per label set (a family). */
