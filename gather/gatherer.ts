@@ -16,6 +16,7 @@ import type { SpikeRule } from "../server/groups.ts";
 import { type GuardedServer, serveGuarded } from "../server/guard.ts";
 import type { Retention } from "../server/retention.ts";
 import { IncidentStore } from "../server/store.ts";
+import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
 import type { ClickHouseOptions } from "../server/clickhouse/client.ts";
 import { ClickHouseStore } from "../server/clickhouse/store.ts";
 import type { SpoolOptions } from "../server/clickhouse/spool.ts";
@@ -132,7 +133,7 @@ const DEFAULTS = {
   listen: { hostname: "127.0.0.1", port: 7478 },
   ruleTimeoutMs: 1000,
   rulesPollMs: 5000,
-  maxBodyBytes: 64 * 1024 * 1024,
+  maxBodyBytes: MAX_INCIDENT_BYTES,
   report: (line: string) => console.error(`flightlog gather: ${line}`),
 };
 

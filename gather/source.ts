@@ -11,6 +11,7 @@
 import { sleep } from "../lib/_sleep.ts";
 import { InvalidIncidentError, noIncident } from "../server/http_error.ts";
 import { readLimited } from "../server/_read_limited.ts";
+import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
 import type { StoreBackend } from "../server/backend.ts";
 import { readSse } from "./_sse_client.ts";
 
@@ -99,7 +100,7 @@ export class Pull {
       baseDelayMs: 500,
       maxDelayMs: 30_000,
       fetchTimeoutMs: 30_000,
-      maxBytes: 64 * 1024 * 1024,
+      maxBytes: MAX_INCIDENT_BYTES,
       ...options,
     };
     this.#stats = {

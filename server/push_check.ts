@@ -26,6 +26,12 @@ export interface PushLimits {
   maxLineLength?: number;
 }
 
+/**
+ * The largest incident (its `.flog.gz` bytes) a server takes by default: a
+ * push's body, a pulled incident, an app's own file.
+ */
+export const MAX_INCIDENT_BYTES = 64 * 1024 * 1024;
+
 /** The defaults of {@linkcode PushLimits}. */
 export const PUSH_LIMITS = {
   maxInflatedBytes: 256 * 1024 * 1024,

@@ -16,6 +16,7 @@
 import { INCIDENT_FILE, incidentNameTime } from "../lib/_incident_name.ts";
 import { writeFileSynced } from "../lib/_io.ts";
 import { InvalidIncidentError } from "../server/http_error.ts";
+import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
 import { STORED_NAME } from "../server/store.ts";
 import type { IncidentStore } from "../server/store.ts";
 
@@ -31,9 +32,6 @@ interface Look {
 
 /** Incidents still being written that a folder's look remembers, at most. */
 const MAX_PENDING = 1000;
-
-/** The largest incident file taken from an app (as a push's body). */
-export const MAX_APP_INCIDENT_BYTES = 64 * 1024 * 1024;
 
 /** Where an app's incidents are taken into. */
 export interface AppIncidentsOptions {
@@ -225,7 +223,7 @@ export class AppIncidents {
 
 /**
  * The bytes of the incident file at `path`: a regular file (not a link, a
- * pipe or a device) of at most {@linkcode MAX_APP_INCIDENT_BYTES}, else an
+ * pipe or a device) of at most {@linkcode MAX_INCIDENT_BYTES}, else an
  * {@linkcode InvalidIncidentError}.
  */
 async function readIncidentFile(
@@ -235,13 +233,13 @@ async function readIncidentFile(
     new InvalidIncidentError(`${path}: ${why}: not taken`);
   const info = await Deno.lstat(path);
   if (!info.isFile) throw refuse("not a regular file");
-  if (info.size > MAX_APP_INCIDENT_BYTES) {
-    throw refuse(`larger than ${MAX_APP_INCIDENT_BYTES} bytes`);
+  if (info.size > MAX_INCIDENT_BYTES) {
+    throw refuse(`larger than ${MAX_INCIDENT_BYTES} bytes`);
   }
   using file = await Deno.open(path);
   // The file opened is the one checked (not swapped since).
   const opened = await file.stat();
-  if (!opened.isFile || opened.size > MAX_APP_INCIDENT_BYTES) {
+  if (!opened.isFile || opened.size > MAX_INCIDENT_BYTES) {
     throw refuse("changed while opened");
   }
   const bytes = new Uint8Array(opened.size);

@@ -19,6 +19,7 @@ import { ClickHouseExport } from "../server/clickhouse/export.ts";
 import { Outbox, type OutboxOptions, type Peer } from "../server/outbox.ts";
 import type { Retention } from "../server/retention.ts";
 import { IncidentStore } from "../server/store.ts";
+import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
 import { loadToken } from "../server/token.ts";
 import { AppTail, type SidecarStats } from "./tail.ts";
 
@@ -199,7 +200,7 @@ export class Sidecar implements AsyncDisposable {
       store,
       recorder: this.recorder,
       token,
-      maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024 * 1024,
+      maxBodyBytes: opts.maxBodyBytes ?? MAX_INCIDENT_BYTES,
       metrics: () => this.metrics(),
       health: () => this.#health(),
     });
