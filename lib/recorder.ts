@@ -279,7 +279,10 @@ export class FlightRecorder implements AsyncDisposable {
       const header = incidentHeader(trigger, {
         app: this.options.app,
         host: this.host,
-        versions: this.options.versions,
+        versions: this.options.release === undefined ? this.options.versions : {
+          ...this.options.versions,
+          [this.options.app ?? "app"]: this.options.release,
+        },
         suppressed: this.#suppressedSinceLast,
         hook: this.options.header,
         onHookError: (e) => this.reportOnce("header hook", e),

@@ -56,6 +56,12 @@ export interface RecorderOptions {
   /** Extra version strings for the header (`deno`, `flightlog`... are added). */
   versions?: Record<string, string>;
   /**
+   * The app's release, written as `versions[app]` (`versions.app` without
+   * an `app`): the release a group was first seen in, regressed in, or is
+   * resolved in.
+   */
+  release?: string;
+  /**
    * Events kept per (facility, level).
    * @default {100 each}
    */

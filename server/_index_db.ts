@@ -99,6 +99,18 @@ const MIGRATIONS: readonly string[] = [
   create index deliveries_due on deliveries (state, next_at);
   create table meta (key text primary key, value text not null);
   `,
+  // Releases: the first seen, each with its count ([[release, n], ...] in
+  // the order first seen), the last regression's, a resolve's release (and
+  // for "next" the releases known then), and incidents of older releases.
+  `
+  alter table groups add column first_release text;
+  alter table groups add column releases text not null default '[]';
+  alter table groups add column regressed_in text;
+  alter table groups add column resolved_in text;
+  alter table groups add column resolved_known text;
+  alter table groups add column older integer not null default 0;
+  create index group_events_by_group on group_events (group_id, id);
+  `,
 ];
 
 /** The schema version this code writes. */

@@ -6,7 +6,14 @@
  * @module
  */
 
-import type { Group, GroupEvent, GroupFilter, GroupStatus } from "./groups.ts";
+import type {
+  Group,
+  GroupDetail,
+  GroupEvent,
+  GroupFilter,
+  GroupStatus,
+  StatusChange,
+} from "./groups.ts";
 import type { ImportOptions } from "./store.ts";
 import type { ListFilter, StoredIncident } from "./_store_rows.ts";
 
@@ -30,7 +37,13 @@ export interface GroupBackend {
   /** How many groups there are. */
   count(): Awaitable<number>;
   /** Sets a group's status; the group after, or undefined when there is none. */
-  setStatus(id: string, status: GroupStatus): Awaitable<Group | undefined>;
+  setStatus(
+    id: string,
+    status: GroupStatus,
+    change?: StatusChange,
+  ): Awaitable<Group | undefined>;
+  /** A group's breakdown and history; undefined when there is none. */
+  detail(id: string): Awaitable<GroupDetail | undefined>;
   /** Calls `fn` with each group event as it happens; returns an unsubscribe. */
   subscribe(fn: (e: GroupEvent) => void): () => void;
   /** Group events after `id`, oldest first. */
