@@ -8,6 +8,7 @@
  */
 
 import { note, replace } from "./dom.js";
+import { mountGroup } from "./group.js";
 import { mountGroups } from "./groups.js";
 import { mountIncidents } from "./incidents.js";
 import { mountIncident } from "./incident.js";
@@ -23,6 +24,11 @@ import { mountTail } from "./tail.js";
 /** @type {[RegExp, string, (ctx: PageContext, m: RegExpExecArray) => PageHandle | Promise<PageHandle>][]} */
 const ROUTES = [
   [/^\/$/, "groups", (ctx) => mountGroups(ctx)],
+  [
+    /^\/groups\/([^/]+)$/,
+    "groups",
+    (ctx, m) => mountGroup(ctx, decodeURIComponent(m[1])),
+  ],
   [/^\/incidents\/?$/, "incidents", (ctx) => mountIncidents(ctx)],
   [
     /^\/incidents\/([^/]+)$/,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { api, query, send, stream } from "./api.js";
+import { api, send, stream } from "./api.js";
 import { ago, h, highlight, listKeys, note, replace, when } from "./dom.js";
 import { liveBadge } from "./incidents.js";
 
@@ -106,7 +106,7 @@ function groupRow(g, q, act) {
     "daily",
     "days",
   ]);
-  const href = `/incidents${query({ group: id })}`;
+  const href = `/groups/${encodeURIComponent(id)}`;
   return h(
     "tr",
     { class: `group status-${status}`, "data-id": id },

@@ -115,6 +115,7 @@ export function uiRoutes(ctx: ApiContext, sessions: Sessions): Route[] {
       methods: { GET: page },
     })),
     { path: "/incidents/", prefix: true, public: true, methods: { GET: page } },
+    { path: "/groups/", prefix: true, public: true, methods: { GET: page } },
     {
       path: "/ui/",
       prefix: true,
