@@ -110,6 +110,14 @@ export interface RecorderOptions {
    */
   redact?: RedactOptions | false;
   /**
+   * Lines of source written before and after the line of each in-app
+   * stack frame of a failure (0 to 50), read when an incident is written
+   * and only from files this process may read; redacted like the rest.
+   * `false` writes none.
+   * @default {5}
+   */
+  sourceContext?: number | false;
+  /**
    * The clock of event times: `system` reads `Date.now()` per event;
    * `coarse` reads a time kept by one background thread every millisecond
    * (a memory load, about 1 ns instead of about 50; up to
@@ -140,6 +148,7 @@ export type SettledRecorderOptions =
       | "from"
       | "recover"
       | "redact"
+      | "sourceContext"
     >
   >;
 
@@ -152,6 +161,7 @@ export const RECORDER_DEFAULTS: SettledRecorderOptions = {
   from: "local",
   recover: true,
   redact: {},
+  sourceContext: 5,
 };
 
 /**

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { hasChromium } from "./_cdp.ts";
 import { startViewer } from "./_viewer.ts";
+import { ROOT, runDeno } from "./_util.ts";
 
 const text = (selector: string) =>
   `document.querySelector(${JSON.stringify(selector)})?.innerText ?? ""`;
@@ -123,6 +124,50 @@ Deno.test({
           ),
           "incident",
         );
+      },
+    );
+
+    await t.step(
+      "a subprocess app's in-app frame shows its source lines",
+      async () => {
+        const dir = await Deno.makeTempDir();
+        try {
+          const run = await runDeno([
+            "run",
+            `--allow-read=${ROOT},${dir}`,
+            `--allow-write=${dir}`,
+            "--allow-sys",
+            "--allow-env",
+            `${ROOT}tests/apps/charging_app.ts`,
+            dir,
+          ]);
+          assert.equal(run.code, 0, run.stderr);
+          const path = run.stdout.trim();
+          const name = path.slice(path.lastIndexOf("/") + 1);
+          const pushed = await fetch(`${v.url}/v1/incidents?name=${name}`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${v.token}` },
+            body: await Deno.readFile(path),
+          });
+          assert.equal(pushed.status, 201, await pushed.text());
+          await page.goto(`${v.url}/incidents/${name}`);
+          await page.waitForSelector(".failure-card ol.source li.at");
+          assert.match(
+            await page.evaluate<string>(text(".failure-card")),
+            /Error: card declined for order 17/,
+          );
+          assert.match(
+            await page.evaluate<string>(text(".failure-card ol.source li.at")),
+            /throw new Error\(`card declined/,
+          );
+          assert.doesNotMatch(
+            await page.evaluate<string>(text(".failure-card")),
+            /sk_live_/,
+          );
+          await v.shot(page, "incident-source");
+        } finally {
+          await Deno.remove(dir, { recursive: true });
+        }
       },
     );
 

@@ -73,7 +73,7 @@ export function failureIndex(events, trig) {
   return events.findIndex((r) => failureOf(r.d) !== undefined);
 }
 
-const FRAME = /^\s*at (?:(.+?) \()?(.+?):(\d+):(\d+)\)?\s*$/;
+const FRAME = /^\s*at (?:async )?(?:(.+?) \()?(.+?):(\d+):(\d+)\)?\s*$/;
 
 /**
  * Whether a frame's file is the app's own code, not Deno's, a dependency's
