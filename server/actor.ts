@@ -6,6 +6,8 @@
  * @module
  */
 
+import { sessionId } from "./session.ts";
+
 /**
  * The actor of an authorised request.
  *
@@ -19,16 +21,12 @@
  */
 export async function actor(req: Request): Promise<string> {
   if (req.headers.has("authorization")) return "token";
-  for (const part of (req.headers.get("cookie") ?? "").split(";")) {
-    const [k, v] = part.trim().split("=", 2);
-    if (k.startsWith("flightlog_session") && v) {
-      const digest = new Uint8Array(
-        await crypto.subtle.digest("SHA-256", new TextEncoder().encode(v)),
-      );
-      const hex = [...digest.slice(0, 4)]
-        .map((b) => b.toString(16).padStart(2, "0")).join("");
-      return `session ${hex}`;
-    }
-  }
-  return "session";
+  const id = sessionId(req);
+  if (id === undefined) return "session";
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(id)),
+  );
+  const hex = [...digest.slice(0, 4)]
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `session ${hex}`;
 }

@@ -10,8 +10,25 @@ import { randomHex } from "../lib/_random.ts";
 import { HttpError } from "./http_error.ts";
 import { bearerMatches } from "./token.ts";
 
-/** The cookie's name. */
+/** The start of the cookie's name; the server's port follows it. */
 export const SESSION_COOKIE = "flightlog_session";
+
+/**
+ * The session cookie's name on the server at `url`: its port is in it,
+ * because browsers do not keep cookies apart by port, and two viewers on
+ * one host would otherwise log each other out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { sessionCookie } from "@flightlog/flightlog/sidecar";
+ * assert.equal(sessionCookie(new URL("http://127.0.0.1:7477/")), "flightlog_session_7477");
+ * ```
+ */
+export function sessionCookie(url: URL): string {
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return `${SESSION_COOKIE}_${port}`;
+}
 
 /**
  * Options of {@linkcode Sessions}.
@@ -47,7 +64,8 @@ const DEFAULT_MAX = 1000;
  * import { Sessions } from "@flightlog/flightlog/sidecar";
  * const sessions = new Sessions();
  * const id = sessions.create();
- * const req = new Request("http://x/", { headers: { cookie: sessions.cookie(id, false) } });
+ * const url = new URL("http://127.0.0.1:7477/");
+ * const req = new Request(url, { headers: { cookie: sessions.cookie(id, url) } });
  * assert.ok(sessions.has(req));
  * sessions.end(req);
  * assert.ok(!sessions.has(req));
@@ -100,26 +118,31 @@ export class Sessions {
     if (id !== undefined) this.#expiry.delete(id);
   }
 
-  /** The `Set-Cookie` value for session `id` (`Secure` under TLS). */
-  cookie(id: string, secure: boolean): string {
-    return `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${
+  /** The `Set-Cookie` value for session `id` on the server at `url` (`Secure` under TLS). */
+  cookie(id: string, url: URL): string {
+    return `${
+      sessionCookie(url)
+    }=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${
       Math.floor(this.#ttlMs / 1000)
-    }${secure ? "; Secure" : ""}`;
+    }${url.protocol === "https:" ? "; Secure" : ""}`;
   }
 
-  /** The `Set-Cookie` value that removes the cookie. */
-  clearCookie(secure: boolean): string {
-    return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${
-      secure ? "; Secure" : ""
+  /** The `Set-Cookie` value that removes the cookie of the server at `url`. */
+  clearCookie(url: URL): string {
+    return `${
+      sessionCookie(url)
+    }=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${
+      url.protocol === "https:" ? "; Secure" : ""
     }`;
   }
 }
 
 /** The session id in the request's cookies, if it has the right shape. */
-function sessionId(req: Request): string | undefined {
+export function sessionId(req: Request): string | undefined {
+  const name = sessionCookie(new URL(req.url));
   for (const part of (req.headers.get("cookie") ?? "").split(";")) {
     const [k, v] = part.trim().split("=", 2);
-    if (k === SESSION_COOKIE && /^[0-9a-f]{64}$/.test(v ?? "")) return v;
+    if (k === name && /^[0-9a-f]{64}$/.test(v ?? "")) return v;
   }
   return undefined;
 }

@@ -83,6 +83,7 @@ export {
   authorize,
   sameOrigin,
   SESSION_COOKIE,
+  sessionCookie,
   type SessionOptions,
   Sessions,
 } from "../server/session.ts";

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { sameOrigin, SESSION_COOKIE, Sessions } from "../server/session.ts";
+import { sameOrigin, sessionCookie, Sessions } from "../server/session.ts";
+
+const AT = new URL("http://127.0.0.1:7477/");
+const SESSION_COOKIE = sessionCookie(AT);
 
 const withCookie = (cookie: string, init: RequestInit = {}) =>
   new Request("http://127.0.0.1:7477/v1/incidents", {
@@ -11,7 +14,7 @@ Deno.test("Sessions.create opens a session its cookie stands for", () => {
   const sessions = new Sessions();
   const id = sessions.create();
   assert.match(id, /^[0-9a-f]{64}$/);
-  const cookie = sessions.cookie(id, false).split(";")[0];
+  const cookie = sessions.cookie(id, AT).split(";")[0];
   assert.equal(cookie, `${SESSION_COOKIE}=${id}`);
   assert.ok(sessions.has(withCookie(`other=1; ${cookie}`)));
 });
@@ -26,14 +29,14 @@ Deno.test("Sessions.has refuses unknown, malformed and missing cookies", () => {
 
 Deno.test("Sessions.has refuses a session past its time", async () => {
   const sessions = new Sessions({ ttlMs: 1 });
-  const req = withCookie(sessions.cookie(sessions.create(), false));
+  const req = withCookie(sessions.cookie(sessions.create(), AT));
   await new Promise((r) => setTimeout(r, 5));
   assert.ok(!sessions.has(req));
 });
 
 Deno.test("Sessions.end ends the session of a request", () => {
   const sessions = new Sessions();
-  const req = withCookie(sessions.cookie(sessions.create(), false));
+  const req = withCookie(sessions.cookie(sessions.create(), AT));
   sessions.end(req);
   assert.ok(!sessions.has(req));
 });
@@ -41,17 +44,30 @@ Deno.test("Sessions.end ends the session of a request", () => {
 Deno.test("Sessions.create beyond max ends the oldest session", () => {
   const sessions = new Sessions({ max: 2 });
   const reqs = [0, 1, 2].map(() =>
-    withCookie(sessions.cookie(sessions.create(), false))
+    withCookie(sessions.cookie(sessions.create(), AT))
   );
   assert.deepEqual(reqs.map((r) => sessions.has(r)), [false, true, true]);
 });
 
 Deno.test("Sessions.cookie is HttpOnly, SameSite=Strict, and Secure under TLS", () => {
   const sessions = new Sessions();
-  const plain = sessions.cookie("a".repeat(64), false);
+  const plain = sessions.cookie("a".repeat(64), AT);
   assert.match(plain, /; HttpOnly; SameSite=Strict; Max-Age=43200$/);
-  assert.match(sessions.cookie("a".repeat(64), true), /; Secure$/);
-  assert.match(sessions.clearCookie(false), /Max-Age=0/);
+  const tls = new URL("https://flightlog.example/");
+  assert.match(sessions.cookie("a".repeat(64), tls), /; Secure$/);
+  assert.match(sessions.clearCookie(AT), /Max-Age=0/);
+});
+
+Deno.test("sessionCookie names the port, so servers on one host keep theirs apart", () => {
+  assert.equal(sessionCookie(AT), "flightlog_session_7477");
+  assert.equal(sessionCookie(new URL("http://h/")), "flightlog_session_80");
+  assert.equal(sessionCookie(new URL("https://h/")), "flightlog_session_443");
+  const sessions = new Sessions();
+  const cookie = sessions.cookie(sessions.create(), AT).split(";")[0];
+  const other = new Request("http://127.0.0.1:7478/v1/incidents", {
+    headers: { cookie },
+  });
+  assert.ok(!sessions.has(other), "another port's cookie is not this one's");
 });
 
 Deno.test("Sessions refuses bad options, naming them", () => {
