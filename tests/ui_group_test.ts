@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { hasChromium } from "./_cdp.ts";
 import { startViewer } from "./_viewer.ts";
 import { ROOT, runDeno } from "./_util.ts";
+import { writeShopIncident } from "./_incidents.ts";
 
 const text = (selector: string) =>
   `document.querySelector(${JSON.stringify(selector)})?.innerText ?? ""`;
@@ -49,6 +50,32 @@ Deno.test({
     });
 
     await t.step(
+      "more of the same bug arrive, from two apps and releases",
+      async () => {
+        const dir = await Deno.makeTempDir();
+        try {
+          for (
+            const [app, release] of [["shop", "1.5.0"], ["shop-eu", "1.5.0"]]
+          ) {
+            const name = await writeShopIncident(dir, { app, release });
+            const pushed = await fetch(`${v.url}/v1/incidents?name=${name}`, {
+              method: "POST",
+              headers: { authorization: `Bearer ${v.token}` },
+              body: await Deno.readFile(`${dir}/${name}`),
+            });
+            assert.equal(pushed.status, 201, await pushed.text());
+            await Deno.remove(`${dir}/${name}`);
+          }
+        } finally {
+          await Deno.remove(dir, { recursive: true });
+        }
+        await page.waitFor(
+          `/incidents\\s+3/.test(document.querySelector("dl.stats")?.innerText)`,
+        );
+      },
+    );
+
+    await t.step(
       "the group page shows the error, counts, releases, apps and history",
       async () => {
         await page.waitForSelector(".failure-card");
@@ -61,20 +88,19 @@ Deno.test({
           /Error: provider unreachable/,
         );
         const stats = await page.evaluate<string>(text("dl.stats"));
-        assert.match(stats, /incidents\s+1/);
-        assert.match(stats, /last 24 h\s+1/);
+        assert.match(stats, /incidents\s+3/);
+        assert.match(stats, /last 24 h\s+3/);
         assert.match(stats, /first release\s+1\.4\.2/);
         assert.match(
           await page.evaluate<string>(text(".breakdown")),
-          /1\.4\.2\s+1[\s\S]*shop\s+1/,
+          /1\.4\.2\s+1\s+1\.5\.0\s+2[\s\S]*shop\s+2\s+shop-eu\s+1/,
         );
         assert.equal(await page.count("svg.chart rect.bar"), 48);
         assert.match(
           await page.evaluate<string>(text("ol.history")),
           /first seen/,
         );
-        assert.equal(await page.count("tr.incident a"), 1);
-        await v.shot(page, "group");
+        assert.equal(await page.count("tr.incident a"), 3);
       },
     );
 
@@ -106,6 +132,7 @@ Deno.test({
           await page.evaluate<string>(text("ol.history")),
           /resolved in 2\.0\.0 by session/,
         );
+        await v.shot(page, "group");
       },
     );
 

@@ -72,7 +72,7 @@ function label(ms, by) {
  */
 export function countsChart(hourly, by) {
   const data = spans(hourly, by);
-  const w = 640, hgt = 140, left = 34, bottom = 18;
+  const w = 900, hgt = 160, left = 34, bottom = 18;
   const svg = /** @type {SVGSVGElement} */ (svgEl("svg", {
     viewBox: `0 0 ${w} ${hgt}`,
     class: "chart",

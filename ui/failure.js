@@ -119,11 +119,27 @@ function shortFile(file) {
 }
 
 /**
- * A frame, with its source lines (the frame's own line marked) when known.
+ * A frame, with its source lines (the frame's own line marked) when known:
+ * shown when `open`, else folded under "source".
  * @param {Frame} fr
+ * @param {boolean} [open]
  */
-export function frameBlock(fr) {
+export function frameBlock(fr, open = false) {
   const where = `${shortFile(fr.file)}:${fr.line}:${fr.column}`;
+  const src = fr.source;
+  const lines = src && src.lines.length > 0
+    ? h(
+      "ol",
+      { class: "source", start: src.start },
+      src.lines.map((text, i) =>
+        h(
+          "li",
+          { class: src.start + i === fr.line ? "at" : null },
+          h("code", {}, text),
+        )
+      ),
+    )
+    : null;
   return h(
     "li",
     { class: `frame${fr.inApp ? " in-app" : ""}` },
@@ -134,21 +150,13 @@ export function frameBlock(fr) {
       " ",
       h("span", { class: "where" }, where),
     ),
-    fr.source && fr.source.lines.length > 0
-      ? h(
-        "ol",
-        { class: "source", start: fr.source.start },
-        fr.source.lines.map((text, i) =>
-          h(
-            "li",
-            {
-              class: fr.source && fr.source.start + i === fr.line ? "at" : null,
-            },
-            h("code", {}, text),
-          )
-        ),
-      )
-      : null,
+    lines &&
+      (open ? lines : h(
+        "details",
+        { class: "frame-source" },
+        h("summary", {}, "source"),
+        lines,
+      )),
   );
 }
 
@@ -172,12 +180,17 @@ export function framesList(f) {
   const own = frames.filter((fr) => fr.inApp);
   const rest = frames.filter((fr) => !fr.inApp);
   return [
-    own.length === 0 ? null : h("ol", { class: "frames" }, own.map(frameBlock)),
+    // The top in-app frame's source open, the others' a click away.
+    own.length === 0 ? null : h(
+      "ol",
+      { class: "frames" },
+      own.map((fr, i) => frameBlock(fr, i === 0)),
+    ),
     rest.length === 0 ? null : h(
       "details",
       { class: "other-frames" },
       h("summary", {}, `${rest.length} other frames`),
-      h("ol", { class: "frames" }, rest.map(frameBlock)),
+      h("ol", { class: "frames" }, rest.map((fr) => frameBlock(fr))),
     ),
     frames.length === 0
       ? h("pre", { class: "stack" }, f.traceback ?? f.str ?? f.repr ?? "")

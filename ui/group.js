@@ -352,7 +352,8 @@ export async function mountGroup(ctx, id) {
     "/v1/groups/stream",
     ["new_group", "regression", "spike", "count", "status"],
     (_type, e) => {
-      if (e.group !== id) return;
+      // The stream's data carries the group itself (or its id alone).
+      if ((e.group?.id ?? e.group) !== id) return;
       clearTimeout(pending);
       pending = setTimeout(() => load().catch(() => {}), 100);
     },
