@@ -172,10 +172,12 @@ export function failureTitle(f) {
 }
 
 /**
- * A failure's frames, in-app ones first and open, the others folded.
+ * A failure's frames, in-app ones first, the others folded; the top in-app
+ * frame's source open when `open` (a cause's stays folded).
  * @param {Record<string, any>} f
+ * @param {boolean} [open]
  */
-export function framesList(f) {
+export function framesList(f, open = true) {
   const frames = framesOf(f);
   const own = frames.filter((fr) => fr.inApp);
   const rest = frames.filter((fr) => !fr.inApp);
@@ -184,7 +186,7 @@ export function framesList(f) {
     own.length === 0 ? null : h(
       "ol",
       { class: "frames" },
-      own.map((fr, i) => frameBlock(fr, i === 0)),
+      own.map((fr, i) => frameBlock(fr, open && i === 0)),
     ),
     rest.length === 0 ? null : h(
       "details",
@@ -216,7 +218,7 @@ export function failureCard(r, opts) {
         "li",
         {},
         h("strong", {}, isFailure(c) ? failureTitle(c) : String(c.repr ?? c)),
-        isFailure(c) ? framesList(c) : null,
+        isFailure(c) ? framesList(c, false) : null,
       ),
     );
   }

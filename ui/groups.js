@@ -119,7 +119,15 @@ function groupRow(g, q, act) {
         : null,
     ),
     h("td", {}, String(pick(g, ["category"]) ?? "")),
-    h("td", { class: "num" }, String(pick(g, ["count", "incidents"]) ?? "")),
+    h(
+      "td",
+      { class: "num" },
+      h(
+        "a",
+        { href: `/incidents?group=${encodeURIComponent(id)}`, tabindex: -1 },
+        String(pick(g, ["count", "incidents"]) ?? ""),
+      ),
+    ),
     h("td", {}, Array.isArray(counts) ? sparkline(counts.map(Number)) : ""),
     h("td", { class: "when", title: when(first) }, ago(first)),
     h("td", { class: "when", title: when(last) }, ago(last)),
