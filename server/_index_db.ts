@@ -110,6 +110,7 @@ const MIGRATIONS: readonly string[] = [
   alter table groups add column resolved_known text;
   alter table groups add column older integer not null default 0;
   create index group_events_by_group on group_events (group_id, id);
+  create table sessions (key text primary key, until integer not null);
   `,
 ];
 

@@ -15,6 +15,7 @@ import type {
   StatusChange,
 } from "./groups.ts";
 import type { ImportOptions } from "./store.ts";
+import type { SessionKeeper } from "./session.ts";
 import type { ListFilter, StoredIncident } from "./_store_rows.ts";
 
 /** A value, or a promise of it. */
@@ -140,6 +141,8 @@ export interface StoreBackend {
   subscribe(fn: (s: StoredIncident) => void): () => void;
   /** The groups. */
   readonly groups: GroupBackend;
+  /** Where browser sessions are kept across restarts, if the store keeps them. */
+  readonly sessions?: SessionKeeper;
   /** Where pulling `source` got to (0 before the first). */
   cursor(source: string): Awaitable<number>;
   /** Remembers where pulling `source` got to. */

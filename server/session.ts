@@ -6,6 +6,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { randomHex } from "../lib/_random.ts";
 import { HttpError } from "./http_error.ts";
 import { bearerMatches } from "./token.ts";
@@ -50,13 +51,45 @@ export interface SessionOptions {
    * @default {1000}
    */
   max?: number;
+  /** Where sessions are kept across restarts (a store's index); none: memory only. */
+  keep?: SessionKeeper;
+}
+
+/**
+ * Durable sessions: keys (a hash of each session id, never the id) and
+ * their expiry (ms).
+ *
+ * @example
+ * ```ts
+ * import type { SessionKeeper } from "@flightlog/flightlog/sidecar";
+ * const kept = new Map<string, number>();
+ * const keeper: SessionKeeper = {
+ *   load: (now) => [...kept].filter(([, until]) => until > now),
+ *   put: (key, until) => void kept.set(key, until),
+ *   drop: (key) => void kept.delete(key),
+ * };
+ * ```
+ */
+export interface SessionKeeper {
+  /** The sessions open at `now`, oldest first (expired ones may be dropped). */
+  load(now: number): Iterable<[key: string, until: number]>;
+  /** Keeps a session. */
+  put(key: string, until: number): void;
+  /** Forgets a session. */
+  drop(key: string): void;
+}
+
+/** The key a session id is kept under: a hash, so the store holds no secret. */
+function keyOf(id: string): string {
+  return createHash("sha256").update(id).digest("hex");
 }
 
 const DEFAULT_TTL_MS = 43_200_000;
 const DEFAULT_MAX = 1000;
 
 /**
- * The open sessions of one server, in memory (a restart logs everyone out).
+ * The open sessions of one server, in memory, and in `keep` when given (so
+ * that a restart logs nobody out).
  *
  * @example
  * ```ts
@@ -75,6 +108,7 @@ export class Sessions {
   readonly #expiry = new Map<string, number>();
   readonly #ttlMs: number;
   readonly #max: number;
+  readonly #keep: SessionKeeper | undefined;
 
   /** Sessions that last `ttlMs`, at most `max` at once. */
   constructor(options: SessionOptions = {}) {
@@ -88,16 +122,24 @@ export class Sessions {
     }
     this.#ttlMs = ttlMs;
     this.#max = max;
+    this.#keep = options.keep;
+    for (const [key, until] of this.#keep?.load(Date.now()) ?? []) {
+      this.#expiry.set(key, until);
+    }
   }
 
   /** Opens a session; returns its id (256 random bits). */
   create(): string {
     if (this.#expiry.size >= this.#max) {
       // Maps keep insertion order: the first key is the oldest session.
-      this.#expiry.delete(this.#expiry.keys().next().value!);
+      const oldest = this.#expiry.keys().next().value!;
+      this.#expiry.delete(oldest);
+      this.#keep?.drop(oldest);
     }
     const id = randomHex(32);
-    this.#expiry.set(id, Date.now() + this.#ttlMs);
+    const until = Date.now() + this.#ttlMs;
+    this.#expiry.set(keyOf(id), until);
+    this.#keep?.put(keyOf(id), until);
     return id;
   }
 
@@ -105,17 +147,21 @@ export class Sessions {
   has(req: Request): boolean {
     const id = sessionId(req);
     if (id === undefined) return false;
-    const until = this.#expiry.get(id);
+    const key = keyOf(id);
+    const until = this.#expiry.get(key);
     if (until === undefined) return false;
     if (until > Date.now()) return true;
-    this.#expiry.delete(id);
+    this.#expiry.delete(key);
+    this.#keep?.drop(key);
     return false;
   }
 
   /** Ends the session `req` carries, if any. */
   end(req: Request): void {
     const id = sessionId(req);
-    if (id !== undefined) this.#expiry.delete(id);
+    if (id === undefined) return;
+    this.#expiry.delete(keyOf(id));
+    this.#keep?.drop(keyOf(id));
   }
 
   /** The `Set-Cookie` value for session `id` on the server at `url` (`Secure` under TLS). */

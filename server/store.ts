@@ -13,6 +13,8 @@ import { openIndex, stmt, transaction } from "./_index_db.ts";
 import type { StoreBackend } from "./backend.ts";
 import { type Classifier, classifyIncident } from "./classify.ts";
 import { type GroupView, SPIKE_DEFAULTS, type SpikeRule } from "./groups.ts";
+import type { SessionKeeper } from "./session.ts";
+import { sqliteSessions } from "./_sessions_sqlite.ts";
 import { Groups } from "./_groups_sqlite.ts";
 import { InvalidIncidentError } from "./http_error.ts";
 import { checkPushedIncident, type PushLimits } from "./push_check.ts";
@@ -135,6 +137,8 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
   #pruned = 0;
   readonly #onError: (message: string) => void;
   readonly #importing = new Set<Promise<unknown>>();
+  /** The viewer's sessions, kept in the index across restarts. */
+  readonly sessions: SessionKeeper;
 
   private constructor(dir: string, db: DatabaseSync, options: StoreOptions) {
     const o = withDefaults(STORE_DEFAULTS, options);
@@ -143,6 +147,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
     this.#retention = o.retention;
     this.#classifier = o.classifier;
     this.#onError = o.onError;
+    this.sessions = sqliteSessions(db);
     this.#groups = new Groups(
       db,
       withDefaults(STORE_DEFAULTS.spike, options.spike ?? {}),

@@ -84,6 +84,7 @@ export {
   sameOrigin,
   SESSION_COOKIE,
   sessionCookie,
+  type SessionKeeper,
   type SessionOptions,
   Sessions,
 } from "../server/session.ts";

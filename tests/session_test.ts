@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { sameOrigin, sessionCookie, Sessions } from "../server/session.ts";
+import { IncidentStore } from "../server/store.ts";
+import { tempDir } from "./_util.ts";
 
 const AT = new URL("http://127.0.0.1:7477/");
 const SESSION_COOKIE = sessionCookie(AT);
@@ -68,6 +71,42 @@ Deno.test("sessionCookie names the port, so servers on one host keep theirs apar
     headers: { cookie },
   });
   assert.ok(!sessions.has(other), "another port's cookie is not this one's");
+});
+
+Deno.test("Sessions with a keeper survive a restart of the server, and only a hash is kept", async () => {
+  await using dir = await tempDir();
+  const store = await IncidentStore.open(dir.path);
+  const sessions = new Sessions({ keep: store.sessions });
+  const id = sessions.create();
+  const ended = sessions.create();
+  const req = (s: string) => withCookie(sessions.cookie(s, AT));
+  sessions.end(req(ended));
+  await store.close();
+  const again = await IncidentStore.open(dir.path);
+  const restarted = new Sessions({ keep: again.sessions });
+  assert.ok(restarted.has(req(id)));
+  assert.ok(!restarted.has(req(ended)));
+  await again.close();
+  const db = new DatabaseSync(`${dir.path}/index.sqlite`);
+  const keys = db.prepare("select key from sessions").all();
+  db.close();
+  assert.equal(keys.length, 1);
+  assert.notEqual(keys[0].key, id);
+});
+
+Deno.test("Sessions with a keeper do not load expired sessions", async () => {
+  const kept = new Map<string, number>([["k", Date.now() - 1]]);
+  const keep = {
+    load: (now: number) => [...kept].filter(([, until]) => until > now),
+    put: (k: string, until: number) => void kept.set(k, until),
+    drop: (k: string) => void kept.delete(k),
+  };
+  const sessions = new Sessions({ keep, ttlMs: 1 });
+  const req = withCookie(sessions.cookie(sessions.create(), AT));
+  assert.equal(kept.size, 2);
+  await new Promise((r) => setTimeout(r, 5));
+  assert.ok(!sessions.has(req));
+  assert.equal(kept.size, 1, "the expired one it saw is dropped");
 });
 
 Deno.test("Sessions refuses bad options, naming them", () => {
