@@ -205,7 +205,7 @@ export function framesList(f, open = true) {
  * frames first, the cause chain, and the event's context; a link to the
  * event in the timeline.
  * @param {EventRecord} r
- * @param {{ isTrigger: boolean }} opts
+ * @param {{ isTrigger: boolean, isolated?: { key: string, value: unknown } }} opts
  */
 export function failureCard(r, opts) {
   const d = r.d;
@@ -224,6 +224,11 @@ export function failureCard(r, opts) {
   }
   const context = Object.keys(d).filter((k) => !OWN.has(k) && !isFailure(d[k]))
     .sort();
+  // An isolated incident's request (`isolateBy`), when the event lacks it.
+  const iso = opts.isolated;
+  if (iso && !context.includes(iso.key)) context.unshift(iso.key);
+  const value = (/** @type {string} */ k) =>
+    k in d ? d[k] : iso && k === iso.key ? iso.value : undefined;
   return h(
     "section",
     { class: "card failure-card", "aria-label": "failure" },
@@ -251,7 +256,7 @@ export function failureCard(r, opts) {
           { class: "fact" },
           h("span", { class: "k" }, k),
           " ",
-          typeof d[k] === "string" ? d[k] : JSON.stringify(d[k]),
+          typeof value(k) === "string" ? value(k) : JSON.stringify(value(k)),
         )
       ),
     ),

@@ -206,9 +206,10 @@ export async function mountIncident(ctx, name) {
     (() => {
       // The failure first: no click needed to see what went wrong.
       const fi = failureIndex(events, trig);
-      return fi < 0
-        ? null
-        : failureCard(events[fi], { isTrigger: fi === trig });
+      return fi < 0 ? null : failureCard(events[fi], {
+        isTrigger: fi === trig,
+        isolated: header.isolated,
+      });
     })(),
     headerCard(name, header, events[trig]),
     groupLink(data),
