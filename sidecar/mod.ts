@@ -37,12 +37,15 @@ export type {
 } from "../server/classify.ts";
 export {
   type Group,
+  type GroupChange,
+  type GroupDetail,
   type GroupEvent,
   type GroupEventType,
   type GroupFilter,
   type GroupStatus,
   type GroupView,
   type SpikeRule,
+  type StatusChange,
 } from "../server/groups.ts";
 export { type Fingerprint, fingerprint } from "../server/fingerprint.ts";
 export type { Retention } from "../server/retention.ts";
