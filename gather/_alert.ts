@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Group } from "../server/groups.ts";
+import type { Group } from "../store/groups.ts";
 import type { AlertType, Webhook } from "./webhooks.ts";
 
 /** Whether webhook `h` wants this alert. */

@@ -11,17 +11,18 @@ import { createLogger } from "../lib/create_logger.ts";
 import type { Logger } from "../lib/logger.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { sleep } from "../lib/_sleep.ts";
-import { Api } from "../server/api.ts";
-import type { SpikeRule } from "../server/groups.ts";
-import { type GuardedServer, serveGuarded } from "../server/guard.ts";
-import type { Retention } from "../server/retention.ts";
-import { IncidentStore } from "../server/store.ts";
-import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
-import type { ClickHouseOptions } from "../server/clickhouse/client.ts";
-import { ClickHouseStore } from "../server/clickhouse/store.ts";
-import type { SpoolOptions } from "../server/clickhouse/spool.ts";
+import { Api } from "../http/api.ts";
+import type { SpikeRule } from "../store/groups.ts";
+import { type GuardedServer, serveGuarded } from "../http/guard.ts";
+import type { Retention } from "../store/sqlite/retention.ts";
+import { openStore } from "../store/open.ts";
+import type { Store } from "../store/store.ts";
+import { errorMessage } from "../store/errors.ts";
+import { MAX_INCIDENT_BYTES } from "../store/push_check.ts";
+import type { ClickHouseOptions } from "../store/clickhouse/client.ts";
+import type { SpoolOptions } from "../store/clickhouse/spool.ts";
 import { type GathererParts, health, metrics } from "./_status.ts";
-import { loadToken } from "../server/token.ts";
+import { loadToken } from "../http/token.ts";
 import { Rules, rulesHash } from "./rules.ts";
 import {
   Pull,
@@ -157,7 +158,7 @@ const DEFAULTS = {
  */
 export class Gatherer implements AsyncDisposable {
   /** The store of everything gathered: SQLite, or ClickHouse. */
-  readonly store: IncidentStore | ClickHouseStore;
+  readonly store: Store;
   /** The API's bearer token. */
   readonly token: string;
   readonly #opts: GathererOptions;
@@ -174,7 +175,7 @@ export class Gatherer implements AsyncDisposable {
   private constructor(
     opts: GathererOptions,
     parts: {
-      store: IncidentStore | ClickHouseStore;
+      store: Store;
       rules: Rules;
       token: string;
       log: Logger;
@@ -190,7 +191,7 @@ export class Gatherer implements AsyncDisposable {
       new Pull(s, this.store, {
         ...opts.pull,
         onError: (url, e) => {
-          const message = e instanceof Error ? e.message : String(e);
+          const message = errorMessage(e);
           report(`source ${url}: ${message}`);
           this.#log.child("source").weird(
             "pulling from {url} failed: {message}",
@@ -233,15 +234,18 @@ export class Gatherer implements AsyncDisposable {
         log.child("rules").weird("{message}", { message: m });
       },
     });
-    let store: IncidentStore | ClickHouseStore | undefined;
+    let store: Store | undefined;
     try {
       store = opts.clickhouse === undefined
-        ? await IncidentStore.open(opts.dir, {
+        ? await openStore({
+          kind: "sqlite",
+          dir: opts.dir,
           retention: opts.retention,
           classifier: rules,
           spike: opts.spike,
         })
-        : await ClickHouseStore.open({
+        : await openStore({
+          kind: "clickhouse",
           clickhouse: opts.clickhouse,
           spool: { dir: `${opts.dir}/spool`, ...opts.spool },
           classifier: rules,
@@ -280,22 +284,7 @@ export class Gatherer implements AsyncDisposable {
     }, this.#api.handle);
     for (const p of this.#pulls) this.#running.push(p.run(this.#abort.signal));
     if (o.rules !== undefined) this.#running.push(this.#watchRules(o));
-    const store = this.store;
-    if (
-      store instanceof ClickHouseStore && o.retention?.maxAgeMs !== undefined
-    ) {
-      // ClickHouse keeps days as partitions: drop the old ones, hourly.
-      this.#running.push((async () => {
-        for (let i = 0; !this.#abort.signal.aborted; i++) {
-          await store.applyRetention().catch((e) =>
-            o.report(
-              `retention in ClickHouse: ${e instanceof Error ? e.message : e}`,
-            )
-          );
-          await sleep(3_600_000, this.#abort.signal);
-        }
-      })());
-    }
+    this.#running.push(this.store.maintain(this.#abort.signal, o.report));
     if ((o.webhooks ?? []).length > 0) {
       this.#webhooks = new Webhooks(this.store, o.webhooks!, {
         ...o.webhookOptions,
@@ -324,9 +313,7 @@ export class Gatherer implements AsyncDisposable {
         hash = await rulesHash(o.rules);
       } catch (e) {
         o.report(
-          `rules: cannot read ${o.rules}: ${
-            e instanceof Error ? e.message : e
-          }`,
+          `rules: cannot read ${o.rules}: ${errorMessage(e)}`,
         );
         continue;
       }
@@ -341,20 +328,14 @@ export class Gatherer implements AsyncDisposable {
         refused = hash;
         o.report(
           `rules in ${o.rules} changed but cannot be loaded (the previous ones stay): ${
-            e instanceof Error ? e.message : e
+            errorMessage(e)
           }`,
         );
         continue;
       }
       const old = this.#rules;
       this.#rules = rules;
-      if (this.store instanceof IncidentStore) {
-        await this.store.reclassifyWith(rules);
-      } else {
-        // Imports are not queued there: let those under way finish first.
-        this.store.setClassifier(rules);
-        await sleep(o.ruleTimeoutMs * 10, signal);
-      }
+      await this.store.setClassifier(rules);
       await old[Symbol.asyncDispose]();
       o.report(
         `rules in ${o.rules} changed: ${rules.size} loaded; stored incidents are classified again`,
@@ -372,10 +353,6 @@ export class Gatherer implements AsyncDisposable {
   #parts(): GathererParts {
     return {
       store: this.store,
-      local: this.store instanceof IncidentStore ? this.store : undefined,
-      clickhouse: this.store instanceof ClickHouseStore
-        ? { spool: this.store.spool, lastError: this.store.lastError }
-        : undefined,
       rules: this.#rules.size,
       sources: this.#pulls.map((p) => p.stats),
       webhooks: this.#webhooks?.stats,

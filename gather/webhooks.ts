@@ -19,10 +19,10 @@ import {
   setMeta,
   stmt,
   transaction,
-} from "../server/_index_db.ts";
-import type { GroupEvent } from "../server/groups.ts";
-import { publicIncident } from "../server/routes/_params.ts";
-import type { StoreBackend } from "../server/backend.ts";
+} from "../store/sqlite/_index_db.ts";
+import type { GroupEvent } from "../store/groups.ts";
+import { publicIncident } from "../http/routes/_params.ts";
+import type { Store } from "../store/store.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { hmac, matches, slackText } from "./_alert.ts";
 import { sleep } from "../lib/_sleep.ts";
@@ -154,7 +154,7 @@ const KEEP_DONE_MS = 7 * 86_400_000;
 
 /** The webhooks of one gatherer. */
 export class Webhooks implements AsyncDisposable {
-  readonly #store: StoreBackend;
+  readonly #store: Store;
   readonly #hooks: (Webhook & { key: string })[];
   readonly #opts: Required<Omit<WebhookOptions, "onError">> & WebhookOptions;
   readonly #db: DatabaseSync;
@@ -171,7 +171,7 @@ export class Webhooks implements AsyncDisposable {
    * deliveries in the index in `dir` (the store's own folder by default).
    */
   constructor(
-    store: StoreBackend & { dir?: string },
+    store: Store & { dir?: string },
     hooks: Webhook[],
     options: WebhookOptions & { dir?: string },
   ) {

@@ -8,19 +8,19 @@
 import { eventId } from "../lib/_incident_name.ts";
 import { defaultQualifier, toPredicate } from "../lib/qualifier.ts";
 import { FlightRecorder } from "../lib/recorder.ts";
-import { type GuardedServer, serveGuarded } from "../server/guard.ts";
+import { type GuardedServer, serveGuarded } from "../http/guard.ts";
 import { ActivityLog, type ActivityLogOptions } from "./activity_log.ts";
 import type { RecorderOptions } from "../lib/recorder_options.ts";
 import { VERSION } from "../lib/version.ts";
-import { Api } from "../server/api.ts";
+import { Api } from "../http/api.ts";
 import { sidecarMetrics } from "./_metrics.ts";
-import type { ClickHouseOptions } from "../server/clickhouse/client.ts";
-import { ClickHouseExport } from "../server/clickhouse/export.ts";
-import { Outbox, type OutboxOptions, type Peer } from "../server/outbox.ts";
-import type { Retention } from "../server/retention.ts";
-import { IncidentStore } from "../server/store.ts";
-import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
-import { loadToken } from "../server/token.ts";
+import type { ClickHouseOptions } from "../store/clickhouse/client.ts";
+import { ClickHouseExport } from "../store/clickhouse/export.ts";
+import { Outbox, type OutboxOptions, type Peer } from "../http/outbox.ts";
+import type { Retention } from "../store/sqlite/retention.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
+import { MAX_INCIDENT_BYTES } from "../store/push_check.ts";
+import { loadToken } from "../http/token.ts";
 import { AppTail, type SidecarStats } from "./tail.ts";
 
 /**

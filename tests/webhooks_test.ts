@@ -2,7 +2,7 @@
 // with the same id, filtered; ignored groups never alert.
 import assert from "node:assert/strict";
 import { hmac, type Webhook, Webhooks } from "../gather/webhooks.ts";
-import { IncidentStore } from "../server/store.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
 import { deadline, freePort, tempDir } from "./_util.ts";
 import { baseName, type Bug, makeIncident } from "./_server_util.ts";
 
