@@ -23,4 +23,9 @@
 export { Sidecar, type SidecarOptions } from "./sidecar.ts";
 export type { ActivityLogOptions } from "./activity_log.ts";
 export type { SidecarStats } from "./tail.ts";
-export type { OutboxOptions, OutboxStats, Peer } from "../http/outbox.ts";
+export {
+  Outbox,
+  type OutboxOptions,
+  type OutboxStats,
+  type Peer,
+} from "../http/outbox.ts";

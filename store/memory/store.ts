@@ -11,7 +11,7 @@ import { notify, Observers } from "../../lib/_observers.ts";
 import { withDefaults } from "../../lib/_options.ts";
 import { type Classifier, classifyIncident } from "../classify.ts";
 import { InvalidIncidentError } from "../errors.ts";
-import { SPIKE_DEFAULTS, type SpikeRule } from "../groups.ts";
+import { type GroupView, SPIKE_DEFAULTS, type SpikeRule } from "../groups.ts";
 import { checkPushedIncident } from "../push_check.ts";
 import {
   type ImportOptions,
@@ -66,15 +66,20 @@ export class MemoryStore implements Store, AsyncDisposable {
   readonly #cursors = new Map<string, number>();
   readonly #listeners = new Observers<(s: StoredIncident) => void>();
   readonly #importing = new Set<Promise<unknown>>();
-  readonly groups: MemoryGroups;
+  readonly #groups: MemoryGroups;
   #classifier: Classifier | undefined;
 
   /** An empty store. */
   constructor(options: MemoryStoreOptions = {}) {
     this.#classifier = options.classifier;
-    this.groups = new MemoryGroups(
+    this.#groups = new MemoryGroups(
       withDefaults(SPIKE_DEFAULTS, options.spike ?? {}),
     );
+  }
+
+  /** The groups of the stored incidents. */
+  get groups(): GroupView {
+    return this.#groups;
   }
 
   /** Stored incidents matching `filter`, newest first. */
@@ -158,7 +163,7 @@ export class MemoryStore implements Store, AsyncDisposable {
     };
     this.#incidents.set(name, { s, bytes: copy, text: c.text });
     this.#byId.push(s);
-    this.groups.join({
+    this.#groups.join({
       group: c.group,
       title: c.title,
       category: c.category,
@@ -242,7 +247,7 @@ export class MemoryStore implements Store, AsyncDisposable {
           name: "flightlog_groups",
           type: "gauge",
           help: "Groups of incidents (one per fingerprint).",
-          value: this.groups.count(),
+          value: this.#groups.count(),
         },
       ],
     });
