@@ -16,6 +16,7 @@ import type { SpikeRule } from "../store/groups.ts";
 import { type GuardedServer, serveGuarded } from "../http/guard.ts";
 import type { Retention } from "../store/sqlite/retention.ts";
 import { openStore } from "../store/open.ts";
+import { NodeState } from "../store/sqlite/node_state.ts";
 import type { Store } from "../store/store.ts";
 import { errorMessage } from "../store/errors.ts";
 import { MAX_INCIDENT_BYTES } from "../store/push_check.ts";
@@ -169,6 +170,7 @@ export class Gatherer implements AsyncDisposable {
   readonly #pulls: Pull[];
   readonly #running: Promise<void>[] = [];
   #webhooks: Webhooks | undefined;
+  #state: NodeState | undefined;
   #server: GuardedServer | undefined;
   #closing: Promise<void> | undefined;
 
@@ -286,9 +288,10 @@ export class Gatherer implements AsyncDisposable {
     if (o.rules !== undefined) this.#running.push(this.#watchRules(o));
     this.#running.push(this.store.maintain(this.#abort.signal, o.report));
     if ((o.webhooks ?? []).length > 0) {
+      this.#state = await NodeState.open(o.dir);
       this.#webhooks = new Webhooks(this.store, o.webhooks!, {
         ...o.webhookOptions,
-        dir: o.dir,
+        state: this.#state,
         publicUrl: (o.publicUrl ?? this.url).replace(/\/+$/, ""),
         onError: (m) => {
           o.report(m);
@@ -381,6 +384,7 @@ export class Gatherer implements AsyncDisposable {
       this.#abort.abort();
       await Promise.all(this.#running);
       await this.#webhooks?.close();
+      this.#state?.close();
       this.#api.closeStreams();
       if (this.#server !== undefined) await this.#server.finished;
       await this.store.close();

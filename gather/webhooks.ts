@@ -1,7 +1,8 @@
 /**
  * Alerts: each `new_group`, `regression` and `spike` of the store's durable
- * group log becomes one delivery per matching webhook, written to the index
- * (`deliveries`) in the same transaction that moves the log cursor, then
+ * group log becomes one delivery per matching webhook, written to the node's
+ * state ({@linkcode NodeState}) in the same transaction that moves the log
+ * cursor, then
  * POSTed with `X-Flightlog-Signature: sha256=<HMAC>` and a stable
  * `X-Flightlog-Delivery` id, retried with jittered backoff through restarts
  * until the receiver answers 2xx. At least once; a delivery given up after
@@ -12,14 +13,8 @@
  */
 
 import { createHash } from "node:crypto";
-import type { DatabaseSync } from "node:sqlite";
-import {
-  getMeta,
-  openIndex,
-  setMeta,
-  stmt,
-  transaction,
-} from "../store/sqlite/_index_db.ts";
+import type { DueDelivery, NodeState } from "../store/sqlite/node_state.ts";
+import { errorMessage } from "../store/errors.ts";
 import type { GroupEvent } from "../store/groups.ts";
 import { publicIncident } from "../http/routes/_params.ts";
 import type { Store } from "../store/store.ts";
@@ -157,7 +152,7 @@ export class Webhooks implements AsyncDisposable {
   readonly #store: Store;
   readonly #hooks: (Webhook & { key: string })[];
   readonly #opts: Required<Omit<WebhookOptions, "onError">> & WebhookOptions;
-  readonly #db: DatabaseSync;
+  readonly #state: NodeState;
   readonly #abort = new AbortController();
   #failedAttempts = 0;
   #wake = () => {};
@@ -168,12 +163,12 @@ export class Webhooks implements AsyncDisposable {
 
   /**
    * Delivers alerts from `store` to `hooks` (call `start()`), keeping its
-   * deliveries in the index in `dir` (the store's own folder by default).
+   * deliveries and cursor in the node's `state`.
    */
   constructor(
-    store: Store & { dir?: string },
+    store: Store,
     hooks: Webhook[],
-    options: WebhookOptions & { dir?: string },
+    options: WebhookOptions & { state: NodeState },
   ) {
     this.#store = store;
     this.#hooks = hooks.map((h, i) => {
@@ -184,11 +179,7 @@ export class Webhooks implements AsyncDisposable {
       return { ...h, key: key.slice(0, 8) };
     });
     this.#opts = withDefaults(DEFAULTS, options);
-    const dir = options.dir ?? store.dir;
-    if (dir === undefined) {
-      throw new TypeError("Webhooks: no folder for deliveries");
-    }
-    this.#db = openIndex(dir);
+    this.#state = options.state;
   }
 
   /**
@@ -196,10 +187,10 @@ export class Webhooks implements AsyncDisposable {
    * happens from now on will alert.
    */
   async start(): Promise<void> {
-    if (getMeta(this.#db, CURSOR) === undefined) {
+    if (this.#state.get(CURSOR) === undefined) {
       // First start: what happened before there were webhooks does not alert.
       const latest = await this.#store.groups.lastEventId();
-      setMeta(this.#db, CURSOR, String(latest));
+      this.#state.set(CURSOR, String(latest));
     }
     this.#unsubscribe = this.#store.groups.subscribe(() => this.#wake());
     this.#running = this.#loop();
@@ -207,9 +198,8 @@ export class Webhooks implements AsyncDisposable {
 
   /** The counters. */
   get stats(): WebhookStats {
-    const count = (state: string) =>
-      (this.#db.prepare("select count(*) as n from deliveries where state = ?")
-        .get(state) as { n: number }).n;
+    const count = (state: "pending" | "done" | "given_up") =>
+      this.#state.countDeliveries(state);
     return {
       pending: count("pending"),
       delivered: count("done"),
@@ -228,7 +218,7 @@ export class Webhooks implements AsyncDisposable {
         const wait = Math.max(0, Math.min(nextAt - Date.now(), 60_000));
         await Promise.race([woken, sleep(wait, signal)]);
       } catch (e) {
-        this.#opts.onError?.(`webhooks: ${e instanceof Error ? e.message : e}`);
+        this.#opts.onError?.(`webhooks: ${errorMessage(e)}`);
         await sleep(this.#opts.baseDelayMs, signal);
       }
     }
@@ -240,7 +230,7 @@ export class Webhooks implements AsyncDisposable {
     // by each gatherer's clock): read back `lookback` from the cursor; an
     // event seen again makes no new delivery (same id: ignored).
     const lookback = this.#store.lookback ?? 0;
-    let top = Number(getMeta(this.#db, CURSOR) ?? 0);
+    let top = Number(this.#state.get(CURSOR) ?? 0);
     let from = Math.max(0, top - lookback);
     for (let round = 0; round < 1000; round++) {
       const events = await this.#store.groups.eventsAfter(from, 100);
@@ -249,17 +239,7 @@ export class Webhooks implements AsyncDisposable {
       const deliveries: Delivery[] = [];
       for (const e of fresh) deliveries.push(...await this.#deliveriesOf(e));
       top = Math.max(top, events.at(-1)!.id);
-      transaction(this.#db, () => {
-        const insert = stmt(
-          this.#db,
-          `insert or ignore into deliveries (id, webhook, type, body, created, next_at)
-           values (?, ?, ?, ?, ?, ?)`,
-        );
-        for (const d of deliveries) {
-          insert.run(d.id, d.url, d.type, d.body, Date.now(), Date.now());
-        }
-        setMeta(this.#db, CURSOR, String(top));
-      });
+      this.#state.addDeliveries(deliveries, CURSOR, String(top));
       if (lookback > 0) {
         for (const e of fresh) this.#seen.set(eventKey(e), e.id);
         for (const [k, id] of this.#seen) {
@@ -309,20 +289,7 @@ export class Webhooks implements AsyncDisposable {
   /** POSTs what is due; returns when the next retry is due. */
   async #deliverDue(): Promise<number> {
     const now = Date.now();
-    this.#db.prepare(
-      "delete from deliveries where state = 'done' and created < ?",
-    )
-      .run(now - KEEP_DONE_MS);
-    const due = this.#db.prepare(
-      `select id, webhook, body, created, attempts from deliveries
-       where state = 'pending' and next_at <= ? order by next_at, created, id limit ?`,
-    ).all(now, BATCH) as {
-      id: string;
-      webhook: string;
-      body: string;
-      created: number;
-      attempts: number;
-    }[];
+    const due = this.#state.dueDeliveries(now, BATCH, now - KEEP_DONE_MS);
     // In order to each receiver; receivers in parallel.
     const byHook = Map.groupBy(due, (d) => d.webhook);
     await Promise.all(
@@ -330,21 +297,10 @@ export class Webhooks implements AsyncDisposable {
         for (const d of list) await this.#deliver(d);
       }),
     );
-    const next = this.#db.prepare(
-      "select min(next_at) as at from deliveries where state = 'pending'",
-    ).get() as { at: number | null };
-    return next.at ?? Infinity;
+    return this.#state.nextDeliveryAt();
   }
 
-  async #deliver(
-    d: {
-      id: string;
-      webhook: string;
-      body: string;
-      created: number;
-      attempts: number;
-    },
-  ): Promise<void> {
+  async #deliver(d: DueDelivery): Promise<void> {
     // The hook whose key ends the delivery's id (or the one of its URL).
     const key = d.id.slice(d.id.lastIndexOf(".") + 1);
     const ofUrl = this.#hooks.filter((h) => h.url === d.webhook);
@@ -379,15 +335,12 @@ export class Webhooks implements AsyncDisposable {
         if (!res.ok) error = `HTTP ${res.status}`;
       } catch (e) {
         if (this.#abort.signal.aborted) return;
-        error = e instanceof Error ? e.message : String(e);
+        error = errorMessage(e);
       }
     }
     const now = Date.now();
     if (error === undefined) {
-      this.#db.prepare(
-        "update deliveries set state = 'done', attempts = attempts + 1 where id = ?",
-      )
-        .run(d.id);
+      this.#state.delivered(d.id);
       return;
     }
     this.#failedAttempts++;
@@ -398,9 +351,12 @@ export class Webhooks implements AsyncDisposable {
       this.#opts.baseDelayMs * 2 ** Math.min(attempts - 1, 20),
       this.#opts.maxDelayMs,
     ) * (0.75 + Math.random() / 2);
-    this.#db.prepare(
-      "update deliveries set attempts = ?, next_at = ?, last_error = ?, state = ? where id = ?",
-    ).run(attempts, now + wait, error, givingUp ? "given_up" : "pending", d.id);
+    this.#state.failed(d.id, {
+      attempts,
+      nextAt: now + wait,
+      error,
+      givenUp: givingUp,
+    });
     this.#opts.onError?.(
       givingUp
         ? `webhook ${
@@ -419,7 +375,6 @@ export class Webhooks implements AsyncDisposable {
     this.#unsubscribe();
     this.#wake();
     await this.#running;
-    this.#db.close();
   }
 
   /** Same as {@linkcode close}. */

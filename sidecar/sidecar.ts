@@ -16,6 +16,7 @@ import { Api } from "../http/api.ts";
 import { sidecarMetrics } from "./_metrics.ts";
 import type { ClickHouseOptions } from "../store/clickhouse/client.ts";
 import { ClickHouseExport } from "../store/clickhouse/export.ts";
+import { NodeState } from "../store/sqlite/node_state.ts";
 import { Outbox, type OutboxOptions, type Peer } from "../http/outbox.ts";
 import type { Retention } from "../store/sqlite/retention.ts";
 import { IncidentStore } from "../store/sqlite/store.ts";
@@ -144,6 +145,7 @@ export class Sidecar implements AsyncDisposable {
   readonly #api: Api;
   readonly #tail: AppTail;
   #export: ClickHouseExport | undefined;
+  #state: NodeState | undefined;
   readonly #abort = new AbortController();
   #server: GuardedServer | undefined;
   #closing: Promise<void> | undefined;
@@ -234,8 +236,10 @@ export class Sidecar implements AsyncDisposable {
     // Crashed incidents were finished by the recorder; index them too.
     for (const path of await this.recorder.ready) await this.store.add(path);
     if (this.#opts.clickhouse !== undefined) {
+      this.#state = await NodeState.open(this.#opts.dir);
       this.#export = await ClickHouseExport.open(this.store, {
         clickhouse: this.#opts.clickhouse,
+        state: this.#state,
         onError: (m) => this.recorder.reportOnce("writing to ClickHouse", m),
       });
     }
@@ -327,6 +331,7 @@ export class Sidecar implements AsyncDisposable {
       await this.store.flush();
       await this.outbox.close();
       await this.#export?.close();
+      this.#state?.close();
       this.#api.closeStreams();
       if (this.#server !== undefined) await this.#server.finished;
       await this.store.close();

@@ -27,6 +27,7 @@ export {
   type StoreStatus,
 } from "./store.ts";
 export { openStore, type StoreConfig } from "./open.ts";
+export { NodeState } from "./sqlite/node_state.ts";
 export {
   errorMessage,
   InvalidIncidentError,

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { hmac, type Webhook, Webhooks } from "../gather/webhooks.ts";
 import { IncidentStore } from "../store/sqlite/store.ts";
+import { NodeState } from "../store/sqlite/node_state.ts";
 import { deadline, freePort, tempDir } from "./_util.ts";
 import { baseName, type Bug, makeIncident } from "./_server_util.ts";
 
@@ -78,13 +79,21 @@ async function hooks(
   list: Webhook[],
   onError: (m: string) => void = () => {},
 ) {
+  // The node owns its state; here the webhooks' closing closes it too.
+  const state = await NodeState.open(s.dir);
   const w = new Webhooks(s, list, {
+    state,
     publicUrl: "http://gatherer.example",
     baseDelayMs: 20,
     maxDelayMs: 50,
     onError,
   });
   await w.start();
+  const close = w.close.bind(w);
+  w.close = async () => {
+    await close();
+    state.close();
+  };
   return w;
 }
 

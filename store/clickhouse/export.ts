@@ -8,9 +8,9 @@
  * @module
  */
 
-import type { DatabaseSync } from "node:sqlite";
 import { sleep } from "../../lib/_sleep.ts";
-import { getMeta, openIndex, setMeta } from "../sqlite/_index_db.ts";
+import { errorMessage } from "../errors.ts";
+import type { NodeState } from "../sqlite/node_state.ts";
 import type { IncidentStore } from "../sqlite/store.ts";
 import type { StoredIncident } from "../_store_rows.ts";
 import type { ClickHouseOptions } from "./client.ts";
@@ -25,7 +25,7 @@ const CURSOR = "clickhouse_export_cursor";
 export class ClickHouseExport implements AsyncDisposable {
   readonly #store: IncidentStore;
   readonly #spool: Spool;
-  readonly #db: DatabaseSync;
+  readonly #state: NodeState;
   readonly #onError: (message: string) => void;
   #chain: Promise<void> = Promise.resolve();
   readonly #abort = new AbortController();
@@ -34,22 +34,25 @@ export class ClickHouseExport implements AsyncDisposable {
   private constructor(
     store: IncidentStore,
     spool: Spool,
+    state: NodeState,
     onError: (message: string) => void,
   ) {
     this.#store = store;
     this.#spool = spool;
-    this.#db = openIndex(store.dir);
+    this.#state = state;
     this.#onError = onError;
   }
 
   /**
    * Creates the tables if needed, opens the spool (`${store.dir}/spool`),
-   * exports what came since the last run, then each new incident.
+   * exports what came since the last run (its checkpoint is in `state`),
+   * then each new incident.
    */
   static async open(
     store: IncidentStore,
     options: {
       clickhouse: ClickHouseOptions;
+      state: NodeState;
       spool?: Omit<SpoolOptions, "dir">;
       onError?: (message: string) => void;
     },
@@ -61,8 +64,8 @@ export class ClickHouseExport implements AsyncDisposable {
       onError,
       ...options.spool,
     });
-    const exp = new ClickHouseExport(store, spool, onError);
-    const from = Number(getMeta(exp.#db, CURSOR) ?? 0);
+    const exp = new ClickHouseExport(store, spool, options.state, onError);
+    const from = Number(exp.#state.get(CURSOR) ?? 0);
     exp.#off = store.follow(from, (s) => exp.#queue(s));
     return exp;
   }
@@ -74,7 +77,7 @@ export class ClickHouseExport implements AsyncDisposable {
 
   #queue(s: StoredIncident): void {
     this.#chain = this.#chain.then(async () => {
-      const done = Number(getMeta(this.#db, CURSOR) ?? 0);
+      const done = Number(this.#state.get(CURSOR) ?? 0);
       if (s.id <= done) return;
       // In order: a full spool (ClickHouse away) holds up the rest, and is
       // tried again, doubling from 1 s to 30 s, until it takes it.
@@ -88,9 +91,7 @@ export class ClickHouseExport implements AsyncDisposable {
         } catch (e) {
           if (e instanceof Deno.errors.NotFound) break; // gone by retention
           this.#onError(
-            `exporting ${s.name} to ClickHouse: ${
-              e instanceof Error ? e.message : e
-            }`,
+            `exporting ${s.name} to ClickHouse: ${errorMessage(e)}`,
           );
           await sleep(
             Math.min(1000 * 2 ** attempt, 30_000),
@@ -98,7 +99,7 @@ export class ClickHouseExport implements AsyncDisposable {
           );
         }
       }
-      if (!this.#abort.signal.aborted) setMeta(this.#db, CURSOR, String(s.id));
+      if (!this.#abort.signal.aborted) this.#state.set(CURSOR, String(s.id));
     });
   }
 
@@ -114,7 +115,6 @@ export class ClickHouseExport implements AsyncDisposable {
     this.#abort.abort();
     await this.#chain;
     await this.#spool.close();
-    this.#db.close();
   }
 
   /** Same as {@linkcode close}. */

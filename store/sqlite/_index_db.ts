@@ -1,13 +1,18 @@
 /**
  * The store's SQLite index (`index.sqlite` beside the incident files), opened
  * through Deno's built-in `node:sqlite`, and its schema as versioned
- * migrations (`PRAGMA user_version`). The `.flog.gz` files stay the source of
+ * migrations (`PRAGMA user_version`); version 2 moved the node's own tables
+ * out to `node.sqlite`. The `.flog.gz` files stay the source of
  * truth: `flightlog reindex` rebuilds this file from them.
  *
  * @module
  */
 
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { DatabaseSync } from "node:sqlite";
+import { openDb, transaction } from "./_sqlite.ts";
+import { NODE_FILE, openNodeDb } from "./_node_db.ts";
+
+export { stmt, transaction } from "./_sqlite.ts";
 
 /** The index's file name in a store's folder. */
 export const INDEX_FILE = "index.sqlite";
@@ -101,79 +106,62 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
+/**
+ * Index version 1 to 2: the node's own tables (alert deliveries and
+ * checkpoints) move to its state file, `node.sqlite`. What they hold is
+ * copied there first, so a crash between the steps loses nothing.
+ */
+function moveNodeTables(dir: string): (db: DatabaseSync) => void {
+  return (db) => {
+    const { n } = db.prepare(
+      "select (select count(*) from deliveries) + (select count(*) from meta) as n",
+    ).get() as { n: number };
+    if (n > 0) {
+      openNodeDb(dir).close();
+      db.prepare("attach database ? as node").run(`${dir}/${NODE_FILE}`);
+      try {
+        transaction(db, () => {
+          db.exec(
+            "insert or ignore into node.deliveries select * from main.deliveries",
+          );
+          db.exec("insert or ignore into node.meta select * from main.meta");
+        });
+      } finally {
+        db.exec("detach database node");
+      }
+    }
+    transaction(db, () => {
+      db.exec("drop table main.deliveries");
+      db.exec("drop table main.meta");
+    });
+  };
+}
+
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = MIGRATIONS.length;
+export const SCHEMA_VERSION = MIGRATIONS.length + 1;
 
 /**
  * Opens (creating it if needed) the index of the store in `dir`, migrated to
  * the current schema. A file from a newer flightlog is refused by name.
  */
 export function openIndex(dir: string): DatabaseSync {
-  const path = `${dir}/${INDEX_FILE}`;
-  const db = new DatabaseSync(path);
-  try {
-    db.exec("pragma journal_mode = wal");
-    db.exec("pragma synchronous = normal");
-    db.exec("pragma busy_timeout = 5000");
-    const { user_version: version } = db.prepare("pragma user_version")
-      .get() as { user_version: number };
-    if (version > SCHEMA_VERSION) {
-      throw new Error(
-        `${path}: schema version ${version} is newer than this flightlog's ${SCHEMA_VERSION}; use a newer flightlog, or rebuild it with \`flightlog reindex\``,
-      );
-    }
-    for (let v = version; v < SCHEMA_VERSION; v++) {
-      transaction(db, () => {
-        db.exec(MIGRATIONS[v]);
-        db.exec(`pragma user_version = ${v + 1}`);
-      });
-    }
-    return db;
-  } catch (e) {
-    db.close();
-    throw e;
-  }
+  return openDb(
+    `${dir}/${INDEX_FILE}`,
+    [...MIGRATIONS, moveNodeTables(dir)],
+    ", or rebuild it with `flightlog reindex`",
+  );
 }
 
 /**
- * Runs `fn` in one transaction: all of it is written, or none. The error
- * thrown is `fn`'s (or the commit's), also when SQLite has already rolled
- * back by itself (as it does on a full disk).
+ * Brings an older index in `dir`, if there is one, to the current schema
+ * (moving the node's tables out of it).
  */
-export function transaction<T>(db: DatabaseSync, fn: () => T): T {
-  db.exec("begin immediate");
+export function migrateIndexOf(dir: string): void {
   try {
-    const out = fn();
-    db.exec("commit");
-    return out;
+    Deno.statSync(`${dir}/${INDEX_FILE}`);
   } catch (e) {
-    if (db.isTransaction) db.exec("rollback");
+    if (e instanceof Deno.errors.NotFound) return;
     throw e;
   }
-}
-
-/** A value of the `meta` table. */
-export function getMeta(db: DatabaseSync, key: string): string | undefined {
-  const row = db.prepare("select value from meta where key = ?").get(key) as
-    | { value: string }
-    | undefined;
-  return row?.value;
-}
-
-/** Sets a value of the `meta` table. */
-export function setMeta(db: DatabaseSync, key: string, value: string): void {
-  db.prepare(
-    "insert into meta (key, value) values (?, ?) on conflict (key) do update set value = excluded.value",
-  ).run(key, value);
-}
-
-const statements = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
-
-/** The prepared statement of `sql` on `db`, prepared once. */
-export function stmt(db: DatabaseSync, sql: string): StatementSync {
-  let cache = statements.get(db);
-  if (cache === undefined) statements.set(db, cache = new Map());
-  let s = cache.get(sql);
-  if (s === undefined) cache.set(sql, s = db.prepare(sql));
-  return s;
+  openIndex(dir).close();
 }

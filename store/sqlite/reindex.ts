@@ -1,14 +1,16 @@
 /**
  * Rebuilding a store's index from its `.flog.gz` files (the source of
  * truth), keeping what people and machines decided that the files do not
- * hold: group statuses, pull cursors and pending alert deliveries. The old
- * index stays beside it as `index.sqlite.old`.
+ * hold: group statuses and pull cursors (alert deliveries are the node's own
+ * state, in `node.sqlite`, and stay). The old index stays beside it as
+ * `index.sqlite.old`.
  *
  * @module
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import { INDEX_FILE, openIndex, setMeta, transaction } from "./_index_db.ts";
+import { INDEX_FILE, openIndex, transaction } from "./_index_db.ts";
+import { NodeState } from "./node_state.ts";
 import type { Classifier } from "../classify.ts";
 import { IncidentStore } from "./store.ts";
 
@@ -39,7 +41,7 @@ async function exists(path: string): Promise<boolean> {
 /** The rows to keep from an old index; empty when it cannot be read. */
 function keep(
   dir: string,
-): { groups: Row[]; sources: Row[]; deliveries: Row[] } {
+): { groups: Row[]; sources: Row[] } {
   let db: DatabaseSync | undefined;
   try {
     db = openIndex(dir);
@@ -49,11 +51,9 @@ function keep(
       ).all() as Row[],
       sources: db.prepare("select url, cursor, updated from sources")
         .all() as Row[],
-      deliveries: db.prepare("select * from deliveries where state = 'pending'")
-        .all() as Row[],
     };
   } catch {
-    return { groups: [], sources: [], deliveries: [] };
+    return { groups: [], sources: [] };
   } finally {
     db?.close();
   }
@@ -82,9 +82,7 @@ export async function reindex(
 ): Promise<ReindexResult> {
   const path = `${dir}/${INDEX_FILE}`;
   const hadIndex = await exists(path);
-  const kept = hadIndex
-    ? keep(dir)
-    : { groups: [], sources: [], deliveries: [] };
+  const kept = hadIndex ? keep(dir) : { groups: [], sources: [] };
   for (const suffix of ["", "-wal", "-shm"]) {
     if (await exists(path + suffix)) {
       await Deno.rename(path + suffix, `${path}.old${suffix}`);
@@ -112,27 +110,12 @@ export async function reindex(
         )
           .run(s.url, s.cursor, s.updated);
       }
-      for (const d of kept.deliveries) {
-        db.prepare(
-          `insert into deliveries (id, webhook, type, body, created, attempts, next_at, state, last_error)
-           values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          d.id,
-          d.webhook,
-          d.type,
-          d.body,
-          d.created,
-          d.attempts,
-          d.next_at,
-          d.state,
-          d.last_error,
-        );
-      }
-      // The rebuilt history is not news: webhooks go on from here.
-      setMeta(db, "webhook_cursor", String(lastEvent));
     });
   } finally {
     db.close();
   }
+  // The rebuilt history is not news: webhooks go on from here.
+  using state = await NodeState.open(dir);
+  state.set("webhook_cursor", String(lastEvent));
   return { incidents, groups, statuses, hadIndex };
 }
