@@ -1,0 +1,7 @@
+// The store contract on the memory store.
+import { MemoryStore } from "../store/memory/store.ts";
+import { runStoreCases } from "./_store_cases.ts";
+
+Deno.test("MemoryStore passes the store contract", async (t) => {
+  await runStoreCases(t, (o) => Promise.resolve(new MemoryStore(o)));
+});
