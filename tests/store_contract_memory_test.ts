@@ -1,4 +1,5 @@
 // The store contract on the memory store.
+// Skipped cases: none (this backend passes every case).
 import { MemoryStore } from "../store/memory/store.ts";
 import { runStoreCases } from "./_store_cases.ts";
 
