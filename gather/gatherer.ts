@@ -11,9 +11,8 @@ import { createLogger } from "../lib/create_logger.ts";
 import type { Logger } from "../lib/logger.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { sleep } from "../lib/_sleep.ts";
-import { Api } from "../http/api.ts";
+import { NodeServer, nodeToken } from "../http/node_server.ts";
 import type { SpikeRule } from "../store/groups.ts";
-import { type GuardedServer, serveGuarded } from "../http/guard.ts";
 import type { Retention } from "../store/sqlite/retention.ts";
 import { openStore } from "../store/open.ts";
 import { NodeState } from "../store/sqlite/node_state.ts";
@@ -23,7 +22,6 @@ import { MAX_INCIDENT_BYTES } from "../store/push_check.ts";
 import type { ClickHouseOptions } from "../store/clickhouse/client.ts";
 import type { SpoolOptions } from "../store/clickhouse/spool.ts";
 import { type GathererParts, health, metrics } from "./_status.ts";
-import { loadToken } from "../http/token.ts";
 import { Rules, rulesHash } from "./rules.ts";
 import {
   Pull,
@@ -165,13 +163,12 @@ export class Gatherer implements AsyncDisposable {
   readonly #opts: GathererOptions;
   #rules: Rules;
   readonly #log: Logger;
-  readonly #api: Api;
+  readonly #http: NodeServer;
   readonly #abort = new AbortController();
   readonly #pulls: Pull[];
   readonly #running: Promise<void>[] = [];
   #webhooks: Webhooks | undefined;
   #state: NodeState | undefined;
-  #server: GuardedServer | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -205,14 +202,14 @@ export class Gatherer implements AsyncDisposable {
         },
       })
     );
-    this.#api = new Api({
+    this.#http = new NodeServer({
       store: this.store,
       recorder: this.#log.recorder,
       token: this.token,
       maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
       metrics: () => this.metrics(),
       health: () => health(this.#parts()),
-    });
+    }, { tls: opts.tls });
     this.store.subscribe((s) =>
       this.#log.child("store").info(
         "stored {name} from {source} in group {group}",
@@ -254,8 +251,7 @@ export class Gatherer implements AsyncDisposable {
           maxAgeMs: opts.retention?.maxAgeMs,
           spike: opts.spike,
         });
-      const tokenFile = opts.tokenFile ?? `${opts.dir}/token`;
-      const token = opts.token ?? await loadToken(tokenFile);
+      const { token } = await nodeToken(opts);
       const gatherer = new Gatherer(opts, { store, rules, token, log });
       try {
         await gatherer.#begin();
@@ -274,16 +270,17 @@ export class Gatherer implements AsyncDisposable {
 
   async #begin(): Promise<void> {
     const o = withDefaults(DEFAULTS, this.#opts);
-    this.#server = serveGuarded({
-      hostname: o.listen.hostname ?? DEFAULTS.listen.hostname,
-      port: o.listen.port ?? DEFAULTS.listen.port,
+    this.#http.start({
+      ...o,
+      listen: {
+        hostname: o.listen.hostname ?? DEFAULTS.listen.hostname,
+        port: o.listen.port,
+      },
+      defaultPort: DEFAULTS.listen.port,
       signal: this.#abort.signal,
-      tls: o.tls,
-      maxConnections: o.maxConnections,
-      idleMs: o.idleTimeoutMs,
-      health: () => ({ ok: true, role: "gatherer" }),
+      capHealth: () => ({ ok: true, role: "gatherer" }),
       onError: (e) => o.report(`accepting HTTP connections: ${e}`),
-    }, this.#api.handle);
+    });
     for (const p of this.#pulls) this.#running.push(p.run(this.#abort.signal));
     if (o.rules !== undefined) this.#running.push(this.#watchRules(o));
     this.#running.push(this.store.maintain(this.#abort.signal, o.report));
@@ -348,9 +345,7 @@ export class Gatherer implements AsyncDisposable {
 
   /** The API's base URL, e.g. `http://127.0.0.1:7478`. */
   get url(): string {
-    const { hostname, port } = this.#server!.addr;
-    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-    return `${this.#opts.tls ? "https" : "http"}://${host}:${port}`;
+    return this.#http.url;
   }
 
   #parts(): GathererParts {
@@ -359,7 +354,7 @@ export class Gatherer implements AsyncDisposable {
       rules: this.#rules.size,
       sources: this.#pulls.map((p) => p.stats),
       webhooks: this.#webhooks?.stats,
-      http: this.#server?.stats,
+      http: this.#http.stats,
     };
   }
 
@@ -385,8 +380,7 @@ export class Gatherer implements AsyncDisposable {
       await Promise.all(this.#running);
       await this.#webhooks?.close();
       this.#state?.close();
-      this.#api.closeStreams();
-      if (this.#server !== undefined) await this.#server.finished;
+      await this.#http.close();
       await this.store.close();
       await this.#rules[Symbol.asyncDispose]();
       await this.#log.close();
