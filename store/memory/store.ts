@@ -21,6 +21,7 @@ import {
 } from "../store.ts";
 import type { ListFilter, StoredIncident } from "../_store_rows.ts";
 import { MemoryGroups } from "./_groups.ts";
+import { untilAborted } from "../_until_aborted.ts";
 
 /**
  * How a memory store is kept.
@@ -218,10 +219,7 @@ export class MemoryStore implements Store, AsyncDisposable {
 
   /** Nothing to keep up: resolves when `signal` aborts. */
   maintain(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      signal.addEventListener("abort", () => resolve(), { once: true });
-    });
+    return untilAborted(signal);
   }
 
   /** Counts and bytes. */

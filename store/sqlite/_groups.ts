@@ -29,6 +29,9 @@ import {
   type SpikeRule,
 } from "../groups.ts";
 
+/** How long the group log keeps events (for stream resumption and alerts). */
+export const GROUP_LOG_MS = 7 * 86_400_000;
+
 /** One incident joining its group. */
 export interface Joining {
   group: string;
@@ -50,6 +53,8 @@ export class Groups implements GroupView {
   readonly #db: DatabaseSync;
   readonly #spike: Required<SpikeRule>;
   readonly #listeners = new Observers<(e: GroupEvent) => void>();
+  /** When the group log was last pruned. */
+  #pruned = 0;
 
   /** The groups in `db`, spiking by `spike`. */
   constructor(db: DatabaseSync, spike: Required<SpikeRule>) {
@@ -274,6 +279,16 @@ export class Groups implements GroupView {
     const row = stmt(this.#db, "select max(id) as id from group_events")
       .get() as { id: number | null };
     return row.id ?? 0;
+  }
+
+  /**
+   * Prunes (at most once a minute) the hourly counts older than 7 days and
+   * the log's events older than {@linkcode GROUP_LOG_MS}.
+   */
+  pruneNow(now: number): void {
+    if (now - this.#pruned <= 60_000) return;
+    this.#pruned = now;
+    this.prune(now, GROUP_LOG_MS);
   }
 
   /** Drops hourly counts older than 7 days and log events older than `keepMs`. */

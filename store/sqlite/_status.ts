@@ -46,7 +46,12 @@ export function sqliteMetrics(c: SqliteCounts): StoreMetric[] {
 }
 
 /** The status of a SQLite store. */
-export function sqliteStatus(c: SqliteCounts): StoreStatus {
+export function sqliteStatus(
+  totals: SqliteCounts["totals"],
+  groups: number,
+  reclassifying: ReclassifyProgress,
+): StoreStatus {
+  const c = { totals, groups, reclassifying };
   return {
     backend: "sqlite",
     health: { reclassifying: c.reclassifying.pending },

@@ -2,14 +2,14 @@
  * The incident store: a folder of finished `incident-….flog.gz` files (the
  * source of truth) and a SQLite index beside them (`index.sqlite`): incidents
  * with their category and group, the groups, a full-text index of event
- * text, pull cursors and alert deliveries. Memory does not grow with the
+ * text, and pull cursors. Memory does not grow with the
  * number of incidents; retention by count, age and bytes runs in SQL.
  *
  * @module
  */
 
 import type { DatabaseSync } from "node:sqlite";
-import { openIndex, stmt, transaction } from "./_index_db.ts";
+import { openIndex } from "./_index_db.ts";
 import {
   type ImportOptions,
   type Store,
@@ -18,22 +18,26 @@ import {
 } from "../store.ts";
 import { STORE_DEFAULTS, type StoreOptions } from "./options.ts";
 import { sqliteStatus } from "./_status.ts";
+import * as q from "./_queries.ts";
+import { untilAborted } from "../_until_aborted.ts";
 import { type Classifier, classifyIncident } from "../classify.ts";
 import type { GroupView } from "../groups.ts";
 import { Groups } from "./_groups.ts";
-import { InvalidIncidentError } from "../errors.ts";
-import { checkPushedIncident } from "../push_check.ts";
 import { dropExpired, type Retention } from "./retention.ts";
 import {
-  incidentFromRow,
-  insertIncident,
   type ListFilter,
-  listQuery,
   reconcile,
   type StoredIncident,
 } from "../_store_rows.ts";
 import { notify, Observers } from "../../lib/_observers.ts";
-import { dirNames, syncFolderOf, writeSynced } from "../../lib/_io.ts";
+import { syncFolderOf } from "../../lib/_io.ts";
+import {
+  checkName,
+  indexClassified,
+  type InsertMeta,
+  removeStaged,
+  stage,
+} from "./_insert.ts";
 import { withDefaults } from "../../lib/_options.ts";
 import { folderUntouched, markFolder } from "./_folder_state.ts";
 import { Reclassifier, type ReclassifyProgress } from "./_reclassify.ts";
@@ -41,12 +45,6 @@ import { Reclassifier, type ReclassifyProgress } from "./_reclassify.ts";
 export type { ListFilter, StoredIncident } from "../_store_rows.ts";
 export { type ImportOptions, STORED_NAME } from "../store.ts";
 export type { StoreOptions } from "./options.ts";
-
-/** The prefix of an imported incident's file until it is renamed into place. */
-const STAGED = ".importing-";
-
-/** How long the group log keeps events (for stream resumption and alerts). */
-const GROUP_LOG_MS = 7 * 86_400_000;
 
 /**
  * The incident store of one server (sidecar or gatherer).
@@ -77,8 +75,6 @@ export class IncidentStore implements AsyncDisposable, Store {
   readonly #listeners = new Observers<(s: StoredIncident) => void>();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
-  /** When the group log was last pruned (at most once a minute). */
-  #pruned = 0;
   readonly #onError: (message: string) => void;
   readonly #importing = new Set<Promise<unknown>>();
 
@@ -93,11 +89,15 @@ export class IncidentStore implements AsyncDisposable, Store {
       db,
       withDefaults(STORE_DEFAULTS.spike, options.spike ?? {}),
     );
-    this.#reclassifier = new Reclassifier({
-      db,
-      dir,
+    this.#reclassifier = this.#reclassifierFor(o.classifier);
+  }
+
+  #reclassifierFor(classifier: Classifier | undefined): Reclassifier {
+    return new Reclassifier({
+      db: this.#db,
+      dir: this.#dir,
       groups: this.#groups,
-      classifier: o.classifier,
+      classifier,
       serial: (fn) => this.#serial(fn),
     });
   }
@@ -119,12 +119,7 @@ export class IncidentStore implements AsyncDisposable, Store {
     const store = new IncidentStore(dir, db, options);
     try {
       if (!untouched) {
-        // What imports cut short by a crash left.
-        for (const name of await dirNames(dir)) {
-          if (name.startsWith(STAGED)) {
-            await Deno.remove(`${dir}/${name}`).catch(() => {});
-          }
-        }
+        await removeStaged(dir);
         await reconcile({
           db,
           dir,
@@ -160,11 +155,7 @@ export class IncidentStore implements AsyncDisposable, Store {
   }
 
   #recount(): void {
-    const row = stmt(
-      this.#db,
-      "select count(*) as count, coalesce(sum(bytes), 0) as bytes from incidents",
-    ).get() as { count: number; bytes: number };
-    this.#size = { count: row.count, bytes: row.bytes };
+    this.#size = q.totals(this.#db);
   }
 
   async #applyRetention(): Promise<void> {
@@ -179,38 +170,18 @@ export class IncidentStore implements AsyncDisposable, Store {
   /** Classifies and indexes a file already in the folder. */
   async #insert(
     path: string,
-    meta: {
-      origin: "local" | "peer";
-      source: string;
-      id?: number;
-      stored?: number;
-    },
+    meta: InsertMeta,
   ): Promise<StoredIncident> {
     // The rules of this moment, for the classification and its hash both.
     const classifier = this.#classifier;
     const c = await classifyIncident(path, classifier);
     const s = c.summary;
     const now = Date.now();
-    const events = transaction(this.#db, () => {
-      const id = insertIncident(this.#db, {
-        c,
-        ...meta,
-        stored: meta.stored ?? now,
-        rulesHash: classifier?.hash ?? "",
-      });
-      stmt(this.#db, "insert into incident_text (rowid, text) values (?, ?)")
-        .run(id, c.text);
-      return this.#groups.join({
-        group: c.group,
-        title: c.title,
-        category: c.category,
-        incident: s.name,
-        time: s.time,
-        app: s.app,
-        host: s.host,
-        version: s.version,
-      }, { now });
-    });
+    const events = indexClassified(this.#db, this.#groups, c, {
+      ...meta,
+      stored: meta.stored ?? now,
+      rulesHash: classifier?.hash ?? "",
+    }, now);
     this.#size = {
       count: this.#size.count + 1,
       bytes: this.#size.bytes + s.bytes,
@@ -218,10 +189,7 @@ export class IncidentStore implements AsyncDisposable, Store {
     const stored = this.get(s.name)!;
     // Stored: what follows may fail (a full disk) without undoing that.
     try {
-      if (now - this.#pruned > 60_000) {
-        this.#pruned = now;
-        this.#groups.prune(now, GROUP_LOG_MS);
-      }
+      this.#groups.pruneNow(now);
       await this.#applyRetention();
     } catch (e) {
       this.#onError(
@@ -276,19 +244,13 @@ export class IncidentStore implements AsyncDisposable, Store {
   ): Promise<{ incident: StoredIncident; created: boolean }> {
     const origin = options.origin ?? "peer";
     const source = options.source ?? (origin === "local" ? "local" : "push");
-    if (!STORED_NAME.test(name)) {
-      throw new InvalidIncidentError(
-        `bad incident name ${JSON.stringify(name)}`,
-      );
-    }
+    checkName(name);
     const known = this.get(name);
     if (known !== undefined) return { incident: known, created: false };
     // Checked, written and synced before taking the store's turn: a big
     // push holds up no other, and imports wait for the disk side by side.
     // Synced before it counts as taken: a pusher drops its copy on 201.
-    await checkPushedIncident(name, bytes, options.limits);
-    const staged = `${this.#dir}/${STAGED}${crypto.randomUUID()}`;
-    await writeSynced(staged, bytes);
+    const staged = await stage(this.#dir, name, bytes, options.limits);
     let renamed = false;
     try {
       return await this.#serial(async () => {
@@ -319,59 +281,34 @@ export class IncidentStore implements AsyncDisposable, Store {
 
   /** The incident called `name`, if stored. */
   get(name: string): StoredIncident | undefined {
-    const row = stmt(this.#db, "select * from incidents where name = ?")
-      .get(name) as Record<string, unknown> | undefined;
-    return row && incidentFromRow(row, this.#dir);
+    return q.incident(this.#db, this.#dir, name);
   }
 
   /** Stored incidents matching `filter`, newest first. */
   list(filter: ListFilter = {}): StoredIncident[] {
-    const query = listQuery(filter);
-    if (query === undefined) return [];
-    const rows = stmt(this.#db, query.sql).all(...query.args) as Record<
-      string,
-      unknown
-    >[];
-    return rows.map((r) => incidentFromRow(r, this.#dir));
+    return q.list(this.#db, this.#dir, filter);
   }
 
   /** Incidents with an id above `id`, oldest first (for SSE resumption). */
   after(id: number, limit = 1000): StoredIncident[] {
-    return (stmt(
-      this.#db,
-      "select * from incidents where id > ? order by id limit ?",
-    ).all(id, limit) as Record<string, unknown>[]).map((r) =>
-      incidentFromRow(r, this.#dir)
-    );
+    return q.after(this.#db, this.#dir, id, limit);
   }
 
   /** The highest id given so far (0 when empty). */
   latestId(): number {
-    const row = stmt(
-      this.#db,
-      "select seq from sqlite_sequence where name = 'incidents'",
-    ).get() as { seq: number } | undefined;
-    return row?.seq ?? 0;
+    return q.latestId(this.#db);
   }
 
   /** The `.flog.gz` bytes of the incident called `name`, if stored. */
-  async read(
+  read(
     name: string,
   ): Promise<ReadableStream<Uint8Array<ArrayBuffer>> | undefined> {
-    const s = this.get(name);
-    if (s === undefined) return undefined;
-    try {
-      return (await Deno.open(s.path)).readable;
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return undefined;
-      throw e;
-    }
+    return q.readFile(this.get(name)?.path);
   }
 
   /** Whether an incident with this trigger (`eventId`) is stored. */
   hasTrigger(triggerId: string): boolean {
-    return stmt(this.#db, "select 1 from incidents where trigger_id = ?")
-      .get(triggerId) !== undefined;
+    return q.hasTrigger(this.#db, triggerId);
   }
 
   /** How many incidents are stored, and their bytes. */
@@ -390,28 +327,17 @@ export class IncidentStore implements AsyncDisposable, Store {
    * its id); returns an unsubscribe.
    */
   follow(from: number, fn: (s: StoredIncident) => void): () => void {
-    const off = this.subscribe(fn);
-    for (let page = this.after(from); page.length > 0;) {
-      for (const s of page) fn(s);
-      page = this.after(page.at(-1)!.id);
-    }
-    return off;
+    return q.follow(this, from, fn);
   }
 
   /** Where pulling `source` got to (0 before the first). */
   cursor(source: string): number {
-    const row = stmt(this.#db, "select cursor from sources where url = ?")
-      .get(source) as { cursor: number } | undefined;
-    return row?.cursor ?? 0;
+    return q.cursor(this.#db, source);
   }
 
   /** Remembers where pulling `source` got to. */
   setCursor(source: string, cursor: number): void {
-    stmt(
-      this.#db,
-      `insert into sources (url, cursor, updated) values (?, ?, ?)
-       on conflict (url) do update set cursor = excluded.cursor, updated = excluded.updated`,
-    ).run(source, cursor, Date.now());
+    q.setCursor(this.#db, source, cursor);
   }
 
   /**
@@ -425,13 +351,7 @@ export class IncidentStore implements AsyncDisposable, Store {
     this.#classifier = classifier;
     // Incidents being classified with the old rules are done after this.
     await this.#serial(() => Promise.resolve());
-    this.#reclassifier = new Reclassifier({
-      db: this.#db,
-      dir: this.#dir,
-      groups: this.#groups,
-      classifier,
-      serial: (fn) => this.#serial(fn),
-    });
+    this.#reclassifier = this.#reclassifierFor(classifier);
     this.#reclassifier.start();
   }
 
@@ -440,24 +360,19 @@ export class IncidentStore implements AsyncDisposable, Store {
     return this.#reclassifier.progress;
   }
 
-  /**
-   * Nothing to keep up here (retention runs as incidents arrive): resolves
-   * when `signal` aborts.
-   */
+  /** Nothing to keep up (retention runs as incidents arrive) until aborted. */
   maintain(signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      signal.addEventListener("abort", () => resolve(), { once: true });
-    });
+    return untilAborted(signal);
   }
 
   /** Counts, bytes and classifying again; at once. */
   status(): Promise<StoreStatus> {
-    return Promise.resolve(sqliteStatus({
-      totals: this.totals(),
-      groups: this.#groups.count(),
-      reclassifying: this.reclassifying,
-    }));
+    const c = [
+      this.totals(),
+      this.#groups.count(),
+      this.reclassifying,
+    ] as const;
+    return Promise.resolve(sqliteStatus(...c));
   }
 
   /** Waits for pending writes (and classifying again). */
