@@ -6,7 +6,7 @@
  */
 
 import type { Group } from "../store/groups.ts";
-import type { AlertType, Webhook } from "./webhooks.ts";
+import type { AlertType, Webhook } from "./webhook_options.ts";
 
 /** Whether webhook `h` wants this alert. */
 export function matches(

@@ -16,7 +16,7 @@ import type {
   StoreStatus,
 } from "../store.ts";
 import type { Classifier } from "../classify.ts";
-import type { GroupEvent, SpikeRule } from "../groups.ts";
+import type { GroupEvent } from "../groups.ts";
 import { errorMessage, InvalidIncidentError } from "../errors.ts";
 import { clickhouseStatus } from "./_status.ts";
 import { checkPushedIncident } from "../push_check.ts";
@@ -25,45 +25,14 @@ import type { ListFilter, StoredIncident } from "../_store_rows.ts";
 import { notify, Observers } from "../../lib/_observers.ts";
 import { sleep } from "../../lib/_sleep.ts";
 import { ClickHouseGroups } from "./groups.ts";
-import { type ClickHouseOptions, sqlInt, sqlString } from "./client.ts";
+import { sqlInt, sqlString } from "./client.ts";
 import { fromBase64, incidentFromRow, incidentRows } from "./rows.ts";
 import { dropOldPartitions, type Layout, openSchema } from "./schema.ts";
-import {
-  SeqClock,
-  Spool,
-  type SpoolOptions,
-  type SpoolStats,
-} from "./spool.ts";
+import { searchEvents } from "./_search.ts";
+import { SeqClock, Spool, type SpoolStats } from "./spool.ts";
+import type { ClickHouseStoreOptions } from "./options.ts";
 
-/**
- * Settings of a {@linkcode ClickHouseStore}.
- *
- * @example
- * ```ts
- * import type { ClickHouseStoreOptions } from "@flightlog/flightlog/store";
- * const o: ClickHouseStoreOptions = {
- *   clickhouse: { url: "http://127.0.0.1:8123" },
- *   spool: { dir: "/var/lib/flightlog/spool" },
- * };
- * ```
- */
-export interface ClickHouseStoreOptions {
-  /** Where ClickHouse is. */
-  clickhouse: ClickHouseOptions;
-  /** The spool of incidents on their way. */
-  spool: SpoolOptions;
-  /** The rules that give incidents categories. */
-  classifier?: Classifier;
-  /**
-   * How often the streams look for what other gatherers stored, in ms.
-   * @default {1000}
-   */
-  pollMs?: number;
-  /** Incidents older than this go, a day partition at a time. */
-  maxAgeMs?: number;
-  /** When a group spikes (in windows aligned to the epoch). */
-  spike?: SpikeRule;
-}
+export type { ClickHouseStoreOptions } from "./options.ts";
 
 /** Rows read per page by the streams' polls. */
 const PAGE = 1000;
@@ -336,30 +305,8 @@ export class ClickHouseStore implements Store, AsyncDisposable {
   }
 
   /** Searches the events of every incident of the fleet, newest first. */
-  async searchEvents(s: EventSearch): Promise<EventHit[]> {
-    const where: string[] = [];
-    const q = (s.q ?? "").trim().slice(0, 1000);
-    if (q !== "") {
-      where.push(`positionCaseInsensitiveUTF8(text, ${sqlString(q)}) > 0`);
-    }
-    if (s.app !== undefined) where.push(`app = ${sqlString(s.app)}`);
-    if (s.facility !== undefined) {
-      where.push(
-        `(facility = ${sqlString(s.facility)} OR startsWith(facility, ${
-          sqlString(s.facility + "/")
-        }))`,
-      );
-    }
-    if (s.level !== undefined) where.push(`level >= ${sqlInt(s.level)}`);
-    if (s.since !== undefined) where.push(`time >= ${sqlInt(s.since)}`);
-    if (s.until !== undefined) where.push(`time < ${sqlInt(s.until)}`);
-    return await this.#l.ch.query<EventHit>(
-      `SELECT incident, app, num, time, level, facility, text, fields
-       FROM ${this.#l.events}
-       ${where.length ? "WHERE " + where.join(" AND ") : ""}
-       ORDER BY time DESC, seq DESC LIMIT 1 BY incident, num
-       LIMIT ${sqlInt(Math.min(s.limit ?? 100, 1000))}`,
-    );
+  searchEvents(s: EventSearch): Promise<EventHit[]> {
+    return searchEvents(this.#l, s);
   }
 
   /** Starts polling while anyone listens. */
