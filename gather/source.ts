@@ -9,7 +9,7 @@
  */
 
 import { sleep } from "../lib/_sleep.ts";
-import { InvalidIncidentError } from "../store/errors.ts";
+import { errorMessage, InvalidIncidentError } from "../store/errors.ts";
 import { noIncident } from "../http/http_error.ts";
 import { readLimited } from "../http/_read_limited.ts";
 import { MAX_INCIDENT_BYTES } from "../store/push_check.ts";
@@ -134,7 +134,7 @@ export class Pull {
         if (signal.aborted) break;
         failures++;
         this.#stats.failures++;
-        this.#stats.lastError = e instanceof Error ? e.message : String(e);
+        this.#stats.lastError = errorMessage(e);
         this.#opts.onError?.(this.#source.url, e);
       } finally {
         this.#stats.connected = false;

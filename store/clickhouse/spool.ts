@@ -12,7 +12,7 @@
 
 import { writeFileSynced } from "../../lib/_io.ts";
 import { sleep } from "../../lib/_sleep.ts";
-import { StoreBusyError } from "../errors.ts";
+import { errorMessage, StoreBusyError } from "../errors.ts";
 import type { Layout } from "./schema.ts";
 import type { IncidentRows } from "./rows.ts";
 
@@ -190,7 +190,7 @@ export class Spool {
       } catch (e) {
         failures++;
         this.#failures++;
-        this.#lastError = e instanceof Error ? e.message : String(e);
+        this.#lastError = errorMessage(e);
         this.#o.onError?.(this.#lastError);
         const wait = Math.min(
           this.#o.baseDelayMs * 2 ** Math.min(failures - 1, 16),
