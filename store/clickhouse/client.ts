@@ -7,6 +7,8 @@
  * @module
  */
 
+import { errorMessage } from "../errors.ts";
+
 /**
  * Where ClickHouse is, and as whom.
  *
@@ -115,9 +117,7 @@ export class ClickHouse {
       );
     } catch (e) {
       throw new ClickHouseError(
-        `ClickHouse at ${this.url} cannot be reached: ${
-          e instanceof Error ? e.message : e
-        }`,
+        `ClickHouse at ${this.url} cannot be reached: ${errorMessage(e)}`,
         0,
       );
     }
