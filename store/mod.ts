@@ -27,7 +27,11 @@ export {
   type StoreStatus,
 } from "./store.ts";
 export { openStore, type StoreConfig } from "./open.ts";
-export { NodeState } from "./sqlite/node_state.ts";
+export {
+  type DueDelivery,
+  type NewDelivery,
+  NodeState,
+} from "./sqlite/node_state.ts";
 export {
   errorMessage,
   InvalidIncidentError,

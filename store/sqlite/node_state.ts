@@ -28,10 +28,15 @@ export interface NewDelivery {
 
 /** An alert delivery that is due. */
 export interface DueDelivery {
+  /** Its id (the `X-Flightlog-Delivery` header). */
   id: string;
+  /** The receiver's URL. */
   webhook: string;
+  /** The JSON body. */
   body: string;
+  /** When it was made, ms. */
   created: number;
+  /** Attempts so far. */
   attempts: number;
 }
 
