@@ -259,7 +259,7 @@ async function startup(
   const script = `
     const t0 = performance.now();
     const { IncidentStore } = await import(${
-    JSON.stringify(new URL("../server/store.ts", import.meta.url).href)
+    JSON.stringify(new URL("../store/sqlite/store.ts", import.meta.url).href)
   });
     const t1 = performance.now();
     const store = await IncidentStore.open(${JSON.stringify(dir)});
