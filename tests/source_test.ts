@@ -5,12 +5,13 @@ import { Pull } from "../gather/source.ts";
 import { IncidentStore } from "../store/sqlite/store.ts";
 import { MemoryStore } from "../store/memory/store.ts";
 
-/** Where pulled incidents go: memory (this tests pulling, not SQLite), or
- * SQLite where a test restarts the gatherer's side. */
-type Gathered = IncidentStore | MemoryStore;
 import { deadline, tempDir } from "./_util.ts";
 import { baseName, makeIncident, startSidecar } from "./_server_util.ts";
 import type { Sidecar } from "../sidecar/sidecar.ts";
+
+/** Where pulled incidents go: memory (this tests pulling, not SQLite), or
+ * SQLite where a test restarts the gatherer's side. */
+type Gathered = IncidentStore | MemoryStore;
 
 async function feed(sidecar: Sidecar, dir: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
