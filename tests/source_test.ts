@@ -4,7 +4,6 @@ import assert from "node:assert/strict";
 import { Pull } from "../gather/source.ts";
 import { IncidentStore } from "../store/sqlite/store.ts";
 import { MemoryStore } from "../store/memory/store.ts";
-
 import { deadline, tempDir } from "./_util.ts";
 import { baseName, makeIncident, startSidecar } from "./_server_util.ts";
 import type { Sidecar } from "../sidecar/sidecar.ts";
