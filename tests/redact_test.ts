@@ -95,3 +95,76 @@ Deno.test("fieldPreparer(undefined) keeps secrets but still converts errors", ()
   assert.equal(out.password, "x");
   assert.equal((out.e as { name: string }).name, "TypeError");
 });
+
+Deno.test("redactionRules() masks card numbers that pass Luhn's check, with spaces or dashes, and leaves other numbers", () => {
+  const { redactString } = redactionRules();
+  assert.equal(
+    redactString("charging 500 on card 4111 1111 1111 1111"),
+    "charging 500 on card [REDACTED]",
+  );
+  assert.equal(redactString("card=5500-0000-0000-0004."), "card=[REDACTED].");
+  assert.equal(redactString("amex 378282246310005 ok"), "amex [REDACTED] ok");
+  // Fails Luhn, too short, or a millisecond time: kept.
+  assert.equal(
+    redactString("id 4111 1111 1111 1112"),
+    "id 4111 1111 1111 1112",
+  );
+  assert.equal(redactString("order 411111111111"), "order 411111111111");
+  assert.equal(redactString("at 1733212345678 ms"), "at 1733212345678 ms");
+});
+
+Deno.test("redactionRules() masks the well-known scrubbers' credentials inside strings", () => {
+  const { redactString } = redactionRules();
+  const cases: [string, string][] = [
+    ["GET /cb?code=1&token=abc123&x=2", "GET /cb?code=1&token=[REDACTED]&x=2"],
+    ["password=hunter2 user=bob", "password=[REDACTED] user=bob"],
+    ["s3?X-Amz-Signature=deadbeef", "s3?X-Amz-Signature=[REDACTED]"],
+    [
+      "key: -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY----- end",
+      "key: -----BEGIN RSA PRIVATE KEY-----[REDACTED] end",
+    ],
+    [
+      "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_nature-x here",
+      "jwt [REDACTED] here",
+    ],
+    ["aws AKIAIOSFODNN7EXAMPLE", "aws [REDACTED]"],
+    ["AKIAABCDEFGHIJKLMNOP", "[REDACTED]"],
+    ["g AIzaSyA1234567890abcdefghijklmnopqrstuv", "g [REDACTED]"],
+    ["gh ghp_" + "a".repeat(36), "gh [REDACTED]"],
+    ["github_pat_" + "A1_".repeat(10), "[REDACTED]"],
+    ["slack xoxb-1234567890-abcdef", "slack [REDACTED]"],
+    [
+      "https://hooks.slack.com/services/T00/B00/XXXX",
+      "https://hooks.slack.com/services/[REDACTED]",
+    ],
+    ["stripe sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc", "stripe [REDACTED]"],
+  ];
+  for (const [input, want] of cases) assert.equal(redactString(input), want);
+  for (const plain of ["alice", "author=bob", "GET /cart?id=3", "a-b_c"]) {
+    assert.equal(redactString(plain), plain);
+  }
+});
+
+Deno.test("a card number logged in a message or a field never reaches the incident file", async () => {
+  const { createLogger } = await import("../lib/create_logger.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    const log = createLogger({
+      incidentDir: dir,
+      trailingMs: 0,
+      announce: false,
+    });
+    log.info("charging 500 on card 4111 1111 1111 1111");
+    log.error("payment failed", { note: "card 4111-1111-1111-1111 declined" });
+    await log.close();
+    assert.equal(log.incidents.length, 1);
+    const { gunzipSync } = await import("node:zlib");
+    const text = new TextDecoder().decode(
+      gunzipSync(await Deno.readFile(log.incidents[0].path)),
+    );
+    assert(text.includes("charging 500 on card [REDACTED]"));
+    assert(!/4111.?1111.?1111.?1111/.test(text));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
