@@ -13,6 +13,7 @@ import {
 import { Logger } from "./logger.ts";
 import { announcement } from "./_announce.ts";
 import { incidentDirProblem } from "./_writable_dir.ts";
+import { registerIsolation } from "./_context_lifecycle.ts";
 import { Level } from "./levels.ts";
 import type { Threshold } from "./threshold.ts";
 import { FlightRecorder } from "./recorder.ts";
@@ -82,6 +83,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     recorder.onEvent((e) => sink.offer(e));
     recorder.onClose(() => sink.flush());
   }
+  registerIsolation(recorder);
   const dir = options.incidentDir;
   if (dir !== undefined) {
     if (options.announce ?? true) {
