@@ -1,0 +1,21 @@
+// Test app: publishes on a Unix socket and waits to be stopped by a signal.
+// Args: SOCKET [own]. With "own", it has a SIGTERM handler of its own, which
+// prints "OWN HANDLER", closes the logger and exits 7. Prints "READY" once
+// listening, "CONNECTED" once a reader (the sidecar) has its history.
+import { createLogger, publish } from "../../mod.ts";
+
+const [socketPath, mode] = Deno.args;
+if (mode === "own") {
+  Deno.addSignalListener("SIGTERM", async () => {
+    console.log("OWN HANDLER");
+    await log.close();
+    Deno.exit(7);
+  });
+}
+const log = createLogger({ app: "stopper" });
+const publisher = await publish(log, { socketPath, heartbeatMs: 200 });
+log.info("stopper started");
+console.log("READY");
+setTimeout(() => Deno.exit(3), 60_000); // never outlives its test
+await publisher.connected();
+console.log("CONNECTED");
