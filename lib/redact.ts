@@ -168,16 +168,17 @@ export function redactionRules(options: RedactOptions = {}): RedactionRules {
     },
     redactString(text) {
       let out = text;
-      if (scrubbers.length > 0) {
-        // Most strings have none of the tells: one pass over their chars.
-        const digits = scanTells(text);
-        if (digits >= 0) {
-          for (const s of scrubbers) {
-            if (s.tell(out, digits)) out = apply(out, s.pattern, s.confirm);
-          }
+      // Most strings have none of the tells: one pass over their chars.
+      const digits = scrubbers.length === 0 ? -1 : scanTells(text);
+      if (digits >= 0) {
+        for (let i = 0; i < scrubbers.length; i++) {
+          const s = scrubbers[i];
+          if (s.tell(out, digits)) out = apply(out, s.pattern, s.confirm);
         }
       }
-      for (const p of custom) out = apply(out, p, undefined);
+      for (let i = 0; i < custom.length; i++) {
+        out = apply(out, custom[i], undefined);
+      }
       return out;
     },
   };
