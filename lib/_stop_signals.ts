@@ -50,16 +50,42 @@ export function appHandles(signal: Deno.Signal): boolean {
   return (appListeners.get(signal)?.size ?? 0) > 0;
 }
 
+/** What one publisher does when the process is stopped. */
+export interface Stopper {
+  /** Says goodbye and closes (the publisher's `close`). */
+  goodbye(signal: StopSignal): Promise<void>;
+  /** Closes the logger (only when the app has no listener of its own). */
+  closeLogger(): Promise<void>;
+}
+
+const stoppers = new Set<Stopper>();
+let listening: (() => void) | undefined;
+let stopping = false;
+
 /**
- * Calls `onStop(signal)` on SIGTERM or SIGINT (where the platform has
- * them). Returns a function that stops listening.
+ * Runs `stopper` on SIGTERM or SIGINT (where the platform has them), with
+ * every other one registered: each says goodbye; then, when the app has no
+ * listener of its own for the signal, each closes its logger and the
+ * process exits with the conventional status (143 for SIGTERM, 130 for
+ * SIGINT). A second signal while this runs exits at once. Returns a
+ * function that unregisters `stopper`.
  */
-export function onStopSignal(
-  onStop: (signal: StopSignal) => void,
-): () => void {
+export function onStopSignal(stopper: Stopper): () => void {
+  stoppers.add(stopper);
+  listening ??= listen();
+  return () => {
+    stoppers.delete(stopper);
+    if (stoppers.size === 0 && listening !== undefined) {
+      listening();
+      listening = undefined;
+    }
+  };
+}
+
+function listen(): () => void {
   const off: (() => void)[] = [];
   for (const signal of Object.keys(STOP_SIGNALS) as StopSignal[]) {
-    const handler = () => onStop(signal);
+    const handler = () => void stop(signal);
     ours.add(handler);
     try {
       (add ?? Deno.addSignalListener)(signal, handler);
@@ -69,7 +95,7 @@ export function onStopSignal(
     }
   }
   return () => {
-    for (const f of off.splice(0)) {
+    for (const f of off) {
       try {
         f();
       } catch { /* already gone */ }
@@ -77,28 +103,17 @@ export function onStopSignal(
   };
 }
 
-let stopping = false;
-
-/**
- * What a publisher does on a stop signal: `goodbye` (its `close`), then,
- * when the app has no listener of its own, the logger's close and the
- * conventional exit (143 for SIGTERM, 130 for SIGINT). A second signal
- * while this runs exits at once.
- */
-export async function stopOnSignal(
-  signal: StopSignal,
-  goodbye: () => Promise<void>,
-  closeLogger: () => Promise<void>,
-): Promise<void> {
+async function stop(signal: StopSignal): Promise<void> {
   const own = appHandles(signal);
-  if (stopping && !own) Deno.exit(STOP_SIGNALS[signal]);
+  if (own) {
+    // The app's own shutdown code decides what comes next.
+    await Promise.allSettled([...stoppers].map((s) => s.goodbye(signal)));
+    return;
+  }
+  if (stopping) Deno.exit(STOP_SIGNALS[signal]);
   stopping = true;
-  try {
-    await goodbye();
-  } catch { /* contained: the stop goes on */ }
-  if (own) return; // the app's own shutdown code decides what comes next
-  try {
-    await closeLogger();
-  } catch { /* exit as the signal would have, whatever happened */ }
+  const all = [...stoppers];
+  await Promise.allSettled(all.map((s) => s.goodbye(signal)));
+  await Promise.allSettled(all.map((s) => s.closeLogger()));
   Deno.exit(STOP_SIGNALS[signal]);
 }

@@ -18,7 +18,7 @@ import { Subscriber } from "./_reader_queue.ts";
 import { claimSocketPath } from "./_unix_socket.ts";
 import { withDefaults } from "./_options.ts";
 import { waitAtMost } from "./_sleep.ts";
-import { onStopSignal, stopOnSignal } from "./_stop_signals.ts";
+import { onStopSignal } from "./_stop_signals.ts";
 
 /**
  * Options of {@linkcode publish}.
@@ -164,13 +164,10 @@ export class Publisher implements AsyncDisposable {
     }, this.#opts.heartbeatMs);
     this.#accepting = this.#accept();
     if (this.#opts.stopSignals) {
-      this.#offSignals = onStopSignal((signal) =>
-        stopOnSignal(
-          signal,
-          () => this.close(`signal ${signal}`),
-          () => logger.close(),
-        )
-      );
+      this.#offSignals = onStopSignal({
+        goodbye: (signal) => this.close(`signal ${signal}`),
+        closeLogger: () => logger.close(),
+      });
     }
     options.signal?.addEventListener("abort", () => this.close("aborted"), {
       once: true,
