@@ -60,8 +60,8 @@ export function recordingFailures<T>(
   return result;
 }
 
-// The frames of flightlog's own files (lib/), left out of a call site's stack.
-const OWN_FRAME = /\/lib\/[a-z_]+\.ts:\d+:\d+\)?$/;
+// Frames in flightlog's own folder (lib/) are left out of a call site's stack.
+const OWN_DIR = new URL(".", import.meta.url).href;
 
 /**
  * The call site's stack, as foolscap's `stacktrace=True` records it: one
@@ -69,7 +69,7 @@ const OWN_FRAME = /\/lib\/[a-z_]+\.ts:\d+:\d+\)?$/;
  */
 export function callStack(): string[] {
   const lines = (new Error().stack ?? "").split("\n").slice(1);
-  const own = lines.findIndex((l) => !OWN_FRAME.test(l));
+  const own = lines.findIndex((l) => !l.includes(OWN_DIR));
   return lines.slice(own < 0 ? lines.length : own)
     .map((l) => l.trim())
     .reverse();
