@@ -80,8 +80,9 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = [
  * - the password of `user:password@` in URLs;
  * - payment card numbers: 13 to 19 digits, spaces or dashes allowed between
  *   them, starting with 2 to 6, that pass Luhn's check;
- * - secrets in query strings and forms (`?token=`, `&password=`,
- *   `api_key=`, `X-Amz-Signature=`, `session_id=`...);
+ * - secrets in query strings and forms: a parameter whose name holds
+ *   `token`, `secret`, `passw`, `pwd`, `key`, `signature`, `credential`,
+ *   `session` or `authorization` (`?token=`, `&password=`, `api_key=`...);
  * - PEM private keys (`-----BEGIN ... PRIVATE KEY-----` to its END line);
  * - JSON Web Tokens (`eyJ….eyJ….…`);
  * - AWS access key ids (`AKIA…`, `ASIA…`), Google API keys (`AIza…`);

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { redactionRules } from "../lib/redact.ts";
 import { fieldPreparer } from "../lib/_fields.ts";
+import { luhn } from "../lib/_scrubbers.ts";
+import { forAll, type Prng } from "./_prng.ts";
 
 const prepare = fieldPreparer(redactionRules());
 
@@ -167,4 +169,42 @@ Deno.test("a card number logged in a message or a field never reaches the incide
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** A random card number of `length` digits passing Luhn's check. */
+function cardNumber(rng: Prng, length: number): string {
+  const digits = [rng.int(2, 6)];
+  while (digits.length < length - 1) digits.push(rng.int(0, 9));
+  // The check digit: the sum with it doubled from the right is 0 mod 10.
+  let sum = 0;
+  for (
+    let i = digits.length - 1, double = true;
+    i >= 0;
+    i--, double = !double
+  ) {
+    let d = digits[i] * (double ? 2 : 1);
+    if (d > 9) d -= 9;
+    sum += d;
+  }
+  digits.push((10 - (sum % 10)) % 10);
+  return digits.join("");
+}
+
+Deno.test("property: a Luhn-valid card number with any spaces or dashes, in any text, is masked", () => {
+  const { redactString } = redactionRules();
+  forAll(500, (rng) => {
+    const card = cardNumber(rng, rng.int(13, 19));
+    assert(luhn(card), card);
+    const sep = rng.chance(0.5) ? "" : rng.chance(0.5) ? " " : "-";
+    const written = sep === "" ? card : card.match(/.{1,4}/g)!.join(sep);
+    const before = rng.string(rng.int(0, 12), "abc xyz:=,(");
+    const after = rng.string(rng.int(0, 12), "abc xyz.,)");
+    const text = `${before}${rng.chance(0.5) ? " " : ""}${written} ${after}`;
+    const out = redactString(text);
+    assert(
+      !out.includes(written),
+      `${JSON.stringify(text)} -> ${JSON.stringify(out)}`,
+    );
+    assert(!out.replace(/\D/g, "").includes(card.slice(-8)), out);
+  });
 });
