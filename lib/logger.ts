@@ -336,19 +336,12 @@ export class Logger implements AsyncDisposable {
     });
   }
 
-  /**
-   * Drops the isolated buffer (`isolateBy`) of the current context now: its
-   * request is over and nothing in it is wanted. `requestContext` does it
-   * by itself when a request ends without an incident.
-   */
+  /** Drops the current context's `isolateBy` buffer now (its request is over). */
   discard(): void {
     discardCurrent(this.recorder);
   }
 
-  /**
-   * Waits until the incident of the current context, if one is being
-   * recorded, is written; then drops the context's isolated buffer.
-   */
+  /** Waits for the current context's incident, if any; then `discard()`s. */
   flush(): Promise<void> {
     return flushCurrent(this.recorder);
   }
