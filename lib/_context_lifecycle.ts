@@ -31,21 +31,21 @@ function recording(recorder: FlightRecorder, value: unknown): boolean {
 }
 
 /**
- * Releases the buffer of `value` under `key`, in `recorder` (or in every
- * registered recorder isolating `key`), unless its incident is being
- * recorded (`force`: whatever).
+ * Releases, in `recorder` (or in every registered recorder), the buffer of
+ * the value `context` has for the recorder's isolation key, unless its
+ * incident is being recorded.
  */
 export function releaseBuffer(
   recorder: FlightRecorder | undefined,
-  key: string,
-  value: unknown,
-  force = false,
+  context: Readonly<Record<string, unknown>>,
 ): void {
   const recorders = recorder === undefined ? isolating : [recorder];
   for (const rec of recorders) {
     const isolation = rec.isolation;
-    if (isolation === undefined || isolation.key !== key) continue;
-    if (force || !recording(rec, value)) isolation.release(value);
+    if (isolation === undefined) continue;
+    const value = context[isolation.key];
+    if (value === undefined) continue;
+    if (!recording(rec, value)) isolation.release(value);
   }
 }
 
@@ -57,10 +57,7 @@ function currentValue(recorder: FlightRecorder): unknown {
 
 /** `log.discard()`: drops the current context's buffer now. */
 export function discardCurrent(recorder: FlightRecorder): void {
-  const value = currentValue(recorder);
-  if (value !== undefined) {
-    releaseBuffer(recorder, recorder.isolation!.key, value, true);
-  }
+  recorder.isolation?.release(currentValue(recorder));
 }
 
 /**
@@ -85,5 +82,5 @@ export async function flushCurrent(recorder: FlightRecorder): Promise<void> {
       const offClose = recorder.onClose(done);
     });
   }
-  releaseBuffer(recorder, recorder.isolation!.key, value, true);
+  recorder.isolation!.release(value);
 }

@@ -90,16 +90,17 @@ export function requestContext(
         path: pathOf(req.url),
       });
     };
+    const context = { [key]: id, ...options.fields?.(req) };
     try {
       return await withContext(
-        { [key]: id, ...options.fields?.(req) },
+        context,
         () => recordingFailures(() => handler(req, info), record),
       );
     } catch (e) {
       if (!respond500) throw e;
       return new Response("Internal Server Error", { status: 500 });
     } finally {
-      releaseBuffer(logger?.recorder, key, id);
+      releaseBuffer(logger?.recorder, context);
     }
   };
 }
