@@ -203,3 +203,18 @@ Deno.test("log.discard() drops the current context's buffer; log.flush() waits f
     assert.equal(isolation.size, 0);
   });
 });
+
+Deno.test("requestContext() releases the buffer of the key the logger isolates by, from fields(req) too", async () => {
+  const log = createLogger({ isolateBy: "session" });
+  const handler = requestContext(() => {
+    log.info("working");
+    return new Response("ok");
+  }, { fields: (req) => ({ session: req.headers.get("x-session") }) });
+  await handler(
+    new Request("http://x/a", { headers: { "x-session": "s1" } }),
+    INFO,
+  );
+  assert.equal(log.recorder.isolation!.size, 0);
+  assert.equal(log.recorder.isolation!.released, 1);
+  await log.close();
+});
