@@ -15,7 +15,8 @@ import type { FlightRecorder } from "./recorder.ts";
 import type { RecorderStats } from "./recorder_options.ts";
 import type { IncidentInfo } from "./reporter.ts";
 import { warnClosed } from "./_closed_warning.ts";
-import { errorCall, withCallStack } from "./_failures.ts";
+import { errorCall } from "./_failures.ts";
+import { withCallStack } from "./_call_stack.ts";
 import { discardCurrent, flushCurrent } from "./_context_lifecycle.ts";
 
 /** What a {@linkcode Logger} is for, besides its recorder. */
