@@ -3,6 +3,7 @@
 // a stop, not a crash. SIGKILL still leaves a crash incident.
 import assert from "node:assert/strict";
 import { deadline, Proc, ROOT, tempDir } from "./_util.ts";
+import { listIncidents } from "../lib/incidents.ts";
 
 const APP = `${ROOT}tests/apps/stopping_app.ts`;
 
@@ -119,4 +120,14 @@ Deno.test("an app with a SIGTERM handler of its own ends as its handler says", a
   assert.match(await sidecar.activity("app stopped"), /app=stopper/);
   assert.deepEqual(await sidecar.incidents(), []);
   assert.equal((await sidecar.proc.stop("SIGTERM")).code, 0);
+});
+
+Deno.test("SIGTERM finishes the incident the app is recording before it exits", async () => {
+  await using dir = await tempDir();
+  const app = await startApp(`${dir.path}/app.sock`, "incident", dir.path);
+  assert.equal((await app.stop("SIGTERM")).code, 143);
+  const incidents = await listIncidents(dir.path);
+  assert.equal(incidents.length, 1);
+  assert(incidents[0].complete, "finished, not left for recovery");
+  assert.equal(incidents[0].summary, "something odd");
 });
