@@ -15,6 +15,7 @@ import { toFailure } from "./event.ts";
 import { ContextBuffers, type Selection } from "./context_buffers.ts";
 import { notify, Observers } from "./_observers.ts";
 import { EventBuffers, type FacilityBuffers } from "./event_buffers.ts";
+import { cutEvent, eventBytes } from "./_event_bytes.ts";
 import {
   FLIGHTLOG_FACILITY,
   type FlogEvent,
@@ -97,12 +98,22 @@ export class FlightRecorder implements AsyncDisposable {
   readonly #rateLimit: RateLimiter;
   #suppressedSinceLast = 0;
   readonly #reported = new Set<string>();
+  readonly #maxEventBytes: number;
 
   /** Creates a recorder; starts crash recovery in `incidentDir`. */
   constructor(options: RecorderOptions = {}) {
     this.options = withDefaults(RECORDER_DEFAULTS, options);
     this.now = this.options.clock === "coarse" ? coarseNow : Date.now;
-    this.buffers = new EventBuffers(this.options.bufferSizes);
+    this.buffers = new EventBuffers(this.options.bufferSizes, {
+      maxBytes: this.options.maxBufferedBytes,
+      maxAgeMs: this.options.maxAgeMs,
+    });
+    this.#maxEventBytes = this.options.maxEventBytes;
+    if (!(this.#maxEventBytes > 0)) {
+      throw new RangeError(
+        `maxEventBytes: expected a number > 0, got ${this.#maxEventBytes}`,
+      );
+    }
     this.stats = newStats(this.buffers, () => this.isolation?.evicted ?? 0);
     this.#qualify = toPredicate(this.options.qualifier);
     this.#rateLimit = new RateLimiter(this.options.rateLimit);
@@ -166,14 +177,25 @@ export class FlightRecorder implements AsyncDisposable {
 
   /**
    * {@linkcode record} into the facility's `buffers` (looked up once by
-   * the logger), asking the qualifier unless `qualify` is false.
+   * the logger), asking the qualifier unless `qualify` is false. Returns
+   * the event as recorded: a copy, cut down, when over `maxEventBytes`.
    * @ignore
    */
-  recordIn(buffers: FacilityBuffers, event: FlogEvent, qualify = true): void {
-    if (this.#closed) return;
+  recordIn(
+    buffers: FacilityBuffers,
+    event: FlogEvent,
+    qualify = true,
+  ): FlogEvent {
+    if (this.#closed) return event;
     this.stats.events++;
     try {
-      buffers.push(event);
+      let bytes = eventBytes(event);
+      if (bytes > this.#maxEventBytes) {
+        event = cutEvent(event, this.#maxEventBytes).event;
+        bytes = eventBytes(event);
+        this.stats.eventsCut++;
+      }
+      buffers.push(event, bytes);
       this.isolation?.offer(event);
       const active = this.#active;
       if (active !== undefined && (this.#activeTakes?.(event) ?? true)) {
@@ -191,6 +213,7 @@ export class FlightRecorder implements AsyncDisposable {
     } catch (e) {
       this.reportOnce("record", e);
     }
+    return event;
   }
 
   /**
@@ -200,9 +223,9 @@ export class FlightRecorder implements AsyncDisposable {
    */
   trigger(event: FlogEvent): void {
     if (this.#closed) return;
-    this.#recordUnqualified(event);
+    const recorded = this.#recordUnqualified(event);
     try {
-      this.#trigger(event);
+      this.#trigger(recorded);
     } catch (e) {
       this.reportOnce("record", e);
     }
@@ -236,8 +259,8 @@ export class FlightRecorder implements AsyncDisposable {
     return event;
   }
 
-  #recordUnqualified(event: FlogEvent): void {
-    this.recordIn(this.buffers.facility(event.facility), event, false);
+  #recordUnqualified(event: FlogEvent): FlogEvent {
+    return this.recordIn(this.buffers.facility(event.facility), event, false);
   }
 
   /** Reports a contained exception once per `what` (event and stderr), then counts. */
