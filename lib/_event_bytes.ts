@@ -10,11 +10,20 @@
 
 import type { FlogEvent } from "./flog_event.ts";
 
-/** An event object's header, its own keys and its slot in a ring. */
-const EVENT_BASE = 96;
-const OBJECT_BASE = 32;
-const STRING_BASE = 16;
-const SLOT = 8;
+/** An event object's header and its slot in a ring. */
+export const EVENT_BASE = 64;
+/** An object's or an array's header. */
+export const OBJECT_BASE = 32;
+/** A string's header (its characters are counted one byte each). */
+export const STRING_BASE = 16;
+/** A property's or an element's slot. */
+export const SLOT = 8;
+/**
+ * An event built by a logger, before its fields: the header, its slot, and
+ * its own six keys (`num`, `time`, `incarnation`, `level`, `facility`,
+ * `format`), whose strings and incarnation are shared by many events.
+ */
+export const LOGGED_EVENT_BYTES = EVENT_BASE + 6 * SLOT;
 /** Nested values deeper than this are counted flat. */
 const MAX_DEPTH = 8;
 const DEEP_VALUE = 64;
@@ -59,11 +68,15 @@ export function valueBytes(v: unknown, depth = 0): number {
  */
 export function eventBytes(e: FlogEvent): number {
   let n = EVENT_BASE;
+  // Runs on every log call: keys are compared only for strings and objects.
   for (const k in e) {
-    if (k === "format" || k === "facility" || k === "incarnation") continue;
     const v = e[k];
-    // Numbers are most fields: no call for them.
-    n += typeof v === "number" ? SLOT : SLOT + valueBytes(v, 1);
+    if (typeof v === "string") {
+      n += k === "format" || k === "facility" ? 0 : STRING_BASE + v.length;
+    } else if (typeof v === "object" && v !== null && k !== "incarnation") {
+      n += valueBytes(v, 1);
+    }
+    n += SLOT;
   }
   return n;
 }

@@ -1,7 +1,9 @@
 /**
  * Preparing a log call's fields for buffering, in one copy-on-write walk:
- * secrets redacted, `Error`s turned into failures, and fields named like
- * the event's own keys renamed (`_time`).
+ * secrets redacted, `Error`s turned into failures, fields named like the
+ * event's own keys renamed (`_time`), and their size estimated on the way
+ * (the buffers' byte budget needs it, and a walk of its own would cost as
+ * much again).
  *
  * @module
  */
@@ -9,6 +11,7 @@
 import { fieldKey, toFailure } from "./event.ts";
 import type { Fields } from "./flog_event.ts";
 import type { RedactionRules } from "./redact.ts";
+import { OBJECT_BASE, SLOT, STRING_BASE } from "./_event_bytes.ts";
 
 /** Nested values deeper than this are neither looked into nor copied. */
 const MAX_DEPTH = 8;
@@ -34,6 +37,12 @@ export interface FieldPreparer {
    * context's or a logger's bound fields), computed once per object.
    */
   shared(fields: Readonly<Fields>): Fields;
+  /**
+   * The estimated bytes of the values the last {@linkcode fields} or
+   * {@linkcode event} call returned (see `_event_bytes.ts`), keys' slots
+   * included.
+   */
+  readonly bytes: number;
 }
 
 /**
@@ -54,13 +63,20 @@ export function fieldPreparer(
     }
     return out;
   };
+  // Estimated bytes of what the walk returns, summed as it goes.
+  let size = 0;
   const value = (v: unknown, depth: number): unknown => {
-    if (typeof v === "string") return rules ? rules.redactString(v) : v;
+    if (typeof v === "string") {
+      size += STRING_BASE + v.length;
+      return rules ? rules.redactString(v) : v;
+    }
     if (typeof v !== "object" || v === null) return v;
     if (v instanceof Error) return value(toFailure(v), depth);
+    size += OBJECT_BASE;
     if (depth >= MAX_DEPTH) return v;
     if (Array.isArray(v)) {
       let copy: unknown[] | undefined;
+      size += SLOT * v.length;
       for (let i = 0; i < v.length; i++) {
         const r = value(v[i], depth + 1);
         if (r !== v[i]) (copy ??= v.slice())[i] = r;
@@ -69,13 +85,16 @@ export function fieldPreparer(
     }
     const proto = Object.getPrototypeOf(v);
     if (proto !== Object.prototype && proto !== null) return v;
+    size -= OBJECT_BASE; // object() counts its own
     return object(v as Fields, depth + 1);
   };
   // `event`: obj is a whole event, whose `format` is a (cached) template.
   const object = (obj: Fields, depth: number, event = false): Fields => {
     let copy: Fields | undefined;
+    size += OBJECT_BASE;
     for (const key in obj) {
       const v = obj[key];
+      size += SLOT;
       if (v === undefined || v === null) continue;
       let r: unknown;
       if (rules !== undefined && rules.isSecretKey(key)) r = rules.replace;
@@ -88,6 +107,7 @@ export function fieldPreparer(
     return copy ?? obj;
   };
   const fields = (f: Fields): Fields => {
+    size = 0;
     const out = object(f, 0);
     if (!hasReservedKey(out)) return out;
     const renamed: Fields = {};
@@ -99,10 +119,20 @@ export function fieldPreparer(
     fields,
     shared(f) {
       let out = shared.get(f);
-      if (out === undefined) shared.set(f, out = fields(f));
+      if (out === undefined) {
+        const last = size; // the size of the call's own fields stays
+        shared.set(f, out = fields(f));
+        size = last;
+      }
       return out;
     },
-    event: <T extends Fields>(event: T) => object(event, 0, true) as T,
+    event: <T extends Fields>(event: T) => {
+      size = 0;
+      return object(event, 0, true) as T;
+    },
     template,
+    get bytes() {
+      return size;
+    },
   };
 }

@@ -15,7 +15,7 @@ import { toFailure } from "./event.ts";
 import { ContextBuffers, type Selection } from "./context_buffers.ts";
 import { notify, Observers } from "./_observers.ts";
 import { EventBuffers, type FacilityBuffers } from "./event_buffers.ts";
-import { cutEvent, eventBytes } from "./_event_bytes.ts";
+import { cutEvent, EVENT_BASE, eventBytes } from "./_event_bytes.ts";
 import {
   FLIGHTLOG_FACILITY,
   type FlogEvent,
@@ -169,7 +169,8 @@ export class FlightRecorder implements AsyncDisposable {
   record(event: FlogEvent): void {
     try {
       const e = this.prepare.event(event);
-      this.recordIn(this.buffers.facility(e.facility), e);
+      const bytes = EVENT_BASE + this.prepare.bytes;
+      this.recordIn(this.buffers.facility(e.facility), e, true, bytes);
     } catch (e) {
       this.reportOnce("record", e);
     }
@@ -177,19 +178,20 @@ export class FlightRecorder implements AsyncDisposable {
 
   /**
    * {@linkcode record} into the facility's `buffers` (looked up once by
-   * the logger), asking the qualifier unless `qualify` is false. Returns
-   * the event as recorded: a copy, cut down, when over `maxEventBytes`.
+   * the logger), asking the qualifier unless `qualify` is false; `bytes`
+   * is its estimated size, when the caller knows it. Returns the event as
+   * recorded: a copy, cut down, when over `maxEventBytes`.
    * @ignore
    */
   recordIn(
     buffers: FacilityBuffers,
     event: FlogEvent,
     qualify = true,
+    bytes: number = eventBytes(event),
   ): FlogEvent {
     if (this.#closed) return event;
     this.stats.events++;
     try {
-      let bytes = eventBytes(event);
       if (bytes > this.#maxEventBytes) {
         event = cutEvent(event, this.#maxEventBytes).event;
         bytes = eventBytes(event);
