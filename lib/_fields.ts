@@ -115,24 +115,26 @@ export function fieldPreparer(
     return renamed;
   };
   const shared = new WeakMap<object, Fields>();
-  return {
-    fields,
-    shared(f) {
-      let out = shared.get(f);
-      if (out === undefined) {
-        const last = size; // the size of the call's own fields stays
-        shared.set(f, out = fields(f));
-        size = last;
-      }
+  // A plain property, set after each walk: a getter costs more per call.
+  const preparer = {
+    fields: (f: Fields): Fields => {
+      const out = fields(f);
+      preparer.bytes = size;
       return out;
     },
-    event: <T extends Fields>(event: T) => {
+    shared(f: Readonly<Fields>): Fields {
+      let out = shared.get(f);
+      if (out === undefined) shared.set(f, out = fields(f));
+      return out;
+    },
+    event: <T extends Fields>(event: T): T => {
       size = 0;
-      return object(event, 0, true) as T;
+      const out = object(event, 0, true) as T;
+      preparer.bytes = size;
+      return out;
     },
     template,
-    get bytes() {
-      return size;
-    },
+    bytes: 0,
   };
+  return preparer;
 }

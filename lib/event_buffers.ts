@@ -9,7 +9,11 @@
 import { matchFacility } from "./facility.ts";
 import type { FlogEvent } from "./flog_event.ts";
 import { parseLevel } from "./levels.ts";
-import { FacilityBuffers, type FacilityOwner } from "./facility_buffers.ts";
+import {
+  BufferTally,
+  FacilityBuffers,
+  type FacilityOwner,
+} from "./facility_buffers.ts";
 
 export { FacilityBuffers };
 
@@ -118,15 +122,15 @@ export class EventBuffers implements FacilityOwner {
   droppedForBytes = 0;
   /** Events dropped for being older than `maxAgeMs`. */
   droppedForAge = 0;
-  #total = 0;
-  #bytes = 0;
+  /**
+   * The totals, which the facilities' pushes update.
+   * @ignore
+   */
+  readonly tally: BufferTally;
   // The recency list: #oldest ... #newest.
   #oldest: FacilityBuffers | undefined;
-  #newest: FacilityBuffers | undefined;
   #pushes = 0;
   #newestTime = -Infinity;
-  readonly #maxTotal: number;
-  readonly #maxBytes: number;
   readonly #maxAgeMs: number;
   readonly #default: number;
   readonly #levels: Map<number, number>;
@@ -142,12 +146,12 @@ export class EventBuffers implements FacilityOwner {
       "bufferSizes.default",
     );
     this.#levels = levelTable(sizes.levels);
-    this.#maxTotal = checkSize(
-      sizes.total ?? DEFAULT_TOTAL_EVENTS,
-      "bufferSizes.total",
-    );
-    this.#maxBytes = checkLimit(limits.maxBytes, "maxBufferedBytes");
     this.#maxAgeMs = checkLimit(limits.maxAgeMs, "maxAgeMs");
+    this.tally = new BufferTally(
+      checkSize(sizes.total ?? DEFAULT_TOTAL_EVENTS, "bufferSizes.total"),
+      checkLimit(limits.maxBytes, "maxBufferedBytes"),
+      this.#maxAgeMs !== Infinity,
+    );
     for (const [f, s] of Object.entries(sizes.facilities ?? {})) {
       this.#facilities[f] = {
         default: s.default === undefined
@@ -177,38 +181,40 @@ export class EventBuffers implements FacilityOwner {
 
   /** Events buffered now, across all facilities. */
   get total(): number {
-    return this.#total;
+    return this.tally.events;
   }
 
   /** Estimated bytes buffered now, across all facilities. */
   get bytes(): number {
-    return this.#bytes;
+    return this.tally.bytes;
   }
 
   /**
-   * Called after a push into `fb`: counts what it added, makes it the most
+   * Called after a push into `fb` (see `FacilityOwner`): makes it the most
    * recent facility, and keeps the caps by dropping from the least recent.
    * @ignore
    */
-  changed(fb: FacilityBuffers, bytes: number, events: number): void {
-    this.#total += events;
-    this.#bytes += bytes;
-    if (fb !== this.#newest) this.#toNewest(fb);
-    if (fb.lastTime > this.#newestTime) this.#newestTime = fb.lastTime;
-    while (this.#total > this.#maxTotal && this.#oldest !== fb) {
+  settle(fb: FacilityBuffers): void {
+    if (fb !== this.tally.newest) this.#toNewest(fb);
+    while (this.tally.events > this.tally.maxEvents && this.#oldest !== fb) {
       this.#evict(this.#oldest!);
     }
-    while (this.#bytes > this.#maxBytes && this.#oldest !== undefined) {
+    while (
+      this.tally.bytes > this.tally.maxBytes && this.#oldest !== undefined
+    ) {
       const oldest = this.#oldest;
       const n = oldest.size;
-      this.#bytes -= oldest.dropOldest();
+      this.tally.bytes -= oldest.dropOldest();
       this.droppedForBytes += n - oldest.size;
-      this.#total -= n - oldest.size;
+      this.tally.events -= n - oldest.size;
       if (oldest.size === 0) this.#unlink(oldest, true);
     }
-    // Old facilities go now and then; old events of live ones at snapshots.
-    if (this.#maxAgeMs !== Infinity && (++this.#pushes & 255) === 0) {
-      this.#expire(false);
+    if (this.#maxAgeMs !== Infinity) {
+      if (fb.lastTime > this.#newestTime) {
+        this.#newestTime = fb.lastTime;
+      }
+      // Old facilities go now and then; old events of live ones at snapshots.
+      if ((++this.#pushes & 255) === 0) this.#expire(false);
     }
   }
 
@@ -240,10 +246,10 @@ export class EventBuffers implements FacilityOwner {
       fb.linked = false;
       fb = next;
     }
-    this.#oldest = this.#newest = undefined;
+    this.#oldest = this.tally.newest = undefined;
     this.#byFacility.clear();
-    this.#total = 0;
-    this.#bytes = 0;
+    this.tally.events = 0;
+    this.tally.bytes = 0;
   }
 
   /**
@@ -264,8 +270,8 @@ export class EventBuffers implements FacilityOwner {
       const next = fb.newer;
       const [n, b] = fb.dropOlderThan(cutoff);
       this.droppedForAge += n;
-      this.#total -= n;
-      this.#bytes -= b;
+      this.tally.events -= n;
+      this.tally.bytes -= b;
       if (fb.size === 0) this.#unlink(fb, false);
       fb = next;
     }
@@ -273,8 +279,8 @@ export class EventBuffers implements FacilityOwner {
 
   /** Drops all of `fb`'s events (counted as an evicted facility). */
   #evict(fb: FacilityBuffers): void {
-    this.#bytes -= fb.bytes;
-    this.#total -= fb.clear();
+    this.tally.bytes -= fb.bytes;
+    this.tally.events -= fb.clear();
     this.#unlink(fb, true);
   }
 
@@ -282,7 +288,7 @@ export class EventBuffers implements FacilityOwner {
     if (fb.older) fb.older.newer = fb.newer;
     else this.#oldest = fb.newer;
     if (fb.newer) fb.newer.older = fb.older;
-    else this.#newest = fb.older;
+    else this.tally.newest = fb.older;
     fb.older = fb.newer = undefined;
     fb.linked = false;
     // Forgotten until it logs again: ever new facilities cannot grow the map.
@@ -304,11 +310,11 @@ export class EventBuffers implements FacilityOwner {
         this.#byFacility.set(fb.facility, fb);
       }
     }
-    fb.older = this.#newest;
+    fb.older = this.tally.newest;
     fb.newer = undefined;
-    if (this.#newest) this.#newest.newer = fb;
+    if (this.tally.newest) this.tally.newest.newer = fb;
     else this.#oldest = fb;
-    this.#newest = fb;
+    this.tally.newest = fb;
   }
 }
 

@@ -26,12 +26,36 @@ export const RING_BYTES = 192;
 // deno-lint-ignore no-explicit-any
 const NONE: any[] = [];
 
+/**
+ * The totals of an owner's facilities, kept up to date by their pushes
+ * (a plain object: a call per push to the owner would cost more).
+ */
+export class BufferTally {
+  /** Events held. */
+  events = 0;
+  /** Estimated bytes held. */
+  bytes = 0;
+  /** The facility pushed to last. */
+  newest: FacilityBuffers | undefined = undefined;
+  /** Bounds past which the owner is asked to settle. */
+  constructor(
+    readonly maxEvents: number,
+    readonly maxBytes: number,
+    readonly aging: boolean,
+  ) {}
+}
+
 /** What a {@linkcode FacilityBuffers} tells and asks its owner. */
 export interface FacilityOwner {
+  /** The totals, which pushes update. */
+  readonly tally: BufferTally;
   /** How many events of `level` are kept for `facility`. */
   sizeFor(facility: string | undefined, level: number): number;
-  /** After a push: `fb` holds `bytes` more bytes and `events` more events. */
-  changed(fb: FacilityBuffers, bytes: number, events: number): void;
+  /**
+   * After a push to `fb` that was not to the newest facility, or left the
+   * tally over a bound (or with an age bound set).
+   */
+  settle(fb: FacilityBuffers): void;
 }
 
 /**
@@ -68,6 +92,7 @@ export class FacilityBuffers {
   /** @ignore */
   linked = false;
   readonly #owner: FacilityOwner;
+  readonly #tally: BufferTally;
   #levels: number[] = NONE;
   #rings: RingBuffer<FlogEvent>[] = NONE;
   #lastLevel: number | undefined;
@@ -76,6 +101,7 @@ export class FacilityBuffers {
   /** Buffers of `facility`, sized and counted by `owner`. */
   constructor(owner: FacilityOwner, facility?: string) {
     this.#owner = owner;
+    this.#tally = owner.tally;
     this.facility = facility;
   }
 
@@ -94,7 +120,13 @@ export class FacilityBuffers {
     this.bytes += bytes - ring.push(event, bytes);
     this.size += ring.size - before;
     this.lastTime = event.time;
-    this.#owner.changed(this, this.bytes - bytes0, this.size - size0);
+    const t = this.#tally;
+    t.events += this.size - size0;
+    t.bytes += this.bytes - bytes0;
+    if (
+      this !== t.newest || t.bytes > t.maxBytes || t.events > t.maxEvents ||
+      t.aging
+    ) this.#owner.settle(this);
   }
 
   /** The ring of `level`, made (and its cost counted) when new. */
