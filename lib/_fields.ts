@@ -63,35 +63,42 @@ export function fieldPreparer(
     }
     return out;
   };
-  // Estimated bytes of what the walk returns, summed as it goes.
-  let size = 0;
+  // Estimated bytes of what the walk returns, summed as it goes: once per
+  // object or array (a write per value would cost the log call 5 ns more).
+  // It is the preparer's own `bytes`: a store to another object after each
+  // walk cost the log call 7 ns.
+  const acc = { bytes: 0 } as FieldPreparer & { bytes: number };
   const value = (v: unknown, depth: number): unknown => {
-    if (typeof v === "string") {
-      size += STRING_BASE + v.length;
-      return rules ? rules.redactString(v) : v;
-    }
+    if (typeof v === "string") return rules ? rules.redactString(v) : v;
     if (typeof v !== "object" || v === null) return v;
     if (v instanceof Error) return value(toFailure(v), depth);
-    size += OBJECT_BASE;
-    if (depth >= MAX_DEPTH) return v;
+    if (depth >= MAX_DEPTH) {
+      acc.bytes += OBJECT_BASE;
+      return v;
+    }
     if (Array.isArray(v)) {
       let copy: unknown[] | undefined;
-      size += SLOT * v.length;
+      let size = OBJECT_BASE + SLOT * v.length;
       for (let i = 0; i < v.length; i++) {
-        const r = value(v[i], depth + 1);
-        if (r !== v[i]) (copy ??= v.slice())[i] = r;
+        const x = v[i];
+        if (typeof x === "string") size += STRING_BASE + x.length;
+        const r = value(x, depth + 1);
+        if (r !== x) (copy ??= v.slice())[i] = r;
       }
+      acc.bytes += size;
       return copy ?? v;
     }
     const proto = Object.getPrototypeOf(v);
-    if (proto !== Object.prototype && proto !== null) return v;
-    size -= OBJECT_BASE; // object() counts its own
+    if (proto !== Object.prototype && proto !== null) {
+      acc.bytes += OBJECT_BASE;
+      return v;
+    }
     return object(v as Fields, depth + 1);
   };
   // `event`: obj is a whole event, whose `format` is a (cached) template.
   const object = (obj: Fields, depth: number, event = false): Fields => {
     let copy: Fields | undefined;
-    size += OBJECT_BASE;
+    let size = OBJECT_BASE;
     for (const key in obj) {
       const v = obj[key];
       size += SLOT;
@@ -99,15 +106,20 @@ export function fieldPreparer(
       let r: unknown;
       if (rules !== undefined && rules.isSecretKey(key)) r = rules.replace;
       else if (typeof v === "number" || typeof v === "boolean") continue;
-      else if (event && key === "format" && typeof v === "string") {
-        r = template(v);
+      else if (typeof v === "string") {
+        if (event && key === "format") r = template(v);
+        else {
+          size += STRING_BASE + v.length;
+          r = rules ? rules.redactString(v) : v;
+        }
       } else r = value(v, depth);
       if (r !== v) (copy ??= { ...obj })[key] = r;
     }
+    acc.bytes += size;
     return copy ?? obj;
   };
   const fields = (f: Fields): Fields => {
-    size = 0;
+    acc.bytes = 0;
     const out = object(f, 0);
     if (!hasReservedKey(out)) return out;
     const renamed: Fields = {};
@@ -115,26 +127,21 @@ export function fieldPreparer(
     return renamed;
   };
   const shared = new WeakMap<object, Fields>();
-  // A plain property, set after each walk: a getter costs more per call.
-  const preparer = {
-    fields: (f: Fields): Fields => {
-      const out = fields(f);
-      preparer.bytes = size;
-      return out;
-    },
+  return Object.assign(acc, {
+    fields,
     shared(f: Readonly<Fields>): Fields {
       let out = shared.get(f);
-      if (out === undefined) shared.set(f, out = fields(f));
+      if (out === undefined) {
+        const last = acc.bytes; // the call's own fields' size stays
+        shared.set(f, out = fields(f));
+        acc.bytes = last;
+      }
       return out;
     },
-    event: <T extends Fields>(event: T): T => {
-      size = 0;
-      const out = object(event, 0, true) as T;
-      preparer.bytes = size;
-      return out;
+    event<T extends Fields>(event: T): T {
+      acc.bytes = 0;
+      return object(event, 0, true) as T;
     },
     template,
-    bytes: 0,
-  };
-  return preparer;
+  });
 }

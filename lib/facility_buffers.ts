@@ -75,11 +75,10 @@ export interface FacilityOwner {
 export class FacilityBuffers {
   /** The facility. */
   readonly facility: string | undefined;
-  /** Events held. */
-  size = 0;
-  /** Estimated bytes held: the events, the rings and this facility's own cost. */
-  bytes = 0;
-  /** The time (s) of the newest event pushed. */
+  /**
+   * The time (s) of the newest event pushed, when the owner keeps an age
+   * bound (or the push was to another facility than the last one).
+   */
   lastTime = -Infinity;
   /**
    * Neighbours in the owner's recency list (older, newer), and whether it
@@ -107,33 +106,34 @@ export class FacilityBuffers {
 
   /** Stores `event`, whose estimated size is `bytes`, in the ring of its level. */
   push(event: FlogEvent, bytes = 0): void {
-    const level = event.level;
     let ring = this.#lastRing;
-    const size0 = this.size;
-    const bytes0 = this.bytes;
-    if (level !== this.#lastLevel || ring === undefined) {
-      ring = this.#ring(level);
-      this.#lastLevel = level;
+    if (event.level !== this.#lastLevel || ring === undefined) {
+      ring = this.#ring(event.level);
+      this.#lastLevel = event.level;
       this.#lastRing = ring;
     }
-    const before = ring.size;
-    this.bytes += bytes - ring.push(event, bytes);
-    this.size += ring.size - before;
-    this.lastTime = event.time;
+    // Runs on every log call: the tally is updated here, not by a call.
     const t = this.#tally;
-    t.events += this.size - size0;
-    t.bytes += this.bytes - bytes0;
+    const gone = ring.push(event, bytes);
+    if (gone < 0) {
+      t.events++;
+      t.bytes += bytes;
+    } else t.bytes += bytes - gone;
     if (
       this !== t.newest || t.bytes > t.maxBytes || t.events > t.maxEvents ||
       t.aging
-    ) this.#owner.settle(this);
+    ) {
+      this.lastTime = event.time; // read by the age bound only
+      this.#owner.settle(this);
+    }
   }
 
   /** The ring of `level`, made (and its cost counted) when new. */
   #ring(level: number): RingBuffer<FlogEvent> {
     const i = this.#levels.indexOf(level);
     if (i >= 0) return this.#rings[i];
-    if (this.#rings.length === 0) this.bytes += FACILITY_BYTES;
+    let cost = RING_BYTES;
+    if (this.#rings.length === 0) cost += FACILITY_BYTES;
     // Levels are any integers: bound the rings of odd ones too.
     if (this.#rings.length >= MAX_LEVELS) this.#dropRing(0);
     const ring = new RingBuffer<FlogEvent>(
@@ -148,8 +148,24 @@ export class FacilityBuffers {
       this.#levels.push(level);
       this.#rings.push(ring);
     }
-    this.bytes += RING_BYTES;
+    this.#tally.bytes += cost;
     return ring;
+  }
+
+  /** Events held. */
+  get size(): number {
+    let n = 0;
+    for (let i = 0; i < this.#rings.length; i++) n += this.#rings[i].size;
+    return n;
+  }
+
+  /** Estimated bytes held: the events, the rings and this facility's own cost. */
+  get bytes(): number {
+    const rings = this.#rings;
+    if (rings.length === 0) return 0;
+    let b = FACILITY_BYTES + RING_BYTES * rings.length;
+    for (let i = 0; i < rings.length; i++) b += rings[i].weight();
+    return b;
   }
 
   /** Every ring of this facility. */
@@ -173,8 +189,6 @@ export class FacilityBuffers {
     }
     if (best < 0) return this.#release();
     const b = this.#rings[best].shift();
-    this.size--;
-    this.bytes -= b;
     return this.size === 0 ? b + this.#release() : b;
   }
 
@@ -192,8 +206,6 @@ export class FacilityBuffers {
         e = ring.oldest();
       }
     }
-    this.size -= n;
-    this.bytes -= b;
     if (this.size === 0 && this.#rings.length > 0) b += this.#release();
     return [n, b];
   }
@@ -212,8 +224,6 @@ export class FacilityBuffers {
     this.#rings = NONE;
     this.#lastLevel = undefined;
     this.#lastRing = undefined;
-    this.size = 0;
-    this.bytes = 0;
     return b;
   }
 
@@ -224,8 +234,8 @@ export class FacilityBuffers {
     while (ring.size > 0) b += ring.shift();
     this.#levels.splice(i, 1);
     this.#rings.splice(i, 1);
-    this.size -= n;
-    this.bytes -= b;
+    this.#tally.events -= n;
+    this.#tally.bytes -= b;
   }
 }
 

@@ -50,20 +50,34 @@ export class RingBuffer<T> {
 
   /**
    * Adds `item` of `weight`, overwriting the oldest one when the buffer is
-   * full; returns the weight of the item overwritten (0 if none). With a
-   * capacity of 0 the item itself goes at once: its weight comes back.
+   * full; returns the weight of the item overwritten, or -1 when none was
+   * (the buffer grew). With a capacity of 0 the item itself goes at once:
+   * its weight comes back.
    */
   push(item: T, weight = 0): number {
     const cap = this.capacity;
     if (cap === 0) return weight;
     const i = this.#next;
     if (i === this.#items.length) this.#grow();
-    const gone = this.#size === cap ? this.#weights[i] : 0;
+    this.#next = i + 1 === cap ? 0 : i + 1;
+    let gone = -1;
+    if (this.#size === cap) gone = this.#weights[i];
+    else this.#size++;
     this.#items[i] = item;
     this.#weights[i] = weight;
-    this.#next = i + 1 === cap ? 0 : i + 1;
-    if (this.#size < cap) this.#size++;
     return gone;
+  }
+
+  /** The sum of the items' weights (counted now: O(size)). */
+  weight(): number {
+    const cap = this.capacity;
+    let w = 0;
+    let i = this.#start();
+    for (let n = 0; n < this.#size; n++) {
+      w += this.#weights[i];
+      i = i + 1 === cap ? 0 : i + 1;
+    }
+    return w;
   }
 
   /** The oldest item, if any. */
