@@ -179,7 +179,7 @@ export class FlightRecorder implements AsyncDisposable {
   /**
    * {@linkcode record} into the facility's `buffers` (looked up once by
    * the logger), asking the qualifier unless `qualify` is false; `bytes`
-   * is its estimated size, when the caller knows it. Returns the event as
+   * is its estimated size, when the caller knows it (-1: estimate it here). Returns the event as
    * recorded: a copy, cut down, when over `maxEventBytes`.
    * @ignore
    */
@@ -187,11 +187,12 @@ export class FlightRecorder implements AsyncDisposable {
     buffers: FacilityBuffers,
     event: FlogEvent,
     qualify = true,
-    bytes: number = eventBytes(event),
+    bytes = -1,
   ): FlogEvent {
     if (this.#closed) return event;
     this.stats.events++;
     try {
+      if (bytes < 0) bytes = eventBytes(event);
       if (bytes > this.#maxEventBytes) {
         event = cutEvent(event, this.#maxEventBytes).event;
         bytes = eventBytes(event);
