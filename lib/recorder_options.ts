@@ -63,7 +63,8 @@ export interface RecorderOptions {
   /**
    * Estimated bytes of buffered events, at most, across all facilities
    * (a facility's own cost counted too): past it, the oldest events of the
-   * least recently used facility go, counted in `stats.droppedForBytes`.
+   * least recently used facility go, counted in `stats.droppedForBytes`
+   * (`Infinity`: no byte bound).
    * @default {8 MiB}
    */
   maxBufferedBytes?: number;
