@@ -124,6 +124,7 @@ export class FlightRecorder implements AsyncDisposable {
     const isolateBy = this.options.isolateBy;
     this.isolation = isolateBy === undefined ? undefined : new ContextBuffers(
       typeof isolateBy === "string" ? { key: isolateBy } : isolateBy,
+      this.options.maxBufferedBytes,
     );
     const dir = this.options.incidentDir;
     this.ready = dir === undefined || !this.options.recover
@@ -199,7 +200,7 @@ export class FlightRecorder implements AsyncDisposable {
         this.stats.eventsCut++;
       }
       buffers.push(event, bytes);
-      this.isolation?.offer(event);
+      this.isolation?.offer(event, bytes);
       const active = this.#active;
       if (active !== undefined && (this.#activeTakes?.(event) ?? true)) {
         active.add(event);

@@ -209,3 +209,17 @@ Deno.test("FlightRecorder refuses a maxEventBytes that is not a number > 0", () 
     /maxEventBytes: expected a number > 0, got 0/,
   );
 });
+
+Deno.test("FlightRecorder bounds its isolated buffers by maxBufferedBytes too", async () => {
+  await using log = createLogger({
+    isolateBy: "rid",
+    maxBufferedBytes: 50_000,
+  });
+  for (let i = 0; i < 500; i++) {
+    log.info("{body}", { rid: `r${i}`, body: "q".repeat(1000) });
+  }
+  const isolation = log.recorder.isolation!;
+  assert.ok(isolation.bytes <= 50_000, `${isolation.bytes}`);
+  assert.ok(isolation.size < 100, `${isolation.size} values`);
+  assert.ok(log.stats.isolatedEvicted > 400);
+});
