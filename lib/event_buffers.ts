@@ -6,6 +6,7 @@
  * @module
  */
 
+import { cutEvent, eventBytes } from "./_event_bytes.ts";
 import { matchFacility } from "./facility.ts";
 import type { FlogEvent } from "./flog_event.ts";
 import { parseLevel } from "./levels.ts";
@@ -83,15 +84,19 @@ function checkSize(n: unknown, where: string): number {
   return n;
 }
 
-/** Bounds of {@linkcode EventBuffers} beyond event counts. */
+/**
+ * Bounds of {@linkcode EventBuffers} beyond event counts, named as the
+ * recorder's options are (whose defaults apply there); unbounded here.
+ */
 export interface BufferLimits {
   /**
    * Estimated bytes buffered, at most (facilities' own cost included): past
    * it, the oldest events of the least recently used facility go, counted.
-   * Unbounded here; a recorder sets `maxBufferedBytes`.
    */
-  maxBytes?: number;
-  /** Events older than this (ms) behind the newest go; unbounded here. */
+  maxBufferedBytes?: number;
+  /** Estimated bytes of one event: past it, {@linkcode EventBuffers.cut}. */
+  maxEventBytes?: number;
+  /** Events older than this (ms) behind the newest go. */
   maxAgeMs?: number;
 }
 
@@ -122,6 +127,10 @@ export class EventBuffers implements FacilityOwner {
   droppedForBytes = 0;
   /** Events dropped for being older than `maxAgeMs`. */
   droppedForAge = 0;
+  /** Events cut down to `maxEventBytes`. */
+  eventsCut = 0;
+  /** The bound on one event's estimated bytes. */
+  readonly maxEventBytes: number;
   /**
    * The totals, which the facilities' pushes update.
    * @ignore
@@ -147,9 +156,10 @@ export class EventBuffers implements FacilityOwner {
     );
     this.#levels = levelTable(sizes.levels);
     this.#maxAgeMs = checkLimit(limits.maxAgeMs, "maxAgeMs");
+    this.maxEventBytes = checkLimit(limits.maxEventBytes, "maxEventBytes");
     this.tally = new BufferTally(
       checkSize(sizes.total ?? DEFAULT_TOTAL_EVENTS, "bufferSizes.total"),
-      checkLimit(limits.maxBytes, "maxBufferedBytes"),
+      checkLimit(limits.maxBufferedBytes, "maxBufferedBytes"),
       this.#maxAgeMs !== Infinity,
     );
     for (const [f, s] of Object.entries(sizes.facilities ?? {})) {
@@ -216,6 +226,16 @@ export class EventBuffers implements FacilityOwner {
       // Old facilities go now and then; old events of live ones at snapshots.
       if ((++this.#pushes & 255) === 0) this.#expire(false);
     }
+  }
+
+  /**
+   * A copy of `event` cut down to `maxEventBytes` (see `cutEvent`), and
+   * its estimated bytes; counted.
+   */
+  cut(event: FlogEvent): [FlogEvent, number] {
+    this.eventsCut++;
+    const cut = cutEvent(event, this.maxEventBytes).event;
+    return [cut, eventBytes(cut)];
   }
 
   /** Stores `event` in the ring of its facility and level. */

@@ -15,7 +15,7 @@ import { toFailure } from "./event.ts";
 import { ContextBuffers, type Selection } from "./context_buffers.ts";
 import { notify, Observers } from "./_observers.ts";
 import { EventBuffers, type FacilityBuffers } from "./event_buffers.ts";
-import { cutEvent, EVENT_BASE, eventBytes } from "./_event_bytes.ts";
+import { EVENT_BASE, eventBytes } from "./_event_bytes.ts";
 import {
   FLIGHTLOG_FACILITY,
   type FlogEvent,
@@ -98,22 +98,12 @@ export class FlightRecorder implements AsyncDisposable {
   readonly #rateLimit: RateLimiter;
   #suppressedSinceLast = 0;
   readonly #reported = new Set<string>();
-  readonly #maxEventBytes: number;
 
   /** Creates a recorder; starts crash recovery in `incidentDir`. */
   constructor(options: RecorderOptions = {}) {
     this.options = withDefaults(RECORDER_DEFAULTS, options);
     this.now = this.options.clock === "coarse" ? coarseNow : Date.now;
-    this.buffers = new EventBuffers(this.options.bufferSizes, {
-      maxBytes: this.options.maxBufferedBytes,
-      maxAgeMs: this.options.maxAgeMs,
-    });
-    this.#maxEventBytes = this.options.maxEventBytes;
-    if (!(this.#maxEventBytes > 0)) {
-      throw new RangeError(
-        `maxEventBytes: expected a number > 0, got ${this.#maxEventBytes}`,
-      );
-    }
+    this.buffers = new EventBuffers(this.options.bufferSizes, this.options);
     this.stats = newStats(this.buffers, () => this.isolation?.evicted ?? 0);
     this.#qualify = toPredicate(this.options.qualifier);
     this.#rateLimit = new RateLimiter(this.options.rateLimit);
@@ -170,8 +160,8 @@ export class FlightRecorder implements AsyncDisposable {
   record(event: FlogEvent): void {
     try {
       const e = this.prepare.event(event);
-      const bytes = EVENT_BASE + this.prepare.bytes;
-      this.recordIn(this.buffers.facility(e.facility), e, true, bytes);
+      const fb = this.buffers.facility(e.facility);
+      this.recordIn(fb, e, true, EVENT_BASE + this.prepare.bytes);
     } catch (e) {
       this.reportOnce("record", e);
     }
@@ -180,8 +170,7 @@ export class FlightRecorder implements AsyncDisposable {
   /**
    * {@linkcode record} into the facility's `buffers` (looked up once by
    * the logger), asking the qualifier unless `qualify` is false; `bytes`
-   * is its estimated size, when the caller knows it (-1: estimate it here). Returns the event as
-   * recorded: a copy, cut down, when over `maxEventBytes`.
+   * is its estimate if known. Returns the event as recorded (cut down?).
    * @ignore
    */
   recordIn(
@@ -194,11 +183,8 @@ export class FlightRecorder implements AsyncDisposable {
     this.stats.events++;
     try {
       if (bytes < 0) bytes = eventBytes(event);
-      if (bytes > this.#maxEventBytes) {
-        event = cutEvent(event, this.#maxEventBytes).event;
-        bytes = eventBytes(event);
-        this.stats.eventsCut++;
-      }
+      const all = this.buffers;
+      if (bytes > all.maxEventBytes) [event, bytes] = all.cut(event);
       buffers.push(event, bytes);
       this.isolation?.offer(event, bytes);
       const active = this.#active;

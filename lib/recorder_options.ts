@@ -214,7 +214,7 @@ export interface RecorderStats {
   droppedForBytes: number;
   /** Events dropped for being older than `maxAgeMs`. */
   droppedForAge: number;
-  /** Events whose strings were cut to fit `maxEventBytes`. */
+  /** Events whose strings were cut to fit `maxEventBytes` (read live). */
   eventsCut: number;
 }
 
@@ -231,7 +231,6 @@ export function newStats(
     failedIncidents: 0,
     extraTriggers: 0,
     contained: 0,
-    eventsCut: 0,
   };
   return Object.defineProperties(stats, {
     facilitiesEvicted: {
@@ -242,5 +241,6 @@ export function newStats(
     bufferedBytes: { get: () => buffers.bytes, enumerable: true },
     droppedForBytes: { get: () => buffers.droppedForBytes, enumerable: true },
     droppedForAge: { get: () => buffers.droppedForAge, enumerable: true },
+    eventsCut: { get: () => buffers.eventsCut, enumerable: true },
   }) as RecorderStats;
 }

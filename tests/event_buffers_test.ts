@@ -84,11 +84,13 @@ Deno.test("FacilityBuffers bounds the rings of a facility that logs at ever new 
   assert(buffers.total <= 64 * 10, String(buffers.total));
 });
 
-Deno.test("EventBuffers never holds more estimated bytes than maxBytes, over seeded random pushes", () => {
+Deno.test("EventBuffers never holds more estimated bytes than maxBufferedBytes, over seeded random pushes", () => {
   for (let round = 0; round < 10; round++) {
     const prng = new Prng();
     const maxBytes = prng.int(2_000, 50_000);
-    const b = new EventBuffers({ default: prng.int(1, 20) }, { maxBytes });
+    const b = new EventBuffers({ default: prng.int(1, 20) }, {
+      maxBufferedBytes: maxBytes,
+    });
     const facilities = prng.int(1, 200);
     for (let num = 0; num < 3000; num++) {
       const bytes = prng.int(50, 1500);
@@ -109,7 +111,7 @@ Deno.test("EventBuffers never holds more estimated bytes than maxBytes, over see
 });
 
 Deno.test("EventBuffers drops the oldest events of the least recently used facility first for bytes", () => {
-  const b = new EventBuffers({ default: 100 }, { maxBytes: 5000 });
+  const b = new EventBuffers({ default: 100 }, { maxBufferedBytes: 5000 });
   b.push(ev(0, 20, "a"), 500);
   b.push(ev(1, 20, "a"), 500);
   b.push(ev(2, 20, "b"), 500);
@@ -137,7 +139,7 @@ Deno.test("EventBuffers drops events older than maxAgeMs behind the newest", () 
 });
 
 Deno.test("EventBuffers forgets facilities whose events all went, so new names cannot grow it", () => {
-  const b = new EventBuffers({ default: 10 }, { maxBytes: 10_000 });
+  const b = new EventBuffers({ default: 10 }, { maxBufferedBytes: 10_000 });
   for (let num = 0; num < 100_000; num++) {
     b.push(ev(num, 20, `req/${num}`), 100);
   }
@@ -148,7 +150,7 @@ Deno.test("EventBuffers forgets facilities whose events all went, so new names c
 
 Deno.test("EventBuffers refuses a byte or age bound that is not a number > 0, naming it", () => {
   assert.throws(
-    () => new EventBuffers({}, { maxBytes: 0 }),
+    () => new EventBuffers({}, { maxBufferedBytes: 0 }),
     /maxBufferedBytes: expected a number > 0, got 0/,
   );
   assert.throws(
