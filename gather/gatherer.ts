@@ -20,7 +20,13 @@ import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
 import type { ClickHouseOptions } from "../server/clickhouse/client.ts";
 import { ClickHouseStore } from "../server/clickhouse/store.ts";
 import type { SpoolOptions } from "../server/clickhouse/spool.ts";
-import { type GathererParts, health, metrics } from "./_status.ts";
+import {
+  countGroupEvents,
+  type GathererParts,
+  type GroupEventCounts,
+  health,
+  metrics,
+} from "./_status.ts";
 import { loadToken } from "../server/token.ts";
 import { Rules, rulesHash } from "./rules.ts";
 import {
@@ -170,6 +176,7 @@ export class Gatherer implements AsyncDisposable {
   #webhooks: Webhooks | undefined;
   #server: GuardedServer | undefined;
   #closing: Promise<void> | undefined;
+  readonly #groupEvents: GroupEventCounts;
 
   private constructor(
     opts: GathererOptions,
@@ -185,6 +192,7 @@ export class Gatherer implements AsyncDisposable {
     this.token = parts.token;
     this.#rules = parts.rules;
     this.#log = parts.log;
+    this.#groupEvents = countGroupEvents(this.store.groups);
     const report = opts.report ?? DEFAULTS.report;
     this.#pulls = (opts.sources ?? []).map((s) =>
       new Pull(s, this.store, {
@@ -380,6 +388,7 @@ export class Gatherer implements AsyncDisposable {
       sources: this.#pulls.map((p) => p.stats),
       webhooks: this.#webhooks?.stats,
       http: this.#server?.stats,
+      groupEvents: this.#groupEvents,
     };
   }
 

@@ -93,5 +93,11 @@ export function sidecarMetrics(p: SidecarParts): string {
       help: "Times the app went away without a goodbye.",
       value: s.appDeaths,
     },
+    {
+      name: "flightlog_app_protocol_refused_total",
+      type: "counter",
+      help: "App connections refused for speaking another protocol version.",
+      value: s.protocolMismatches,
+    },
   ], { app: p.app });
 }
