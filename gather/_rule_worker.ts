@@ -3,12 +3,7 @@
  * classification rules of `Rules` (`rules.ts`) off its thread (the worker's
  * entry is `_rule_worker_main.ts`): {@linkcode RuleWorker} stops a rule
  * at its deadline by terminating the worker and starts a fresh one for the
- * next call.
- *
- * Protocol, all structured-clonable: `{ type: "load", urls }` imports the
- * rule modules and replies `{ type: "loaded", errors }`; `{ type: "input" }`
- * sets the incident later calls see (sent once per incident, not per rule);
- * `{ type: "call", id, index }` runs one rule and replies `{ type: "result" }`.
+ * next call. The protocol is described in `_rule_worker_main.ts`.
  *
  * @module
  */

@@ -22,11 +22,13 @@ export interface Answer {
   title?: string;
 }
 
+/** What the gatherer sends the worker. */
 export type ToWorker =
   | { type: "load"; urls: string[] }
   | { type: "input"; input: unknown }
   | { type: "call"; id: number; index: number };
 
+/** What the worker answers. */
 export type FromWorker =
   | { type: "loaded"; errors: { index: number; error: string }[] }
   | { type: "stray"; error: string }
