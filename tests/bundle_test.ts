@@ -1,7 +1,7 @@
 // `deno task bundle` as a user would run its output: one file in an
 // otherwise empty folder, `deno run` with the documented permissions, every
-// long-running subcommand (sidecar, gather with a `.ts` rule in the rule
-// worker, web) and dump, with a real app and its incident.
+// subcommand (sidecar, gather with a `.ts` rule in the rule worker, web,
+// tail, the clients and the offline tools), with a real app and its incident.
 import assert from "node:assert/strict";
 import { bundle } from "../tools/bundle.ts";
 import { COMPILE_PERMISSIONS } from "../tools/compile.ts";
@@ -57,7 +57,7 @@ Deno.test("the bundle prints its versions and dumps an incident from an empty fo
   );
 });
 
-Deno.test("the bundle runs a sidecar for an app, a gatherer with a .ts rule, and the viewer", async () => {
+Deno.test("the bundle runs every other subcommand: a sidecar for an app, a gatherer with a .ts rule, the viewer, the clients", async () => {
   await using dir = await bundled();
   await using work = await tempDir();
   const w = work.path;
@@ -102,6 +102,12 @@ Deno.test("the bundle runs a sidecar for an app, a gatherer with a .ts rule, and
       headers: { authorization: `Bearer ${secret}`, "last-event-id": "0" },
     });
     const events = sseEvents(res);
+    const tail = new Proc(
+      runArgs("tail", sidecarUrl, "--token-file", token, "--json"),
+      false,
+      dir.path,
+    );
+    procs.push(tail);
     try {
       const app = new Proc(
         ["run", "-A", `${ROOT}tests/apps/publishing_app.ts`, `${w}/app.sock`],
@@ -119,16 +125,51 @@ Deno.test("the bundle runs a sidecar for an app, a gatherer with a .ts rule, and
         60_000,
       );
       assert.equal(JSON.parse(stored.data).category, "from-the-bundle");
+      for (let i = 0; i < 100; i++) {
+        const line = await tail.waitFor("{");
+        if (line.includes("a bundled sidecar saw this")) break;
+      }
     } finally {
       await events.cancel();
     }
+    const run = async (...args: string[]) => {
+      const out = await runDeno(runArgs(...args), { cwd: dir.path });
+      assert.equal(out.code, 0, `${args.join(" ")}: ${out.stderr}`);
+      return out.stdout;
+    };
 
     const files = (await ls(`${w}/sidecar`)).filter((n) =>
       n.endsWith(".flog.gz")
     );
     assert.equal(files.length, 1, `incident files: ${files}`);
+    const file = `${w}/sidecar/${files[0]}`;
+    const name = files[0];
+    assert.match(
+      await run("list", `${w}/sidecar`),
+      /a bundled sidecar saw this/,
+    );
+    assert.match(
+      await run("incidents", "ls", gatherUrl, "--token-file", token),
+      /a bundled sidecar saw this/,
+    );
+    assert.match(
+      await run("groups", gatherUrl, "--token-file", token),
+      /a bundled sidecar saw this/,
+    );
+    assert.match(
+      await run("classify", "--rules", `${w}/rules`, file),
+      /from-the-bundle/,
+    );
+    await run("filter", "--above", "WEIRD", file, `${w}/filtered.flog`);
+    assert.match(
+      await run("dump", `${w}/filtered.flog`),
+      /a bundled sidecar saw this/,
+    );
+    await Deno.mkdir(`${w}/copy`);
+    await Deno.copyFile(file, `${w}/copy/${name}`);
+    await run("reindex", `${w}/copy`);
     const web = new Proc(
-      runArgs("web", `${w}/sidecar/${files[0]}`),
+      runArgs("web", file),
       false,
       dir.path,
     );
