@@ -125,5 +125,11 @@ export function sidecarMetrics(p: SidecarParts): string {
       help: "Times the app stopped cleanly (it said goodbye; a stop signal).",
       value: s.appStops,
     },
+    {
+      name: "flightlog_app_protocol_refused_total",
+      type: "counter",
+      help: "App connections refused for speaking another protocol version.",
+      value: s.protocolMismatches,
+    },
   ], { app: p.app });
 }
