@@ -11,7 +11,7 @@
  */
 
 import { commandArgs } from "./_command.ts";
-import type { Group } from "../server/groups.ts";
+import type { Group } from "../store/groups.ts";
 import { Remote } from "./_remote.ts";
 
 /** The status each action sets. */

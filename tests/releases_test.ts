@@ -6,7 +6,7 @@ import {
   compareReleases,
   countRelease,
   verdict,
-} from "../server/releases.ts";
+} from "../store/releases.ts";
 import { forAll } from "./_prng.ts";
 
 Deno.test("compareReleases orders semver releases by semver", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { sameOrigin, sessionCookie, Sessions } from "../server/session.ts";
-import { IncidentStore } from "../server/store.ts";
+import { sameOrigin, sessionCookie, Sessions } from "../http/session.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
 import { tempDir } from "./_util.ts";
 
 const AT = new URL("http://127.0.0.1:7477/");
