@@ -14,6 +14,7 @@ import { readLimited } from "../server/_read_limited.ts";
 import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
 import type { StoreBackend } from "../server/backend.ts";
 import { readSse } from "./_sse_client.ts";
+import { StallWatch } from "./_stall.ts";
 
 /**
  * A server to pull incidents from.
@@ -75,6 +76,18 @@ export interface PullOptions {
    */
   fetchTimeoutMs?: number;
   /**
+   * Time limit of a stream's response headers, in ms: a source that takes
+   * the connection and says nothing fails (and is retried).
+   * @default {10000}
+   */
+  headerTimeoutMs?: number;
+  /**
+   * Longest silence of an open stream, in ms (a source sends a keepalive
+   * every 15 s): a half-open connection fails (and is retried).
+   * @default {45000}
+   */
+  idleTimeoutMs?: number;
+  /**
    * Largest incident taken from a source, in bytes (as a push's body).
    * @default {64 MiB}
    */
@@ -100,6 +113,8 @@ export class Pull {
       baseDelayMs: 500,
       maxDelayMs: 30_000,
       fetchTimeoutMs: 30_000,
+      headerTimeoutMs: 10_000,
+      idleTimeoutMs: 45_000,
       maxBytes: MAX_INCIDENT_BYTES,
       ...options,
     };
@@ -158,14 +173,22 @@ export class Pull {
     // Ended early when an incident cannot be taken, even on a quiet stream.
     const failed = new AbortController();
     let failure: unknown;
-    const res = await fetch(`${url}/v1/incidents/stream`, {
-      headers: {
-        ...this.#headers(),
-        accept: "text/event-stream",
-        "last-event-id": String(this.#stats.cursor),
-      },
-      signal: AbortSignal.any([signal, failed.signal]),
-    });
+    // A source that stalls (no headers, a half-open connection) fails.
+    using stall = new StallWatch();
+    stall.arm(this.#opts.headerTimeoutMs, `${url}: no response headers`);
+    let res: Response;
+    try {
+      res = await fetch(`${url}/v1/incidents/stream`, {
+        headers: {
+          ...this.#headers(),
+          accept: "text/event-stream",
+          "last-event-id": String(this.#stats.cursor),
+        },
+        signal: AbortSignal.any([signal, failed.signal, stall.signal]),
+      });
+    } catch (e) {
+      throw stall.signal.reason ?? e;
+    }
     if (!res.ok || res.body === null) {
       await res.body?.cancel();
       throw new Error(`${url}/v1/incidents/stream: HTTP ${res.status}`);
@@ -193,15 +216,24 @@ export class Pull {
     let chain: Promise<void> = Promise.resolve();
     let inflight = 0;
     try {
-      for await (const m of readSse(res.body)) {
+      const { body, resume } = stall.watch(
+        res.body,
+        this.#opts.idleTimeoutMs,
+        `${url}: the stream was silent`,
+      );
+      for await (const m of readSse(body)) {
         if (m.event !== "incident" || m.id === undefined) continue;
         const id = Number(m.id);
         // An id at or below the cursor may still be news from a fleet (its
         // ids are stamped by clocks): the store tells what it has.
         if (!Number.isSafeInteger(id)) continue;
-        const { name } = JSON.parse(m.data) as { name: string };
+        const name = incidentNameOf(m.data);
         inflight++;
-        const taken = this.#take(name, signal);
+        // A malformed event is reported and skipped (the cursor moves past
+        // it), as an invalid incident is.
+        const taken = name === undefined
+          ? this.#refuse(`event ${id}: its data is not {"name": "…"}: skipped`)
+          : this.#take(name, signal);
         taken.catch(() => {}); // awaited through the chain
         chain = chain.then(async () => {
           await taken;
@@ -214,13 +246,25 @@ export class Pull {
           failure ??= e;
           failed.abort();
         });
-        if (inflight >= WINDOW) await chain;
+        if (inflight >= WINDOW) {
+          stall.pause(); // busy fetching: the stream may wait
+          await chain;
+          resume();
+        }
       }
+      stall.pause();
       await chain;
     } catch (e) {
-      throw failure ?? e;
+      throw failure ?? stall.signal.reason ?? e;
     }
     return progressed;
+  }
+
+  /** Counts and reports something the source listed that is not taken. */
+  #refuse(message: string): Promise<void> {
+    this.#stats.refused++;
+    this.#opts.onError?.(this.#source.url, new Error(message));
+    return Promise.resolve();
   }
 
   /**
@@ -270,6 +314,16 @@ export class Pull {
       this.#stats.refused++;
       this.#opts.onError?.(this.#source.url, e);
     }
+  }
+}
+
+/** The `name` of an `incident` event's data, if it has a string one. */
+function incidentNameOf(data: string): string | undefined {
+  try {
+    const v = JSON.parse(data);
+    return typeof v?.name === "string" ? v.name : undefined;
+  } catch {
+    return undefined;
   }
 }
 
