@@ -161,6 +161,8 @@ export class Webhooks implements AsyncDisposable {
   readonly #abort = new AbortController();
   #failedAttempts = 0;
   #wake = () => {};
+  /** Wakes the delivery loop of each receiver URL. */
+  readonly #wakeReceiver = new Map<string, () => void>();
   #running: Promise<void> = Promise.resolve();
   #unsubscribe = () => {};
   /** Within the lookback: the group events already fanned out. */
@@ -220,17 +222,62 @@ export class Webhooks implements AsyncDisposable {
 
   async #loop(): Promise<void> {
     const signal = this.#abort.signal;
+    // One delivery loop per receiver: one that hangs delays no other.
+    const receivers = [...new Set(this.#hooks.map((h) => h.url))].map((url) =>
+      this.#deliveryLoop(url, signal)
+    );
     while (!signal.aborted) {
       const woken = new Promise<void>((resolve) => this.#wake = resolve);
       try {
         await this.#fanOut();
-        const nextAt = await this.#deliverDue();
-        const wait = Math.max(0, Math.min(nextAt - Date.now(), 60_000));
-        await Promise.race([woken, sleep(wait, signal)]);
+        this.#dropUnconfigured();
+        for (const wake of this.#wakeReceiver.values()) wake();
+        await Promise.race([woken, sleep(60_000, signal)]);
       } catch (e) {
         this.#opts.onError?.(`webhooks: ${e instanceof Error ? e.message : e}`);
         await sleep(this.#opts.baseDelayMs, signal);
       }
+    }
+    await Promise.all(receivers);
+  }
+
+  /** Delivers what is due to the receiver at `url`, in order, until closed. */
+  async #deliveryLoop(url: string, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const woken = new Promise<void>((resolve) =>
+        this.#wakeReceiver.set(url, resolve)
+      );
+      try {
+        const nextAt = await this.#deliverDue(url);
+        const wait = Math.max(0, Math.min(nextAt - Date.now(), 60_000));
+        await Promise.race([woken, sleep(wait, signal)]);
+      } catch (e) {
+        this.#opts.onError?.(
+          `webhook ${safeUrl(url)}: ${e instanceof Error ? e.message : e}`,
+        );
+        await sleep(this.#opts.baseDelayMs, signal);
+      }
+    }
+  }
+
+  /** Gives up (and reports) what is pending for receivers no longer listed. */
+  #dropUnconfigured(): void {
+    const urls = new Set(this.#hooks.map((h) => h.url));
+    const pending = stmt(
+      this.#db,
+      "select id, webhook, attempts from deliveries where state = 'pending'",
+    ).all() as { id: string; webhook: string; attempts: number }[];
+    for (const d of pending) {
+      if (urls.has(d.webhook)) continue;
+      stmt(
+        this.#db,
+        "update deliveries set state = 'given_up', last_error = ? where id = ?",
+      ).run("no longer configured", d.id);
+      this.#opts.onError?.(
+        `webhook ${
+          safeUrl(d.webhook)
+        }: gave up delivery ${d.id} after ${d.attempts} attempts: no longer configured`,
+      );
     }
   }
 
@@ -306,8 +353,8 @@ export class Webhooks implements AsyncDisposable {
     return out;
   }
 
-  /** POSTs what is due; returns when the next retry is due. */
-  async #deliverDue(): Promise<number> {
+  /** POSTs what is due to `url`; returns when its next retry is due. */
+  async #deliverDue(url: string): Promise<number> {
     const now = Date.now();
     this.#db.prepare(
       "delete from deliveries where state = 'done' and created < ?",
@@ -315,24 +362,20 @@ export class Webhooks implements AsyncDisposable {
       .run(now - KEEP_DONE_MS);
     const due = this.#db.prepare(
       `select id, webhook, body, created, attempts from deliveries
-       where state = 'pending' and next_at <= ? order by next_at, created, id limit ?`,
-    ).all(now, BATCH) as {
+       where state = 'pending' and webhook = ? and next_at <= ?
+       order by next_at, created, id limit ?`,
+    ).all(url, now, BATCH) as {
       id: string;
       webhook: string;
       body: string;
       created: number;
       attempts: number;
     }[];
-    // In order to each receiver; receivers in parallel.
-    const byHook = Map.groupBy(due, (d) => d.webhook);
-    await Promise.all(
-      [...byHook.values()].map(async (list) => {
-        for (const d of list) await this.#deliver(d);
-      }),
-    );
+    // In order to the receiver.
+    for (const d of due) await this.#deliver(d);
     const next = this.#db.prepare(
-      "select min(next_at) as at from deliveries where state = 'pending'",
-    ).get() as { at: number | null };
+      "select min(next_at) as at from deliveries where state = 'pending' and webhook = ?",
+    ).get(url) as { at: number | null };
     return next.at ?? Infinity;
   }
 
@@ -418,6 +461,7 @@ export class Webhooks implements AsyncDisposable {
     this.#abort.abort();
     this.#unsubscribe();
     this.#wake();
+    for (const wake of this.#wakeReceiver.values()) wake();
     await this.#running;
     this.#db.close();
   }

@@ -246,3 +246,35 @@ Deno.test("Webhooks filter by type, app and level, and speak slack", async () =>
     /^New problem: bank bug \[unknown\] in bank, seen 1×\nhttp:\/\/gatherer\.example\/v1\/incidents\//,
   );
 });
+
+Deno.test("Webhooks deliver to a healthy receiver while another never answers", async () => {
+  await using dir = await tempDir();
+  await using rx = receiver();
+  // A receiver that takes the connection and never answers.
+  using hung = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of hung) held.push(conn);
+  })().catch(() => {});
+  await using s = await store(dir.path);
+  const w = new Webhooks(s, [
+    { url: `http://127.0.0.1:${hung.addr.port}/hook` },
+    { url: rx.url },
+  ], {
+    publicUrl: "http://gatherer.example",
+    timeoutMs: 600_000, // the hung receiver's attempt outlasts the test
+  });
+  await w.start();
+  try {
+    for (let i = 0; i < 30; i++) {
+      await add(s, dir.path, { template: `bug ${i}` });
+    }
+    await rx.until(30);
+  } finally {
+    await w.close();
+    for (const c of held) c.close();
+    hung.close();
+    await accepting;
+  }
+  assert.equal(new Set(rx.got.map((r) => r.alert.group.title)).size, 30);
+});
