@@ -10,21 +10,20 @@
  * rule modules and replies `{ type: "loaded", errors }`; `{ type: "input" }`
  * sets the incident later calls see (sent once per incident, not per rule);
  * `{ type: "call", id, index }` runs one rule and replies `{ type: "result" }`.
+ * What comes back is checked again here: a rule can post messages itself.
+ *
+ * The worker runs with read of the rules' folders only: no write, net,
+ * env, run, ffi or sys (Deno's `deno.permissions` of a worker, which needs
+ * `--unstable-worker-options`; without it `.ts` rules are refused).
  *
  * @module
  */
 
+import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
+import { type Answer, checkAnswer } from "./_rule_answer.ts";
 
-/** A checked answer of a rule. */
-export interface Answer {
-  /** The category. */
-  category: string;
-  /** Overrides the group fingerprint. */
-  fingerprint?: string;
-  /** Overrides the group title. */
-  title?: string;
-}
+export type { Answer };
 
 type ToWorker =
   | { type: "load"; urls: string[] }
@@ -35,7 +34,8 @@ type FromWorker =
   | { type: "loaded"; errors: { index: number; error: string }[] }
   | { type: "stray"; error: string }
   | { type: "result"; id: number; ok: true; value: Answer | undefined }
-  | { type: "result"; id: number; ok: false; error: string };
+  | { type: "result"; id: number; ok: false; error: string }
+  | { type: "garbage" };
 
 /** How long the worker may take to import the rules. */
 const LOAD_TIMEOUT_MS = 10_000;
@@ -53,6 +53,8 @@ const LOAD_TIMEOUT_MS = 10_000;
  */
 export class RuleWorker {
   readonly #urls: readonly string[];
+  /** The folders of the rules: all the worker may read. */
+  readonly #folders: readonly string[];
   readonly #onProblem: (message: string) => void;
   #worker: Worker | undefined;
   /** The input last posted to `#worker` (a new object per incident). */
@@ -61,10 +63,11 @@ export class RuleWorker {
   #nextId = 0;
 
   private constructor(
-    urls: readonly string[],
+    paths: readonly string[],
     onProblem: (message: string) => void,
   ) {
-    this.#urls = urls;
+    this.#urls = paths.map((p) => pathToFileURL(p).href);
+    this.#folders = [...new Set(paths.map((p) => dirname(p)))];
     this.#onProblem = onProblem;
   }
 
@@ -78,8 +81,7 @@ export class RuleWorker {
     paths: readonly string[],
     onProblem: (message: string) => void,
   ): Promise<RuleWorker> {
-    const urls = paths.map((p) => pathToFileURL(p).href);
-    const worker = new RuleWorker(urls, onProblem);
+    const worker = new RuleWorker(paths, onProblem);
     try {
       const errors = await worker.start();
       if (errors.length === 0) return worker;
@@ -94,10 +96,17 @@ export class RuleWorker {
   /** Starts a worker importing the rules; the modules that failed, by index. */
   async start(): Promise<{ index: number; error: string }[]> {
     this.stop();
-    const worker = new Worker(import.meta.url, { type: "module" });
-    worker.onmessage = (e: MessageEvent<FromWorker>) => {
-      if (e.data.type !== "stray") this.#waiting?.(e.data);
-      else this.#onProblem(`a rule failed outside classify(): ${e.data.error}`);
+    const worker = sandboxedWorker(import.meta.url, this.#folders);
+    worker.onmessage = (e: MessageEvent<unknown>) => {
+      const m = e.data as FromWorker | null;
+      if (typeof m !== "object" || m === null) {
+        this.#waiting?.({ type: "garbage" });
+      } else if (m.type !== "stray") this.#waiting?.(m);
+      else {
+        this.#onProblem(
+          `a rule failed outside classify(): ${String(m.error).slice(0, 2000)}`,
+        );
+      }
     };
     worker.onerror = (e) => {
       e.preventDefault(); // else Deno reports it as uncaught here too
@@ -112,8 +121,13 @@ export class RuleWorker {
     );
     this.#post({ type: "load", urls: [...this.#urls] });
     const loaded = await reply;
-    if (loaded.type !== "loaded") throw new Error("the rule worker misspoke");
-    return loaded.errors;
+    if (loaded.type !== "loaded" || !Array.isArray(loaded.errors)) {
+      throw new Error("the rule worker misspoke");
+    }
+    return loaded.errors.map((e) => ({
+      index: Number(e?.index),
+      error: String(e?.error).slice(0, 2000),
+    }));
   }
 
   /** Rule `index`'s answer on `input`; throws saying why there is none. */
@@ -138,8 +152,9 @@ export class RuleWorker {
     if (result.type !== "result" || result.id !== id) {
       throw new Error("the rule worker misspoke");
     }
-    if (!result.ok) throw new Error(result.error);
-    return result.value;
+    if (!result.ok) throw new Error(String(result.error).slice(0, 2000));
+    // Checked here too: what comes out of the worker is not trusted.
+    return checkAnswer(result.value);
   }
 
   /** Terminates the worker; a request in flight rejects with `reason`. */
@@ -169,6 +184,38 @@ export class RuleWorker {
     const busy = this.#waiting !== undefined;
     this.stop(new Error(message));
     if (!busy) this.#onProblem(message);
+  }
+}
+
+/**
+ * A module worker running `url` that may read `folders` and do nothing
+ * else; throws, saying how to allow it, when Deno does not let a worker's
+ * permissions be narrowed.
+ */
+function sandboxedWorker(url: string, folders: readonly string[]): Worker {
+  const permissions = {
+    read: [...folders],
+    write: false,
+    net: false,
+    env: false,
+    run: false,
+    ffi: false,
+    sys: false,
+    import: false,
+  };
+  try {
+    return new Worker(url, {
+      type: "module",
+      deno: { permissions },
+    } as WorkerOptions);
+  } catch (e) {
+    throw new Error(
+      "`.ts` classification rules run in a worker that may only read their " +
+        "folder, which needs Deno's --unstable-worker-options (deno.json " +
+        '`"unstable": ["worker-options"]`); run with it, or use `.json` ' +
+        `rules: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
 }
 
@@ -222,28 +269,6 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-const optional = (v: unknown) =>
-  v === undefined || (typeof v === "string" && v !== "");
-
-/** A rule's return value as an answer; throws saying what is wrong. */
-function toAnswer(value: unknown): Answer | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === "string" && value !== "") return { category: value };
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    const { category, fingerprint, title, ...rest } = value as Answer;
-    if (
-      Object.keys(rest).length === 0 && typeof category === "string" &&
-      category !== "" && optional(fingerprint) && optional(title)
-    ) {
-      return JSON.parse(JSON.stringify({ category, fingerprint, title }));
-    }
-  }
-  throw new TypeError(
-    `classify() returned ${Deno.inspect(value)}, not a category, ` +
-      "{ category, fingerprint?, title? } or undefined",
-  );
-}
-
 async function call(id: number, index: number): Promise<void> {
   let value: unknown;
   try {
@@ -253,7 +278,8 @@ async function call(id: number, index: number): Promise<void> {
     return scope.postMessage({ type: "result", id, ok: false, error });
   }
   try {
-    scope.postMessage({ type: "result", id, ok: true, value: toAnswer(value) });
+    const answer = checkAnswer(value);
+    scope.postMessage({ type: "result", id, ok: true, value: answer });
   } catch (e) {
     const error = (e as Error).message;
     scope.postMessage({ type: "result", id, ok: false, error });

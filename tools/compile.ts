@@ -29,6 +29,8 @@ export async function compile(
     args: [
       "compile",
       ...COMPILE_PERMISSIONS,
+      // The .ts rules' worker runs with read of the rules folder only.
+      "--unstable-worker-options",
       "--no-check",
       "--output",
       output,
