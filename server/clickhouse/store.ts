@@ -20,7 +20,11 @@ import { InvalidIncidentError } from "../http_error.ts";
 import { checkPushedIncident } from "../push_check.ts";
 import type { ImportOptions } from "../store.ts";
 import { STORED_NAME } from "../store.ts";
-import type { ListFilter, StoredIncident } from "../_store_rows.ts";
+import {
+  type ListFilter,
+  searchWords,
+  type StoredIncident,
+} from "../_store_rows.ts";
 import { notify, Observers } from "../../lib/_observers.ts";
 import { sleep } from "../../lib/_sleep.ts";
 import { ClickHouseGroups } from "./groups.ts";
@@ -160,8 +164,7 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
     if (filter.category !== undefined) {
       where.push(`category = ${sqlString(filter.category)}`);
     }
-    const words = (filter.q ?? "").split(/\s+/).filter((w) => w !== "")
-      .slice(0, 16);
+    const words = searchWords(filter.q ?? "");
     if (filter.q !== undefined && words.length === 0) return [];
     for (const w of words) {
       where.push(

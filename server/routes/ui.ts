@@ -44,12 +44,22 @@ function asset(req: Request, name: string, status = 200): Response {
   return new Response(a.body, { status, headers });
 }
 
-/** A local path to go to after login (never another site). */
-function localPath(next: string | null): string {
-  return next !== null && next.startsWith("/") && !next.startsWith("//") &&
-      !next.includes("\\")
-    ? next
-    : "/";
+/**
+ * A local path to go to after login (never another site): one `/`, no
+ * backslash or control character (a TAB or CR that a browser drops would
+ * make `/\t/host` another site), and staying on this origin once parsed
+ * (percent-encoded when it is not ASCII); anything else is `/`.
+ */
+export function localPath(next: string | null): string {
+  if (
+    next === null || next.length > 2048 || !/^\/(?![/\\])/.test(next) ||
+    /[\\\p{Cc}]/u.test(next)
+  ) return "/";
+  const base = "http://local.invalid";
+  const u = new URL(next, base);
+  if (u.origin !== base) return "/";
+  // Beyond ASCII: as parsed (percent-encoded), to fit a Location header.
+  return /^[\x20-\x7e]*$/.test(next) ? next : u.pathname + u.search + u.hash;
 }
 
 const escapeHtml = (s: string) =>
