@@ -101,6 +101,11 @@ export async function metrics(p: GathererParts): Promise<string> {
         "Groups of incidents (one per fingerprint).",
         c.groups ?? 0,
       ),
+      counter(
+        "flightlog_incident_conflicts_total",
+        "Incidents refused because their name was stored with other content.",
+        p.store.conflicts ?? 0,
+      ),
     ]),
     gauge(
       "flightlog_webhook_deliveries_pending",

@@ -10,6 +10,7 @@
 
 import { sleep } from "../lib/_sleep.ts";
 import { InvalidIncidentError, noIncident } from "../server/http_error.ts";
+import { IncidentConflictError } from "../server/incident_identity.ts";
 import { readLimited } from "../server/_read_limited.ts";
 import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
 import type { StoreBackend } from "../server/backend.ts";
@@ -227,13 +228,13 @@ export class Pull {
         // An id at or below the cursor may still be news from a fleet (its
         // ids are stamped by clocks): the store tells what it has.
         if (!Number.isSafeInteger(id)) continue;
-        const name = incidentNameOf(m.data);
+        const listed = listedIncident(m.data);
         inflight++;
         // A malformed event is reported and skipped (the cursor moves past
         // it), as an invalid incident is.
-        const taken = name === undefined
+        const taken = listed === undefined
           ? this.#refuse(`event ${id}: its data is not {"name": "…"}: skipped`)
-          : this.#take(name, signal);
+          : this.#take(listed, signal);
         taken.catch(() => {}); // awaited through the chain
         chain = chain.then(async () => {
           await taken;
@@ -271,8 +272,16 @@ export class Pull {
    * Fetches and stores one incident; an invalid one, or one the source no
    * longer has, is reported and skipped.
    */
-  async #take(name: string, signal: AbortSignal): Promise<void> {
-    if (await this.#store.get(name) !== undefined) return;
+  async #take(
+    { name, bytes: size }: Listed,
+    signal: AbortSignal,
+  ): Promise<void> {
+    // Stored already: the same, unless the source's size says otherwise
+    // (then fetched, and refused as a conflict by the store).
+    const known = await this.#store.get(name);
+    if (known !== undefined && (size === undefined || size === known.bytes)) {
+      return;
+    }
     const url = `${this.#source.url}/v1/incidents/${encodeURIComponent(name)}`;
     const res = await fetch(url, {
       headers: this.#headers(),
@@ -310,18 +319,27 @@ export class Pull {
       });
       if (created) this.#stats.pulled++;
     } catch (e) {
-      if (!(e instanceof InvalidIncidentError)) throw e;
+      if (
+        !(e instanceof InvalidIncidentError) &&
+        !(e instanceof IncidentConflictError)
+      ) throw e;
       this.#stats.refused++;
       this.#opts.onError?.(this.#source.url, e);
     }
   }
 }
 
-/** The `name` of an `incident` event's data, if it has a string one. */
-function incidentNameOf(data: string): string | undefined {
+/** What an `incident` event tells of it. */
+type Listed = { name: string; bytes?: number };
+
+/** The name (and size) in an `incident` event's data, if it has a name. */
+function listedIncident(data: string): Listed | undefined {
   try {
     const v = JSON.parse(data);
-    return typeof v?.name === "string" ? v.name : undefined;
+    if (typeof v?.name !== "string") return undefined;
+    return Number.isSafeInteger(v.bytes)
+      ? { name: v.name, bytes: v.bytes }
+      : { name: v.name };
   } catch {
     return undefined;
   }

@@ -8,6 +8,7 @@
  */
 
 import { HttpError, InvalidIncidentError } from "./http_error.ts";
+import { IncidentConflictError } from "./incident_identity.ts";
 import {
   type ApiContext,
   type Handler,
@@ -89,6 +90,10 @@ export class Api {
       if (e instanceof HttpError) return errorResponse(e);
       if (e instanceof InvalidIncidentError) {
         return errorResponse(new HttpError(400, e.message));
+      }
+      if (e instanceof IncidentConflictError) {
+        console.error(`flightlog api: ${req.method} ${req.url}: ${e.message}`);
+        return errorResponse(new HttpError(409, e.message));
       }
       // Not a bug: the sender keeps what it sent, and retries.
       if (isDiskFull(e)) {

@@ -137,6 +137,11 @@ export interface StoreBackend {
    * look back this far, telling items apart by name. 0 or unset: in order.
    */
   readonly lookback?: number;
+  /**
+   * Arrivals refused because their name was stored with other content
+   * (`flightlog_incident_conflicts_total`).
+   */
+  readonly conflicts?: number;
   /** Searches the events of every incident, when the store can. */
   searchEvents?(search: EventSearch): Promise<EventHit[]>;
   /** Waits for pending writes. */

@@ -91,6 +91,13 @@ export function storeMetrics(
       value: store.groups.count(),
     },
     {
+      name: "flightlog_incident_conflicts_total",
+      type: "counter",
+      help:
+        "Incidents refused because their name was stored with other content.",
+      value: store.conflicts,
+    },
+    {
       name: "flightlog_reclassify_pending",
       type: "gauge",
       help: "Incidents still to classify again after the rules changed.",

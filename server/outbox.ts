@@ -364,7 +364,7 @@ export class Outbox implements AsyncDisposable {
   async #request(
     url: string,
     init: RequestInit,
-  ): Promise<number | undefined> {
+  ): Promise<{ status: number; length: string | null } | undefined> {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), this.#requestTimeoutMs);
     const onClose = () => ac.abort();
@@ -376,7 +376,7 @@ export class Outbox implements AsyncDisposable {
         ...(this.#client ? { client: this.#client } : {}),
       });
       await res.body?.cancel();
-      return res.status;
+      return { status: res.status, length: res.headers.get("content-length") };
     } catch {
       return undefined;
     } finally {
@@ -399,24 +399,31 @@ export class Outbox implements AsyncDisposable {
       method: "HEAD",
       headers,
     });
-    if (has === 200) return "delivered";
-    if (has !== 404) return "retry";
+    // The peer has this name: delivered, unless its size says it holds
+    // other bytes (pushed, the peer refuses it as a conflict and says so).
+    const same = has?.length === String(stored.bytes);
+    if (has?.status === 200 && same) return "delivered";
+    if (has?.status !== 404 && !(has?.status === 200 && !same)) return "retry";
     let body: Uint8Array<ArrayBuffer>;
     try {
       body = await Deno.readFile(stored.path);
     } catch {
       return "rejected";
     }
-    const status = await this.#request(
+    const status = (await this.#request(
       `${base}/v1/incidents?name=${encodeURIComponent(name)}`,
       {
         method: "POST",
         headers: { ...headers, "content-type": "application/gzip" },
         body,
       },
-    );
+    ))?.status;
     if (status === 200 || status === 201) return "delivered";
-    if (status === 400 || status === 413 || status === 422) return "rejected";
+    // 409: the peer has this name with other content (it counts and
+    // reports it); sending it again would not change that.
+    if (
+      status === 400 || status === 409 || status === 413 || status === 422
+    ) return "rejected";
     return "retry";
   }
 

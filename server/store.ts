@@ -15,6 +15,10 @@ import { type Classifier, classifyIncident } from "./classify.ts";
 import { type GroupView, SPIKE_DEFAULTS, type SpikeRule } from "./groups.ts";
 import { Groups } from "./_groups_sqlite.ts";
 import { InvalidIncidentError } from "./http_error.ts";
+import {
+  checkSameContent,
+  IncidentConflictError,
+} from "./incident_identity.ts";
 import { checkPushedIncident, type PushLimits } from "./push_check.ts";
 import { dropExpired, type Retention } from "./retention.ts";
 import {
@@ -135,6 +139,7 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
   #pruned = 0;
   readonly #onError: (message: string) => void;
   readonly #importing = new Set<Promise<unknown>>();
+  #conflicts = 0;
 
   private constructor(dir: string, db: DatabaseSync, options: StoreOptions) {
     const o = withDefaults(STORE_DEFAULTS, options);
@@ -303,9 +308,11 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
    * Stores an incident pushed or pulled from a peer, or written by the app
    * itself (`{ origin: "local" }`), from its `.flog.gz` bytes, after
    * checking the name and that the bytes are a gzipped flogfile with a
-   * header. Idempotent by name: `created` is false when it was there.
-   * Throws an {@linkcode InvalidIncidentError} (a `TypeError`) with the
-   * reason when the input is bad.
+   * header. Idempotent by name and content: `created` is false when it was
+   * there with the same bytes; with other bytes it throws an
+   * {@linkcode IncidentConflictError} (counted in `conflicts`). Throws an
+   * {@linkcode InvalidIncidentError} (a `TypeError`) with the reason when
+   * the input is bad.
    */
   async import(
     name: string,
@@ -336,18 +343,20 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
       );
     }
     const known = this.get(name);
-    if (known !== undefined) return { incident: known, created: false };
+    if (known !== undefined) return await this.#again(known, bytes);
     // Checked, written and synced before taking the store's turn: a big
     // push holds up no other, and imports wait for the disk side by side.
     // Synced before it counts as taken: a pusher drops its copy on 201.
-    await checkPushedIncident(name, bytes, options.limits);
+    await checkPushedIncident(name, bytes, options.limits, {
+      nameTime: origin === "peer",
+    });
     const staged = `${this.#dir}/${STAGED}${crypto.randomUUID()}`;
     await writeSynced(staged, bytes);
     let renamed = false;
     try {
       return await this.#serial(async () => {
         const known = this.get(name);
-        if (known !== undefined) return { incident: known, created: false };
+        if (known !== undefined) return await this.#again(known, bytes);
         const path = `${this.#dir}/${name}`;
         await Deno.rename(staged, path);
         renamed = true;
@@ -369,6 +378,28 @@ export class IncidentStore implements AsyncDisposable, StoreBackend {
     } finally {
       if (!renamed) await Deno.remove(staged).catch(() => {});
     }
+  }
+
+  /**
+   * A name stored already, arriving again: the same incident when its bytes
+   * are the same, else a conflict (counted, thrown).
+   */
+  async #again(
+    known: StoredIncident,
+    bytes: Uint8Array,
+  ): Promise<{ incident: StoredIncident; created: false }> {
+    try {
+      await checkSameContent(known.name, await this.read(known.name), bytes);
+    } catch (e) {
+      if (e instanceof IncidentConflictError) this.#conflicts++;
+      throw e;
+    }
+    return { incident: known, created: false };
+  }
+
+  /** Arrivals refused because their name was stored with other content. */
+  get conflicts(): number {
+    return this.#conflicts;
   }
 
   /** The incident called `name`, if stored. */

@@ -17,6 +17,10 @@ import type {
 import type { Classifier } from "../classify.ts";
 import type { GroupEvent, SpikeRule } from "../groups.ts";
 import { InvalidIncidentError } from "../http_error.ts";
+import {
+  checkSameContent,
+  IncidentConflictError,
+} from "../incident_identity.ts";
 import { checkPushedIncident } from "../push_check.ts";
 import type { ImportOptions } from "../store.ts";
 import { STORED_NAME } from "../store.ts";
@@ -105,6 +109,7 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
   #polling: Promise<void> | undefined;
   #lastError: string | undefined;
   #classifier: Classifier | undefined;
+  #conflicts = 0;
 
   private constructor(l: Layout, spool: Spool, o: ClickHouseStoreOptions) {
     this.#l = l;
@@ -212,7 +217,8 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
 
   /**
    * Takes an incident: checked, classified, and in the spool (on disk) when
-   * this resolves; in ClickHouse soon after. Once by name.
+   * this resolves; in ClickHouse soon after. Once by name; a name stored
+   * with other content throws an `IncidentConflictError` (counted).
    */
   async import(
     name: string,
@@ -226,8 +232,18 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
     }
     // ClickHouse away: the spool takes it, and the tables replace by name.
     const known = await this.get(name).catch(() => undefined);
-    if (known !== undefined) return { incident: known, created: false };
-    await checkPushedIncident(name, bytes, options.limits);
+    if (known !== undefined) {
+      try {
+        await checkSameContent(name, await this.read(name), bytes);
+      } catch (e) {
+        if (e instanceof IncidentConflictError) this.#conflicts++;
+        throw e;
+      }
+      return { incident: known, created: false };
+    }
+    await checkPushedIncident(name, bytes, options.limits, {
+      nameTime: options.origin !== "local",
+    });
     const tmp = await Deno.makeTempDir({ prefix: "flightlog-ch-" });
     try {
       const path = `${tmp}/${name}`;
@@ -246,6 +262,11 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }
+  }
+
+  /** Arrivals refused because their name was stored with other content. */
+  get conflicts(): number {
+    return this.#conflicts;
   }
 
   /** Incidents first stored after `id`, oldest first. */
