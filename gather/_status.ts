@@ -127,6 +127,11 @@ export async function metrics(p: GathererParts): Promise<string> {
       "Alert deliveries given up after failing too long (reported).",
       w?.givenUp ?? 0,
     ),
+    counter(
+      "flightlog_webhook_alerts_held_back_total",
+      "Alerts held back by a webhook's rate limit (summed in digests).",
+      w?.heldBack ?? 0,
+    ),
     ...httpMetrics(p.http),
   ];
   if (p.clickhouse !== undefined) {

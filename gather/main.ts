@@ -98,6 +98,7 @@ interface WebhookConfig {
   categories?: string[];
   apps?: string[];
   minLevel?: string | number;
+  maxAlertsPerMinute?: number;
 }
 
 const CONFIG_KEYS = configKeys<ConfigFile>()([
@@ -127,6 +128,18 @@ function format(where: string, v: unknown): "json" | "slack" | undefined {
   throw new ConfigError(
     `${where}: expected json or slack, got ${JSON.stringify(v)}`,
   );
+}
+
+/** `{ [key]: value }`, or nothing when `value` is undefined. */
+function optional<K extends string, V>(key: K, value: V | undefined) {
+  return (value === undefined ? {} : { [key]: value }) as { [k in K]?: V };
+}
+
+function alertLimit(where: string, v: unknown): number | undefined {
+  if (v === undefined || (Number.isInteger(v) && (v as number) > 0)) {
+    return v as number | undefined;
+  }
+  throw new ConfigError(`${where}: expected a whole number above 0`);
 }
 
 function strings(where: string, v: unknown): string[] | undefined {
@@ -171,6 +184,10 @@ async function webhookOf(
     categories: strings(`${where}.categories`, c.categories),
     apps: strings(`${where}.apps`, c.apps),
     minLevel,
+    ...optional(
+      "maxAlertsPerMinute",
+      alertLimit(`${where}.maxAlertsPerMinute`, c.maxAlertsPerMinute),
+    ),
   };
 }
 

@@ -25,6 +25,7 @@ import { publicIncident } from "../server/routes/_params.ts";
 import type { StoreBackend } from "../server/backend.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { hmac, matches, slackText } from "./_alert.ts";
+import { AlertLimits, digestText } from "./_alert_limits.ts";
 import { sleep } from "../lib/_sleep.ts";
 
 /** What alerts. */
@@ -70,6 +71,13 @@ export interface Webhook {
   apps?: string[];
   /** Only incidents whose trigger is at least this level. */
   minLevel?: number;
+  /**
+   * Most alerts sent to it per minute (`alertWindowMs`); past it, alerts
+   * are held back and counted, and one `digest` alert sums them ("and 312
+   * more new groups") once the window allows.
+   * @default {30}
+   */
+  maxAlertsPerMinute?: number;
 }
 
 /**
@@ -104,6 +112,16 @@ export interface WebhookOptions {
    * @default {10000}
    */
   timeoutMs?: number;
+  /**
+   * The window of each webhook's `maxAlertsPerMinute`, in ms.
+   * @default {60000}
+   */
+  alertWindowMs?: number;
+  /**
+   * How long given-up deliveries are kept (to look into), in ms.
+   * @default {2592000000} (30 days)
+   */
+  keepGivenUpMs?: number;
   /** Told of each failed attempt and each delivery given up. */
   onError?: (message: string) => void;
 }
@@ -113,8 +131,13 @@ const DEFAULTS = {
   maxDelayMs: 300_000,
   giveUpAfterMs: 86_400_000,
   timeoutMs: 10_000,
+  alertWindowMs: 60_000,
+  keepGivenUpMs: 30 * 86_400_000,
   onError: undefined,
 };
+
+/** The default of {@linkcode Webhook.maxAlertsPerMinute}. */
+export const MAX_ALERTS_PER_MINUTE = 30;
 
 /**
  * Counters of the deliveries.
@@ -132,13 +155,17 @@ export interface WebhookStats {
   delivered: number;
   /** Failed attempts since the start. */
   failedAttempts: number;
-  /** Deliveries given up after `giveUpAfterMs`. */
+  /** Deliveries given up after `giveUpAfterMs` (pruned ones included). */
   givenUp: number;
+  /** Alerts held back by a webhook's rate limit (summed in digests). */
+  heldBack: number;
 }
 
 /** A delivery to write. */
 type Delivery = {
   id: string;
+  /** The key of its hook. */
+  key: string;
   url: string;
   body: string;
   type: string;
@@ -151,6 +178,8 @@ const BATCH = 20;
 const CURSOR = "webhook_cursor";
 /** How long finished deliveries are kept (to look into). */
 const KEEP_DONE_MS = 7 * 86_400_000;
+/** How many given-up deliveries were pruned (their count stays). */
+const PRUNED_GIVEN_UP = "webhook_given_up_pruned";
 
 /** The webhooks of one gatherer. */
 export class Webhooks implements AsyncDisposable {
@@ -167,6 +196,7 @@ export class Webhooks implements AsyncDisposable {
   #unsubscribe = () => {};
   /** Within the lookback: the group events already fanned out. */
   readonly #seen = new Map<string, number>();
+  readonly #limits: AlertLimits;
 
   /**
    * Delivers alerts from `store` to `hooks` (call `start()`), keeping its
@@ -186,6 +216,13 @@ export class Webhooks implements AsyncDisposable {
       return { ...h, key: key.slice(0, 8) };
     });
     this.#opts = withDefaults(DEFAULTS, options);
+    this.#limits = new AlertLimits(
+      this.#hooks.map((h) => ({
+        key: h.key,
+        max: h.maxAlertsPerMinute ?? MAX_ALERTS_PER_MINUTE,
+      })),
+      this.#opts.alertWindowMs,
+    );
     const dir = options.dir ?? store.dir;
     if (dir === undefined) {
       throw new TypeError("Webhooks: no folder for deliveries");
@@ -216,7 +253,9 @@ export class Webhooks implements AsyncDisposable {
       pending: count("pending"),
       delivered: count("done"),
       failedAttempts: this.#failedAttempts,
-      givenUp: count("given_up"),
+      givenUp: count("given_up") +
+        Number(getMeta(this.#db, PRUNED_GIVEN_UP) ?? 0),
+      heldBack: this.#limits.heldBack,
     };
   }
 
@@ -231,8 +270,11 @@ export class Webhooks implements AsyncDisposable {
       try {
         await this.#fanOut();
         this.#dropUnconfigured();
+        const digestAt = this.#digest();
+        this.#prune();
         for (const wake of this.#wakeReceiver.values()) wake();
-        await Promise.race([woken, sleep(60_000, signal)]);
+        const wait = Math.max(0, Math.min(digestAt - Date.now(), 60_000));
+        await Promise.race([woken, sleep(wait, signal)]);
       } catch (e) {
         this.#opts.onError?.(`webhooks: ${e instanceof Error ? e.message : e}`);
         await sleep(this.#opts.baseDelayMs, signal);
@@ -297,13 +339,8 @@ export class Webhooks implements AsyncDisposable {
       for (const e of fresh) deliveries.push(...await this.#deliveriesOf(e));
       top = Math.max(top, events.at(-1)!.id);
       transaction(this.#db, () => {
-        const insert = stmt(
-          this.#db,
-          `insert or ignore into deliveries (id, webhook, type, body, created, next_at)
-           values (?, ?, ?, ?, ?, ?)`,
-        );
         for (const d of deliveries) {
-          insert.run(d.id, d.url, d.type, d.body, Date.now(), Date.now());
+          if (this.#limits.admit(d.key, d.type)) this.#insert(d);
         }
         setMeta(this.#db, CURSOR, String(top));
       });
@@ -315,6 +352,71 @@ export class Webhooks implements AsyncDisposable {
       }
       if (events.length < 100) return;
       from = events.at(-1)!.id;
+    }
+  }
+
+  #insert(d: Delivery): void {
+    stmt(
+      this.#db,
+      `insert or ignore into deliveries (id, webhook, type, body, created, next_at)
+       values (?, ?, ?, ?, ?, ?)`,
+    ).run(d.id, d.url, d.type, d.body, Date.now(), Date.now());
+  }
+
+  /**
+   * For each hook whose window has room again after holding alerts back:
+   * one digest delivery summing them. Returns when to look again.
+   */
+  #digest(): number {
+    let next = Infinity;
+    for (const h of this.#hooks) {
+      const d = this.#limits.digest(h.key);
+      if (d === undefined) continue;
+      if ("retryAt" in d) {
+        next = Math.min(next, d.retryAt);
+        continue;
+      }
+      const id = `digest-${Date.now()}-${d.total}.${h.key}`;
+      const text = digestText(d.held);
+      const alert = {
+        id,
+        type: "digest",
+        held: d.held,
+        text,
+        url: `${this.#opts.publicUrl}/groups`,
+      };
+      transaction(this.#db, () =>
+        this.#insert({
+          id,
+          key: h.key,
+          url: h.url,
+          type: "digest",
+          time: Date.now(),
+          body: JSON.stringify(
+            h.format === "slack"
+              ? { text: `${text} (held back by the rate limit)\n${alert.url}` }
+              : alert,
+          ),
+        }));
+    }
+    return next;
+  }
+
+  /** Drops finished and given-up deliveries past their keeping time. */
+  #prune(): void {
+    const now = Date.now();
+    stmt(
+      this.#db,
+      "delete from deliveries where state = 'done' and created < ?",
+    )
+      .run(now - KEEP_DONE_MS);
+    const pruned = stmt(
+      this.#db,
+      "delete from deliveries where state = 'given_up' and created < ?",
+    ).run(now - this.#opts.keepGivenUpMs).changes;
+    if (Number(pruned) > 0) {
+      const before = Number(getMeta(this.#db, PRUNED_GIVEN_UP) ?? 0);
+      setMeta(this.#db, PRUNED_GIVEN_UP, String(before + Number(pruned)));
     }
   }
 
@@ -344,6 +446,7 @@ export class Webhooks implements AsyncDisposable {
         : alert;
       out.push({
         id,
+        key: h.key,
         url: h.url,
         body: JSON.stringify(body),
         type: e.type,
@@ -356,10 +459,6 @@ export class Webhooks implements AsyncDisposable {
   /** POSTs what is due to `url`; returns when its next retry is due. */
   async #deliverDue(url: string): Promise<number> {
     const now = Date.now();
-    this.#db.prepare(
-      "delete from deliveries where state = 'done' and created < ?",
-    )
-      .run(now - KEEP_DONE_MS);
     const due = this.#db.prepare(
       `select id, webhook, body, created, attempts from deliveries
        where state = 'pending' and webhook = ? and next_at <= ?

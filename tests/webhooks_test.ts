@@ -1,6 +1,7 @@
 // Webhooks: one delivery per alert and receiver, signed, durable, retried
 // with the same id, filtered; ignored groups never alert.
 import assert from "node:assert/strict";
+import { DatabaseSync } from "node:sqlite";
 import { hmac, type Webhook, Webhooks } from "../gather/webhooks.ts";
 import { IncidentStore } from "../server/store.ts";
 import { deadline, freePort, tempDir } from "./_util.ts";
@@ -278,3 +279,84 @@ Deno.test("Webhooks deliver to a healthy receiver while another never answers", 
   }
   assert.equal(new Set(rx.got.map((r) => r.alert.group.title)).size, 30);
 });
+
+Deno.test("Webhooks send at most maxAlertsPerMinute, then one digest summing the rest", async () => {
+  await using dir = await tempDir();
+  await using rx = receiver();
+  await using s = await store(dir.path);
+  const w = new Webhooks(s, [{ url: rx.url, maxAlertsPerMinute: 3 }], {
+    publicUrl: "http://gatherer.example",
+    baseDelayMs: 20,
+    alertWindowMs: 1000,
+  });
+  await w.start();
+  try {
+    for (let i = 0; i < 10; i++) {
+      await add(s, dir.path, { template: `flood ${i}` });
+    }
+    const told = () =>
+      rx.got.reduce(
+        (n, r) =>
+          n + (r.alert.type === "digest"
+            ? (r.alert as unknown as { held: { new_group: number } }).held
+              .new_group
+            : 1),
+        0,
+      );
+    for (let n = 1; told() < 10; n++) await rx.until(n);
+    assert.equal(told(), 10, "each alert sent or summed once");
+    assert.ok(w.stats.heldBack >= 7 - 3, "held back, counted");
+  } finally {
+    await w.close();
+  }
+  const digests = rx.got.filter((r) => r.alert.type === "digest");
+  assert.ok(digests.length >= 1);
+  for (const d of digests) {
+    assert.match(
+      (d.alert as unknown as { text: string }).text,
+      /^and \d+ more new groups?$/,
+    );
+  }
+});
+
+Deno.test("Webhooks prune given-up deliveries past keepGivenUpMs, keeping their count", async () => {
+  await using dir = await tempDir();
+  await using s = await store(dir.path);
+  const gaveUp = Promise.withResolvers<void>();
+  const w = new Webhooks(s, [{ url: `http://127.0.0.1:${freePort()}/hook` }], {
+    publicUrl: "http://gatherer.example",
+    baseDelayMs: 10,
+    giveUpAfterMs: 0,
+    keepGivenUpMs: 0,
+    onError: (m) => m.includes("gave up") && gaveUp.resolve(),
+  });
+  await w.start();
+  try {
+    await add(s, dir.path, { template: "lost" });
+    await deadline(gaveUp.promise, "giving up", 10_000);
+    await add(s, dir.path, { template: "lost" }); // no alert; the loop prunes
+    await deadline(
+      (async () => {
+        while (givenUpRows(dir.path) > 0) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })(),
+      "the pruning",
+      10_000,
+    );
+    assert.ok(w.stats.givenUp >= 1, "still counted");
+  } finally {
+    await w.close();
+  }
+});
+
+function givenUpRows(dir: string): number {
+  const db = new DatabaseSync(`${dir}/store/index.sqlite`);
+  try {
+    return (db.prepare(
+      "select count(*) as n from deliveries where state = 'given_up'",
+    ).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
