@@ -48,7 +48,7 @@ async function counts(store: StoreBackend) {
   }
 }
 
-/** The JSON of `/healthz`. */
+/** The JSON of `/healthz` for a `read` token (without one: liveness only). */
 export async function health(
   p: GathererParts,
 ): Promise<Record<string, unknown>> {
@@ -65,6 +65,9 @@ export async function health(
       url: s.url,
       connected: s.connected,
       cursor: s.cursor,
+      failures: s.failures,
+      refused: s.refused,
+      ...(s.lastError === undefined ? {} : { last_error: s.lastError }),
     })),
     webhooks_pending: p.webhooks?.pending ?? 0,
     ...(p.clickhouse === undefined ? {} : {
@@ -174,8 +177,14 @@ export async function metrics(p: GathererParts): Promise<string> {
     perSource(
       "flightlog_source_failures_total",
       "counter",
-      "Failed connections or fetches.",
+      "Failed connections or fetches (a stalled stream among them).",
       (s) => s.failures,
+    ),
+    perSource(
+      "flightlog_source_refused_total",
+      "counter",
+      "Incidents or events the source listed that were not taken (invalid, gone, a conflict, malformed).",
+      (s) => s.refused,
     ),
   ]);
 }

@@ -16,6 +16,7 @@ import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
 import type { StoreBackend } from "../server/backend.ts";
 import { readSse } from "./_sse_client.ts";
 import { StallWatch } from "./_stall.ts";
+import { refuseUserinfo } from "./_peer_url.ts";
 
 /**
  * A server to pull incidents from.
@@ -108,6 +109,7 @@ export class Pull {
   readonly #stats: SourceStats;
 
   constructor(source: Source, store: StoreBackend, options: PullOptions = {}) {
+    refuseUserinfo(source.url, "source");
     this.#source = { ...source, url: source.url.replace(/\/+$/, "") };
     this.#store = store;
     this.#opts = {

@@ -26,6 +26,7 @@ import type { StoreBackend } from "../server/backend.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { hmac, matches, slackText } from "./_alert.ts";
 import { AlertLimits, digestText } from "./_alert_limits.ts";
+import { refuseUserinfo } from "./_peer_url.ts";
 import { sleep } from "../lib/_sleep.ts";
 
 /** What alerts. */
@@ -208,6 +209,7 @@ export class Webhooks implements AsyncDisposable {
     options: WebhookOptions & { dir?: string },
   ) {
     this.#store = store;
+    for (const h of hooks) refuseUserinfo(h.url, "webhook");
     this.#hooks = hooks.map((h, i) => {
       // Two hooks to one URL are two receivers: the key has the hook's place
       // among those of its URL (other hooks come and go without changing it).

@@ -401,9 +401,12 @@ export class Outbox implements AsyncDisposable {
     });
     // The peer has this name: delivered, unless its size says it holds
     // other bytes (pushed, the peer refuses it as a conflict and says so).
+    // A push-only token may not ask (403): it pushes, which is idempotent.
     const same = has?.length === String(stored.bytes);
     if (has?.status === 200 && same) return "delivered";
-    if (has?.status !== 404 && !(has?.status === 200 && !same)) return "retry";
+    const push = has?.status === 404 || has?.status === 403 ||
+      has?.status === 200;
+    if (!push) return "retry";
     let body: Uint8Array<ArrayBuffer>;
     try {
       body = await Deno.readFile(stored.path);

@@ -8,7 +8,12 @@
 
 import { randomHex } from "../lib/_random.ts";
 import { HttpError } from "./http_error.ts";
-import { bearerMatches } from "./token.ts";
+import {
+  bearerToken,
+  type Scope,
+  type ScopedTokens,
+  scopeOfToken,
+} from "./scopes.ts";
 
 /** The cookie's name. */
 export const SESSION_COOKIE = "flightlog_session";
@@ -54,7 +59,8 @@ const DEFAULT_MAX = 1000;
  * ```
  */
 export class Sessions {
-  readonly #expiry = new Map<string, number>();
+  /** Each open session's end and scope. */
+  readonly #expiry = new Map<string, { until: number; scope: Scope }>();
   readonly #ttlMs: number;
   readonly #max: number;
 
@@ -72,26 +78,34 @@ export class Sessions {
     this.#max = max;
   }
 
-  /** Opens a session; returns its id (256 random bits). */
-  create(): string {
+  /**
+   * Opens a session with the scope of the token it logged in with; returns
+   * its id (256 random bits).
+   */
+  create(scope: Scope = "admin"): string {
     if (this.#expiry.size >= this.#max) {
       // Maps keep insertion order: the first key is the oldest session.
       this.#expiry.delete(this.#expiry.keys().next().value!);
     }
     const id = randomHex(32);
-    this.#expiry.set(id, Date.now() + this.#ttlMs);
+    this.#expiry.set(id, { until: Date.now() + this.#ttlMs, scope });
     return id;
   }
 
   /** Whether `req` carries the cookie of an open session. */
   has(req: Request): boolean {
+    return this.scope(req) !== undefined;
+  }
+
+  /** The scope of the open session whose cookie `req` carries, if any. */
+  scope(req: Request): Scope | undefined {
     const id = sessionId(req);
-    if (id === undefined) return false;
-    const until = this.#expiry.get(id);
-    if (until === undefined) return false;
-    if (until > Date.now()) return true;
+    if (id === undefined) return undefined;
+    const session = this.#expiry.get(id);
+    if (session === undefined) return undefined;
+    if (session.until > Date.now()) return session.scope;
     this.#expiry.delete(id);
-    return false;
+    return undefined;
   }
 
   /** Ends the session `req` carries, if any. */
@@ -154,8 +168,9 @@ export function sameOrigin(req: Request): boolean {
 const SAFE = new Set(["GET", "HEAD"]);
 
 /**
- * Lets `req` through with the bearer token, or with a session cookie (from
- * the same origin when it changes state); throws a 401 or 403 `HttpError`.
+ * Lets `req` through with a bearer token of the server, or with a session
+ * cookie (from the same origin when it changes state), and returns the
+ * scope it has; throws a 401 or 403 `HttpError`.
  *
  * @example
  * ```ts
@@ -170,9 +185,15 @@ export function authorize(
   req: Request,
   token: string,
   sessions: Sessions,
-): void {
-  if (bearerMatches(req.headers.get("authorization"), token)) return;
-  if (!sessions.has(req)) {
+  tokens: ScopedTokens = {},
+): Scope {
+  const bearer = bearerToken(req.headers.get("authorization"));
+  const byToken = bearer === undefined
+    ? undefined
+    : scopeOfToken(bearer, token, tokens);
+  if (byToken !== undefined) return byToken;
+  const bySession = sessions.scope(req);
+  if (bySession === undefined) {
     throw new HttpError(401, "missing or wrong bearer token", {
       headers: { "www-authenticate": 'Bearer realm="flightlog"' },
     });
@@ -183,4 +204,5 @@ export function authorize(
       "a request that changes state with a session must come from the viewer's own pages",
     );
   }
+  return bySession;
 }

@@ -10,7 +10,7 @@ import { ASSETS } from "../../ui/_assets.ts";
 import { HttpError } from "../http_error.ts";
 import type { ApiContext, Route, RouteRequest } from "../route.ts";
 import { sameOrigin, type Sessions } from "../session.ts";
-import { tokenMatches } from "../token.ts";
+import { scopeOfToken } from "../scopes.ts";
 
 /** Nothing from elsewhere, no inline script or style, no framing. */
 const SECURITY_HEADERS = {
@@ -102,16 +102,22 @@ function redirect(location: string, cookie?: string): Response {
  */
 export function uiRoutes(ctx: ApiContext, sessions: Sessions): Route[] {
   const secure = (url: URL) => url.protocol === "https:";
+  /** The scope of a session logged in with `token` (a push token cannot). */
+  const viewerScope = (token: string) => {
+    const scope = scopeOfToken(token, ctx.token, ctx.tokens);
+    return scope === "push" ? undefined : scope;
+  };
   const page = (req: Request, { url }: RouteRequest) => {
     const token = url.searchParams.get("token");
     if (token === null) return asset(req, "index.html");
-    if (!tokenMatches(token, ctx.token)) {
+    const scope = viewerScope(token);
+    if (scope === undefined) {
       return loginPage(401, "/", "That link's token is wrong or old.");
     }
     url.searchParams.delete("token");
     return redirect(
       url.pathname + url.search,
-      sessions.cookie(sessions.create(), secure(url)),
+      sessions.cookie(sessions.create(scope), secure(url)),
     );
   };
   const logout = (req: Request, { url }: RouteRequest) => {
@@ -145,12 +151,13 @@ export function uiRoutes(ctx: ApiContext, sessions: Sessions): Route[] {
             new TextDecoder().decode(await body()),
           );
           const next = localPath(form.get("next"));
-          if (!tokenMatches(form.get("token") ?? "", ctx.token)) {
+          const scope = viewerScope(form.get("token") ?? "");
+          if (scope === undefined) {
             return loginPage(401, next, "Wrong token.");
           }
           return redirect(
             next,
-            sessions.cookie(sessions.create(), secure(url)),
+            sessions.cookie(sessions.create(scope), secure(url)),
           );
         },
       },
