@@ -247,7 +247,8 @@ export class Sidecar implements AsyncDisposable {
       tls: this.#opts.tls,
       maxConnections: this.#opts.maxConnections,
       idleMs: this.#opts.idleTimeoutMs,
-      health: () => this.#health(),
+      // Answered without a token: liveness only.
+      health: () => ({ ok: true, role: "sidecar" }),
       onError: (e) => this.recorder.reportOnce("accepting HTTP connections", e),
     }, this.#api.handle);
     if (this.#opts.socketPath !== undefined) {
