@@ -8,6 +8,7 @@
 
 /** The error a stalled peer's read or fetch fails with. */
 export class StalledError extends Error {
+  /** `StalledError`. */
   override name = "StalledError";
 }
 

@@ -16,6 +16,7 @@ import { incidentNameTime } from "../lib/_incident_name.ts";
  * bytes under that name, or a damaged copy.
  */
 export class IncidentConflictError extends Error {
+  /** `IncidentConflictError`. */
   override name = "IncidentConflictError";
 }
 

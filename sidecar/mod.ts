@@ -79,6 +79,8 @@ export {
 export { Api } from "../server/api.ts";
 export type { ApiContext } from "../server/route.ts";
 export { HttpError, InvalidIncidentError } from "../server/http_error.ts";
+export { IncidentConflictError } from "../server/incident_identity.ts";
+export type { Scope, ScopedTokens } from "../server/scopes.ts";
 export {
   authorize,
   sameOrigin,
