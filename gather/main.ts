@@ -10,6 +10,11 @@
  * @module
  */
 
+import {
+  scopedTokensOf,
+  TOKEN_FLAGS,
+  TOKEN_USAGE,
+} from "../cli/_token_flags.ts";
 import { parseArgs } from "node:util";
 import { parseLevel } from "../lib/levels.ts";
 import {
@@ -45,8 +50,7 @@ export const GATHER_USAGE = `Usage: flightlog gather [options]
   --dir DIR                 the gathered store (required, here or in --config)
   --listen HOST:PORT        HTTP API address (default 127.0.0.1:7478; port 0 picks a free one)
   --token-file FILE         admin bearer token file (default DIR/token; generated, mode 0600)
-  --read-token-file FILE    a token that may only read (GET, the viewer)
-  --push-token-file FILE    a token that may only push (POST /v1/incidents): give it to sidecars
+${TOKEN_USAGE.trimEnd()}: give it to sidecars
   --source URL              pull incidents from this sidecar or gatherer (repeatable)
   --source-token-file FILE  the sources' bearer token
   --rules DIR               classification rules: *.ts and *.json files
@@ -219,8 +223,7 @@ export async function parseGatherArgs(
       dir: { type: "string" },
       listen: { type: "string" },
       "token-file": { type: "string" },
-      "read-token-file": { type: "string" },
-      "push-token-file": { type: "string" },
+      ...TOKEN_FLAGS,
       source: { type: "string", multiple: true },
       "source-token-file": { type: "string" },
       rules: { type: "string" },
@@ -257,21 +260,7 @@ export async function parseGatherArgs(
       : field("sourceTokenFile"),
     values["source-token-file"] ?? cfg.sourceTokenFile,
   );
-  // A token of narrower scope, from its file (which must hold one).
-  const scoped = async (
-    flag: "read-token-file" | "push-token-file",
-    key: "readTokenFile" | "pushTokenFile",
-  ) => {
-    const where = values[flag] === undefined ? field(key) : `--${flag}`;
-    const file = values[flag] ?? cfg[key];
-    const token = await tokenOf(where, file);
-    if (token === "") throw new ConfigError(`${where}: ${file} is empty`);
-    return token;
-  };
-  const tokens = {
-    read: await scoped("read-token-file", "readTokenFile"),
-    push: await scoped("push-token-file", "pushTokenFile"),
-  };
+  const tokens = await scopedTokensOf(values, cfg, field);
   const sources: Source[] = [];
   for (const [i, s] of (values.source ?? cfg.sources ?? []).entries()) {
     const where = values.source ? "--source" : field(`sources[${i}]`);
@@ -315,9 +304,7 @@ export async function parseGatherArgs(
       ? undefined
       : parseListen(values.listen ? "--listen" : field("listen"), listenText),
     tokenFile: values["token-file"] ?? cfg.tokenFile,
-    ...(tokens.read === undefined && tokens.push === undefined
-      ? {}
-      : { tokens }),
+    ...(tokens === undefined ? {} : { tokens }),
     sources,
     rules: values.rules ?? cfg.rules,
     ruleTimeoutMs: num("--rule-timeout-ms", values["rule-timeout-ms"]) ??

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { ScopedTokens } from "../server/scopes.ts";
 import { eventId } from "../lib/_incident_name.ts";
 import { defaultQualifier, toPredicate } from "../lib/qualifier.ts";
 import { FlightRecorder } from "../lib/recorder.ts";
@@ -58,6 +59,11 @@ export interface SidecarOptions {
    * @default {`${dir}/token`}
    */
   tokenFile?: string;
+  /**
+   * Tokens of narrower scope beside the `admin` one: `read` (GET, the
+   * viewer: give it to a gatherer that pulls) and `push`.
+   */
+  tokens?: ScopedTokens;
   /** PEM certificate and key: serve HTTPS. */
   tls?: { cert: string; key: string };
   /** Peers to push every new incident to. */
@@ -200,6 +206,7 @@ export class Sidecar implements AsyncDisposable {
       store,
       recorder: this.recorder,
       token,
+      tokens: opts.tokens,
       maxBodyBytes: opts.maxBodyBytes ?? MAX_INCIDENT_BYTES,
       metrics: () => this.metrics(),
       health: () => this.#health(),

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { grants, neededScope } from "../server/scopes.ts";
 import { Gatherer } from "../gather/gatherer.ts";
 import { parseGatherArgs } from "../gather/main.ts";
+import { parseSidecarArgs } from "../sidecar/main.ts";
 import { Pull } from "../gather/source.ts";
 import { Webhooks } from "../gather/webhooks.ts";
 import { IncidentStore } from "../server/store.ts";
@@ -237,4 +238,29 @@ Deno.test("parseGatherArgs() reads the read and push tokens from their files", a
     ]),
     /--push-token-file: .*empty is empty/,
   );
+});
+
+Deno.test("A sidecar takes a read token (--read-token-file) that may read and not push", async () => {
+  await using dir = await tempDir();
+  await Deno.writeTextFile(`${dir.path}/read`, READ);
+  const o = await parseSidecarArgs([
+    "--dir",
+    `${dir.path}/sidecar`,
+    "--read-token-file",
+    `${dir.path}/read`,
+  ]);
+  assert.deepEqual(o.tokens, { read: READ });
+  await using sidecar = await startSidecar(`${dir.path}/sidecar`, {
+    tokens: o.tokens,
+  });
+  const as = async (method: string, path: string) => {
+    const res = await fetch(sidecar.url + path, {
+      method,
+      headers: { authorization: `Bearer ${READ}` },
+    });
+    await res.body?.cancel();
+    return res.status;
+  };
+  assert.equal(await as("GET", "/v1/incidents"), 200);
+  assert.equal(await as("POST", "/v1/incidents?name=x"), 403);
 });
