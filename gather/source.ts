@@ -192,6 +192,7 @@ export class Pull {
     } catch (e) {
       throw stall.signal.reason ?? e;
     }
+    stall.pause(); // the headers came
     if (!res.ok || res.body === null) {
       await res.body?.cancel();
       throw new Error(`${url}/v1/incidents/stream: HTTP ${res.status}`);

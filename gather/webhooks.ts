@@ -306,13 +306,13 @@ export class Webhooks implements AsyncDisposable {
 
   /** Gives up (and reports) what is pending for receivers no longer listed. */
   #dropUnconfigured(): void {
-    const urls = new Set(this.#hooks.map((h) => h.url));
-    const pending = stmt(
+    const urls = [...new Set(this.#hooks.map((h) => h.url))];
+    const gone = stmt(
       this.#db,
-      "select id, webhook, attempts from deliveries where state = 'pending'",
-    ).all() as { id: string; webhook: string; attempts: number }[];
-    for (const d of pending) {
-      if (urls.has(d.webhook)) continue;
+      `select id, webhook, attempts from deliveries where state = 'pending'
+       and webhook not in (${urls.map(() => "?").join(", ")})`,
+    ).all(...urls) as { id: string; webhook: string; attempts: number }[];
+    for (const d of gone) {
       stmt(
         this.#db,
         "update deliveries set state = 'given_up', last_error = ? where id = ?",
