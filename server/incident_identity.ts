@@ -26,6 +26,9 @@ export class IncidentConflictError extends Error {
  */
 export const NAME_TIME_TOLERANCE_S = 2;
 
+/** The header of `HEAD /v1/incidents/{name}` with its bytes' hex SHA-256. */
+export const SHA256_HEADER = "x-flightlog-sha256";
+
 /** The hex SHA-256 of `bytes`. */
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { SHA256_HEADER, sha256Hex } from "./incident_identity.ts";
 import type { IncidentStore } from "./store.ts";
 import type { StoredIncident } from "./_store_rows.ts";
 
@@ -364,7 +365,10 @@ export class Outbox implements AsyncDisposable {
   async #request(
     url: string,
     init: RequestInit,
-  ): Promise<{ status: number; length: string | null } | undefined> {
+  ): Promise<
+    | { status: number; length: string | null; sha256: string | null }
+    | undefined
+  > {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), this.#requestTimeoutMs);
     const onClose = () => ac.abort();
@@ -376,7 +380,11 @@ export class Outbox implements AsyncDisposable {
         ...(this.#client ? { client: this.#client } : {}),
       });
       await res.body?.cancel();
-      return { status: res.status, length: res.headers.get("content-length") };
+      return {
+        status: res.status,
+        length: res.headers.get("content-length"),
+        sha256: res.headers.get(SHA256_HEADER),
+      };
     } catch {
       return undefined;
     } finally {
@@ -399,11 +407,7 @@ export class Outbox implements AsyncDisposable {
       method: "HEAD",
       headers,
     });
-    // The peer has this name: delivered, unless its size says it holds
-    // other bytes (pushed, the peer refuses it as a conflict and says so).
     // A push-only token may not ask (403): it pushes, which is idempotent.
-    const same = has?.length === String(stored.bytes);
-    if (has?.status === 200 && same) return "delivered";
     const push = has?.status === 404 || has?.status === 403 ||
       has?.status === 200;
     if (!push) return "retry";
@@ -412,6 +416,15 @@ export class Outbox implements AsyncDisposable {
       body = await Deno.readFile(stored.path);
     } catch {
       return "rejected";
+    }
+    // The peer has this name: delivered if it holds these bytes (by its
+    // SHA-256, else its size); otherwise pushed, and the peer refuses it as
+    // a conflict and says so.
+    if (has?.status === 200) {
+      const same = has.sha256 !== null
+        ? has.sha256 === sha256Hex(body)
+        : has.length === String(body.length);
+      if (same) return "delivered";
     }
     const status = (await this.#request(
       `${base}/v1/incidents?name=${encodeURIComponent(name)}`,

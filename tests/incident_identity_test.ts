@@ -5,7 +5,11 @@
 import assert from "node:assert/strict";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { IncidentStore } from "../server/store.ts";
-import { IncidentConflictError } from "../server/incident_identity.ts";
+import {
+  IncidentConflictError,
+  SHA256_HEADER,
+  sha256Hex,
+} from "../server/incident_identity.ts";
 import { InvalidIncidentError } from "../server/http_error.ts";
 import { Pull } from "../gather/source.ts";
 import { deadline, tempDir } from "./_util.ts";
@@ -116,4 +120,48 @@ Deno.test("An incident whose name's time is not its trigger's is refused", async
       e instanceof InvalidIncidentError &&
       /the time in its name \(1999-.*\) is not its trigger's/.test(e.message),
   );
+});
+
+Deno.test("HEAD of an incident gives the SHA-256 of its bytes", async () => {
+  await using dir = await tempDir();
+  const { name, bytes } = await realAndForged(dir.path);
+  await using sidecar = await startSidecar(`${dir.path}/sidecar`);
+  await sidecar.store.import(name, bytes);
+  const res = await fetch(`${sidecar.url}/v1/incidents/${name}`, {
+    method: "HEAD",
+    headers: { authorization: `Bearer ${sidecar.token}` },
+  });
+  await res.body?.cancel();
+  assert.equal(res.headers.get(SHA256_HEADER), sha256Hex(bytes));
+  assert.equal(res.headers.get("content-length"), String(bytes.length));
+});
+
+Deno.test("An outbox whose incident's name a peer holds with other bytes does not take it as delivered", async () => {
+  await using dir = await tempDir();
+  const { name, bytes, forged } = await realAndForged(dir.path);
+  await using peer = await startSidecar(`${dir.path}/peer`);
+  await peer.store.import(name, forged); // a squatter was first
+  await using sender = await startSidecar(`${dir.path}/sender`, {
+    peers: [{ url: peer.url, token: peer.token }],
+    outbox: { baseDelayMs: 20, maxDelayMs: 200 },
+  });
+  const error = console.error;
+  console.error = () => {};
+  try {
+    await sender.store.import(name, bytes, { origin: "local" });
+    await deadline(
+      (async () => {
+        while (sender.outbox.stats.pending > 0) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })(),
+      "the outcome",
+      15_000,
+    );
+  } finally {
+    console.error = error;
+  }
+  assert.equal(sender.outbox.stats.delivered, 0);
+  assert.equal(sender.outbox.stats.rejected, 1);
+  assert.equal(peer.store.conflicts, 1, "the peer counted it");
 });
