@@ -6,8 +6,8 @@
  * @module
  */
 
-import { ConfigError, readText } from "../server/config_fields.ts";
-import type { ScopedTokens } from "../server/scopes.ts";
+import { ConfigError, readText } from "./_config_fields.ts";
+import type { ScopedTokens } from "../http/scopes.ts";
 
 /** The flags. */
 export const TOKEN_FLAGS = {

@@ -11,8 +11,8 @@
  */
 
 import { VERSION } from "../lib/version.ts";
-import { runGather } from "../gather/main.ts";
-import { runSidecar } from "../sidecar/main.ts";
+import { runGather } from "./gather.ts";
+import { runSidecar } from "./sidecar.ts";
 import { classify } from "./classify.ts";
 import { dump } from "./dump.ts";
 import { filter } from "./filter.ts";

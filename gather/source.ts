@@ -9,11 +9,12 @@
  */
 
 import { sleep } from "../lib/_sleep.ts";
-import { InvalidIncidentError, noIncident } from "../server/http_error.ts";
-import { IncidentConflictError } from "../server/incident_identity.ts";
-import { readLimited } from "../server/_read_limited.ts";
-import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
-import type { StoreBackend } from "../server/backend.ts";
+import { errorMessage, InvalidIncidentError } from "../store/errors.ts";
+import { noIncident } from "../http/http_error.ts";
+import { readLimited } from "../http/_read_limited.ts";
+import { MAX_INCIDENT_BYTES } from "../store/push_check.ts";
+import type { Store } from "../store/store.ts";
+import { IncidentConflictError } from "../store/incident_identity.ts";
 import { readSse } from "./_sse_client.ts";
 import { StallWatch } from "./_stall.ts";
 import { refuseUserinfo } from "./_peer_url.ts";
@@ -104,11 +105,11 @@ const WINDOW = 8;
 /** One source, followed until the signal aborts. */
 export class Pull {
   readonly #source: Source;
-  readonly #store: StoreBackend;
+  readonly #store: Store;
   readonly #opts: Required<Omit<PullOptions, "onError">> & PullOptions;
   readonly #stats: SourceStats;
 
-  constructor(source: Source, store: StoreBackend, options: PullOptions = {}) {
+  constructor(source: Source, store: Store, options: PullOptions = {}) {
     refuseUserinfo(source.url, "source");
     this.#source = { ...source, url: source.url.replace(/\/+$/, "") };
     this.#store = store;
@@ -151,7 +152,7 @@ export class Pull {
         if (signal.aborted) break;
         failures++;
         this.#stats.failures++;
-        this.#stats.lastError = e instanceof Error ? e.message : String(e);
+        this.#stats.lastError = errorMessage(e);
         this.#opts.onError?.(this.#source.url, e);
       } finally {
         this.#stats.connected = false;

@@ -1,7 +1,8 @@
 /**
  * Alerts: each `new_group`, `regression` and `spike` of the store's durable
- * group log becomes one delivery per matching webhook, written to the index
- * (`deliveries`) in the same transaction that moves the log cursor, then
+ * group log becomes one delivery per matching webhook, written to the node's
+ * state ({@linkcode NodeState}) in the same transaction that moves the log
+ * cursor, then
  * POSTed with `X-Flightlog-Signature: sha256=<HMAC>` and a stable
  * `X-Flightlog-Delivery` id, retried with jittered backoff through restarts
  * until the receiver answers 2xx. At least once; a delivery given up after
@@ -12,155 +13,33 @@
  */
 
 import { createHash } from "node:crypto";
-import type { DatabaseSync } from "node:sqlite";
-import {
-  getMeta,
-  openIndex,
-  setMeta,
-  stmt,
-  transaction,
-} from "../server/_index_db.ts";
-import type { GroupEvent } from "../server/groups.ts";
-import { publicIncident } from "../server/routes/_params.ts";
-import type { StoreBackend } from "../server/backend.ts";
+import type { DueDelivery, NodeState } from "../store/sqlite/node_state.ts";
+import { errorMessage } from "../store/errors.ts";
+import type { GroupEvent } from "../store/groups.ts";
+import { publicIncident } from "../http/routes/_params.ts";
+import type { Store } from "../store/store.ts";
 import { withDefaults } from "../lib/_options.ts";
+import {
+  ALERT_TYPES,
+  type AlertType,
+  MAX_ALERTS_PER_MINUTE,
+  type Webhook,
+  WEBHOOK_DEFAULTS as DEFAULTS,
+  type WebhookOptions,
+  type WebhookStats,
+} from "./webhook_options.ts";
 import { hmac, matches, slackText } from "./_alert.ts";
 import { AlertLimits, digestText } from "./_alert_limits.ts";
 import { refuseUserinfo } from "./_peer_url.ts";
 import { sleep } from "../lib/_sleep.ts";
 
-/** What alerts. */
-export type AlertType = "new_group" | "regression" | "spike";
-
-/** Every alert type. */
-export const ALERT_TYPES: readonly AlertType[] = [
-  "new_group",
-  "regression",
-  "spike",
-];
-
-/**
- * A receiver of alerts, with what it wants.
- *
- * @example
- * ```ts
- * import type { Webhook } from "@flightlog/flightlog/gather";
- * const oncall: Webhook = {
- *   url: "https://hooks.example.com/flightlog",
- *   secret: "s3cret",
- *   types: ["new_group", "regression"],
- *   categories: ["payments"],
- *   minLevel: 30,
- * };
- * ```
- */
-export interface Webhook {
-  /** Where to POST. */
-  url: string;
-  /** The HMAC key of `X-Flightlog-Signature`; unsigned without one. */
-  secret?: string;
-  /**
-   * `json` (the alert) or `slack` (`{ "text": ... }` for chat webhooks).
-   * @default {"json"}
-   */
-  format?: "json" | "slack";
-  /** Only these types (default: all). */
-  types?: AlertType[];
-  /** Only incidents of these categories. */
-  categories?: string[];
-  /** Only incidents of these apps. */
-  apps?: string[];
-  /** Only incidents whose trigger is at least this level. */
-  minLevel?: number;
-  /**
-   * Most alerts sent to it per minute (`alertWindowMs`); past it, alerts
-   * are held back and counted, and one `digest` alert sums them ("and 312
-   * more new groups") once the window allows.
-   * @default {30}
-   */
-  maxAlertsPerMinute?: number;
-}
-
-/**
- * How deliveries are made.
- *
- * @example
- * ```ts
- * import type { WebhookOptions } from "@flightlog/flightlog/gather";
- * const o: WebhookOptions = { publicUrl: "https://flightlog.example.com" };
- * ```
- */
-export interface WebhookOptions {
-  /** The base of the links in alerts: this gatherer's URL as people reach it. */
-  publicUrl: string;
-  /**
-   * First retry delay in ms; doubles per failure.
-   * @default {1000}
-   */
-  baseDelayMs?: number;
-  /**
-   * Longest retry delay in ms.
-   * @default {300000}
-   */
-  maxDelayMs?: number;
-  /**
-   * A delivery failing this long is given up (and reported).
-   * @default {86400000}
-   */
-  giveUpAfterMs?: number;
-  /**
-   * Time limit of one POST, in ms.
-   * @default {10000}
-   */
-  timeoutMs?: number;
-  /**
-   * The window of each webhook's `maxAlertsPerMinute`, in ms.
-   * @default {60000}
-   */
-  alertWindowMs?: number;
-  /**
-   * How long given-up deliveries are kept (to look into), in ms.
-   * @default {2592000000} (30 days)
-   */
-  keepGivenUpMs?: number;
-  /** Told of each failed attempt and each delivery given up. */
-  onError?: (message: string) => void;
-}
-
-const DEFAULTS = {
-  baseDelayMs: 1000,
-  maxDelayMs: 300_000,
-  giveUpAfterMs: 86_400_000,
-  timeoutMs: 10_000,
-  alertWindowMs: 60_000,
-  keepGivenUpMs: 30 * 86_400_000,
-  onError: undefined,
-};
-
-/** The default of {@linkcode Webhook.maxAlertsPerMinute}. */
-export const MAX_ALERTS_PER_MINUTE = 30;
-
-/**
- * Counters of the deliveries.
- *
- * @example
- * ```ts
- * import type { WebhookStats } from "@flightlog/flightlog/gather";
- * const backlog = (s: WebhookStats) => s.pending;
- * ```
- */
-export interface WebhookStats {
-  /** Deliveries waiting (new or to retry). */
-  pending: number;
-  /** Deliveries the receiver took. */
-  delivered: number;
-  /** Failed attempts since the start. */
-  failedAttempts: number;
-  /** Deliveries given up after `giveUpAfterMs` (pruned ones included). */
-  givenUp: number;
-  /** Alerts held back by a webhook's rate limit (summed in digests). */
-  heldBack: number;
-}
+export {
+  ALERT_TYPES,
+  type AlertType,
+  type Webhook,
+  type WebhookOptions,
+  type WebhookStats,
+} from "./webhook_options.ts";
 
 /** A delivery to write. */
 type Delivery = {
@@ -179,15 +58,13 @@ const BATCH = 20;
 const CURSOR = "webhook_cursor";
 /** How long finished deliveries are kept (to look into). */
 const KEEP_DONE_MS = 7 * 86_400_000;
-/** How many given-up deliveries were pruned (their count stays). */
-const PRUNED_GIVEN_UP = "webhook_given_up_pruned";
 
 /** The webhooks of one gatherer. */
 export class Webhooks implements AsyncDisposable {
-  readonly #store: StoreBackend;
+  readonly #store: Store;
   readonly #hooks: (Webhook & { key: string })[];
   readonly #opts: Required<Omit<WebhookOptions, "onError">> & WebhookOptions;
-  readonly #db: DatabaseSync;
+  readonly #state: NodeState;
   readonly #abort = new AbortController();
   #failedAttempts = 0;
   #wake = () => {};
@@ -201,12 +78,12 @@ export class Webhooks implements AsyncDisposable {
 
   /**
    * Delivers alerts from `store` to `hooks` (call `start()`), keeping its
-   * deliveries in the index in `dir` (the store's own folder by default).
+   * deliveries and cursor in the node's `state`.
    */
   constructor(
-    store: StoreBackend & { dir?: string },
+    store: Store,
     hooks: Webhook[],
-    options: WebhookOptions & { dir?: string },
+    options: WebhookOptions & { state: NodeState },
   ) {
     this.#store = store;
     for (const h of hooks) refuseUserinfo(h.url, "webhook");
@@ -218,6 +95,7 @@ export class Webhooks implements AsyncDisposable {
       return { ...h, key: key.slice(0, 8) };
     });
     this.#opts = withDefaults(DEFAULTS, options);
+    this.#state = options.state;
     this.#limits = new AlertLimits(
       this.#hooks.map((h) => ({
         key: h.key,
@@ -225,11 +103,6 @@ export class Webhooks implements AsyncDisposable {
       })),
       this.#opts.alertWindowMs,
     );
-    const dir = options.dir ?? store.dir;
-    if (dir === undefined) {
-      throw new TypeError("Webhooks: no folder for deliveries");
-    }
-    this.#db = openIndex(dir);
   }
 
   /**
@@ -237,10 +110,10 @@ export class Webhooks implements AsyncDisposable {
    * happens from now on will alert.
    */
   async start(): Promise<void> {
-    if (getMeta(this.#db, CURSOR) === undefined) {
+    if (this.#state.get(CURSOR) === undefined) {
       // First start: what happened before there were webhooks does not alert.
       const latest = await this.#store.groups.lastEventId();
-      setMeta(this.#db, CURSOR, String(latest));
+      this.#state.set(CURSOR, String(latest));
     }
     this.#unsubscribe = this.#store.groups.subscribe(() => this.#wake());
     this.#running = this.#loop();
@@ -248,15 +121,13 @@ export class Webhooks implements AsyncDisposable {
 
   /** The counters. */
   get stats(): WebhookStats {
-    const count = (state: string) =>
-      (this.#db.prepare("select count(*) as n from deliveries where state = ?")
-        .get(state) as { n: number }).n;
+    const count = (state: "pending" | "done" | "given_up") =>
+      this.#state.countDeliveries(state);
     return {
       pending: count("pending"),
       delivered: count("done"),
       failedAttempts: this.#failedAttempts,
-      givenUp: count("given_up") +
-        Number(getMeta(this.#db, PRUNED_GIVEN_UP) ?? 0),
+      givenUp: count("given_up"),
       heldBack: this.#limits.heldBack,
     };
   }
@@ -271,14 +142,18 @@ export class Webhooks implements AsyncDisposable {
       const woken = new Promise<void>((resolve) => this.#wake = resolve);
       try {
         await this.#fanOut();
-        this.#dropUnconfigured();
+        this.#dropUnlisted();
         const digestAt = this.#digest();
-        this.#prune();
+        const now = Date.now();
+        this.#state.pruneDeliveries(
+          now - KEEP_DONE_MS,
+          now - this.#opts.keepGivenUpMs,
+        );
         for (const wake of this.#wakeReceiver.values()) wake();
         const wait = Math.max(0, Math.min(digestAt - Date.now(), 60_000));
         await Promise.race([woken, sleep(wait, signal)]);
       } catch (e) {
-        this.#opts.onError?.(`webhooks: ${e instanceof Error ? e.message : e}`);
+        this.#opts.onError?.(`webhooks: ${errorMessage(e)}`);
         await sleep(this.#opts.baseDelayMs, signal);
       }
     }
@@ -296,73 +171,23 @@ export class Webhooks implements AsyncDisposable {
         const wait = Math.max(0, Math.min(nextAt - Date.now(), 60_000));
         await Promise.race([woken, sleep(wait, signal)]);
       } catch (e) {
-        this.#opts.onError?.(
-          `webhook ${safeUrl(url)}: ${e instanceof Error ? e.message : e}`,
-        );
+        this.#opts.onError?.(`webhook ${safeUrl(url)}: ${errorMessage(e)}`);
         await sleep(this.#opts.baseDelayMs, signal);
       }
     }
   }
 
   /** Gives up (and reports) what is pending for receivers no longer listed. */
-  #dropUnconfigured(): void {
+  #dropUnlisted(): void {
     const urls = [...new Set(this.#hooks.map((h) => h.url))];
-    const gone = stmt(
-      this.#db,
-      `select id, webhook, attempts from deliveries where state = 'pending'
-       and webhook not in (${urls.map(() => "?").join(", ")})`,
-    ).all(...urls) as { id: string; webhook: string; attempts: number }[];
-    for (const d of gone) {
-      stmt(
-        this.#db,
-        "update deliveries set state = 'given_up', last_error = ? where id = ?",
-      ).run("no longer configured", d.id);
+    const why = "no longer configured";
+    for (const d of this.#state.giveUpUnlisted(urls, why)) {
       this.#opts.onError?.(
         `webhook ${
           safeUrl(d.webhook)
-        }: gave up delivery ${d.id} after ${d.attempts} attempts: no longer configured`,
+        }: gave up delivery ${d.id} after ${d.attempts} attempts: ${why}`,
       );
     }
-  }
-
-  /** Turns new group events into deliveries, moving the cursor with them. */
-  async #fanOut(): Promise<void> {
-    // A fleet's group events may become visible late (their ids are stamped
-    // by each gatherer's clock): read back `lookback` from the cursor; an
-    // event seen again makes no new delivery (same id: ignored).
-    const lookback = this.#store.lookback ?? 0;
-    let top = Number(getMeta(this.#db, CURSOR) ?? 0);
-    let from = Math.max(0, top - lookback);
-    for (let round = 0; round < 1000; round++) {
-      const events = await this.#store.groups.eventsAfter(from, 100);
-      if (events.length === 0) return;
-      const fresh = events.filter((e) => !this.#seen.has(eventKey(e)));
-      const deliveries: Delivery[] = [];
-      for (const e of fresh) deliveries.push(...await this.#deliveriesOf(e));
-      top = Math.max(top, events.at(-1)!.id);
-      transaction(this.#db, () => {
-        for (const d of deliveries) {
-          if (this.#limits.admit(d.key, d.type)) this.#insert(d);
-        }
-        setMeta(this.#db, CURSOR, String(top));
-      });
-      if (lookback > 0) {
-        for (const e of fresh) this.#seen.set(eventKey(e), e.id);
-        for (const [k, id] of this.#seen) {
-          if (id <= top - lookback) this.#seen.delete(k);
-        }
-      }
-      if (events.length < 100) return;
-      from = events.at(-1)!.id;
-    }
-  }
-
-  #insert(d: Delivery): void {
-    stmt(
-      this.#db,
-      `insert or ignore into deliveries (id, webhook, type, body, created, next_at)
-       values (?, ?, ?, ?, ?, ?)`,
-    ).run(d.id, d.url, d.type, d.body, Date.now(), Date.now());
   }
 
   /**
@@ -380,45 +205,47 @@ export class Webhooks implements AsyncDisposable {
       }
       const id = `digest-${Date.now()}-${d.total}.${h.key}`;
       const text = digestText(d.held);
-      const alert = {
-        id,
-        type: "digest",
-        held: d.held,
-        text,
-        url: `${this.#opts.publicUrl}/groups`,
-      };
-      transaction(this.#db, () =>
-        this.#insert({
-          id,
-          key: h.key,
-          url: h.url,
-          type: "digest",
-          time: Date.now(),
-          body: JSON.stringify(
-            h.format === "slack"
-              ? { text: `${text} (held back by the rate limit)\n${alert.url}` }
-              : alert,
-          ),
-        }));
+      const url = `${this.#opts.publicUrl}/groups`;
+      const alert = { id, type: "digest", held: d.held, text, url };
+      const body = h.format === "slack"
+        ? { text: `${text} (held back by the rate limit)\n${url}` }
+        : alert;
+      this.#state.addDeliveries(
+        [{ id, url: h.url, type: "digest", body: JSON.stringify(body) }],
+        CURSOR,
+        this.#state.get(CURSOR) ?? "0",
+      );
     }
     return next;
   }
 
-  /** Drops finished and given-up deliveries past their keeping time. */
-  #prune(): void {
-    const now = Date.now();
-    stmt(
-      this.#db,
-      "delete from deliveries where state = 'done' and created < ?",
-    )
-      .run(now - KEEP_DONE_MS);
-    const pruned = stmt(
-      this.#db,
-      "delete from deliveries where state = 'given_up' and created < ?",
-    ).run(now - this.#opts.keepGivenUpMs).changes;
-    if (Number(pruned) > 0) {
-      const before = Number(getMeta(this.#db, PRUNED_GIVEN_UP) ?? 0);
-      setMeta(this.#db, PRUNED_GIVEN_UP, String(before + Number(pruned)));
+  /** Turns new group events into deliveries, moving the cursor with them. */
+  async #fanOut(): Promise<void> {
+    // A fleet's group events may become visible late (their ids are stamped
+    // by each gatherer's clock): read back `lookback` from the cursor; an
+    // event seen again makes no new delivery (same id: ignored).
+    const lookback = this.#store.lookback ?? 0;
+    let top = Number(this.#state.get(CURSOR) ?? 0);
+    let from = Math.max(0, top - lookback);
+    for (let round = 0; round < 1000; round++) {
+      const events = await this.#store.groups.eventsAfter(from, 100);
+      if (events.length === 0) return;
+      const fresh = events.filter((e) => !this.#seen.has(eventKey(e)));
+      const deliveries: Delivery[] = [];
+      for (const e of fresh) deliveries.push(...await this.#deliveriesOf(e));
+      top = Math.max(top, events.at(-1)!.id);
+      const admitted = deliveries.filter((d) =>
+        this.#limits.admit(d.key, d.type)
+      );
+      this.#state.addDeliveries(admitted, CURSOR, String(top));
+      if (lookback > 0) {
+        for (const e of fresh) this.#seen.set(eventKey(e), e.id);
+        for (const [k, id] of this.#seen) {
+          if (id <= top - lookback) this.#seen.delete(k);
+        }
+      }
+      if (events.length < 100) return;
+      from = events.at(-1)!.id;
     }
   }
 
@@ -458,37 +285,14 @@ export class Webhooks implements AsyncDisposable {
     return out;
   }
 
-  /** POSTs what is due to `url`; returns when its next retry is due. */
+  /** POSTs what is due to `url`, in order; returns when its next retry is due. */
   async #deliverDue(url: string): Promise<number> {
-    const now = Date.now();
-    const due = this.#db.prepare(
-      `select id, webhook, body, created, attempts from deliveries
-       where state = 'pending' and webhook = ? and next_at <= ?
-       order by next_at, created, id limit ?`,
-    ).all(url, now, BATCH) as {
-      id: string;
-      webhook: string;
-      body: string;
-      created: number;
-      attempts: number;
-    }[];
-    // In order to the receiver.
+    const due = this.#state.dueDeliveriesTo(url, Date.now(), BATCH);
     for (const d of due) await this.#deliver(d);
-    const next = this.#db.prepare(
-      "select min(next_at) as at from deliveries where state = 'pending' and webhook = ?",
-    ).get(url) as { at: number | null };
-    return next.at ?? Infinity;
+    return this.#state.nextDeliveryTo(url);
   }
 
-  async #deliver(
-    d: {
-      id: string;
-      webhook: string;
-      body: string;
-      created: number;
-      attempts: number;
-    },
-  ): Promise<void> {
+  async #deliver(d: DueDelivery): Promise<void> {
     // The hook whose key ends the delivery's id (or the one of its URL).
     const key = d.id.slice(d.id.lastIndexOf(".") + 1);
     const ofUrl = this.#hooks.filter((h) => h.url === d.webhook);
@@ -523,15 +327,12 @@ export class Webhooks implements AsyncDisposable {
         if (!res.ok) error = `HTTP ${res.status}`;
       } catch (e) {
         if (this.#abort.signal.aborted) return;
-        error = e instanceof Error ? e.message : String(e);
+        error = errorMessage(e);
       }
     }
     const now = Date.now();
     if (error === undefined) {
-      this.#db.prepare(
-        "update deliveries set state = 'done', attempts = attempts + 1 where id = ?",
-      )
-        .run(d.id);
+      this.#state.delivered(d.id);
       return;
     }
     this.#failedAttempts++;
@@ -542,9 +343,12 @@ export class Webhooks implements AsyncDisposable {
       this.#opts.baseDelayMs * 2 ** Math.min(attempts - 1, 20),
       this.#opts.maxDelayMs,
     ) * (0.75 + Math.random() / 2);
-    this.#db.prepare(
-      "update deliveries set attempts = ?, next_at = ?, last_error = ?, state = ? where id = ?",
-    ).run(attempts, now + wait, error, givingUp ? "given_up" : "pending", d.id);
+    this.#state.failed(d.id, {
+      attempts,
+      nextAt: now + wait,
+      error,
+      givenUp: givingUp,
+    });
     this.#opts.onError?.(
       givingUp
         ? `webhook ${
@@ -564,7 +368,6 @@ export class Webhooks implements AsyncDisposable {
     this.#wake();
     for (const wake of this.#wakeReceiver.values()) wake();
     await this.#running;
-    this.#db.close();
   }
 
   /** Same as {@linkcode close}. */

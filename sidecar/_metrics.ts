@@ -6,16 +6,13 @@
  */
 
 import type { RecorderStats } from "../lib/recorder_options.ts";
-import type { GuardStats } from "../server/guard.ts";
-import type { SpoolStats } from "../server/clickhouse/spool.ts";
-import {
-  httpMetrics,
-  renderMetrics,
-  spoolMetrics,
-  storeMetrics,
-} from "../server/metrics.ts";
-import type { Outbox } from "../server/outbox.ts";
-import type { IncidentStore } from "../server/store.ts";
+import type { GuardStats } from "../http/guard.ts";
+import type { SpoolStats } from "../store/clickhouse/spool.ts";
+import { spoolMetrics } from "../store/clickhouse/_status.ts";
+import { sqliteMetrics } from "../store/sqlite/_status.ts";
+import { httpMetrics, outboxMetrics, renderMetrics } from "../http/metrics.ts";
+import type { Outbox } from "../http/outbox.ts";
+import type { IncidentStore } from "../store/sqlite/store.ts";
 import type { SidecarStats } from "./tail.ts";
 
 /** What the metrics are read from. */
@@ -73,7 +70,13 @@ export function sidecarMetrics(p: SidecarParts): string {
       help: "Incidents refused by the rate limit.",
       value: r.suppressedIncidents,
     },
-    ...storeMetrics(p.store, p.outbox),
+    ...sqliteMetrics({
+      totals: p.store.totals(),
+      groups: p.store.groups.count(),
+      reclassifying: p.store.reclassifying,
+      conflicts: p.store.conflicts,
+    }),
+    ...outboxMetrics(p.outbox),
     ...(p.spool === undefined ? [] : spoolMetrics(p.spool)),
     {
       name: "flightlog_app_connected",

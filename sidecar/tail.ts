@@ -17,7 +17,7 @@ import {
 import type { FlightRecorder } from "../lib/recorder.ts";
 import type { ActivityLog } from "./activity_log.ts";
 import { checkedHello, eventProblem } from "../lib/protocol_checks.ts";
-import type { IncidentStore } from "../server/store.ts";
+import type { IncidentStore } from "../store/sqlite/store.ts";
 import { waitForPath } from "./socket_watch.ts";
 import { sleep } from "../lib/_sleep.ts";
 import { AppIncidents } from "./_app_incidents.ts";

@@ -4,13 +4,13 @@
 // time agrees with its trigger's.
 import assert from "node:assert/strict";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { IncidentStore } from "../server/store.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
 import {
   IncidentConflictError,
   SHA256_HEADER,
   sha256Hex,
-} from "../server/incident_identity.ts";
-import { InvalidIncidentError } from "../server/http_error.ts";
+} from "../store/incident_identity.ts";
+import { InvalidIncidentError } from "../store/errors.ts";
 import { Pull } from "../gather/source.ts";
 import { deadline, tempDir } from "./_util.ts";
 import {

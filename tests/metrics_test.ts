@@ -1,6 +1,6 @@
 // Prometheus text: rendering and label escaping, and the sidecar's /metrics.
 import assert from "node:assert/strict";
-import { escapeLabel, renderMetrics } from "../server/metrics.ts";
+import { escapeLabel, renderMetrics } from "../http/metrics.ts";
 import { tempDir } from "./_util.ts";
 import { client, startSidecar } from "./_server_util.ts";
 

@@ -17,7 +17,7 @@ async function fakeApp(dir: string) {
   const sidecar = new Proc([
     "run",
     "-A",
-    `${ROOT}sidecar/main.ts`,
+    `${ROOT}cli/sidecar.ts`,
     "--dir",
     `${dir}/store`,
     "--socket",
@@ -150,7 +150,7 @@ Deno.test("flightlog sidecar refuses four concurrent decompression bombs with bo
   const sidecar = new Proc([
     "run",
     "-A",
-    `${ROOT}sidecar/main.ts`,
+    `${ROOT}cli/sidecar.ts`,
     "--dir",
     `${dir.path}/store`,
     "--listen",

@@ -2,13 +2,14 @@
 // to the viewer), admin may do everything; a wrong scope is a 403. The
 // open /healthz says only that the server is alive.
 import assert from "node:assert/strict";
-import { grants, neededScope } from "../server/scopes.ts";
+import { grants, neededScope } from "../http/scopes.ts";
 import { Gatherer } from "../gather/gatherer.ts";
-import { parseGatherArgs } from "../gather/main.ts";
-import { parseSidecarArgs } from "../sidecar/main.ts";
+import { parseGatherArgs } from "../cli/gather.ts";
+import { parseSidecarArgs } from "../cli/sidecar.ts";
 import { Pull } from "../gather/source.ts";
 import { Webhooks } from "../gather/webhooks.ts";
-import { IncidentStore } from "../server/store.ts";
+import { NodeState } from "../store/sqlite/node_state.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
 import { deadline, tempDir } from "./_util.ts";
 import {
   baseName,
@@ -202,10 +203,12 @@ Deno.test("Source and webhook URLs with user:password@ are refused", async () =>
       e instanceof TypeError && /user:password@ is refused/.test(e.message) &&
       !e.message.includes("secret"),
   );
+  using state = await NodeState.open(`${dir.path}/node`);
   assert.throws(
     () =>
       new Webhooks(store, [{ url: "https://bot:secret@hooks.example/x" }], {
         publicUrl: "http://g",
+        state,
       }),
     /webhook https:\/\/…@hooks\.example: a URL with user:password@ is refused/,
   );

@@ -1,7 +1,7 @@
 // `flightlog sidecar` flags and config file: the options they give, and
 // errors that name the flag or field.
 import assert from "node:assert/strict";
-import { parseSidecarArgs, runSidecar } from "../sidecar/main.ts";
+import { parseSidecarArgs, runSidecar } from "../cli/sidecar.ts";
 import { tempDir } from "./_util.ts";
 
 /** A config file in `dir` with the settings the tests read back. */

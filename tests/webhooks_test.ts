@@ -2,8 +2,16 @@
 // with the same id, filtered; ignored groups never alert.
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { hmac, type Webhook, Webhooks } from "../gather/webhooks.ts";
-import { IncidentStore } from "../server/store.ts";
+import {
+  hmac,
+  type Webhook,
+  type WebhookOptions,
+  Webhooks,
+} from "../gather/webhooks.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
+import { NODE_FILE, NodeState } from "../store/sqlite/node_state.ts";
+import { MemoryStore } from "../store/memory/store.ts";
+import type { Store } from "../store/store.ts";
 import { deadline, freePort, tempDir } from "./_util.ts";
 import { baseName, type Bug, makeIncident } from "./_server_util.ts";
 
@@ -65,34 +73,57 @@ function receiver(refuse = 0, port = 0) {
   };
 }
 
-async function store(dir: string) {
-  return await IncidentStore.open(`${dir}/store`);
+/** The folder of each store's node state. */
+const stateDirs = new WeakMap<Store, string>();
+
+/** A memory store: these tests test alerting, not SQLite. */
+function store(dir: string): MemoryStore {
+  const s = new MemoryStore();
+  stateDirs.set(s, `${dir}/node`);
+  return s;
 }
 
-async function add(s: IncidentStore, dir: string, bug: Bug) {
+/** A SQLite store, for the tests that restart the gatherer. */
+async function durable(dir: string): Promise<IncidentStore> {
+  const s = await IncidentStore.open(`${dir}/store`);
+  stateDirs.set(s, s.dir);
+  return s;
+}
+
+async function add(s: Store, dir: string, bug: Bug) {
   const p = await makeIncident(`${dir}/src-${crypto.randomUUID()}`, bug);
   await s.import(baseName(p), await Deno.readFile(p));
 }
 
 async function hooks(
-  s: IncidentStore,
+  s: Store,
   list: Webhook[],
   onError: (m: string) => void = () => {},
+  options: Partial<WebhookOptions> = {},
 ) {
+  // The node owns its state; here the webhooks' closing closes it too.
+  const state = await NodeState.open(stateDirs.get(s)!);
   const w = new Webhooks(s, list, {
+    state,
     publicUrl: "http://gatherer.example",
     baseDelayMs: 20,
     maxDelayMs: 50,
     onError,
+    ...options,
   });
   await w.start();
+  const close = w.close.bind(w);
+  w.close = async () => {
+    await close();
+    state.close();
+  };
   return w;
 }
 
 Deno.test("Webhooks POST one new_group per group, signed with the secret", async () => {
   await using dir = await tempDir();
   await using rx = receiver();
-  await using s = await store(dir.path);
+  await using s = store(dir.path);
   await using _w = await hooks(s, [{ url: rx.url, secret: "k3y" }]);
   await add(s, dir.path, { template: "a {n}", fields: { n: 1 } });
   await add(s, dir.path, { template: "a {n}", fields: { n: 2 } });
@@ -114,7 +145,7 @@ Deno.test("Webhooks POST one new_group per group, signed with the secret", async
 Deno.test("Webhooks send a regression when a resolved group recurs", async () => {
   await using dir = await tempDir();
   await using rx = receiver();
-  await using s = await store(dir.path);
+  await using s = store(dir.path);
   await using _w = await hooks(s, [{ url: rx.url }]);
   await add(s, dir.path, { template: "boom" });
   await rx.until(1);
@@ -131,7 +162,7 @@ Deno.test("Webhooks send a regression when a resolved group recurs", async () =>
 Deno.test("Webhooks retry a refused delivery with the same id", async () => {
   await using dir = await tempDir();
   await using rx = receiver(2);
-  await using s = await store(dir.path);
+  await using s = store(dir.path);
   await using w = await hooks(s, [{ url: rx.url }]);
   await add(s, dir.path, { template: "flaky" });
   await rx.until(3);
@@ -145,7 +176,7 @@ Deno.test("Webhooks deliver after a restart what was pending (durable)", async (
   // A port where nothing listens until the receiver starts, after the restart.
   const port = freePort();
   const url = `http://127.0.0.1:${port}/hook`;
-  const s = await store(dir.path);
+  const s = await durable(dir.path);
   const failed = Promise.withResolvers<string>();
   const first = await hooks(s, [{ url }], failed.resolve);
   await add(s, dir.path, { template: "while down" });
@@ -156,7 +187,7 @@ Deno.test("Webhooks deliver after a restart what was pending (durable)", async (
   await first.close();
   await s.close();
   await using rx = receiver(0, port);
-  await using again = await store(dir.path);
+  await using again = await durable(dir.path);
   await using _w = await hooks(again, [{ url }]);
   await rx.until(1);
   assert.equal(rx.got[0].alert.type, "new_group");
@@ -166,7 +197,7 @@ Deno.test("Webhooks deliver after a restart what was pending (durable)", async (
 Deno.test("Webhooks to one URL each sign with their own secret", async () => {
   await using dir = await tempDir();
   await using rx = receiver();
-  await using s = await store(dir.path);
+  await using s = store(dir.path);
   await using _w = await hooks(s, [
     { url: rx.url, secret: "first" },
     { url: rx.url, secret: "second" },
@@ -191,7 +222,7 @@ Deno.test("Webhooks deliver what was pending for a hook after another hook leave
   await using other = receiver();
   const port = freePort();
   const url = `http://127.0.0.1:${port}/hook`;
-  const s = await store(dir.path);
+  const s = await durable(dir.path);
   const failed = Promise.withResolvers<string>();
   const first = await hooks(
     s,
@@ -203,7 +234,7 @@ Deno.test("Webhooks deliver what was pending for a hook after another hook leave
   await first.close();
   await s.close();
   await using rx = receiver(0, port);
-  await using again = await store(dir.path);
+  await using again = await durable(dir.path);
   await using _w = await hooks(again, [{ url, secret: "k" }]);
   await rx.until(1);
   assert.equal(rx.got[0].alert.group.title, "while down");
@@ -216,7 +247,7 @@ Deno.test("Webhooks deliver what was pending for a hook after another hook leave
 Deno.test("Webhooks never alert for an ignored group", async () => {
   await using dir = await tempDir();
   await using rx = receiver();
-  await using s = await store(dir.path);
+  await using s = store(dir.path);
   await add(s, dir.path, { template: "noise" });
   s.groups.setStatus(s.groups.list()[0].id, "ignored");
   await using _w = await hooks(s, [{
@@ -232,7 +263,7 @@ Deno.test("Webhooks never alert for an ignored group", async () => {
 Deno.test("Webhooks filter by type, app and level, and speak slack", async () => {
   await using dir = await tempDir();
   await using rx = receiver();
-  await using s = await store(dir.path);
+  await using s = store(dir.path);
   await using _w = await hooks(s, [
     { url: rx.url, apps: ["bank"], format: "slack" },
     { url: rx.url + "?high", minLevel: 40 },
@@ -257,15 +288,18 @@ Deno.test("Webhooks deliver to a healthy receiver while another never answers", 
   const accepting = (async () => {
     for await (const conn of hung) held.push(conn);
   })().catch(() => {});
-  await using s = await store(dir.path);
-  const w = new Webhooks(s, [
-    { url: `http://127.0.0.1:${hung.addr.port}/hook` },
-    { url: rx.url },
-  ], {
-    publicUrl: "http://gatherer.example",
-    timeoutMs: 600_000, // the hung receiver's attempt outlasts the test
-  });
-  await w.start();
+  await using s = store(dir.path);
+  const w = await hooks(
+    s,
+    [
+      { url: `http://127.0.0.1:${hung.addr.port}/hook` },
+      { url: rx.url },
+    ],
+    () => {},
+    {
+      timeoutMs: 600_000, // the hung receiver's attempt outlasts the test
+    },
+  );
   try {
     for (let i = 0; i < 30; i++) {
       await add(s, dir.path, { template: `bug ${i}` });
@@ -283,13 +317,10 @@ Deno.test("Webhooks deliver to a healthy receiver while another never answers", 
 Deno.test("Webhooks send at most maxAlertsPerMinute, then one digest summing the rest", async () => {
   await using dir = await tempDir();
   await using rx = receiver();
-  await using s = await store(dir.path);
-  const w = new Webhooks(s, [{ url: rx.url, maxAlertsPerMinute: 3 }], {
-    publicUrl: "http://gatherer.example",
-    baseDelayMs: 20,
+  await using s = store(dir.path);
+  const w = await hooks(s, [{ url: rx.url, maxAlertsPerMinute: 3 }], () => {}, {
     alertWindowMs: 1000,
   });
-  await w.start();
   try {
     for (let i = 0; i < 10; i++) {
       await add(s, dir.path, { template: `flood ${i}` });
@@ -321,16 +352,14 @@ Deno.test("Webhooks send at most maxAlertsPerMinute, then one digest summing the
 
 Deno.test("Webhooks prune given-up deliveries past keepGivenUpMs, keeping their count", async () => {
   await using dir = await tempDir();
-  await using s = await store(dir.path);
+  await using s = store(dir.path);
   const gaveUp = Promise.withResolvers<void>();
-  const w = new Webhooks(s, [{ url: `http://127.0.0.1:${freePort()}/hook` }], {
-    publicUrl: "http://gatherer.example",
-    baseDelayMs: 10,
-    giveUpAfterMs: 0,
-    keepGivenUpMs: 0,
-    onError: (m) => m.includes("gave up") && gaveUp.resolve(),
-  });
-  await w.start();
+  const w = await hooks(
+    s,
+    [{ url: `http://127.0.0.1:${freePort()}/hook` }],
+    (m) => m.includes("gave up") && gaveUp.resolve(),
+    { giveUpAfterMs: 0, keepGivenUpMs: 0 },
+  );
   try {
     await add(s, dir.path, { template: "lost" });
     await deadline(gaveUp.promise, "giving up", 10_000);
@@ -351,7 +380,7 @@ Deno.test("Webhooks prune given-up deliveries past keepGivenUpMs, keeping their 
 });
 
 function givenUpRows(dir: string): number {
-  const db = new DatabaseSync(`${dir}/store/index.sqlite`);
+  const db = new DatabaseSync(`${dir}/node/${NODE_FILE}`);
   try {
     return (db.prepare(
       "select count(*) as n from deliveries where state = 'given_up'",
