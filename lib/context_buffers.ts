@@ -59,6 +59,8 @@ export class ContextBuffers {
   readonly key: string;
   /** Buffers evicted (LRU or expired) since the start. */
   evicted = 0;
+  /** Buffers released when their request ended (or by hand). */
+  released = 0;
   readonly #maxEvents: number;
   readonly #ttlMs: number;
   readonly #maxContexts: number;
@@ -149,6 +151,12 @@ export class ContextBuffers {
     for (const e of this.events(takes.value)) chosen.add(e);
     chosen.delete(trigger);
     return [...chosen].sort(compareEvents);
+  }
+
+  /** Drops the buffer of `value` (its request is over). */
+  release(value: unknown): void {
+    if (this.#entries.delete(value)) this.released++;
+    if (this.#lastValue === value) this.#lastValue = undefined;
   }
 
   /** Drops every buffer. */

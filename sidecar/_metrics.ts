@@ -96,5 +96,11 @@ export function sidecarMetrics(p: SidecarParts): string {
       help: "Times the app went away without a goodbye.",
       value: s.appDeaths,
     },
+    {
+      name: "flightlog_app_stops_total",
+      type: "counter",
+      help: "Times the app stopped cleanly (it said goodbye; a stop signal).",
+      value: s.appStops,
+    },
   ], { app: p.app });
 }
