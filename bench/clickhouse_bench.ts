@@ -34,6 +34,7 @@ async function bigIncident(dir: string, i: number, n: number) {
     app: ["shop", "bank", "search", "mail"][i % 4],
     console: false,
     bufferSizes: { default: n, total: n * 2 },
+    maxBufferedBytes: Infinity,
   });
   const db = log.child("db");
   for (let j = 0; j < n - 1; j++) {

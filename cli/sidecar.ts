@@ -65,6 +65,9 @@ ${TOKEN_USAGE.trimEnd()}
   --retention-bytes B    keep at most B bytes of incidents
   --heartbeat-timeout-ms MS  app taken as hung after MS without a message
   --isolate-by KEY       request-scoped incidents: an incident holds its own KEY's events only
+  --max-buffered-bytes B estimated bytes of the app's events kept in memory (default 8 MiB)
+  --max-event-bytes B    longer events have their long strings cut (default 64 KiB)
+  --max-age-ms MS        drop buffered events older than MS behind the newest (default: no bound)
   --redact-key NAME      also redact fields named like NAME (repeatable)
   --no-redact            keep the app's events as received (default: redact secrets)
   --max-connections N    HTTP connections open at once, at most (default 256)
@@ -94,6 +97,9 @@ interface ConfigFile {
     facilities?: Record<string, string | number>;
   };
   bufferSizes?: BufferSizes;
+  maxBufferedBytes?: number;
+  maxEventBytes?: number;
+  maxAgeMs?: number;
   trailingEvents?: number;
   trailingMs?: number;
   rateLimit?: { max: number; windowMs: number } | false;
@@ -172,6 +178,9 @@ const CONFIG_KEYS = configKeys<ConfigFile>()([
   "key",
   "qualifier",
   "bufferSizes",
+  "maxBufferedBytes",
+  "maxEventBytes",
+  "maxAgeMs",
   "trailingEvents",
   "trailingMs",
   "rateLimit",
@@ -225,6 +234,9 @@ export async function parseSidecarArgs(
       "heartbeat-timeout-ms": { type: "string" },
       "redact-key": { type: "string", multiple: true },
       "isolate-by": { type: "string" },
+      "max-buffered-bytes": { type: "string" },
+      "max-event-bytes": { type: "string" },
+      "max-age-ms": { type: "string" },
       "no-redact": { type: "boolean" },
       quiet: { type: "boolean" },
       "max-connections": { type: "string" },
@@ -294,6 +306,14 @@ export async function parseSidecarArgs(
     recorder: {
       qualifier,
       bufferSizes: cfg.bufferSizes,
+      maxBufferedBytes: positive(
+        "--max-buffered-bytes",
+        values["max-buffered-bytes"],
+      ) ?? positive(field("maxBufferedBytes"), cfg.maxBufferedBytes),
+      maxEventBytes: positive("--max-event-bytes", values["max-event-bytes"]) ??
+        positive(field("maxEventBytes"), cfg.maxEventBytes),
+      maxAgeMs: positive("--max-age-ms", values["max-age-ms"]) ??
+        positive(field("maxAgeMs"), cfg.maxAgeMs),
       trailingEvents: num("--trailing-events", values["trailing-events"]) ??
         num(field("trailingEvents"), cfg.trailingEvents),
       trailingMs: num("--trailing-ms", values["trailing-ms"]) ??
@@ -329,6 +349,15 @@ export async function parseSidecarArgs(
       ),
     },
   };
+}
+
+/** A number > 0 from a flag or field (undefined when absent). */
+function positive(where: string, v: unknown): number | undefined {
+  const n = num(where, v);
+  if (n === 0) {
+    throw new ConfigError(`${where}: expected a number > 0, got 0`);
+  }
+  return n;
 }
 
 function logFormat(where: string, v: unknown): "text" | "json" {

@@ -1,16 +1,10 @@
 /**
- * Both ends of the module Worker that runs the `*.ts` classification rules
- * of `Rules` (`rules.ts`) off the gatherer's thread: this file is the
- * worker's entry (it serves when it is the worker's main module), and
- * {@linkcode RuleWorker} is the gatherer's handle on it, which stops a rule
+ * The gatherer's end of the module Worker that runs the `*.ts`
+ * classification rules of `Rules` (`rules.ts`) off its thread (the worker's
+ * entry is `_rule_worker_main.ts`): {@linkcode RuleWorker} stops a rule
  * at its deadline by terminating the worker and starts a fresh one for the
- * next call.
- *
- * Protocol, all structured-clonable: `{ type: "load", urls }` imports the
- * rule modules and replies `{ type: "loaded", errors }`; `{ type: "input" }`
- * sets the incident later calls see (sent once per incident, not per rule);
- * `{ type: "call", id, index }` runs one rule and replies `{ type: "result" }`.
- * What comes back is checked again here: a rule can post messages itself.
+ * next call. The protocol is described in `_rule_worker_main.ts`; what
+ * comes back is checked again here (a rule can post messages itself).
  *
  * The worker runs with read of the rules' folders only: no write, net,
  * env, run, ffi or sys (Deno's `deno.permissions` of a worker, which needs
@@ -21,21 +15,14 @@
 
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Answer, checkAnswer } from "./_rule_answer.ts";
+import { checkAnswer } from "./_rule_answer.ts";
+import type { Answer, FromWorker, ToWorker } from "./_rule_worker_main.ts";
+import { RULE_WORKER_URL } from "./_rule_worker_url.ts";
 
 export type { Answer };
 
-type ToWorker =
-  | { type: "load"; urls: string[] }
-  | { type: "input"; input: unknown }
-  | { type: "call"; id: number; index: number };
-
-type FromWorker =
-  | { type: "loaded"; errors: { index: number; error: string }[] }
-  | { type: "stray"; error: string }
-  | { type: "result"; id: number; ok: true; value: Answer | undefined }
-  | { type: "result"; id: number; ok: false; error: string }
-  | { type: "garbage" };
+/** What the worker may post: its protocol, or anything at all (checked). */
+type Reply = FromWorker | { type: "garbage" };
 
 /** How long the worker may take to import the rules. */
 const LOAD_TIMEOUT_MS = 10_000;
@@ -59,7 +46,7 @@ export class RuleWorker {
   #worker: Worker | undefined;
   /** The input last posted to `#worker` (a new object per incident). */
   #input: unknown;
-  #waiting: ((reply: FromWorker | Error) => void) | undefined;
+  #waiting: ((reply: Reply | Error) => void) | undefined;
   #nextId = 0;
 
   private constructor(
@@ -96,7 +83,7 @@ export class RuleWorker {
   /** Starts a worker importing the rules; the modules that failed, by index. */
   async start(): Promise<{ index: number; error: string }[]> {
     this.stop();
-    const worker = sandboxedWorker(import.meta.url, this.#folders);
+    const worker = sandboxedWorker(RULE_WORKER_URL, this.#folders);
     worker.onmessage = (e: MessageEvent<unknown>) => {
       const m = e.data as FromWorker | null;
       if (typeof m !== "object" || m === null) {
@@ -168,8 +155,8 @@ export class RuleWorker {
     this.#worker!.postMessage(message);
   }
 
-  #wait(ms: number, timeoutMessage: string): Promise<FromWorker> {
-    const { promise, resolve, reject } = Promise.withResolvers<FromWorker>();
+  #wait(ms: number, timeoutMessage: string): Promise<Reply> {
+    const { promise, resolve, reject } = Promise.withResolvers<Reply>();
     const timer = setTimeout(() => this.stop(new Error(timeoutMessage)), ms);
     this.#waiting = (reply) => {
       clearTimeout(timer);
@@ -217,89 +204,4 @@ function sandboxedWorker(url: string, folders: readonly string[]): Worker {
       { cause: e },
     );
   }
-}
-
-// --- The worker's side. ---
-
-type Classify = (input: unknown) => unknown;
-
-// Typed by hand, not with the `deno.worker` lib, so that importing this
-// file does not change the globals of the gatherer's program.
-const scope = self as unknown as {
-  postMessage(message: FromWorker): void;
-  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
-  addEventListener(
-    type: "error" | "unhandledrejection",
-    listener: (e: Event & { error?: unknown; reason?: unknown }) => void,
-  ): void;
-};
-
-let rules: Promise<Classify[]> = Promise.resolve([]);
-let input: unknown;
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.stack ?? String(e) : Deno.inspect(e);
-}
-
-async function load(urls: string[]): Promise<Classify[]> {
-  const errors: { index: number; error: string }[] = [];
-  const loaded = await Promise.all(urls.map(async (url, index) => {
-    let error = "it exports no classify() function";
-    try {
-      const mod = await import(url);
-      if (typeof mod.classify === "function") return mod.classify as Classify;
-    } catch (e) {
-      error = `it fails to import: ${describe(e)}`;
-    }
-    errors.push({ index, error });
-    return () => {
-      throw new Error(error);
-    };
-  }));
-  scope.postMessage({ type: "loaded", errors });
-  return loaded;
-}
-
-/** Rules may not change what the next rule sees. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
-async function call(id: number, index: number): Promise<void> {
-  let value: unknown;
-  try {
-    value = await (await rules)[index](input);
-  } catch (e) {
-    const error = `classify() threw ${describe(e)}`;
-    return scope.postMessage({ type: "result", id, ok: false, error });
-  }
-  try {
-    const answer = checkAnswer(value);
-    scope.postMessage({ type: "result", id, ok: true, value: answer });
-  } catch (e) {
-    const error = (e as Error).message;
-    scope.postMessage({ type: "result", id, ok: false, error });
-  }
-}
-
-if (import.meta.main) {
-  // A rule's error outside classify() (a timer, a lost promise) would end
-  // the worker and print to the gatherer's stderr: tell the gatherer instead.
-  for (const type of ["error", "unhandledrejection"] as const) {
-    scope.addEventListener(type, (e) => {
-      e.preventDefault();
-      const error = describe(type === "error" ? e.error : e.reason);
-      scope.postMessage({ type: "stray", error });
-    });
-  }
-  scope.onmessage = (e) => {
-    const message = e.data;
-    if (message.type === "load") rules = load(message.urls);
-    else if (message.type === "input") input = deepFreeze(message.input);
-    else void call(message.id, message.index);
-  };
 }

@@ -8,7 +8,7 @@
  */
 
 import { VERSION } from "../lib/version.ts";
-import type { Store } from "../store/store.ts";
+import type { GroupBackend, Store } from "../store/store.ts";
 import {
   httpMetrics,
   type Metric,
@@ -28,6 +28,25 @@ export interface GathererParts {
   sources: SourceStats[];
   webhooks?: WebhookStats;
   http: GuardStats | undefined;
+  /** Alerting group events since the start. */
+  groupEvents: GroupEventCounts;
+}
+
+/** Alerting group events since the start, by type. */
+export type GroupEventCounts = Record<
+  "new_group" | "regression" | "spike",
+  number
+>;
+
+/** Counts the alerting events of `groups` from now on. */
+export function countGroupEvents(groups: GroupBackend): GroupEventCounts {
+  const counts: GroupEventCounts = { new_group: 0, regression: 0, spike: 0 };
+  groups.subscribe((e) => {
+    if (Object.hasOwn(counts, e.type)) {
+      counts[e.type as keyof GroupEventCounts]++;
+    }
+  });
+  return counts;
 }
 
 async function counts(store: Store) {
@@ -123,6 +142,15 @@ export async function metrics(p: GathererParts): Promise<string> {
     })),
   });
   return renderMetrics(global) + renderFamilies([
+    {
+      name: "flightlog_group_events_total",
+      type: "counter",
+      help: "New groups, regressions and spikes since the start, by type.",
+      samples: Object.entries(p.groupEvents).map(([type, value]) => ({
+        labels: { type },
+        value,
+      })),
+    },
     perSource(
       "flightlog_source_connected",
       "gauge",

@@ -22,7 +22,13 @@ import { errorMessage } from "../store/errors.ts";
 import { MAX_INCIDENT_BYTES } from "../store/push_check.ts";
 import type { ClickHouseOptions } from "../store/clickhouse/client.ts";
 import type { SpoolOptions } from "../store/clickhouse/spool.ts";
-import { type GathererParts, health, metrics } from "./_status.ts";
+import {
+  countGroupEvents,
+  type GathererParts,
+  type GroupEventCounts,
+  health,
+  metrics,
+} from "./_status.ts";
 import { Rules, rulesHash } from "./rules.ts";
 import {
   Pull,
@@ -176,6 +182,7 @@ export class Gatherer implements AsyncDisposable {
   #webhooks: Webhooks | undefined;
   #state: NodeState | undefined;
   #closing: Promise<void> | undefined;
+  readonly #groupEvents: GroupEventCounts;
 
   private constructor(
     opts: GathererOptions,
@@ -191,6 +198,7 @@ export class Gatherer implements AsyncDisposable {
     this.token = parts.token;
     this.#rules = parts.rules;
     this.#log = parts.log;
+    this.#groupEvents = countGroupEvents(this.store.groups);
     const report = opts.report ?? DEFAULTS.report;
     this.#pulls = (opts.sources ?? []).map((s) =>
       new Pull(s, this.store, {
@@ -362,6 +370,7 @@ export class Gatherer implements AsyncDisposable {
       sources: this.#pulls.map((p) => p.stats),
       webhooks: this.#webhooks?.stats,
       http: this.#http.stats,
+      groupEvents: this.#groupEvents,
     };
   }
 

@@ -9,6 +9,7 @@ import { currentContext } from "./context.ts";
 import { toFoolscapFormat } from "./event.ts";
 import type { Fields, FlogEvent, Incarnation } from "./flog_event.ts";
 import type { FacilityBuffers } from "./event_buffers.ts";
+import { LOGGED_EVENT_BYTES } from "./_event_bytes.ts";
 import { Level } from "./levels.ts";
 import { type Threshold, thresholdFor } from "./threshold.ts";
 import type { FlightRecorder } from "./recorder.ts";
@@ -114,7 +115,9 @@ export class Logger implements AsyncDisposable {
         template = String(template);
       }
       const event = this.#event(level, template, fields);
-      rec.recordIn(this.#buffers, event);
+      // The walk that prepared the fields estimated their size.
+      const bytes = fields === undefined ? 0 : rec.prepare.bytes;
+      rec.recordIn(this.#buffers, event, true, LOGGED_EVENT_BYTES + bytes);
       return event.num;
     } catch (e) {
       rec.reportOnce("log call", e);

@@ -45,6 +45,30 @@ export function sidecarMetrics(p: SidecarParts): string {
       value: s.appDropped,
     },
     {
+      name: "flightlog_buffered_bytes",
+      type: "gauge",
+      help: "Estimated bytes of the app's events buffered in memory.",
+      value: r.bufferedBytes,
+    },
+    {
+      name: "flightlog_events_dropped_for_bytes_total",
+      type: "counter",
+      help: "Buffered events dropped to stay under maxBufferedBytes.",
+      value: r.droppedForBytes,
+    },
+    {
+      name: "flightlog_events_dropped_for_age_total",
+      type: "counter",
+      help: "Buffered events dropped for being older than maxAgeMs.",
+      value: r.droppedForAge,
+    },
+    {
+      name: "flightlog_events_cut_total",
+      type: "counter",
+      help: "Events whose long strings were cut to fit maxEventBytes.",
+      value: r.eventsCut,
+    },
+    {
       name: "flightlog_events_duplicate_total",
       type: "counter",
       help: "Events received twice and ignored.",
@@ -101,6 +125,12 @@ export function sidecarMetrics(p: SidecarParts): string {
       type: "counter",
       help: "Times the app stopped cleanly (it said goodbye; a stop signal).",
       value: s.appStops,
+    },
+    {
+      name: "flightlog_app_protocol_refused_total",
+      type: "counter",
+      help: "App connections refused for speaking another protocol version.",
+      value: s.protocolMismatches,
     },
   ], { app: p.app });
 }
