@@ -21,6 +21,8 @@ export const COMPILE_PERMISSIONS = [
   "--allow-write",
   "--allow-net",
   "--allow-sys=hostname",
+  // The .ts rules' worker may read its rules folder and nothing else.
+  "--unstable-worker-options",
 ];
 
 /** Compiles the binary to `output`; returns deno compile's exit code and output. */
@@ -35,8 +37,6 @@ export async function compile(
       args: [
         "compile",
         ...COMPILE_PERMISSIONS,
-        // The .ts rules' worker runs with read of the rules folder only.
-        "--unstable-worker-options",
         "--no-check",
         "--no-config",
         "--output",
