@@ -11,6 +11,7 @@ import type { Fields, FlogEvent, Incarnation } from "./flog_event.ts";
 import type { FacilityBuffers } from "./event_buffers.ts";
 import { Level } from "./levels.ts";
 import { type Threshold, thresholdFor } from "./threshold.ts";
+import { activeSpan } from "./trace_context.ts";
 import type { FlightRecorder } from "./recorder.ts";
 import type { RecorderStats } from "./recorder_options.ts";
 import type { IncidentInfo } from "./reporter.ts";
@@ -128,10 +129,12 @@ export class Logger implements AsyncDisposable {
     }
     const own = fields === undefined ? NO_FIELDS : rec.prepare.fields(fields);
     const context = currentContext();
+    // Deno's active span, when OTEL_DENO is on (undefined, cheaply, if not).
+    const span = activeSpan();
     if (context === undefined && this.#bound === undefined) {
       // A plain identifier spread first is V8's fast object clone (an
       // expression there, such as `a ?? b`, is not): keep this literal apart.
-      return {
+      const event = {
         ...own,
         num: rec.nextNum(),
         time: rec.now() / 1000,
@@ -140,6 +143,8 @@ export class Logger implements AsyncDisposable {
         facility: this.facility,
         format,
       } as FlogEvent;
+      if (span !== undefined) Object.assign(event, span);
+      return event;
     }
     // Context and bound fields are prepared and merged once per context; a
     // second spread is slow, so the call's own fields are copied after.
@@ -153,6 +158,7 @@ export class Logger implements AsyncDisposable {
       facility: this.facility,
       format,
     };
+    if (span !== undefined) Object.assign(event, span);
     for (const key in own) event[key] = own[key];
     return event;
   }

@@ -6,6 +6,7 @@
  */
 
 import { withContext } from "./context.ts";
+import { requestTraceFields } from "./trace_context.ts";
 
 /** Options of {@linkcode requestContext}. */
 export interface RequestContextOptions {
@@ -33,7 +34,10 @@ export type ServeHandler = (
 /**
  * Wraps a `Deno.serve` handler: each request is handled inside
  * `withContext({ requestId })`. With `isolateBy: "requestId"`, an incident
- * in one request holds that request's events and no other's.
+ * in one request holds that request's events and no other's. A valid W3C
+ * `traceparent` header adds its `trace_id` and `span_id` to the context
+ * (unless Deno's OpenTelemetry has a span active: events then carry that
+ * span's ids), so `isolateBy: "trace_id"` works the same way.
  *
  * @example
  * ```ts ignore
@@ -57,7 +61,7 @@ export function requestContext(
       ? given
       : crypto.randomUUID();
     return withContext(
-      { [key]: id, ...options.fields?.(req) },
+      { [key]: id, ...requestTraceFields(req), ...options.fields?.(req) },
       () => handler(req, info),
     );
   };
