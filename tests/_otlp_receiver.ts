@@ -10,7 +10,7 @@ export interface OtlpReceiver extends AsyncDisposable {
   headers: Headers[];
   /** The status it answers with next (200 unless set). */
   status: number;
-  /** Resolves once `check()` holds after a request, or rejects after `ms`. */
+  /** Resolves once `check()` holds (looked at on each request and every 10 ms), or rejects after `ms`. */
   until(check: () => boolean, what: string, ms?: number): Promise<void>;
 }
 
@@ -47,13 +47,17 @@ export function otlpReceiver(port = 0): OtlpReceiver {
         const done = () => {
           if (!check()) return;
           clearTimeout(timer);
+          clearInterval(poll);
           waiters.delete(done);
           resolve();
         };
         const timer = setTimeout(() => {
+          clearInterval(poll);
           waiters.delete(done);
           reject(new Error(`timed out after ${ms} ms: ${what}`));
         }, ms);
+        // The sender counts a reply after it gets it: look again now and then.
+        const poll = setInterval(done, 10);
         waiters.add(done);
         done();
       });

@@ -1,0 +1,324 @@
+/**
+ * Durable OTLP export of a node's incidents: each stored incident goes, as
+ * OTLP logs in JSON (see `logs.ts`), to `URL/v1/logs`, in store order,
+ * retried with backoff until the receiver takes it. Where it got to is a
+ * file on disk, moved past an incident only once the receiver answered 2xx:
+ * nothing is lost across restarts, and nothing taken is sent again.
+ *
+ * @module
+ */
+
+import type { FlogEventRecord, FlogHeader } from "../lib/flogfile.ts";
+import { readFlog } from "../lib/flogfile.ts";
+import { withDefaults } from "../lib/_options.ts";
+import { sleep } from "../lib/_sleep.ts";
+import { incidentLogs, type OtlpLogsRequest } from "./logs.ts";
+
+/** What the export needs of a stored incident. */
+export interface ExportableIncident {
+  /** The store's increasing id. */
+  id: number;
+  /** The file name. */
+  name: string;
+  /** Its group (fingerprint). */
+  group?: string;
+  /** Its category. */
+  category?: string;
+  /** The app's version, when known. */
+  version?: string;
+}
+
+/** What the export needs of a store (the incident store has these). */
+export interface ExportSource {
+  /** The highest id given so far. */
+  latestId(): number;
+  /** Each incident stored after `from`, then each new one. */
+  follow(from: number, fn: (s: ExportableIncident) => void): () => void;
+  /** The `.flog.gz` bytes of an incident, if still stored. */
+  read(name: string): Promise<ReadableStream<Uint8Array> | undefined>;
+}
+
+/** Settings of an {@linkcode OtlpExport}. */
+export interface OtlpExportOptions {
+  /**
+   * The receiver's base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` is: records go
+   * to `URL/v1/logs`.
+   */
+  url: string;
+  /** Request headers (an API key, a tenant...). */
+  headers?: Record<string, string>;
+  /** Send only the trigger and this many events each side of it. */
+  around?: number;
+  /**
+   * First retry delay in ms; doubles per failure.
+   * @default {500}
+   */
+  baseDelayMs?: number;
+  /**
+   * Longest retry delay in ms.
+   * @default {30000}
+   */
+  maxDelayMs?: number;
+  /**
+   * Time limit of one request in ms.
+   * @default {10000}
+   */
+  requestTimeoutMs?: number;
+  /** PEM CA certificates to trust for an `https` receiver. */
+  caCerts?: string[];
+  /**
+   * Told of each incident given up (a 4xx other than 429, or unreadable)
+   * and of a cursor that cannot be written.
+   * @default {console.error}
+   */
+  onError?: (message: string) => void;
+}
+
+const DEFAULTS = {
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  requestTimeoutMs: 10_000,
+  onError: (m: string) => console.error(m),
+};
+
+/** Counters of an {@linkcode OtlpExport}. */
+export interface OtlpExportStats {
+  /** Incidents waiting to be sent. */
+  pending: number;
+  /** Incidents the receiver took. */
+  delivered: number;
+  /** Attempts that failed and will be retried (each retry counts). */
+  failed: number;
+  /** Incidents given up: refused with a 4xx other than 429, or unreadable. */
+  rejected: number;
+  /** Log records the receiver took. */
+  records: number;
+}
+
+/** The file holding the id of the last incident done. */
+const CURSOR = "cursor";
+
+type Outcome = "delivered" | "rejected" | "retry";
+
+/**
+ * Sends every incident its source stores from now on to an OTLP receiver,
+ * one request per incident, in order; a receiver that is down holds up the
+ * rest until it is back. Its cursor is `dir/cursor`: a new export starts
+ * with the incidents stored after it opens, a reopened one where it left.
+ *
+ * @example
+ * ```ts ignore
+ * import { OtlpExport } from "./export.ts";
+ * await using exp = await OtlpExport.open(`${store.dir}/otlp`, store, {
+ *   url: "http://127.0.0.1:4318",
+ *   headers: { "x-api-key": "…" },
+ * });
+ * ```
+ */
+export class OtlpExport implements AsyncDisposable {
+  /** Counters. */
+  readonly stats: OtlpExportStats = {
+    pending: 0,
+    delivered: 0,
+    failed: 0,
+    rejected: 0,
+    records: 0,
+  };
+  readonly #source: ExportSource;
+  readonly #opts: OtlpExportOptions & typeof DEFAULTS;
+  readonly #endpoint: string;
+  readonly #cursorPath: string;
+  readonly #client: Deno.HttpClient | undefined;
+  readonly #abort = new AbortController();
+  readonly #queue: ExportableIncident[] = [];
+  #done = 0;
+  #wake: (() => void) | undefined;
+  #off = () => {};
+  #loop: Promise<void> = Promise.resolve();
+  #closing: Promise<void> | undefined;
+
+  private constructor(
+    dir: string,
+    source: ExportSource,
+    options: OtlpExportOptions,
+  ) {
+    this.#source = source;
+    this.#opts = withDefaults(DEFAULTS, options);
+    this.#endpoint = `${options.url.replace(/\/+$/, "")}/v1/logs`;
+    this.#cursorPath = `${dir}/${CURSOR}`;
+    this.#client = options.caCerts?.length
+      ? Deno.createHttpClient({ caCerts: options.caCerts })
+      : undefined;
+  }
+
+  /** Opens the export (its cursor in `dir`) and starts sending. */
+  static async open(
+    dir: string,
+    source: ExportSource,
+    options: OtlpExportOptions,
+  ): Promise<OtlpExport> {
+    try {
+      new URL(options.url);
+    } catch {
+      throw new TypeError(`otlp url: not a URL: ${options.url}`);
+    }
+    await Deno.mkdir(dir, { recursive: true });
+    const exp = new OtlpExport(dir, source, options);
+    let text: string | undefined;
+    try {
+      text = await Deno.readTextFile(exp.#cursorPath);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    const saved = Number(text?.trim() || NaN);
+    if (text === undefined) {
+      exp.#mark(source.latestId()); // a new export starts from now
+    } else if (!Number.isSafeInteger(saved) || saved < 0) {
+      throw new SyntaxError(
+        `${exp.#cursorPath}: expected an incident id, got ${
+          JSON.stringify(text.slice(0, 40))
+        }`,
+      );
+    } else exp.#done = Math.min(saved, source.latestId());
+    exp.#off = source.follow(exp.#done, (s) => exp.#take(s));
+    exp.#loop = exp.#run();
+    return exp;
+  }
+
+  #take(s: ExportableIncident): void {
+    const last = this.#queue.at(-1)?.id ?? this.#done;
+    if (s.id <= last) return; // seen (follow may give one twice)
+    this.#queue.push(s);
+    this.stats.pending = this.#queue.length;
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #mark(id: number): void {
+    try {
+      // Synced, then renamed: whole after a crash or a power loss.
+      const tmp = `${this.#cursorPath}.tmp`;
+      using file = Deno.openSync(tmp, {
+        write: true,
+        create: true,
+        truncate: true,
+      });
+      file.writeSync(new TextEncoder().encode(String(id)));
+      file.syncSync();
+      Deno.renameSync(tmp, this.#cursorPath);
+    } catch (e) {
+      this.#opts.onError(`otlp: cannot write ${this.#cursorPath}: ${e}`);
+    }
+    this.#done = id;
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#abort.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      const next = this.#queue[0];
+      if (next === undefined) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            signal.removeEventListener("abort", done);
+            resolve();
+          };
+          this.#wake = done;
+          signal.addEventListener("abort", done, { once: true });
+        });
+        continue;
+      }
+      const outcome = await this.#deliver(next);
+      if (signal.aborted) break; // not marked: sent again next time
+      if (outcome === "retry") {
+        this.stats.failed++;
+        failures++;
+        const delay = Math.min(
+          this.#opts.maxDelayMs,
+          this.#opts.baseDelayMs * 2 ** (failures - 1),
+        );
+        await sleep(delay * (0.75 + Math.random() / 2), signal);
+        continue;
+      }
+      failures = 0;
+      this.stats[outcome]++;
+      this.#queue.shift();
+      this.stats.pending = this.#queue.length;
+      this.#mark(next.id);
+    }
+  }
+
+  async #body(s: ExportableIncident): Promise<OtlpLogsRequest | undefined> {
+    const stream = await this.#source.read(s.name);
+    if (stream === undefined) return undefined;
+    let header: FlogHeader = { type: "incident" };
+    const events: FlogEventRecord[] = [];
+    // Damage is skipped: what could be read is sent.
+    for await (const r of readFlog(stream, { name: s.name, onDamage() {} })) {
+      if ("header" in r) header = r.header;
+      else events.push(r);
+    }
+    return incidentLogs(header, events, s, { around: this.#opts.around });
+  }
+
+  async #deliver(s: ExportableIncident): Promise<Outcome> {
+    let body: OtlpLogsRequest | undefined;
+    try {
+      body = await this.#body(s);
+    } catch (e) {
+      this.#opts.onError(`otlp: cannot read ${s.name}: ${e}`);
+      return "retry";
+    }
+    if (body === undefined) return "rejected"; // gone (retention)
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), this.#opts.requestTimeoutMs);
+    const onClose = () => ac.abort();
+    this.#abort.signal.addEventListener("abort", onClose);
+    try {
+      const res = await fetch(this.#endpoint, {
+        method: "POST",
+        headers: { ...this.#opts.headers, "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: ac.signal,
+        ...(this.#client ? { client: this.#client } : {}),
+      });
+      const text = await res.text();
+      if (res.ok) {
+        this.stats.records +=
+          body.resourceLogs[0].scopeLogs[0].logRecords.length;
+        return "delivered";
+      }
+      if (res.status >= 400 && res.status < 500 && res.status !== 429) {
+        this.#opts.onError(
+          `otlp: ${this.#endpoint} refused ${s.name} (${res.status}): ${
+            text.slice(0, 200)
+          }; not sent again`,
+        );
+        return "rejected";
+      }
+      return "retry";
+    } catch {
+      return "retry";
+    } finally {
+      clearTimeout(timer);
+      this.#abort.signal.removeEventListener("abort", onClose);
+    }
+  }
+
+  /** Stops sending; what is pending is sent after the next open. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#off();
+      this.#abort.abort();
+      await this.#loop;
+      this.#client?.close();
+    })();
+    return this.#closing;
+  }
+
+  /** Same as {@linkcode close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

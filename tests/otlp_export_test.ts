@@ -1,0 +1,182 @@
+import assert from "node:assert/strict";
+import { createLogger } from "../mod.ts";
+import {
+  type ExportableIncident,
+  type ExportSource,
+  OtlpExport,
+} from "../otlp/export.ts";
+import { parseHeader, parseHeadersFile } from "../otlp/headers.ts";
+import type { OtlpLogsRequest } from "../otlp/logs.ts";
+import { otlpReceiver } from "./_otlp_receiver.ts";
+import { deadline, freePort, tempDir } from "./_util.ts";
+
+const FAST = { baseDelayMs: 5, maxDelayMs: 40, onError() {} };
+
+/** A store stand-in: incidents written by a real logger, in a list. */
+class Source implements ExportSource {
+  readonly list: (ExportableIncident & { path: string })[] = [];
+  readonly #listeners = new Set<(s: ExportableIncident) => void>();
+  constructor(readonly dir: string) {}
+  /** Writes an incident and stores it; returns its name. */
+  async incident(text: string): Promise<string> {
+    const log = createLogger({
+      incidentDir: this.dir,
+      app: "shop",
+      trailingEvents: 0,
+    });
+    log.info("before {text}", { text });
+    log.weird(text);
+    await log.close();
+    const [info] = log.incidents;
+    const s = { id: this.list.length + 1, name: info.name, path: info.path };
+    this.list.push(s);
+    for (const fn of this.#listeners) fn(s);
+    return info.name;
+  }
+  latestId() {
+    return this.list.length;
+  }
+  follow(from: number, fn: (s: ExportableIncident) => void) {
+    this.#listeners.add(fn);
+    for (const s of this.list) if (s.id > from) fn(s);
+    return () => this.#listeners.delete(fn);
+  }
+  async read(name: string) {
+    const s = this.list.find((x) => x.name === name);
+    return s && (await Deno.open(s.path)).readable;
+  }
+}
+
+const sentNames = (bodies: unknown[] | undefined) =>
+  (bodies ?? []).map((b) =>
+    (b as OtlpLogsRequest).resourceLogs[0].scopeLogs[0].logRecords[0]
+      .attributes.find((a) => a.key === "flightlog.incident.name")!.value
+  ).map((v) => (v as { stringValue: string }).stringValue);
+
+Deno.test("OtlpExport posts each new incident to URL/v1/logs with its headers", async () => {
+  await using dir = await tempDir();
+  await using receiver = otlpReceiver();
+  const source = new Source(dir.path);
+  const old = await source.incident("before the export");
+  await using exp = await OtlpExport.open(`${dir.path}/otlp`, source, {
+    ...FAST,
+    url: receiver.url + "/",
+    headers: { "x-api-key": "k1" },
+  });
+  const name = await source.incident("disk full");
+  await receiver.until(() => exp.stats.delivered === 1, "one delivery");
+  assert.deepEqual(sentNames(receiver.bodies.get("/v1/logs")), [name]);
+  assert.notEqual(name, old); // a new export starts from now
+  assert.equal(receiver.headers[0].get("x-api-key"), "k1");
+  assert.equal(receiver.headers[0].get("content-type"), "application/json");
+  assert.equal(exp.stats.records, 2);
+});
+
+Deno.test("OtlpExport survives the receiver being down: nothing lost, nothing sent twice", async () => {
+  await using dir = await tempDir();
+  const port = freePort();
+  const source = new Source(dir.path);
+  await using exp = await OtlpExport.open(`${dir.path}/otlp`, source, {
+    ...FAST,
+    url: `http://127.0.0.1:${port}`,
+  });
+  const names = [
+    await source.incident("one"),
+    await source.incident("two"),
+    await source.incident("three"),
+  ];
+  await deadline(
+    (async () => {
+      while (exp.stats.failed < 3) await new Promise((r) => setTimeout(r, 5));
+    })(),
+    "three failed attempts",
+  );
+  await using receiver = otlpReceiver(port);
+  await receiver.until(() => exp.stats.delivered === 3, "three deliveries");
+  assert.deepEqual(sentNames(receiver.bodies.get("/v1/logs")), names);
+  assert.equal(exp.stats.pending, 0);
+});
+
+Deno.test("OtlpExport sends what was pending at close after reopening, and not what was taken", async () => {
+  await using dir = await tempDir();
+  await using receiver = otlpReceiver();
+  const source = new Source(dir.path);
+  const opts = { ...FAST, url: receiver.url };
+  const first = await OtlpExport.open(`${dir.path}/otlp`, source, opts);
+  const taken = await source.incident("taken");
+  await receiver.until(() => first.stats.delivered === 1, "first delivery");
+  receiver.status = 503;
+  const pending = await source.incident("pending");
+  await receiver.until(() => first.stats.failed > 0, "a failed attempt");
+  await first.close();
+  receiver.status = 200;
+  await using second = await OtlpExport.open(`${dir.path}/otlp`, source, opts);
+  await receiver.until(() => second.stats.delivered === 1, "the pending one");
+  assert.deepEqual(sentNames(receiver.bodies.get("/v1/logs")), [
+    taken,
+    pending,
+  ]);
+});
+
+Deno.test("OtlpExport gives up an incident refused with 400, reports it, and goes on", async () => {
+  await using dir = await tempDir();
+  await using receiver = otlpReceiver();
+  const source = new Source(dir.path);
+  const errors: string[] = [];
+  await using exp = await OtlpExport.open(`${dir.path}/otlp`, source, {
+    ...FAST,
+    url: receiver.url,
+    onError: (m) => errors.push(m),
+  });
+  receiver.status = 400;
+  const refused = await source.incident("refused");
+  await receiver.until(() => exp.stats.rejected === 1, "a rejection");
+  receiver.status = 200;
+  await source.incident("taken");
+  await receiver.until(() => exp.stats.delivered === 1, "the next one");
+  assert.equal(receiver.headers.length, 2, "the refused one is not retried");
+  assert.match(errors.join("\n"), new RegExp(`refused ${refused} \\(400\\)`));
+});
+
+Deno.test("OtlpExport retries a 429", async () => {
+  await using dir = await tempDir();
+  await using receiver = otlpReceiver();
+  const source = new Source(dir.path);
+  await using exp = await OtlpExport.open(`${dir.path}/otlp`, source, {
+    ...FAST,
+    url: receiver.url,
+  });
+  receiver.status = 429;
+  await source.incident("busy");
+  await receiver.until(() => exp.stats.failed >= 2, "two attempts");
+  receiver.status = 200;
+  await receiver.until(() => exp.stats.delivered === 1, "a delivery");
+  assert.equal(exp.stats.rejected, 0);
+});
+
+Deno.test("OtlpExport.open() refuses a damaged cursor, naming the file", async () => {
+  await using dir = await tempDir();
+  await Deno.mkdir(`${dir.path}/otlp`);
+  await Deno.writeTextFile(`${dir.path}/otlp/cursor`, "x1");
+  await assert.rejects(
+    OtlpExport.open(`${dir.path}/otlp`, new Source(dir.path), {
+      url: "http://127.0.0.1:9",
+    }),
+    /otlp\/cursor: expected an incident id/,
+  );
+});
+
+Deno.test("parseHeader() and parseHeadersFile() read NAME=VALUE and name bad lines", () => {
+  assert.deepEqual(parseHeader("--otlp-header", "Authorization=Bearer a=b"), [
+    "authorization",
+    "Bearer a=b",
+  ]);
+  assert.throws(
+    () => parseHeader("--otlp-header", "no value here"),
+    /--otlp-header: expected NAME=VALUE/,
+  );
+  assert.throws(
+    () => parseHeadersFile("h.txt", "# c\n\nk: v\nbad line\n"),
+    /h\.txt:4: expected NAME=VALUE/,
+  );
+});
