@@ -23,6 +23,8 @@ import type { GuardStats } from "../server/guard.ts";
 import type { IncidentStore } from "../server/store.ts";
 import type { SourceStats } from "./source.ts";
 import type { WebhookStats } from "./webhooks.ts";
+import type { OtlpExportStats } from "../otlp/export.ts";
+import { otlpMetrics } from "../otlp/metrics.ts";
 
 /** What health and metrics are made of. */
 export interface GathererParts {
@@ -34,6 +36,7 @@ export interface GathererParts {
   rules: number;
   sources: SourceStats[];
   webhooks?: WebhookStats;
+  otlp?: OtlpExportStats;
   http: GuardStats | undefined;
 }
 
@@ -123,6 +126,7 @@ export async function metrics(p: GathererParts): Promise<string> {
       w?.givenUp ?? 0,
     ),
     ...httpMetrics(p.http),
+    ...otlpMetrics(p.otlp),
   ];
   if (p.clickhouse !== undefined) {
     global.push(

@@ -21,6 +21,7 @@ import type { ClickHouseOptions } from "../server/clickhouse/client.ts";
 import { ClickHouseStore } from "../server/clickhouse/store.ts";
 import type { SpoolOptions } from "../server/clickhouse/spool.ts";
 import { type GathererParts, health, metrics } from "./_status.ts";
+import { OtlpExport, type OtlpExportOptions } from "../otlp/export.ts";
 import { loadToken } from "../server/token.ts";
 import { Rules, rulesHash } from "./rules.ts";
 import {
@@ -106,6 +107,8 @@ export interface GathererOptions {
   clickhouse?: ClickHouseOptions;
   /** The spool's bounds and timing (with `clickhouse`). */
   spool?: Omit<SpoolOptions, "dir">;
+  /** Also export every new incident as OTLP logs (cursor in `dir/otlp`). */
+  otlp?: OtlpExportOptions;
   /**
    * HTTP connections open at once, at most.
    * @default {256}
@@ -168,6 +171,7 @@ export class Gatherer implements AsyncDisposable {
   readonly #pulls: Pull[];
   readonly #running: Promise<void>[] = [];
   #webhooks: Webhooks | undefined;
+  #otlp: OtlpExport | undefined;
   #server: GuardedServer | undefined;
   #closing: Promise<void> | undefined;
 
@@ -308,6 +312,15 @@ export class Gatherer implements AsyncDisposable {
       });
       await this.#webhooks.start();
     }
+    if (o.otlp !== undefined) {
+      this.#otlp = await OtlpExport.open(`${o.dir}/otlp`, this.store, {
+        onError: (m) => {
+          o.report(m);
+          this.#log.child("otlp").weird("{message}", { message: m });
+        },
+        ...o.otlp,
+      });
+    }
   }
 
   /** Loads the rules again when their files change, and swaps them in. */
@@ -379,6 +392,7 @@ export class Gatherer implements AsyncDisposable {
       rules: this.#rules.size,
       sources: this.#pulls.map((p) => p.stats),
       webhooks: this.#webhooks?.stats,
+      otlp: this.#otlp?.stats,
       http: this.#server?.stats,
     };
   }
@@ -404,6 +418,7 @@ export class Gatherer implements AsyncDisposable {
       this.#abort.abort();
       await Promise.all(this.#running);
       await this.#webhooks?.close();
+      await this.#otlp?.close();
       this.#api.closeStreams();
       if (this.#server !== undefined) await this.#server.finished;
       await this.store.close();

@@ -27,6 +27,12 @@ import {
   untilSignal,
 } from "../server/config_fields.ts";
 import { Gatherer, type GathererOptions } from "./gatherer.ts";
+import {
+  OTLP_FLAGS,
+  OTLP_USAGE,
+  type OtlpConfig,
+  otlpOf,
+} from "../otlp/flags.ts";
 import type { Source } from "./source.ts";
 import { ALERT_TYPES, type AlertType, type Webhook } from "./webhooks.ts";
 
@@ -60,6 +66,7 @@ export const GATHER_USAGE = `Usage: flightlog gather [options]
   --retention-bytes B       keep at most B bytes of incidents
   --cert FILE --key FILE    serve HTTPS
 ${CLICKHOUSE_USAGE.trimEnd()}
+${OTLP_USAGE.trimEnd()}
   --config FILE             JSON file with the same settings, and per-source tokens
                             and per-webhook filters (flags win); see docs/gather.md
   -h, --help                this help
@@ -88,6 +95,7 @@ interface ConfigFile {
   idleTimeoutMs?: number;
   maxBodyBytes?: number;
   clickhouse?: Parameters<typeof clickhouseOf>[1];
+  otlp?: OtlpConfig;
 }
 
 interface WebhookConfig {
@@ -120,6 +128,7 @@ const CONFIG_KEYS = configKeys<ConfigFile>()([
   "idleTimeoutMs",
   "maxBodyBytes",
   "clickhouse",
+  "otlp",
 ]);
 
 function format(where: string, v: unknown): "json" | "slack" | undefined {
@@ -213,6 +222,7 @@ export async function parseGatherArgs(
       key: { type: "string" },
       config: { type: "string" },
       ...CLICKHOUSE_FLAGS,
+      ...OTLP_FLAGS,
     },
   });
   const src = values.config ?? "";
@@ -304,6 +314,7 @@ export async function parseGatherArgs(
     idleTimeoutMs: num(field("idleTimeoutMs"), cfg.idleTimeoutMs),
     maxBodyBytes: num(field("maxBodyBytes"), cfg.maxBodyBytes),
     clickhouse: await clickhouseOf(values, cfg.clickhouse, field),
+    otlp: await otlpOf(values, cfg.otlp, field),
   };
 }
 

@@ -28,12 +28,19 @@ export interface ExportableIncident {
   version?: string;
 }
 
-/** What the export needs of a store (the incident store has these). */
+/**
+ * What the export needs of a store: the SQLite and the ClickHouse stores
+ * both have these.
+ */
 export interface ExportSource {
   /** The highest id given so far. */
-  latestId(): number;
-  /** Each incident stored after `from`, then each new one. */
-  follow(from: number, fn: (s: ExportableIncident) => void): () => void;
+  latestId(): number | Promise<number>;
+  /** Incidents with an id above `id`, oldest first, a page at a time. */
+  after(
+    id: number,
+  ): readonly ExportableIncident[] | Promise<readonly ExportableIncident[]>;
+  /** Calls `fn` with each newly stored incident; returns an unsubscribe. */
+  subscribe(fn: (s: ExportableIncident) => void): () => void;
   /** The `.flog.gz` bytes of an incident, if still stored. */
   read(name: string): Promise<ReadableStream<Uint8Array> | undefined>;
 }
@@ -171,18 +178,47 @@ export class OtlpExport implements AsyncDisposable {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
     const saved = Number(text?.trim() || NaN);
+    const latest = await source.latestId();
     if (text === undefined) {
-      exp.#mark(source.latestId()); // a new export starts from now
+      exp.#mark(latest); // a new export starts from now
     } else if (!Number.isSafeInteger(saved) || saved < 0) {
       throw new SyntaxError(
         `${exp.#cursorPath}: expected an incident id, got ${
           JSON.stringify(text.slice(0, 40))
         }`,
       );
-    } else exp.#done = Math.min(saved, source.latestId());
-    exp.#off = source.follow(exp.#done, (s) => exp.#take(s));
+    } else exp.#done = Math.min(saved, latest); // a rebuilt index renumbers
+    await exp.#catchUp();
     exp.#loop = exp.#run();
     return exp;
+  }
+
+  /**
+   * Queues what was stored after the cursor, then each new incident. New
+   * ones that come while the old are paged in wait their turn (queued
+   * first, they would make the older ones look already seen).
+   */
+  async #catchUp(): Promise<void> {
+    let live: ExportableIncident[] | undefined = [];
+    this.#off = this.#source.subscribe((s) => {
+      if (live !== undefined) live.push(s);
+      else this.#take(s);
+    });
+    try {
+      let from = this.#done;
+      for (;;) {
+        const page = await this.#source.after(from);
+        if (page.length === 0) break;
+        for (const s of page) this.#take(s);
+        from = page.at(-1)!.id;
+      }
+    } catch (e) {
+      this.#off();
+      throw e;
+    }
+    const waiting = live;
+    live = undefined;
+    for (const s of waiting) this.#take(s);
   }
 
   #take(s: ExportableIncident): void {

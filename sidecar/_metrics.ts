@@ -17,6 +17,8 @@ import {
 import type { Outbox } from "../server/outbox.ts";
 import type { IncidentStore } from "../server/store.ts";
 import type { SidecarStats } from "./tail.ts";
+import type { OtlpExportStats } from "../otlp/export.ts";
+import { otlpMetrics } from "../otlp/metrics.ts";
 
 /** What the metrics are read from. */
 export interface SidecarParts {
@@ -26,6 +28,7 @@ export interface SidecarParts {
   store: IncidentStore;
   outbox: Outbox;
   spool: SpoolStats | undefined;
+  otlp?: OtlpExportStats;
   app: string;
 }
 
@@ -75,6 +78,7 @@ export function sidecarMetrics(p: SidecarParts): string {
     },
     ...storeMetrics(p.store, p.outbox),
     ...(p.spool === undefined ? [] : spoolMetrics(p.spool)),
+    ...otlpMetrics(p.otlp),
     {
       name: "flightlog_app_connected",
       type: "gauge",

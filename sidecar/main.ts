@@ -33,6 +33,12 @@ import {
   untilSignal,
 } from "../server/config_fields.ts";
 import type { Peer } from "../server/outbox.ts";
+import {
+  OTLP_FLAGS,
+  OTLP_USAGE,
+  type OtlpConfig,
+  otlpOf,
+} from "../otlp/flags.ts";
 import { Sidecar, type SidecarOptions } from "./sidecar.ts";
 
 /**
@@ -70,6 +76,7 @@ export const SIDECAR_USAGE = `Usage: flightlog sidecar [options]
   --quiet                no activity lines (connections, deaths, incidents, bad input)
   --log-format FORMAT    activity lines as text (default) or json
 ${CLICKHOUSE_USAGE.trimEnd()}
+${OTLP_USAGE.trimEnd()}
   --config FILE          JSON file with the same settings (flags win); see README
   -h, --help             this help
 `;
@@ -103,6 +110,7 @@ interface ConfigFile {
   idleTimeoutMs?: number;
   isolateBy?: string;
   clickhouse?: Parameters<typeof clickhouseOf>[1];
+  otlp?: OtlpConfig;
 }
 
 function levelQualifier(where: string, v: string | number): Qualifier {
@@ -179,6 +187,7 @@ const CONFIG_KEYS = configKeys<ConfigFile>()([
   "idleTimeoutMs",
   "isolateBy",
   "clickhouse",
+  "otlp",
 ]);
 
 /**
@@ -225,6 +234,7 @@ export async function parseSidecarArgs(
       "log-format": { type: "string" },
       config: { type: "string" },
       ...CLICKHOUSE_FLAGS,
+      ...OTLP_FLAGS,
     },
   });
   const src = values.config ?? "";
@@ -312,6 +322,7 @@ export async function parseSidecarArgs(
     idleTimeoutMs: num("--idle-timeout-ms", values["idle-timeout-ms"]) ??
       num(field("idleTimeoutMs"), cfg.idleTimeoutMs),
     clickhouse: await clickhouseOf(values, cfg.clickhouse, field),
+    otlp: await otlpOf(values, cfg.otlp, field),
     activity: {
       quiet: values.quiet ?? cfg.quiet ?? false,
       format: logFormat(

@@ -17,6 +17,7 @@ import { sidecarMetrics } from "./_metrics.ts";
 import type { ClickHouseOptions } from "../server/clickhouse/client.ts";
 import { ClickHouseExport } from "../server/clickhouse/export.ts";
 import { Outbox, type OutboxOptions, type Peer } from "../server/outbox.ts";
+import { OtlpExport, type OtlpExportOptions } from "../otlp/export.ts";
 import type { Retention } from "../server/retention.ts";
 import { IncidentStore } from "../server/store.ts";
 import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
@@ -109,6 +110,8 @@ export interface SidecarOptions {
    * spool in `dir/spool`), with no gatherer.
    */
   clickhouse?: ClickHouseOptions;
+  /** Also export every new incident as OTLP logs (cursor in `dir/otlp`). */
+  otlp?: OtlpExportOptions;
 }
 
 /**
@@ -144,6 +147,7 @@ export class Sidecar implements AsyncDisposable {
   readonly #api: Api;
   readonly #tail: AppTail;
   #export: ClickHouseExport | undefined;
+  #otlp: OtlpExport | undefined;
   readonly #abort = new AbortController();
   #server: GuardedServer | undefined;
   #closing: Promise<void> | undefined;
@@ -239,6 +243,12 @@ export class Sidecar implements AsyncDisposable {
         onError: (m) => this.recorder.reportOnce("writing to ClickHouse", m),
       });
     }
+    if (this.#opts.otlp !== undefined) {
+      this.#otlp = await OtlpExport.open(`${this.#opts.dir}/otlp`, this.store, {
+        onError: (m) => this.recorder.reportOnce("exporting over OTLP", m),
+        ...this.#opts.otlp,
+      });
+    }
     const listen = this.#opts.listen ?? {};
     this.#server = serveGuarded({
       hostname: listen.hostname ?? "127.0.0.1",
@@ -311,6 +321,7 @@ export class Sidecar implements AsyncDisposable {
       store: this.store,
       outbox: this.outbox,
       spool: this.#export?.spool,
+      otlp: this.#otlp?.stats,
       app: this.#tail.hello?.app ?? "",
     });
   }
@@ -327,6 +338,7 @@ export class Sidecar implements AsyncDisposable {
       await this.store.flush();
       await this.outbox.close();
       await this.#export?.close();
+      await this.#otlp?.close();
       this.#api.closeStreams();
       if (this.#server !== undefined) await this.#server.finished;
       await this.store.close();

@@ -36,10 +36,12 @@ class Source implements ExportSource {
   latestId() {
     return this.list.length;
   }
-  follow(from: number, fn: (s: ExportableIncident) => void) {
+  after(id: number) {
+    return this.list.filter((s) => s.id > id).slice(0, 2); // pages of 2
+  }
+  subscribe(fn: (s: ExportableIncident) => void) {
     this.#listeners.add(fn);
-    for (const s of this.list) if (s.id > from) fn(s);
-    return () => this.#listeners.delete(fn);
+    return () => void this.#listeners.delete(fn);
   }
   async read(name: string) {
     const s = this.list.find((x) => x.name === name);

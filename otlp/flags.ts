@@ -1,0 +1,109 @@
+/**
+ * The OTLP export's flags (`--otlp*`) and config-file object, shared by
+ * `flightlog sidecar` and `flightlog gather`.
+ *
+ * @module
+ */
+
+import type { OtlpExportOptions } from "./export.ts";
+import { parseHeader, parseHeadersFile } from "./headers.ts";
+
+/** The flags, for `parseArgs`. */
+export const OTLP_FLAGS = {
+  otlp: { type: "string" },
+  "otlp-header": { type: "string", multiple: true },
+  "otlp-headers-file": { type: "string" },
+  "otlp-around": { type: "string" },
+} as const;
+
+/** Their usage lines. */
+export const OTLP_USAGE =
+  `  --otlp URL             export each new incident as OTLP logs (JSON) to URL/v1/logs
+  --otlp-header K=V      a header of those requests (repeatable)
+  --otlp-headers-file F  more headers, one K=V a line (tokens)
+  --otlp-around N        export only the trigger and N events each side of it
+`;
+
+/** The `otlp` object of a config file. */
+export interface OtlpConfig {
+  /** The receiver's base URL. */
+  url?: string;
+  /** Request headers. */
+  headers?: Record<string, string>;
+  /** A file of more headers. */
+  headersFile?: string;
+  /** Only the trigger and this many events each side. */
+  around?: number;
+}
+
+const FIELDS = ["url", "headers", "headersFile", "around"];
+
+/**
+ * OTLP export settings from the flags (first) and the config file's `otlp`
+ * object; undefined when neither names a URL. Errors name the flag or the
+ * field (`field(name)` says how a config field is named).
+ */
+export async function otlpOf(
+  values: {
+    otlp?: string;
+    "otlp-header"?: string[];
+    "otlp-headers-file"?: string;
+    "otlp-around"?: string;
+  },
+  cfg: OtlpConfig | undefined,
+  field: (name: string) => string,
+): Promise<OtlpExportOptions | undefined> {
+  if (cfg !== undefined && (typeof cfg !== "object" || cfg === null)) {
+    throw new TypeError(`${field("otlp")}: expected an object`);
+  }
+  for (const k of Object.keys(cfg ?? {})) {
+    if (!FIELDS.includes(k)) {
+      throw new TypeError(`${field(`otlp.${k}`)}: unknown field`);
+    }
+  }
+  const url = values.otlp ?? cfg?.url;
+  if (url === undefined) return undefined;
+  const where = values.otlp ? "--otlp" : field("otlp.url");
+  let ok = false;
+  try {
+    ok = /^https?:$/.test(new URL(url).protocol);
+  } catch { /* below */ }
+  if (!ok) {
+    throw new TypeError(`${where}: not an http(s) URL: ${JSON.stringify(url)}`);
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(cfg?.headers ?? {})) {
+    const [name, value] = parseHeader(field(`otlp.headers`), `${k}=${v}`);
+    headers[name] = value;
+  }
+  const file = values["otlp-headers-file"] ?? cfg?.headersFile;
+  if (file !== undefined) {
+    const where = values["otlp-headers-file"]
+      ? "--otlp-headers-file"
+      : field("otlp.headersFile");
+    let text: string;
+    try {
+      text = await Deno.readTextFile(file);
+    } catch (e) {
+      throw new Error(`${where}: cannot read ${file}: ${(e as Error).message}`);
+    }
+    Object.assign(headers, parseHeadersFile(file, text));
+  }
+  for (const h of values["otlp-header"] ?? []) {
+    const [name, value] = parseHeader("--otlp-header", h);
+    headers[name] = value;
+  }
+  const aroundText = values["otlp-around"] ?? cfg?.around;
+  let around: number | undefined;
+  if (aroundText !== undefined) {
+    around = Number(aroundText);
+    if (!Number.isSafeInteger(around) || around < 0) {
+      throw new RangeError(
+        `${
+          values["otlp-around"] ? "--otlp-around" : field("otlp.around")
+        }: expected an integer >= 0, got ${JSON.stringify(aroundText)}`,
+      );
+    }
+  }
+  return { url, headers, around };
+}
