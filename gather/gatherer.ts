@@ -109,6 +109,8 @@ export interface GathererOptions {
   spool?: Omit<SpoolOptions, "dir">;
   /** Also export every new incident as OTLP logs (cursor in `dir/otlp`). */
   otlp?: OtlpExportOptions;
+  /** A link template with `{trace_id}`: the viewer links trace ids there. */
+  traceUrl?: string;
   /**
    * HTTP connections open at once, at most.
    * @default {256}
@@ -213,6 +215,7 @@ export class Gatherer implements AsyncDisposable {
       maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
       metrics: () => this.metrics(),
       health: () => health(this.#parts()),
+      traceUrl: opts.traceUrl,
     });
     this.store.subscribe((s) =>
       this.#log.child("store").info(

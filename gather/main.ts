@@ -32,6 +32,7 @@ import {
   OTLP_USAGE,
   type OtlpConfig,
   otlpOf,
+  traceUrlOf,
 } from "../otlp/flags.ts";
 import type { Source } from "./source.ts";
 import { ALERT_TYPES, type AlertType, type Webhook } from "./webhooks.ts";
@@ -96,6 +97,7 @@ interface ConfigFile {
   maxBodyBytes?: number;
   clickhouse?: Parameters<typeof clickhouseOf>[1];
   otlp?: OtlpConfig;
+  traceUrl?: string;
 }
 
 interface WebhookConfig {
@@ -129,6 +131,7 @@ const CONFIG_KEYS = configKeys<ConfigFile>()([
   "maxBodyBytes",
   "clickhouse",
   "otlp",
+  "traceUrl",
 ]);
 
 function format(where: string, v: unknown): "json" | "slack" | undefined {
@@ -315,6 +318,10 @@ export async function parseGatherArgs(
     maxBodyBytes: num(field("maxBodyBytes"), cfg.maxBodyBytes),
     clickhouse: await clickhouseOf(values, cfg.clickhouse, field),
     otlp: await otlpOf(values, cfg.otlp, field),
+    traceUrl: traceUrlOf(
+      values["trace-url"] ? "--trace-url" : field("traceUrl"),
+      values["trace-url"] ?? cfg.traceUrl,
+    ),
   };
 }
 

@@ -10,6 +10,7 @@ import { parseHeader, parseHeadersFile } from "./headers.ts";
 
 /** The flags, for `parseArgs`. */
 export const OTLP_FLAGS = {
+  "trace-url": { type: "string" },
   otlp: { type: "string" },
   "otlp-header": { type: "string", multiple: true },
   "otlp-headers-file": { type: "string" },
@@ -18,7 +19,8 @@ export const OTLP_FLAGS = {
 
 /** Their usage lines. */
 export const OTLP_USAGE =
-  `  --otlp URL             export each new incident as OTLP logs (JSON) to URL/v1/logs
+  `  --trace-url TEMPLATE   link trace ids in the viewer: a URL with {trace_id} in it
+  --otlp URL             export each new incident as OTLP logs (JSON) to URL/v1/logs
   --otlp-header K=V      a header of those requests (repeatable)
   --otlp-headers-file F  more headers, one K=V a line (tokens)
   --otlp-around N        export only the trigger and N events each side of it
@@ -37,6 +39,40 @@ export interface OtlpConfig {
 }
 
 const FIELDS = ["url", "headers", "headersFile", "around"];
+
+/**
+ * Checks a `--trace-url` template: an http(s) URL holding `{trace_id}`.
+ * Returns it (undefined stays undefined); a `TypeError` naming `where`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { traceUrlOf } from "./flags.ts";
+ * const t = "https://tempo.example/trace/{trace_id}";
+ * assert.equal(traceUrlOf("--trace-url", t), t);
+ * ```
+ */
+export function traceUrlOf(
+  where: string,
+  template: unknown,
+): string | undefined {
+  if (template === undefined) return undefined;
+  let ok = false;
+  try {
+    ok = typeof template === "string" && template.includes("{trace_id}") &&
+      /^https?:$/.test(
+        new URL(template.replaceAll("{trace_id}", "0")).protocol,
+      );
+  } catch { /* below */ }
+  if (!ok) {
+    throw new TypeError(
+      `${where}: expected an http(s) URL with {trace_id} in it, got ${
+        JSON.stringify(template)
+      }`,
+    );
+  }
+  return template as string;
+}
 
 /**
  * OTLP export settings from the flags (first) and the config file's `otlp`

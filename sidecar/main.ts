@@ -38,6 +38,7 @@ import {
   OTLP_USAGE,
   type OtlpConfig,
   otlpOf,
+  traceUrlOf,
 } from "../otlp/flags.ts";
 import { Sidecar, type SidecarOptions } from "./sidecar.ts";
 
@@ -111,6 +112,7 @@ interface ConfigFile {
   isolateBy?: string;
   clickhouse?: Parameters<typeof clickhouseOf>[1];
   otlp?: OtlpConfig;
+  traceUrl?: string;
 }
 
 function levelQualifier(where: string, v: string | number): Qualifier {
@@ -188,6 +190,7 @@ const CONFIG_KEYS = configKeys<ConfigFile>()([
   "isolateBy",
   "clickhouse",
   "otlp",
+  "traceUrl",
 ]);
 
 /**
@@ -323,6 +326,10 @@ export async function parseSidecarArgs(
       num(field("idleTimeoutMs"), cfg.idleTimeoutMs),
     clickhouse: await clickhouseOf(values, cfg.clickhouse, field),
     otlp: await otlpOf(values, cfg.otlp, field),
+    traceUrl: traceUrlOf(
+      values["trace-url"] ? "--trace-url" : field("traceUrl"),
+      values["trace-url"] ?? cfg.traceUrl,
+    ),
     activity: {
       quiet: values.quiet ?? cfg.quiet ?? false,
       format: logFormat(

@@ -112,6 +112,8 @@ export interface SidecarOptions {
   clickhouse?: ClickHouseOptions;
   /** Also export every new incident as OTLP logs (cursor in `dir/otlp`). */
   otlp?: OtlpExportOptions;
+  /** A link template with `{trace_id}`: the viewer links trace ids there. */
+  traceUrl?: string;
 }
 
 /**
@@ -207,6 +209,7 @@ export class Sidecar implements AsyncDisposable {
       maxBodyBytes: opts.maxBodyBytes ?? MAX_INCIDENT_BYTES,
       metrics: () => this.metrics(),
       health: () => this.#health(),
+      traceUrl: opts.traceUrl,
     });
   }
 
