@@ -134,7 +134,18 @@ export class Logger implements AsyncDisposable {
     if (context === undefined && this.#bound === undefined) {
       // A plain identifier spread first is V8's fast object clone (an
       // expression there, such as `a ?? b`, is not): keep this literal apart.
-      const event = {
+      if (span === undefined) {
+        return {
+          ...own,
+          num: rec.nextNum(),
+          time: rec.now() / 1000,
+          incarnation: rec.incarnation,
+          level,
+          facility: this.facility,
+          format,
+        } as FlogEvent;
+      }
+      return {
         ...own,
         num: rec.nextNum(),
         time: rec.now() / 1000,
@@ -142,9 +153,9 @@ export class Logger implements AsyncDisposable {
         level,
         facility: this.facility,
         format,
+        trace_id: span.trace_id,
+        span_id: span.span_id,
       } as FlogEvent;
-      if (span !== undefined) Object.assign(event, span);
-      return event;
     }
     // Context and bound fields are prepared and merged once per context; a
     // second spread is slow, so the call's own fields are copied after.

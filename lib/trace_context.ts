@@ -89,6 +89,17 @@ const manager: ContextManagerLike | undefined = (() => {
   }
 })();
 
+// The context outside any span: while it is the active one (always, when
+// OTel is off), there is no span to read, and one comparison says so.
+const root: ContextLike | undefined = (() => {
+  try {
+    const ctx = manager?.active();
+    return ctx?.getValue(SPAN_KEY) === undefined ? ctx : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
 const HEX32 = /^[0-9a-f]{32}$/;
 const HEX16 = /^[0-9a-f]{16}$/;
 // The last span seen and its ids: the events of one span share one object.
@@ -110,7 +121,9 @@ let lastIds: TraceIds | undefined;
 export function activeSpan(): TraceIds | undefined {
   if (manager === undefined) return undefined;
   try {
-    const span = manager.active().getValue(SPAN_KEY) as SpanLike | undefined;
+    const ctx = manager.active();
+    if (ctx === root) return undefined;
+    const span = ctx.getValue(SPAN_KEY) as SpanLike | undefined;
     if (span === undefined) return undefined;
     if (span === lastSpan) return lastIds;
     const c = span.spanContext();
