@@ -144,49 +144,76 @@ Deno.test('isolateBy "trace_id": the incident holds its trace\'s events, and its
   assert.equal(events.length, 4);
 });
 
-Deno.test("with OTEL_DENO=true, an incident's events carry the trace_id of the span Deno exported for the request", async () => {
-  await using receiver = otlpReceiver();
-  await using dir = await tempDir();
+/** Runs tests/apps/trace_app.ts with `env`, sends `requests`, and waits for its exit. */
+async function runTraceApp(
+  dir: string,
+  env: Record<string, string>,
+  requests: { path: string; headers?: HeadersInit }[],
+): Promise<void> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}tests/apps/trace_app.ts`, dir.path],
+    args: ["run", "-A", `${ROOT}tests/apps/trace_app.ts`, dir],
     stdout: "piped",
     stderr: "inherit",
-    env: {
-      NO_COLOR: "1",
-      OTEL_DENO: "true",
-      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_BSP_SCHEDULE_DELAY: "200",
-      OTEL_SERVICE_NAME: "traced",
-    },
+    env: { NO_COLOR: "1", ...env },
   }).spawn();
   const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let seen = "";
-  const port = await deadline(
-    (async () => {
-      for (;;) {
-        const { done, value } = await lines.read();
-        if (done) throw new Error(`app ended: ${seen}`);
-        seen += value;
-        const m = /READY (\d+)/.exec(seen);
-        if (m) return m[1];
-      }
-    })(),
-    "READY from the app",
-    30_000,
-  );
   try {
+    const port = await deadline(
+      (async () => {
+        for (;;) {
+          const { done, value } = await lines.read();
+          if (done) throw new Error(`app ended: ${seen}`);
+          seen += value;
+          const m = /READY (\d+)/.exec(seen);
+          if (m) return m[1];
+        }
+      })(),
+      "READY from the app",
+      30_000,
+    );
     const url = `http://127.0.0.1:${port}`;
-    const ok = await fetch(`${url}/ok`);
-    await ok.body?.cancel();
-    const failed = await fetch(`${url}/fail`);
-    await failed.body?.cancel();
-    await (await fetch(`${url}/quit`)).text();
+    for (const r of [...requests, { path: "/quit" }]) {
+      const res = await fetch(url + r.path, { headers: r.headers });
+      await res.body?.cancel();
+    }
   } finally {
     const status = await deadline(child.status, "the app's exit", 30_000);
     await lines.cancel();
     assert.equal(status.code, 0);
   }
+}
+
+Deno.test("without OTEL_DENO, a served request's traceparent reaches its incident", async () => {
+  await using dir = await tempDir();
+  await runTraceApp(dir.path, {}, [
+    {
+      path: "/ok",
+      headers: { traceparent: `00-${"b".repeat(32)}-${SPAN}-01` },
+    },
+    { path: "/fail", headers: { traceparent: `00-${TRACE}-${SPAN}-01` } },
+  ]);
+  const [incident] = await listIncidents(dir.path);
+  const { header, events } = await readIncident(incident.path);
+  assert.equal(header.trace_id, TRACE);
+  // The failing request's events, and none of the other trace's (an event
+  // with no trace, like /quit's, may trail).
+  const traced = events.filter((r) => r.d.trace_id !== undefined);
+  assert.deepEqual(new Set(traced.map((r) => r.d.trace_id)), new Set([TRACE]));
+  assert.deepEqual(new Set(traced.map((r) => r.d.span_id)), new Set([SPAN]));
+  assert.equal(traced.length, 5); // the request, three steps, the error
+});
+
+Deno.test("with OTEL_DENO=true, an incident's events carry the trace_id of the span Deno exported for the request", async () => {
+  await using receiver = otlpReceiver();
+  await using dir = await tempDir();
+  await runTraceApp(dir.path, {
+    OTEL_DENO: "true",
+    OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_BSP_SCHEDULE_DELAY: "200",
+    OTEL_SERVICE_NAME: "traced",
+  }, [{ path: "/ok" }, { path: "/fail" }]);
   const [incident] = await listIncidents(dir.path);
   const { header, events } = await readIncident(incident.path);
   const traceId = header.trace_id as string;
