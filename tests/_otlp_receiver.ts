@@ -11,7 +11,11 @@ export interface OtlpReceiver extends AsyncDisposable {
   /** The status it answers with next (200 unless set). */
   status: number;
   /** Resolves once `check()` holds (looked at on each request and every 10 ms), or rejects after `ms`. */
-  until(check: () => boolean, what: string, ms?: number): Promise<void>;
+  until(
+    check: () => boolean | Promise<boolean>,
+    what: string,
+    ms?: number,
+  ): Promise<void>;
 }
 
 /** Starts a receiver on a loopback port (`port` 0: any). */
@@ -42,16 +46,23 @@ export function otlpReceiver(port = 0): OtlpReceiver {
   );
   return Object.assign(r, {
     url: `http://127.0.0.1:${server.addr.port}`,
-    until(check: () => boolean, what: string, ms = 30_000): Promise<void> {
+    until(
+      check: () => boolean | Promise<boolean>,
+      what: string,
+      ms = 30_000,
+    ): Promise<void> {
       return new Promise<void>((resolve, reject) => {
-        const done = () => {
-          if (!check()) return;
+        let settled = false;
+        const done = async () => {
+          if (settled || !(await check()) || settled) return;
+          settled = true;
           clearTimeout(timer);
           clearInterval(poll);
           waiters.delete(done);
           resolve();
         };
         const timer = setTimeout(() => {
+          settled = true;
           clearInterval(poll);
           waiters.delete(done);
           reject(new Error(`timed out after ${ms} ms: ${what}`));

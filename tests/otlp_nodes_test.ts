@@ -3,6 +3,8 @@ import { createLogger, withContext } from "../mod.ts";
 import type { OtlpLogsRequest } from "../otlp/logs.ts";
 import { parseSidecarArgs } from "../sidecar/main.ts";
 import { Sidecar } from "../sidecar/sidecar.ts";
+import { Gatherer } from "../gather/gatherer.ts";
+import { baseName, makeIncident } from "./_server_util.ts";
 import { otlpReceiver } from "./_otlp_receiver.ts";
 import { tempDir } from "./_util.ts";
 
@@ -102,4 +104,48 @@ Deno.test("parseSidecarArgs() reads --otlp, its headers and a headers file", asy
     ]),
     /--otlp-around: expected an integer >= 0/,
   );
+});
+
+Deno.test("gather --otlp exports a pushed incident with its category, and counts it", async () => {
+  await using dir = await tempDir();
+  await using receiver = otlpReceiver();
+  const path = await makeIncident(`${dir.path}/src`, {
+    app: "shop",
+    template: "db timeout",
+    fields: { trace_id: TRACE },
+  });
+  const gatherer = await Gatherer.start({
+    dir: `${dir.path}/gathered`,
+    listen: { hostname: "127.0.0.1", port: 0 },
+    report: () => {},
+    otlp: { url: receiver.url, around: 0 },
+  });
+  try {
+    const res = await fetch(
+      `${gatherer.url}/v1/incidents?name=${baseName(path)}`,
+      {
+        method: "POST",
+        headers: { authorization: `Bearer ${gatherer.token}` },
+        body: await Deno.readFile(path),
+      },
+    );
+    await res.body?.cancel();
+    const exported = /^flightlog_otlp_exported_total(\{[^}]*\})? 1$/m;
+    await receiver.until(
+      async () => exported.test(await gatherer.metrics()),
+      "the export",
+    );
+    const [body] = receiver.bodies.get("/v1/logs") as OtlpLogsRequest[];
+    const records = body.resourceLogs[0].scopeLogs[0].logRecords;
+    // around: 0 keeps the trigger alone.
+    assert.equal(records.length, 1);
+    assert.equal(records[0].traceId, TRACE);
+    assert.deepEqual(
+      records[0].attributes.find((a) => a.key === "flightlog.incident.category")
+        ?.value,
+      { stringValue: "unknown" },
+    );
+  } finally {
+    await gatherer.close();
+  }
 });
