@@ -14,6 +14,7 @@ import type {
   GroupBackend,
   StoreBackend,
 } from "../backend.ts";
+import { isTraceId } from "../../lib/trace_context.ts";
 import type { Classifier } from "../classify.ts";
 import type { GroupEvent, SpikeRule } from "../groups.ts";
 import { InvalidIncidentError } from "../http_error.ts";
@@ -164,8 +165,11 @@ export class ClickHouseStore implements StoreBackend, AsyncDisposable {
       .slice(0, 16);
     if (filter.q !== undefined && words.length === 0) return [];
     for (const w of words) {
+      // A trace id is looked for in the events' fields (their trace_id), as
+      // the SQLite store's full-text index holds it beside the text.
+      const col = isTraceId(w) ? "fields" : "text";
       where.push(
-        `name GLOBAL IN (SELECT incident FROM ${this.#l.events} WHERE positionCaseInsensitiveUTF8(text, ${
+        `name GLOBAL IN (SELECT incident FROM ${this.#l.events} WHERE positionCaseInsensitiveUTF8(${col}, ${
           sqlString(w)
         }) > 0)`,
       );
