@@ -26,6 +26,7 @@
  */
 
 export { Gatherer, type GathererOptions } from "./gatherer.ts";
+export type { OtlpExportOptions } from "../otlp/export.ts";
 export { GATHER_USAGE, parseGatherArgs, runGather } from "./main.ts";
 export { type PullOptions, type Source, type SourceStats } from "./source.ts";
 export {

@@ -76,6 +76,13 @@ export {
   type OutboxStats,
   type Peer,
 } from "../server/outbox.ts";
+export {
+  type ExportableIncident,
+  type ExportSource,
+  OtlpExport,
+  type OtlpExportOptions,
+  type OtlpExportStats,
+} from "../otlp/export.ts";
 export { Api } from "../server/api.ts";
 export type { ApiContext } from "../server/route.ts";
 export { HttpError, InvalidIncidentError } from "../server/http_error.ts";
