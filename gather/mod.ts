@@ -27,6 +27,7 @@
 
 export { Gatherer, type GathererOptions } from "./gatherer.ts";
 export type { OtlpExportOptions } from "../otlp/export.ts";
+export type { RequestBounds } from "../otlp/logs.ts";
 export { GATHER_USAGE, parseGatherArgs, runGather } from "./main.ts";
 export { type PullOptions, type Source, type SourceStats } from "./source.ts";
 export {

@@ -8,11 +8,14 @@
  * @module
  */
 
-import type { FlogEventRecord, FlogHeader } from "../lib/flogfile.ts";
-import { readFlog } from "../lib/flogfile.ts";
+import { FlogFileError, readFlog } from "../lib/flogfile.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { sleep } from "../lib/_sleep.ts";
-import { incidentLogs, type OtlpLogsRequest } from "./logs.ts";
+import {
+  incidentRequests,
+  type OtlpLogsRequest,
+  type RequestBounds,
+} from "./logs.ts";
 
 /** What the export needs of a stored incident. */
 export interface ExportableIncident {
@@ -46,7 +49,7 @@ export interface ExportSource {
 }
 
 /** Settings of an {@linkcode OtlpExport}. */
-export interface OtlpExportOptions {
+export interface OtlpExportOptions extends RequestBounds {
   /**
    * The receiver's base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT` is: records go
    * to `URL/v1/logs`.
@@ -54,8 +57,6 @@ export interface OtlpExportOptions {
   url: string;
   /** Request headers (an API key, a tenant...). */
   headers?: Record<string, string>;
-  /** Send only the trigger and this many events each side of it. */
-  around?: number;
   /**
    * First retry delay in ms; doubles per failure.
    * @default {500}
@@ -139,6 +140,8 @@ export class OtlpExport implements AsyncDisposable {
   readonly #abort = new AbortController();
   readonly #queue: ExportableIncident[] = [];
   #done = 0;
+  /** Requests of the first queued incident the receiver took. */
+  #sent = 0;
   #wake: (() => void) | undefined;
   #off = () => {};
   #loop: Promise<void> = Promise.resolve();
@@ -279,34 +282,43 @@ export class OtlpExport implements AsyncDisposable {
       }
       failures = 0;
       this.stats[outcome]++;
+      this.#sent = 0;
       this.#queue.shift();
       this.stats.pending = this.#queue.length;
       this.#mark(next.id);
     }
   }
 
-  async #body(s: ExportableIncident): Promise<OtlpLogsRequest | undefined> {
-    const stream = await this.#source.read(s.name);
-    if (stream === undefined) return undefined;
-    let header: FlogHeader = { type: "incident" };
-    const events: FlogEventRecord[] = [];
-    // Damage is skipped: what could be read is sent.
-    for await (const r of readFlog(stream, { name: s.name, onDamage() {} })) {
-      if ("header" in r) header = r.header;
-      else events.push(r);
-    }
-    return incidentLogs(header, events, s, { around: this.#opts.around });
-  }
-
+  /**
+   * Sends the incident's requests in turn (one, unless it is large). Those
+   * the receiver took are skipped when it is tried again in this run; after
+   * a restart mid-incident they are sent again (at least once).
+   */
   async #deliver(s: ExportableIncident): Promise<Outcome> {
-    let body: OtlpLogsRequest | undefined;
+    let i = 0;
     try {
-      body = await this.#body(s);
+      const stream = await this.#source.read(s.name);
+      if (stream === undefined) return "rejected"; // gone (retention)
+      // Damage is skipped: what could be read is sent.
+      const records = readFlog(stream, { name: s.name, onDamage() {} });
+      for await (const body of incidentRequests(records, s, this.#opts)) {
+        if (i++ < this.#sent) continue;
+        const outcome = await this.#post(s, body);
+        if (outcome !== "delivered") return outcome;
+        this.#sent++;
+      }
+      return "delivered";
     } catch (e) {
+      if (e instanceof FlogFileError) {
+        this.#opts.onError(`otlp: ${s.name} is unreadable (${e}): not sent`);
+        return "rejected";
+      }
       this.#opts.onError(`otlp: cannot read ${s.name}: ${e}`);
       return "retry";
     }
-    if (body === undefined) return "rejected"; // gone (retention)
+  }
+
+  async #post(s: ExportableIncident, body: OtlpLogsRequest): Promise<Outcome> {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), this.#opts.requestTimeoutMs);
     const onClose = () => ac.abort();

@@ -1,13 +1,18 @@
 /**
  * An incident as an OTLP/HTTP logs request in the JSON encoding
  * (`resourceLogs` / `scopeLogs` / `logRecords`), as the OpenTelemetry
- * specification defines it: one log record per event.
+ * specification defines it: one log record per event, in requests of
+ * bounded size.
  *
  * @module
  */
 
 import type { FlogEvent } from "../lib/flog_event.ts";
-import type { FlogEventRecord, FlogHeader } from "../lib/flogfile.ts";
+import type {
+  FlogEventRecord,
+  FlogHeader,
+  FlogRecord,
+} from "../lib/flogfile.ts";
 import { renderMessage } from "../lib/format.ts";
 import { levelName } from "../lib/levels.ts";
 import { VERSION } from "../lib/version.ts";
@@ -224,52 +229,132 @@ export function logRecord(
 }
 
 /**
- * The events to export: all of them, or (with `around`) the trigger and up
- * to `around` events each side of it.
+ * The events to export, as they are read: all of them, or (with `around`)
+ * the trigger and up to `around` events each side of it (without a trigger,
+ * the last `around + 1`). `trigger()` is asked once events come, after the
+ * header.
  */
-export function selectAround(
-  events: FlogEventRecord[],
-  trigger: FlogEvent | undefined,
+async function* selectAround(
+  events: AsyncIterable<FlogEventRecord>,
+  trigger: () => FlogEvent | undefined,
   around: number | undefined,
-): FlogEventRecord[] {
-  if (around === undefined) return events;
-  const at = events.findIndex((r) => isTrigger(r.d, trigger));
-  if (at < 0) return events.slice(-(around + 1));
-  return events.slice(Math.max(0, at - around), at + around + 1);
+): AsyncGenerator<FlogEventRecord> {
+  if (around === undefined) return yield* events;
+  const before: FlogEventRecord[] = [];
+  let after = -1; // events still to send after the trigger, once seen
+  for await (const r of events) {
+    if (after >= 0) {
+      if (after === 0) return;
+      after--;
+      yield r;
+    } else if (isTrigger(r.d, trigger())) {
+      yield* before.slice(before.length - around);
+      yield r;
+      after = around;
+    } else {
+      before.push(r);
+      if (before.length > around + 1) before.shift();
+    }
+  }
+  if (after < 0) yield* before;
 }
 
+/** Bounds of one request of {@linkcode incidentRequests}. */
+export interface RequestBounds {
+  /** Send only the trigger and this many events each side of it. */
+  around?: number;
+  /**
+   * Most JSON characters of log records in one request; an incident above
+   * it goes in several requests.
+   * @default {4 MiB}
+   */
+  maxRequestBytes?: number;
+  /**
+   * Most log records in one request.
+   * @default {10000}
+   */
+  maxRequestRecords?: number;
+}
+
+/** The defaults of {@linkcode RequestBounds}. */
+export const REQUEST_BOUNDS = {
+  maxRequestBytes: 4 * 1024 * 1024,
+  maxRequestRecords: 10_000,
+};
+
 /**
- * The OTLP logs request for one incident: the resource names the app
- * (`service.name`), its release (`service.version`) and `host.name`; each
- * record carries `flightlog.incident.name`, `.group` and `.category`.
+ * The OTLP logs requests for one incident's records (its header first), as
+ * they are read: one, or several when its records exceed the bounds. The
+ * resource names the app (`service.name`), its release (`service.version`)
+ * and `host.name`; each record carries `flightlog.incident.name`, `.group`
+ * and `.category`.
  *
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { incidentLogs } from "./logs.ts";
+ * import { incidentRequests } from "./logs.ts";
  * const d = { num: 0, time: 1795555320.5, incarnation: ["x", null] as [string, null], level: 30, format: "boom" };
- * const body = incidentLogs({ type: "incident", app: "shop", trigger: d }, [{ from: "local", rx_time: 1795555320.5, d }], { name: "incident-x.flog.gz" });
+ * const [body] = await Array.fromAsync(incidentRequests([
+ *   { header: { type: "incident", app: "shop", trigger: d } },
+ *   { from: "local", rx_time: 1795555320.5, d },
+ * ], { name: "incident-x.flog.gz" }));
  * const rec = body.resourceLogs[0].scopeLogs[0].logRecords[0];
  * assert.equal(rec.timeUnixNano, "1795555320500000000");
  * assert.equal(rec.severityNumber, 17);
  * ```
  */
-export function incidentLogs(
-  header: FlogHeader,
-  events: FlogEventRecord[],
+export async function* incidentRequests(
+  records: AsyncIterable<FlogRecord> | Iterable<FlogRecord>,
   labels: IncidentLabels,
-  options: { around?: number } = {},
-): OtlpLogsRequest {
-  const trigger = header.trigger;
-  const version = labels.version ??
-    (typeof header.versions?.app === "string"
-      ? header.versions.app
-      : undefined);
+  bounds: RequestBounds = {},
+): AsyncGenerator<OtlpLogsRequest> {
+  const maxBytes = bounds.maxRequestBytes ?? REQUEST_BOUNDS.maxRequestBytes;
+  const maxRecords = bounds.maxRequestRecords ??
+    REQUEST_BOUNDS.maxRequestRecords;
+  let header: FlogHeader = { type: "incident" };
+  const events = (async function* () {
+    for await (const r of records) {
+      if ("header" in r) header = r.header;
+      else yield r;
+    }
+  })();
   const incident: KeyValue[] = [
     ...str("flightlog.incident.name", labels.name),
     ...str("flightlog.incident.group", labels.group),
     ...str("flightlog.incident.category", labels.category),
   ];
+  let batch: OtlpLogRecord[] = [];
+  let bytes = 0;
+  let sent = 0;
+  const trigger = () => header.trigger;
+  for await (const r of selectAround(events, trigger, bounds.around)) {
+    const rec = logRecord(r, incident, isTrigger(r.d, header.trigger));
+    const size = JSON.stringify(rec).length;
+    if (
+      batch.length > 0 &&
+      (bytes + size > maxBytes || batch.length >= maxRecords)
+    ) {
+      yield request(header, labels, batch);
+      sent++;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(rec);
+    bytes += size;
+  }
+  if (batch.length > 0 || sent === 0) yield request(header, labels, batch);
+}
+
+/** A request holding `logRecords`, under the incident's resource. */
+function request(
+  header: FlogHeader,
+  labels: IncidentLabels,
+  logRecords: OtlpLogRecord[],
+): OtlpLogsRequest {
+  const version = labels.version ??
+    (typeof header.versions?.app === "string"
+      ? header.versions.app
+      : undefined);
   return {
     resourceLogs: [{
       resource: {
@@ -284,9 +369,7 @@ export function incidentLogs(
       },
       scopeLogs: [{
         scope: { name: "flightlog", version: VERSION },
-        logRecords: selectAround(events, trigger, options.around).map((r) =>
-          logRecord(r, incident, isTrigger(r.d, trigger))
-        ),
+        logRecords,
       }],
     }],
   };

@@ -83,6 +83,7 @@ export {
   type OtlpExportOptions,
   type OtlpExportStats,
 } from "../otlp/export.ts";
+export type { RequestBounds } from "../otlp/logs.ts";
 export { Api } from "../server/api.ts";
 export type { ApiContext } from "../server/route.ts";
 export { HttpError, InvalidIncidentError } from "../server/http_error.ts";

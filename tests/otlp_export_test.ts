@@ -156,6 +156,51 @@ Deno.test("OtlpExport retries a 429", async () => {
   assert.equal(exp.stats.rejected, 0);
 });
 
+Deno.test("OtlpExport sends a large incident in several requests, none twice when one fails", async () => {
+  await using dir = await tempDir();
+  let calls = 0;
+  const taken: number[][] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (req) => {
+      const body = await req.json() as OtlpLogsRequest;
+      if (++calls === 2) return new Response("busy", { status: 503 });
+      taken.push(
+        body.resourceLogs[0].scopeLogs[0].logRecords.map((r) =>
+          Number(
+            (r.attributes.find((a) => a.key === "flightlog.num")!.value as {
+              intValue: string;
+            }).intValue,
+          )
+        ),
+      );
+      return new Response("{}");
+    },
+  );
+  try {
+    const source = new Source(dir.path);
+    await using exp = await OtlpExport.open(`${dir.path}/otlp`, source, {
+      ...FAST,
+      url: `http://127.0.0.1:${server.addr.port}`,
+      maxRequestRecords: 1,
+    });
+    await source.incident("big"); // two events: two requests
+    await deadline(
+      (async () => {
+        while (exp.stats.delivered < 1) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })(),
+      "the delivery",
+    );
+    assert.deepEqual(taken, [[0], [1]]);
+    assert.equal(exp.stats.failed, 1);
+    assert.equal(exp.stats.records, 2);
+  } finally {
+    await server.shutdown();
+  }
+});
+
 Deno.test("OtlpExport.open() refuses a damaged cursor, naming the file", async () => {
   await using dir = await tempDir();
   await Deno.mkdir(`${dir.path}/otlp`);

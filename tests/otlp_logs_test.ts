@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import type { FlogEventRecord } from "../lib/flogfile.ts";
 import { Level } from "../lib/levels.ts";
+import type { FlogHeader } from "../lib/flogfile.ts";
 import {
   anyValue,
-  incidentLogs,
+  type IncidentLabels,
+  incidentRequests,
   type KeyValue,
+  type RequestBounds,
   severityNumber,
 } from "../otlp/logs.ts";
 
@@ -25,6 +28,13 @@ const rec = (num: number, level: number, extra = {}): FlogEventRecord => ({
     ...extra,
   },
 });
+/** The requests of an incident's header and events. */
+const requests = (
+  header: FlogHeader,
+  events: FlogEventRecord[],
+  labels: IncidentLabels,
+  bounds?: RequestBounds,
+) => Array.fromAsync(incidentRequests([{ header }, ...events], labels, bounds));
 const attr = (list: KeyValue[], key: string) =>
   list.find((a) => a.key === key)?.value;
 
@@ -38,12 +48,12 @@ Deno.test("severityNumber() maps foolscap's levels to OTLP's", () => {
   assert.equal(severityNumber(99), 21);
 });
 
-Deno.test("incidentLogs() writes the specification's JSON field names and types", () => {
+Deno.test("incidentRequests() writes the specification's JSON field names and types", async () => {
   const events = [
     rec(0, 20),
     rec(1, 30, { trace_id: TRACE, span_id: SPAN, user: "alice" }),
   ];
-  const body = incidentLogs(
+  const [body] = await requests(
     {
       type: "incident",
       app: "shop",
@@ -93,7 +103,7 @@ Deno.test("incidentLogs() writes the specification's JSON field names and types"
   });
 });
 
-Deno.test("incidentLogs() records a failure as exception attributes", () => {
+Deno.test("incidentRequests() records a failure as exception attributes", async () => {
   const failure = {
     "@": "Failure",
     str: "Error: boom\n    at x",
@@ -103,7 +113,7 @@ Deno.test("incidentLogs() records a failure as exception attributes", () => {
     message: "boom",
   };
   const e = rec(0, 35, { failure, isError: 1 });
-  const body = incidentLogs({ type: "incident", trigger: e.d }, [e], {
+  const [body] = await requests({ type: "incident", trigger: e.d }, [e], {
     name: "i",
   });
   const [r] = body.resourceLogs[0].scopeLogs[0].logRecords;
@@ -116,9 +126,9 @@ Deno.test("incidentLogs() records a failure as exception attributes", () => {
   assert.equal(attr(r.attributes, "failure"), undefined);
 });
 
-Deno.test("incidentLogs() with around keeps the trigger and N events each side", () => {
+Deno.test("incidentRequests() with around keeps the trigger and N events each side", async () => {
   const events = Array.from({ length: 20 }, (_, i) => rec(i, 20));
-  const body = incidentLogs(
+  const [body] = await requests(
     { type: "incident", trigger: events[10].d },
     events,
     { name: "i" },
@@ -128,6 +138,51 @@ Deno.test("incidentLogs() with around keeps the trigger and N events each side",
     attr(r.attributes, "flightlog.num")
   );
   assert.deepEqual(nums, [8, 9, 10, 11, 12].map((n) => ({ intValue: `${n}` })));
+});
+
+Deno.test("incidentRequests() without a trigger in the events keeps the last N + 1 with around", async () => {
+  const events = Array.from({ length: 6 }, (_, i) => rec(i, 20));
+  const [body] = await requests({ type: "incident" }, events, { name: "i" }, {
+    around: 1,
+  });
+  assert.deepEqual(
+    body.resourceLogs[0].scopeLogs[0].logRecords.map((r) =>
+      attr(r.attributes, "flightlog.num")
+    ),
+    [{ intValue: "4" }, { intValue: "5" }],
+  );
+});
+
+Deno.test("incidentRequests() splits a large incident into requests within the bounds, in order", async () => {
+  const events = Array.from({ length: 25 }, (_, i) => rec(i, 20));
+  const bodies = await requests({ type: "incident", app: "a" }, events, {
+    name: "i",
+  }, { maxRequestRecords: 10 });
+  const nums = bodies.map((b) =>
+    b.resourceLogs[0].scopeLogs[0].logRecords.map((r) =>
+      Number(
+        (attr(r.attributes, "flightlog.num") as { intValue: string }).intValue,
+      )
+    )
+  );
+  assert.deepEqual(nums.map((n) => n.length), [10, 10, 5]);
+  assert.deepEqual(nums.flat(), events.map((_, i) => i));
+  assert(
+    bodies.every((b) =>
+      attr(b.resourceLogs[0].resource.attributes, "service.name") !== undefined
+    ),
+  );
+  const small = await requests({ type: "incident" }, events, { name: "i" }, {
+    maxRequestBytes: 2000,
+  });
+  assert(small.length > 3);
+  for (const b of small) {
+    const recs = b.resourceLogs[0].scopeLogs[0].logRecords;
+    assert(
+      recs.length === 1 ||
+        JSON.stringify(recs).length <= 2000 + recs.length + 1,
+    );
+  }
 });
 
 Deno.test("anyValue() encodes integers as strings, floats as doubles, nesting as lists", () => {
