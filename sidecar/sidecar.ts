@@ -247,10 +247,12 @@ export class Sidecar implements AsyncDisposable {
       });
     }
     if (this.#opts.otlp !== undefined) {
-      this.#otlp = await OtlpExport.open(`${this.#opts.dir}/otlp`, this.store, {
-        onError: (m) => this.recorder.reportOnce("exporting over OTLP", m),
-        ...this.#opts.otlp,
-      });
+      // Each incident given up is told on stderr, as the outbox does.
+      this.#otlp = await OtlpExport.open(
+        `${this.#opts.dir}/otlp`,
+        this.store,
+        this.#opts.otlp,
+      );
     }
     const listen = this.#opts.listen ?? {};
     this.#server = serveGuarded({
