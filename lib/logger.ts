@@ -169,8 +169,11 @@ export class Logger implements AsyncDisposable {
       facility: this.facility,
       format,
     };
-    if (span !== undefined) Object.assign(event, span);
     for (const key in own) event[key] = own[key];
+    if (span !== undefined) {
+      event.trace_id = span.trace_id;
+      event.span_id = span.span_id;
+    }
     return event;
   }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createLogger, requestContext } from "../mod.ts";
+import { createLogger, requestContext, withContext } from "../mod.ts";
 import { listIncidents } from "../lib/incidents.ts";
 import {
   activeSpan,
@@ -74,6 +74,39 @@ Deno.test("isTraceId() takes 32 hex digits, not all zero", () => {
 
 Deno.test("activeSpan() is undefined without OTEL_DENO", () => {
   assert.equal(activeSpan(), undefined);
+});
+
+/** Runs `fn` with a span active in Deno's context manager, as OTEL_DENO does. */
+function inSpan<T>(trace: string, span: string, fn: () => T): T {
+  const cm = (Deno as unknown as {
+    telemetry: {
+      contextManager: {
+        active(): { setValue(k: symbol, v: unknown): unknown };
+        with<R>(ctx: unknown, fn: () => R): R;
+      };
+    };
+  }).telemetry.contextManager;
+  const ctx = cm.active().setValue(
+    Symbol.for("OpenTelemetry Context Key SPAN"),
+    { spanContext: () => ({ traceId: trace, spanId: span, traceFlags: 1 }) },
+  );
+  return cm.with(ctx, fn);
+}
+
+Deno.test("an event logged in Deno's active span carries its ids, over a context's and a call's", async () => {
+  await using log = createLogger();
+  const other = "c".repeat(32);
+  inSpan(TRACE, SPAN, () => {
+    log.info("plain", { trace_id: other });
+    withContext({ trace_id: other, span_id: "d".repeat(16) }, () => {
+      log.with({ user: "a" }).info("in a context", { span_id: "e".repeat(16) });
+    });
+  });
+  log.info("after the span");
+  const [a, b, c] = log.snapshot();
+  assert.deepEqual([a.trace_id, a.span_id], [TRACE, SPAN]);
+  assert.deepEqual([b.trace_id, b.span_id], [TRACE, SPAN]);
+  assert(!("trace_id" in c));
 });
 
 Deno.test("requestContext() gives each event the traceparent's trace_id and span_id", async () => {
