@@ -70,6 +70,7 @@ export async function health(
       cursor: s.cursor,
     })),
     webhooks_pending: p.webhooks?.pending ?? 0,
+    ...(p.otlp === undefined ? {} : { otlp_pending: p.otlp.pending }),
     ...(p.clickhouse === undefined ? {} : {
       clickhouse: {
         spool_incidents: p.clickhouse.spool.files,

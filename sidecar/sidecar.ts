@@ -276,6 +276,9 @@ export class Sidecar implements AsyncDisposable {
       version: VERSION,
       app_connected: this.stats.appConnected,
       incidents: this.store.totals().count,
+      ...(this.#otlp === undefined
+        ? {}
+        : { otlp_pending: this.#otlp.stats.pending }),
       ...(this.#export === undefined ? {} : {
         clickhouse_spool: this.#export.spool.files,
         ...(this.#export.spool.lastError
