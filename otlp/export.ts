@@ -45,7 +45,12 @@ export interface ExportSource {
   /** Calls `fn` with each newly stored incident; returns an unsubscribe. */
   subscribe(fn: (s: ExportableIncident) => void): () => void;
   /** The `.flog.gz` bytes of an incident, if still stored. */
-  read(name: string): Promise<ReadableStream<Uint8Array> | undefined>;
+  read(
+    name: string,
+  ):
+    | ReadableStream<Uint8Array>
+    | undefined
+    | Promise<ReadableStream<Uint8Array> | undefined>;
 }
 
 /** Settings of an {@linkcode OtlpExport}. */
