@@ -17,6 +17,8 @@ import { VERSION } from "./version.ts";
 import { Subscriber } from "./_reader_queue.ts";
 import { claimSocketPath } from "./_unix_socket.ts";
 import { withDefaults } from "./_options.ts";
+import { waitAtMost } from "./_sleep.ts";
+import { onStopSignal } from "./_stop_signals.ts";
 
 /**
  * Options of {@linkcode publish}.
@@ -52,6 +54,15 @@ export interface PublishOptions {
   closeTimeoutMs?: number;
   /** Closes the publisher when aborted. */
   signal?: AbortSignal;
+  /**
+   * On SIGTERM or SIGINT, say `goodbye` (reason `signal SIGTERM`), hand
+   * over what is queued and close; then, when the app has no listener of
+   * its own for the signal, close the logger and exit with 143 (SIGTERM) or
+   * 130 (SIGINT), as the process would have ended without flightlog. A
+   * sidecar records such a stop as a stop, not a crash.
+   * @default {true}
+   */
+  stopSignals?: boolean;
 }
 
 /** The defaults of {@linkcode PublishOptions}, stated once. */
@@ -60,6 +71,7 @@ const PUBLISH_DEFAULTS = {
   heartbeatMs: 1000,
   batchSize: 1000,
   closeTimeoutMs: 2000,
+  stopSignals: true,
 };
 
 /**
@@ -112,6 +124,7 @@ export class Publisher implements AsyncDisposable {
   readonly #subs = new Set<Subscriber>();
   readonly #loops = new Set<Promise<void>>();
   readonly #unsubscribe: (() => void)[] = [];
+  readonly #offSignals: () => void = () => {};
   readonly #heartbeat: ReturnType<typeof setInterval>;
   readonly #accepting: Promise<void>;
   #closing: Promise<void> | undefined;
@@ -150,6 +163,12 @@ export class Publisher implements AsyncDisposable {
       for (const sub of subs) sub.send({ t: "heartbeat", time });
     }, this.#opts.heartbeatMs);
     this.#accepting = this.#accept();
+    if (this.#opts.stopSignals) {
+      this.#offSignals = onStopSignal({
+        goodbye: (signal) => this.close(`signal ${signal}`),
+        closeLogger: () => logger.close(),
+      });
+    }
     options.signal?.addEventListener("abort", () => this.close("aborted"), {
       once: true,
     });
@@ -296,6 +315,7 @@ export class Publisher implements AsyncDisposable {
    */
   close(reason = "closed"): Promise<void> {
     this.#closing ??= (async () => {
+      this.#offSignals();
       clearInterval(this.#heartbeat);
       for (const off of this.#unsubscribe) off();
       try {
@@ -333,16 +353,6 @@ function absolute(dir: string | undefined): string | undefined {
   } catch {
     return undefined; // no permission to read the working directory
   }
-}
-
-/** Waits for `promise`, but not longer than `ms`. */
-async function waitAtMost(promise: Promise<unknown>, ms: number) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    promise,
-    new Promise((resolve) => timer = setTimeout(resolve, ms)),
-  ]);
-  clearTimeout(timer);
 }
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createLogger, withContext } from "../mod.ts";
 import type { OtlpLogsRequest } from "../otlp/logs.ts";
-import { parseSidecarArgs } from "../sidecar/main.ts";
+import { parseSidecarArgs } from "../cli/sidecar.ts";
 import { Sidecar } from "../sidecar/sidecar.ts";
 import { Gatherer } from "../gather/gatherer.ts";
 import { baseName, makeIncident } from "./_server_util.ts";
