@@ -113,7 +113,7 @@ export interface GathererOptions {
   clickhouse?: ClickHouseOptions;
   /** The spool's bounds and timing (with `clickhouse`). */
   spool?: Omit<SpoolOptions, "dir">;
-  /** Also export every new incident as OTLP logs (cursor in `dir/otlp`). */
+  /** Also export every new incident as OTLP logs (checkpoint in `dir/node.sqlite`). */
   otlp?: OtlpExportOptions;
   /** A link template with `{trace_id}`: the viewer links trace ids there. */
   traceUrl?: string;
@@ -313,7 +313,8 @@ export class Gatherer implements AsyncDisposable {
       await this.#webhooks.start();
     }
     if (o.otlp !== undefined) {
-      this.#otlp = await OtlpExport.open(`${o.dir}/otlp`, this.store, {
+      this.#state ??= await NodeState.open(o.dir);
+      this.#otlp = await OtlpExport.open(this.store, this.#state, {
         onError: (m) => {
           o.report(m);
           this.#log.child("otlp").weird("{message}", { message: m });

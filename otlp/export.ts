@@ -2,8 +2,9 @@
  * Durable OTLP export of a node's incidents: each stored incident goes, as
  * OTLP logs in JSON (see `logs.ts`), to `URL/v1/logs`, in store order,
  * retried with backoff until the receiver takes it. Where it got to is a
- * file on disk, moved past an incident only once the receiver answered 2xx:
- * nothing is lost across restarts, and nothing taken is sent again.
+ * checkpoint of the node's durable state, moved past an incident only once
+ * the receiver answered 2xx: nothing is lost across restarts, and nothing
+ * taken is sent again.
  *
  * @module
  */
@@ -81,7 +82,7 @@ export interface OtlpExportOptions extends RequestBounds {
   caCerts?: string[];
   /**
    * Told of each incident given up (a 4xx other than 429, or unreadable)
-   * and of a cursor that cannot be written.
+   * and of a checkpoint that cannot be saved.
    * @default {console.error}
    */
   onError?: (message: string) => void;
@@ -108,21 +109,33 @@ export interface OtlpExportStats {
   records: number;
 }
 
-/** The file holding the id of the last incident done. */
-const CURSOR = "cursor";
+/**
+ * Where the export keeps its checkpoint: the node's durable state
+ * (`NodeState` has these), synchronous and durable once `set` returns.
+ */
+export interface Checkpoints {
+  /** A checkpoint's value, if set. */
+  get(key: string): string | undefined;
+  /** Sets a checkpoint. */
+  set(key: string, value: string): void;
+}
+
+/** The checkpoint holding the id of the last incident done. */
+export const OTLP_CHECKPOINT = "otlp_export_cursor";
 
 type Outcome = "delivered" | "rejected" | "retry";
 
 /**
  * Sends every incident its source stores from now on to an OTLP receiver,
  * one request per incident, in order; a receiver that is down holds up the
- * rest until it is back. Its cursor is `dir/cursor`: a new export starts
- * with the incidents stored after it opens, a reopened one where it left.
+ * rest until it is back. Its checkpoint is `otlp_export_cursor` in
+ * `checkpoints`: a new export starts with the incidents stored after it
+ * opens, a reopened one where it left.
  *
  * @example
  * ```ts ignore
  * import { OtlpExport } from "./export.ts";
- * await using exp = await OtlpExport.open(`${store.dir}/otlp`, store, {
+ * await using exp = await OtlpExport.open(store, nodeState, {
  *   url: "http://127.0.0.1:4318",
  *   headers: { "x-api-key": "…" },
  * });
@@ -140,7 +153,7 @@ export class OtlpExport implements AsyncDisposable {
   readonly #source: ExportSource;
   readonly #opts: OtlpExportOptions & typeof DEFAULTS;
   readonly #endpoint: string;
-  readonly #cursorPath: string;
+  readonly #checkpoints: Checkpoints;
   readonly #client: Deno.HttpClient | undefined;
   readonly #abort = new AbortController();
   readonly #queue: ExportableIncident[] = [];
@@ -153,23 +166,26 @@ export class OtlpExport implements AsyncDisposable {
   #closing: Promise<void> | undefined;
 
   private constructor(
-    dir: string,
     source: ExportSource,
+    checkpoints: Checkpoints,
     options: OtlpExportOptions,
   ) {
     this.#source = source;
     this.#opts = withDefaults(DEFAULTS, options);
     this.#endpoint = `${options.url.replace(/\/+$/, "")}/v1/logs`;
-    this.#cursorPath = `${dir}/${CURSOR}`;
+    this.#checkpoints = checkpoints;
     this.#client = options.caCerts?.length
       ? Deno.createHttpClient({ caCerts: options.caCerts })
       : undefined;
   }
 
-  /** Opens the export (its cursor in `dir`) and starts sending. */
+  /**
+   * Opens the export of `source`'s incidents (its checkpoint in
+   * `checkpoints`) and starts sending.
+   */
   static async open(
-    dir: string,
     source: ExportSource,
+    checkpoints: Checkpoints,
     options: OtlpExportOptions,
   ): Promise<OtlpExport> {
     try {
@@ -177,21 +193,15 @@ export class OtlpExport implements AsyncDisposable {
     } catch {
       throw new TypeError(`otlp url: not a URL: ${options.url}`);
     }
-    await Deno.mkdir(dir, { recursive: true });
-    const exp = new OtlpExport(dir, source, options);
-    let text: string | undefined;
-    try {
-      text = await Deno.readTextFile(exp.#cursorPath);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
+    const exp = new OtlpExport(source, checkpoints, options);
+    const text = checkpoints.get(OTLP_CHECKPOINT);
     const saved = Number(text?.trim() || NaN);
     const latest = await source.latestId();
     if (text === undefined) {
       exp.#mark(latest); // a new export starts from now
     } else if (!Number.isSafeInteger(saved) || saved < 0) {
       throw new SyntaxError(
-        `${exp.#cursorPath}: expected an incident id, got ${
+        `checkpoint ${OTLP_CHECKPOINT}: expected an incident id, got ${
           JSON.stringify(text.slice(0, 40))
         }`,
       );
@@ -241,18 +251,12 @@ export class OtlpExport implements AsyncDisposable {
 
   #mark(id: number): void {
     try {
-      // Synced, then renamed: whole after a crash or a power loss.
-      const tmp = `${this.#cursorPath}.tmp`;
-      using file = Deno.openSync(tmp, {
-        write: true,
-        create: true,
-        truncate: true,
-      });
-      file.writeSync(new TextEncoder().encode(String(id)));
-      file.syncSync();
-      Deno.renameSync(tmp, this.#cursorPath);
+      this.#checkpoints.set(OTLP_CHECKPOINT, String(id));
     } catch (e) {
-      this.#opts.onError(`otlp: cannot write ${this.#cursorPath}: ${e}`);
+      // Sent again after a restart (at least once), not lost.
+      this.#opts.onError(
+        `otlp: cannot save checkpoint ${OTLP_CHECKPOINT}: ${e}`,
+      );
     }
     this.#done = id;
   }

@@ -109,7 +109,7 @@ export interface SidecarOptions {
    * spool in `dir/spool`), with no gatherer.
    */
   clickhouse?: ClickHouseOptions;
-  /** Also export every new incident as OTLP logs (cursor in `dir/otlp`). */
+  /** Also export every new incident as OTLP logs (checkpoint in `dir/node.sqlite`). */
   otlp?: OtlpExportOptions;
   /** A link template with `{trace_id}`: the viewer links trace ids there. */
   traceUrl?: string;
@@ -246,9 +246,10 @@ export class Sidecar implements AsyncDisposable {
     }
     if (this.#opts.otlp !== undefined) {
       // Each incident given up is told on stderr, as the outbox does.
+      this.#state ??= await NodeState.open(this.#opts.dir);
       this.#otlp = await OtlpExport.open(
-        `${this.#opts.dir}/otlp`,
         this.store,
+        this.#state,
         this.#opts.otlp,
       );
     }

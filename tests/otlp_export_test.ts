@@ -6,11 +6,21 @@ import {
   OtlpExport,
 } from "../otlp/export.ts";
 import { parseHeader, parseHeadersFile } from "../otlp/headers.ts";
+import { NodeState } from "../store/sqlite/node_state.ts";
 import type { OtlpLogsRequest } from "../otlp/logs.ts";
 import { otlpReceiver } from "./_otlp_receiver.ts";
 import { deadline, freePort, tempDir } from "./_util.ts";
 
 const FAST = { baseDelayMs: 5, maxDelayMs: 40, onError() {} };
+
+/** Checkpoints in memory (a node's are in `node.sqlite`). */
+const checkpoints = () => {
+  const m = new Map<string, string>();
+  return {
+    get: (k: string) => m.get(k),
+    set: (k: string, v: string) => void m.set(k, v),
+  };
+};
 
 /** A store stand-in: incidents written by a real logger, in a list. */
 class Source implements ExportSource {
@@ -59,8 +69,9 @@ Deno.test("OtlpExport posts each new incident to URL/v1/logs with its headers", 
   await using dir = await tempDir();
   await using receiver = otlpReceiver();
   const source = new Source(dir.path);
+  const cp = checkpoints();
   const old = await source.incident("before the export");
-  await using exp = await OtlpExport.open(`${dir.path}/otlp`, source, {
+  await using exp = await OtlpExport.open(source, cp, {
     ...FAST,
     url: receiver.url + "/",
     headers: { "x-api-key": "k1" },
@@ -78,7 +89,8 @@ Deno.test("OtlpExport survives the receiver being down: nothing lost, nothing se
   await using dir = await tempDir();
   const port = freePort();
   const source = new Source(dir.path);
-  await using exp = await OtlpExport.open(`${dir.path}/otlp`, source, {
+  const cp = checkpoints();
+  await using exp = await OtlpExport.open(source, cp, {
     ...FAST,
     url: `http://127.0.0.1:${port}`,
   });
@@ -104,15 +116,19 @@ Deno.test("OtlpExport sends what was pending at close after reopening, and not w
   await using receiver = otlpReceiver();
   const source = new Source(dir.path);
   const opts = { ...FAST, url: receiver.url };
-  const first = await OtlpExport.open(`${dir.path}/otlp`, source, opts);
+  // The node's real state, closed and opened again as a restart does.
+  const state = await NodeState.open(`${dir.path}/node`);
+  const first = await OtlpExport.open(source, state, opts);
   const taken = await source.incident("taken");
   await receiver.until(() => first.stats.delivered === 1, "first delivery");
   receiver.status = 503;
   const pending = await source.incident("pending");
   await receiver.until(() => first.stats.failed > 0, "a failed attempt");
   await first.close();
+  state.close();
   receiver.status = 200;
-  await using second = await OtlpExport.open(`${dir.path}/otlp`, source, opts);
+  using reopened = await NodeState.open(`${dir.path}/node`);
+  await using second = await OtlpExport.open(source, reopened, opts);
   await receiver.until(() => second.stats.delivered === 1, "the pending one");
   assert.deepEqual(sentNames(receiver.bodies.get("/v1/logs")), [
     taken,
@@ -124,8 +140,9 @@ Deno.test("OtlpExport gives up an incident refused with 400, reports it, and goe
   await using dir = await tempDir();
   await using receiver = otlpReceiver();
   const source = new Source(dir.path);
+  const cp = checkpoints();
   const errors: string[] = [];
-  await using exp = await OtlpExport.open(`${dir.path}/otlp`, source, {
+  await using exp = await OtlpExport.open(source, cp, {
     ...FAST,
     url: receiver.url,
     onError: (m) => errors.push(m),
@@ -144,7 +161,8 @@ Deno.test("OtlpExport retries a 429", async () => {
   await using dir = await tempDir();
   await using receiver = otlpReceiver();
   const source = new Source(dir.path);
-  await using exp = await OtlpExport.open(`${dir.path}/otlp`, source, {
+  const cp = checkpoints();
+  await using exp = await OtlpExport.open(source, cp, {
     ...FAST,
     url: receiver.url,
   });
@@ -179,7 +197,8 @@ Deno.test("OtlpExport sends a large incident in several requests, none twice whe
   );
   try {
     const source = new Source(dir.path);
-    await using exp = await OtlpExport.open(`${dir.path}/otlp`, source, {
+    const cp = checkpoints();
+    await using exp = await OtlpExport.open(source, cp, {
       ...FAST,
       url: `http://127.0.0.1:${server.addr.port}`,
       maxRequestRecords: 1,
@@ -201,15 +220,13 @@ Deno.test("OtlpExport sends a large incident in several requests, none twice whe
   }
 });
 
-Deno.test("OtlpExport.open() refuses a damaged cursor, naming the file", async () => {
+Deno.test("OtlpExport.open() refuses a damaged checkpoint, naming it", async () => {
   await using dir = await tempDir();
-  await Deno.mkdir(`${dir.path}/otlp`);
-  await Deno.writeTextFile(`${dir.path}/otlp/cursor`, "x1");
+  const cp = checkpoints();
+  cp.set("otlp_export_cursor", "x1");
   await assert.rejects(
-    OtlpExport.open(`${dir.path}/otlp`, new Source(dir.path), {
-      url: "http://127.0.0.1:9",
-    }),
-    /otlp\/cursor: expected an incident id/,
+    OtlpExport.open(new Source(dir.path), cp, { url: "http://127.0.0.1:9" }),
+    /checkpoint otlp_export_cursor: expected an incident id/,
   );
 });
 
