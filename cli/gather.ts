@@ -39,7 +39,7 @@ import {
   type OtlpConfig,
   otlpOf,
   traceUrlOf,
-} from "../otlp/flags.ts";
+} from "./_otlp_flags.ts";
 
 /**
  * The usage text of `flightlog gather`.

@@ -40,7 +40,7 @@ import {
   type OtlpConfig,
   otlpOf,
   traceUrlOf,
-} from "../otlp/flags.ts";
+} from "./_otlp_flags.ts";
 
 /**
  * The usage text of `flightlog sidecar`.

@@ -13,7 +13,7 @@ import { summarizeIncident } from "../lib/incidents.ts";
 import { STORED_NAME } from "../store/store.ts";
 import { parseListen } from "./_config_fields.ts";
 import { Sidecar } from "../sidecar/sidecar.ts";
-import { traceUrlOf } from "../otlp/flags.ts";
+import { traceUrlOf } from "./_otlp_flags.ts";
 
 /** The usage text of `flightlog web`. */
 export const WEB_USAGE = `Usage: flightlog web [--listen HOST:PORT] FILE|DIR...

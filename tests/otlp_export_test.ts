@@ -5,7 +5,6 @@ import {
   type ExportSource,
   OtlpExport,
 } from "../otlp/export.ts";
-import { parseHeader, parseHeadersFile } from "../otlp/headers.ts";
 import { NodeState } from "../store/sqlite/node_state.ts";
 import type { OtlpLogsRequest } from "../otlp/logs.ts";
 import { otlpReceiver } from "./_otlp_receiver.ts";
@@ -227,20 +226,5 @@ Deno.test("OtlpExport.open() refuses a damaged checkpoint, naming it", async () 
   await assert.rejects(
     OtlpExport.open(new Source(dir.path), cp, { url: "http://127.0.0.1:9" }),
     /checkpoint otlp_export_cursor: expected an incident id/,
-  );
-});
-
-Deno.test("parseHeader() and parseHeadersFile() read NAME=VALUE and name bad lines", () => {
-  assert.deepEqual(parseHeader("--otlp-header", "Authorization=Bearer a=b"), [
-    "authorization",
-    "Bearer a=b",
-  ]);
-  assert.throws(
-    () => parseHeader("--otlp-header", "no value here"),
-    /--otlp-header: expected NAME=VALUE/,
-  );
-  assert.throws(
-    () => parseHeadersFile("h.txt", "# c\n\nk: v\nbad line\n"),
-    /h\.txt:4: expected NAME=VALUE/,
   );
 });

@@ -5,8 +5,9 @@
  * @module
  */
 
-import type { OtlpExportOptions } from "./export.ts";
-import { parseHeader, parseHeadersFile } from "./headers.ts";
+import type { OtlpExportOptions } from "../otlp/export.ts";
+import { parseHeader, parseHeadersFile } from "./_otlp_headers.ts";
+import { checkUrl, ConfigError, readText } from "./_config_fields.ts";
 
 /** The flags, for `parseArgs`. */
 export const OTLP_FLAGS = {
@@ -47,7 +48,7 @@ const FIELDS = ["url", "headers", "headersFile", "around"];
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { traceUrlOf } from "./flags.ts";
+ * import { traceUrlOf } from "./_otlp_flags.ts";
  * const t = "https://tempo.example/trace/{trace_id}";
  * assert.equal(traceUrlOf("--trace-url", t), t);
  * ```
@@ -65,7 +66,7 @@ export function traceUrlOf(
       );
   } catch { /* below */ }
   if (!ok) {
-    throw new TypeError(
+    throw new ConfigError(
       `${where}: expected an http(s) URL with {trace_id} in it, got ${
         JSON.stringify(template)
       }`,
@@ -90,23 +91,16 @@ export async function otlpOf(
   field: (name: string) => string,
 ): Promise<OtlpExportOptions | undefined> {
   if (cfg !== undefined && (typeof cfg !== "object" || cfg === null)) {
-    throw new TypeError(`${field("otlp")}: expected an object`);
+    throw new ConfigError(`${field("otlp")}: expected an object`);
   }
   for (const k of Object.keys(cfg ?? {})) {
     if (!FIELDS.includes(k)) {
-      throw new TypeError(`${field(`otlp.${k}`)}: unknown field`);
+      throw new ConfigError(`${field(`otlp.${k}`)}: unknown field`);
     }
   }
   const url = values.otlp ?? cfg?.url;
   if (url === undefined) return undefined;
-  const where = values.otlp ? "--otlp" : field("otlp.url");
-  let ok = false;
-  try {
-    ok = /^https?:$/.test(new URL(url).protocol);
-  } catch { /* below */ }
-  if (!ok) {
-    throw new TypeError(`${where}: not an http(s) URL: ${JSON.stringify(url)}`);
-  }
+  checkUrl(values.otlp ? "--otlp" : field("otlp.url"), url);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(cfg?.headers ?? {})) {
     const [name, value] = parseHeader(field(`otlp.headers`), `${k}=${v}`);
@@ -117,13 +111,7 @@ export async function otlpOf(
     const where = values["otlp-headers-file"]
       ? "--otlp-headers-file"
       : field("otlp.headersFile");
-    let text: string;
-    try {
-      text = await Deno.readTextFile(file);
-    } catch (e) {
-      throw new Error(`${where}: cannot read ${file}: ${(e as Error).message}`);
-    }
-    Object.assign(headers, parseHeadersFile(file, text));
+    Object.assign(headers, parseHeadersFile(file, await readText(where, file)));
   }
   for (const h of values["otlp-header"] ?? []) {
     const [name, value] = parseHeader("--otlp-header", h);
@@ -134,7 +122,7 @@ export async function otlpOf(
   if (aroundText !== undefined) {
     around = Number(aroundText);
     if (!Number.isSafeInteger(around) || around < 0) {
-      throw new RangeError(
+      throw new ConfigError(
         `${
           values["otlp-around"] ? "--otlp-around" : field("otlp.around")
         }: expected an integer >= 0, got ${JSON.stringify(aroundText)}`,

@@ -15,7 +15,7 @@ const NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { parseHeader } from "./headers.ts";
+ * import { parseHeader } from "./_otlp_headers.ts";
  * assert.deepEqual(parseHeader("--otlp-header", "x-api-key=abc=1"), ["x-api-key", "abc=1"]);
  * ```
  */
@@ -37,7 +37,7 @@ export function parseHeader(where: string, text: string): [string, string] {
  * @example
  * ```ts
  * import assert from "node:assert";
- * import { parseHeadersFile } from "./headers.ts";
+ * import { parseHeadersFile } from "./_otlp_headers.ts";
  * assert.deepEqual(
  *   parseHeadersFile("h.txt", "# Honeycomb\nx-honeycomb-team: abc\n"),
  *   { "x-honeycomb-team": "abc" },
