@@ -85,6 +85,11 @@ export {
 } from "./lib/request_context.ts";
 export type { IsolateOptions } from "./lib/context_buffers.ts";
 export {
+  activeSpan,
+  parseTraceparent,
+  type TraceIds,
+} from "./lib/trace_context.ts";
+export {
   DEFAULT_REDACT_KEYS,
   DEFAULT_REDACT_PATTERNS,
   type RedactOptions,

@@ -1,5 +1,6 @@
 /**
- * The cost of a buffered log call (one that does not trigger), beside its
+ * The cost of a buffered log call (one that does not trigger), with and
+ * without an active OpenTelemetry span, beside its
  * floor, a bare ring push, and two peers from npm: pino writing to a no-op
  * destination and LogTape's `fingersCrossed` sink (its flight-recorder
  * mode). `deno task bench` prints each as a ratio to the floor.
@@ -65,6 +66,39 @@ Deno.bench({
     for (let i = 0; i < CALLS; i++) {
       log.info("request {id} from {user}", FIELDS);
     }
+  },
+});
+
+// Inside a span, as Deno.serve has one with OTEL_DENO=true: the span is set
+// through Deno.telemetry's context manager, as Deno's own is, so that this
+// runs without an OTLP endpoint. Each event then carries trace_id/span_id.
+const otel = (Deno as unknown as {
+  telemetry: {
+    contextManager: {
+      active(): { setValue(k: symbol, v: unknown): unknown };
+      with<T>(ctx: unknown, fn: () => T): T;
+    };
+  };
+}).telemetry.contextManager;
+const spanContext = otel.active().setValue(
+  Symbol.for("OpenTelemetry Context Key SPAN"),
+  {
+    spanContext: () => ({
+      traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+      spanId: "00f067aa0ba902b7",
+      traceFlags: 1,
+    }),
+  },
+);
+Deno.bench({
+  name: "flightlog: 1,000 log.info(template, fields) in an OpenTelemetry span",
+  group: "log call",
+  fn() {
+    otel.with(spanContext, () => {
+      for (let i = 0; i < CALLS; i++) {
+        log.info("request {id} from {user}", FIELDS);
+      }
+    });
   },
 });
 

@@ -1,7 +1,7 @@
 /**
  * `flightlog filter IN OUT`: copies a flogfile keeping the events that pass
  * foolscap's filters (`--after`, `--before`, `--above`, `--from`,
- * `--strip-facility`) and ours (`--facility`, `--grep`, `--nums`).
+ * `--strip-facility`) and ours (`--facility`, `--grep`, `--nums`, `--trace`).
  *
  * @module
  */
@@ -12,6 +12,7 @@ import type { FlogEvent } from "../lib/flog_event.ts";
 import { FlogFileError, type FlogRecord, readFlog } from "../lib/flogfile.ts";
 import { renderMessage } from "../lib/format.ts";
 import { parseLevel } from "../lib/levels.ts";
+import { isTraceId } from "../lib/trace_context.ts";
 import { createFlogWriter } from "./_flog_writer.ts";
 
 const USAGE = `Usage: flightlog filter [options] IN OUT
@@ -27,6 +28,7 @@ when OUT ends in .gz), with IN's header kept. IN may be .flog, .flog.gz or -.
   --facility F         keep only events of facility F and those below it
   --grep REGEX         keep only events whose rendered text matches
   --nums LIST          keep only these event numbers (3,7-9)
+  --trace ID           keep only events of this trace (their trace_id)
   -h, --help           this help
 `;
 
@@ -58,6 +60,10 @@ function eventFilter(v: Record<string, string | undefined>) {
     throw new UsageError(`--grep: ${(e as Error).message}`);
   }
   const nums = v.nums === undefined ? undefined : parseNums(v.nums);
+  if (v.trace !== undefined && !isTraceId(v.trace)) {
+    throw new UsageError(`--trace: not a trace id (32 hex digits): ${v.trace}`);
+  }
+  const trace = v.trace?.toLowerCase();
   const under = (table: string | undefined, d: FlogEvent) =>
     table !== undefined &&
     matchFacility({ [table]: true }, d.facility) === true;
@@ -70,6 +76,7 @@ function eventFilter(v: Record<string, string | undefined>) {
       (v["strip-facility"] === undefined || !under(v["strip-facility"], d)) &&
       (v.facility === undefined || under(v.facility, d)) &&
       (nums === undefined || nums(d.num)) &&
+      (trace === undefined || d.trace_id === trace) &&
       (grep === undefined || grep.test(renderMessage(d)));
   };
 }
@@ -114,6 +121,7 @@ export async function filter(args: string[]): Promise<number> {
         facility: { type: "string" },
         grep: { type: "string" },
         nums: { type: "string" },
+        trace: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });

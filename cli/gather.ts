@@ -34,6 +34,13 @@ import {
   type AlertType,
   type Webhook,
 } from "../gather/webhooks.ts";
+import {
+  OTLP_FLAGS,
+  OTLP_USAGE,
+  type OtlpConfig,
+  otlpOf,
+  traceUrlOf,
+} from "./_otlp_flags.ts";
 
 /**
  * The usage text of `flightlog gather`.
@@ -66,6 +73,7 @@ ${TOKEN_USAGE.trimEnd()}: give it to sidecars
   --retention-bytes B       keep at most B bytes of incidents
   --cert FILE --key FILE    serve HTTPS
 ${CLICKHOUSE_USAGE.trimEnd()}
+${OTLP_USAGE.trimEnd()}
   --config FILE             JSON file with the same settings, and per-source tokens
                             and per-webhook filters (flags win); see docs/gather.md
   -h, --help                this help
@@ -96,6 +104,8 @@ interface ConfigFile {
   idleTimeoutMs?: number;
   maxBodyBytes?: number;
   clickhouse?: Parameters<typeof clickhouseOf>[1];
+  otlp?: OtlpConfig;
+  traceUrl?: string;
 }
 
 interface WebhookConfig {
@@ -131,6 +141,8 @@ const CONFIG_KEYS = configKeys<ConfigFile>()([
   "idleTimeoutMs",
   "maxBodyBytes",
   "clickhouse",
+  "otlp",
+  "traceUrl",
 ]);
 
 function format(where: string, v: unknown): "json" | "slack" | undefined {
@@ -241,6 +253,7 @@ export async function parseGatherArgs(
       key: { type: "string" },
       config: { type: "string" },
       ...CLICKHOUSE_FLAGS,
+      ...OTLP_FLAGS,
     },
   });
   const src = values.config ?? "";
@@ -334,6 +347,11 @@ export async function parseGatherArgs(
     idleTimeoutMs: num(field("idleTimeoutMs"), cfg.idleTimeoutMs),
     maxBodyBytes: num(field("maxBodyBytes"), cfg.maxBodyBytes),
     clickhouse: await clickhouseOf(values, cfg.clickhouse, field),
+    otlp: await otlpOf(values, cfg.otlp, field),
+    traceUrl: traceUrlOf(
+      values["trace-url"] ? "--trace-url" : field("traceUrl"),
+      values["trace-url"] ?? cfg.traceUrl,
+    ),
   };
 }
 

@@ -19,14 +19,15 @@ import type { StoredIncident } from "../store/sqlite/store.ts";
 import { Remote, shortTime } from "./_remote.ts";
 
 const USAGE = `Usage:
-  flightlog incidents ls URL [--app A] [--group G] [--category C] [--q TEXT] [--limit N] [--json]
+  flightlog incidents ls URL [--app A] [--group G] [--category C] [--q TEXT] [--trace ID] [--limit N] [--json]
   flightlog incidents get URL NAME [-o FILE | --dump]
   flightlog incidents watch URL [--after ID] [--dump] [--json]
 
 The incidents of a sidecar or gatherer at URL.
 
   --token-file FILE  the server's bearer token (default: $FLIGHTLOG_TOKEN)
-  --app, --group, --category, --q, --limit   filters of ls (--q searches event text)
+  --app, --group, --category, --q, --trace, --limit   filters of ls (--q searches event text,
+                                             --trace the incidents holding a trace's events)
   -o, --output FILE  where get saves the .flog.gz (default: NAME here)
   --after ID         watch: first the incidents after this id (0: all), then new ones
   --dump             print the whole incident, as flightlog dump does
@@ -75,6 +76,7 @@ export async function incidents(
       group: { type: "string" },
       category: { type: "string" },
       q: { type: "string" },
+      trace: { type: "string" },
       limit: { type: "string" },
       output: { type: "string", short: "o" },
       after: { type: "string" },
@@ -100,7 +102,9 @@ export async function incidents(
     const remote = await Remote.open(url, values["token-file"]);
     if (sub === "ls") {
       const q = new URLSearchParams();
-      for (const k of ["app", "group", "category", "q", "limit"] as const) {
+      for (
+        const k of ["app", "group", "category", "q", "trace", "limit"] as const
+      ) {
         if (values[k] !== undefined) q.set(k, values[k]);
       }
       const { incidents } = await remote.json<{ incidents: Listed[] }>(

@@ -35,6 +35,13 @@ import {
 } from "./_config_fields.ts";
 import type { Peer } from "../http/outbox.ts";
 import { Sidecar, type SidecarOptions } from "../sidecar/sidecar.ts";
+import {
+  OTLP_FLAGS,
+  OTLP_USAGE,
+  type OtlpConfig,
+  otlpOf,
+  traceUrlOf,
+} from "./_otlp_flags.ts";
 
 /**
  * The usage text of `flightlog sidecar`.
@@ -75,6 +82,7 @@ ${TOKEN_USAGE.trimEnd()}
   --quiet                no activity lines (connections, deaths, incidents, bad input)
   --log-format FORMAT    activity lines as text (default) or json
 ${CLICKHOUSE_USAGE.trimEnd()}
+${OTLP_USAGE.trimEnd()}
   --config FILE          JSON file with the same settings (flags win); see README
   -h, --help             this help
 `;
@@ -113,6 +121,8 @@ interface ConfigFile {
   idleTimeoutMs?: number;
   isolateBy?: string;
   clickhouse?: Parameters<typeof clickhouseOf>[1];
+  otlp?: OtlpConfig;
+  traceUrl?: string;
 }
 
 function levelQualifier(where: string, v: string | number): Qualifier {
@@ -194,6 +204,8 @@ const CONFIG_KEYS = configKeys<ConfigFile>()([
   "idleTimeoutMs",
   "isolateBy",
   "clickhouse",
+  "otlp",
+  "traceUrl",
 ]);
 
 /**
@@ -244,6 +256,7 @@ export async function parseSidecarArgs(
       "log-format": { type: "string" },
       config: { type: "string" },
       ...CLICKHOUSE_FLAGS,
+      ...OTLP_FLAGS,
     },
   });
   const src = values.config ?? "";
@@ -341,6 +354,11 @@ export async function parseSidecarArgs(
     idleTimeoutMs: num("--idle-timeout-ms", values["idle-timeout-ms"]) ??
       num(field("idleTimeoutMs"), cfg.idleTimeoutMs),
     clickhouse: await clickhouseOf(values, cfg.clickhouse, field),
+    otlp: await otlpOf(values, cfg.otlp, field),
+    traceUrl: traceUrlOf(
+      values["trace-url"] ? "--trace-url" : field("traceUrl"),
+      values["trace-url"] ?? cfg.traceUrl,
+    ),
     activity: {
       quiet: values.quiet ?? cfg.quiet ?? false,
       format: logFormat(

@@ -13,6 +13,7 @@ import { summarizeIncident } from "../lib/incidents.ts";
 import { STORED_NAME } from "../store/store.ts";
 import { parseListen } from "./_config_fields.ts";
 import { Sidecar } from "../sidecar/sidecar.ts";
+import { traceUrlOf } from "./_otlp_flags.ts";
 
 /** The usage text of `flightlog web`. */
 export const WEB_USAGE = `Usage: flightlog web [--listen HOST:PORT] FILE|DIR...
@@ -21,6 +22,7 @@ Serves the web viewer for incident files (.flog, .flog.gz, foolscap's .flog;
 a folder: every such file in it) and prints its URL with a login link.
 
   --listen HOST:PORT   address (default 127.0.0.1:0, a free port)
+  --trace-url TEMPLATE link trace ids to a URL with {trace_id} in it
   -h, --help           show this help
 `;
 
@@ -69,6 +71,7 @@ export async function web(args: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         listen: { type: "string", default: "127.0.0.1:0" },
+        "trace-url": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -78,6 +81,7 @@ export async function web(args: string[]): Promise<number> {
     }
     if (positionals.length === 0) throw new TypeError("expected FILE or DIR");
     parseListen("--listen", values.listen);
+    traceUrlOf("--trace-url", values["trace-url"]);
   } catch (e) {
     console.error(`flightlog web: ${(e as Error).message}\n\n${WEB_USAGE}`);
     return 2;
@@ -97,6 +101,7 @@ export async function web(args: string[]): Promise<number> {
       dir,
       listen: parseListen("--listen", values.listen),
       token,
+      traceUrl: values["trace-url"],
     });
     const shown: [string, string][] = [];
     for (const file of files) {

@@ -20,6 +20,8 @@ import type { GuardStats } from "../http/guard.ts";
 import { errorMessage } from "../store/errors.ts";
 import type { SourceStats } from "./source.ts";
 import type { WebhookStats } from "./webhooks.ts";
+import type { OtlpExportStats } from "../otlp/export.ts";
+import { otlpMetrics } from "../otlp/metrics.ts";
 
 /** What health and metrics are made of. */
 export interface GathererParts {
@@ -27,6 +29,7 @@ export interface GathererParts {
   rules: number;
   sources: SourceStats[];
   webhooks?: WebhookStats;
+  otlp?: OtlpExportStats;
   http: GuardStats | undefined;
   /** Alerting group events since the start. */
   groupEvents: GroupEventCounts;
@@ -83,6 +86,7 @@ export async function health(
       ...(s.lastError === undefined ? {} : { last_error: s.lastError }),
     })),
     webhooks_pending: p.webhooks?.pending ?? 0,
+    ...(p.otlp === undefined ? {} : { otlp_pending: p.otlp.pending }),
     ...status.health,
   };
 }
@@ -126,6 +130,7 @@ export async function metrics(p: GathererParts): Promise<string> {
       w?.heldBack ?? 0,
     ),
     ...httpMetrics(p.http),
+    ...otlpMetrics(p.otlp),
   ];
   const perSource = (
     name: string,

@@ -29,6 +29,7 @@ import {
   health,
   metrics,
 } from "./_status.ts";
+import { OtlpExport, type OtlpExportOptions } from "../otlp/export.ts";
 import { Rules, rulesHash } from "./rules.ts";
 import {
   Pull,
@@ -118,6 +119,10 @@ export interface GathererOptions {
   clickhouse?: ClickHouseOptions;
   /** The spool's bounds and timing (with `clickhouse`). */
   spool?: Omit<SpoolOptions, "dir">;
+  /** Also export every new incident as OTLP logs (checkpoint in `dir/node.sqlite`). */
+  otlp?: OtlpExportOptions;
+  /** A link template with `{trace_id}`: the viewer links trace ids there. */
+  traceUrl?: string;
   /**
    * HTTP connections open at once, at most.
    * @default {256}
@@ -180,6 +185,7 @@ export class Gatherer implements AsyncDisposable {
   readonly #pulls: Pull[];
   readonly #running: Promise<void>[] = [];
   #webhooks: Webhooks | undefined;
+  #otlp: OtlpExport | undefined;
   #state: NodeState | undefined;
   #closing: Promise<void> | undefined;
   readonly #groupEvents: GroupEventCounts;
@@ -224,6 +230,7 @@ export class Gatherer implements AsyncDisposable {
       maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
       metrics: () => this.metrics(),
       health: () => health(this.#parts()),
+      traceUrl: opts.traceUrl,
     }, { tls: opts.tls });
     this.store.subscribe((s) =>
       this.#log.child("store").info(
@@ -312,6 +319,16 @@ export class Gatherer implements AsyncDisposable {
       });
       await this.#webhooks.start();
     }
+    if (o.otlp !== undefined) {
+      this.#state ??= await NodeState.open(o.dir);
+      this.#otlp = await OtlpExport.open(this.store, this.#state, {
+        onError: (m) => {
+          o.report(m);
+          this.#log.child("otlp").weird("{message}", { message: m });
+        },
+        ...o.otlp,
+      });
+    }
   }
 
   /** Loads the rules again when their files change, and swaps them in. */
@@ -369,6 +386,7 @@ export class Gatherer implements AsyncDisposable {
       rules: this.#rules.size,
       sources: this.#pulls.map((p) => p.stats),
       webhooks: this.#webhooks?.stats,
+      otlp: this.#otlp?.stats,
       http: this.#http.stats,
       groupEvents: this.#groupEvents,
     };
@@ -395,6 +413,7 @@ export class Gatherer implements AsyncDisposable {
       this.#abort.abort();
       await Promise.all(this.#running);
       await this.#webhooks?.close();
+      await this.#otlp?.close();
       this.#state?.close();
       await this.#http.close();
       await this.store.close();

@@ -26,6 +26,8 @@
 
 export { Gatherer, type GathererOptions } from "./gatherer.ts";
 export type { ScopedTokens } from "../http/scopes.ts";
+export type { OtlpExportOptions } from "../otlp/export.ts";
+export type { RequestBounds } from "../otlp/logs.ts";
 export { type PullOptions, type Source, type SourceStats } from "./source.ts";
 export {
   ALERT_TYPES,

@@ -34,6 +34,8 @@ export interface ApiContext {
   metrics(): Awaitable<string>;
   /** The JSON of `/healthz`. */
   health(): Awaitable<Record<string, unknown>>;
+  /** A link template with `{trace_id}`: the viewer links trace ids there. */
+  traceUrl?: string;
 }
 
 /** What a handler gets besides the request. */

@@ -60,6 +60,9 @@ export function incidentHeader(
     ...(parts.app === undefined ? {} : { app: parts.app }),
     ...(parts.host === undefined ? {} : { host: parts.host }),
     ...(parts.suppressed > 0 ? { suppressed_incidents: parts.suppressed } : {}),
+    ...(typeof trigger.trace_id === "string"
+      ? { trace_id: trigger.trace_id }
+      : {}),
     ...extra,
     trigger,
   };

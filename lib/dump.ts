@@ -95,8 +95,9 @@ export function formatTime(when: number, mode: TimestampMode): string {
 
 /**
  * The lines `flightlog dump` prints for `records`: the header's versions
- * and PID, then one line per event (`from#num time LEVEL facility: text`),
- * the trigger marked `[INCIDENT-TRIGGER]`, failures below their event.
+ * and PID, then one line per event (`from#num time LEVEL facility: text`,
+ * then `[trace ID]` when it carries a `trace_id`), the trigger marked
+ * `[INCIDENT-TRIGGER]`, failures below their event.
  *
  * @example
  * ```ts
@@ -173,6 +174,9 @@ function eventLines(
     if (d.facility) line += ` ${d.facility}`;
   }
   line += `: ${renderMessage(d)}`;
+  if (!options.flogtool && typeof d.trace_id === "string") {
+    line += ` [trace ${d.trace_id}]`;
+  }
   if (options.verbose) line += `: ${pyRepr(d)}`;
   if (
     trigger !== undefined && d.num === trigger.num &&
@@ -240,6 +244,7 @@ function* headerLines(
   if (!flogtoolOnly) {
     if (h.app !== undefined) yield `App: ${h.app}`;
     if (h.host !== undefined) yield `Host: ${h.host}`;
+    if (h.trace_id !== undefined) yield `Trace: ${h.trace_id}`;
     if (h.suppressed_incidents !== undefined) {
       yield `Incidents suppressed by the rate limit before this one: ${h.suppressed_incidents}`;
     }

@@ -12,6 +12,7 @@ import type { FacilityBuffers } from "./event_buffers.ts";
 import { LOGGED_EVENT_BYTES } from "./_event_bytes.ts";
 import { Level } from "./levels.ts";
 import { type Threshold, thresholdFor } from "./threshold.ts";
+import { activeSpan } from "./trace_context.ts";
 import type { FlightRecorder } from "./recorder.ts";
 import type { RecorderStats } from "./recorder_options.ts";
 import type { IncidentInfo } from "./reporter.ts";
@@ -137,9 +138,22 @@ export class Logger implements AsyncDisposable {
       fields.stacktrace === true ? withCallStack(fields) : fields,
     );
     const context = currentContext();
+    // Deno's active span, when OTEL_DENO is on (undefined, cheaply, if not).
+    const span = activeSpan();
     if (context === undefined && this.#bound === undefined) {
       // A plain identifier spread first is V8's fast object clone (an
       // expression there, such as `a ?? b`, is not): keep this literal apart.
+      if (span === undefined) {
+        return {
+          ...own,
+          num: rec.nextNum(),
+          time: rec.now() / 1000,
+          incarnation: rec.incarnation,
+          level,
+          facility: this.facility,
+          format,
+        } as FlogEvent;
+      }
       return {
         ...own,
         num: rec.nextNum(),
@@ -148,6 +162,8 @@ export class Logger implements AsyncDisposable {
         level,
         facility: this.facility,
         format,
+        trace_id: span.trace_id,
+        span_id: span.span_id,
       } as FlogEvent;
     }
     // Context and bound fields are prepared and merged once per context; a
@@ -163,6 +179,10 @@ export class Logger implements AsyncDisposable {
       format,
     };
     for (const key in own) event[key] = own[key];
+    if (span !== undefined) {
+      event.trace_id = span.trace_id;
+      event.span_id = span.span_id;
+    }
     return event;
   }
 

@@ -11,6 +11,7 @@ import { withContext } from "./context.ts";
 import { releaseBuffer } from "./_context_lifecycle.ts";
 import { recordingFailures, recordThrown } from "./_failures.ts";
 import type { Logger } from "./logger.ts";
+import { requestTraceFields } from "./trace_context.ts";
 
 /** Options of {@linkcode requestContext}. */
 export interface RequestContextOptions {
@@ -58,7 +59,10 @@ export type ServeHandler = (
  * `withContext({ requestId })`. With `isolateBy: "requestId"`, an incident
  * in one request holds that request's events and no other's, and the
  * request's buffer is released when it ends (unless its incident is being
- * recorded). With `logger`, a handler that throws leaves an incident.
+ * recorded). With `logger`, a handler that throws leaves an incident. A valid
+ * W3C `traceparent` header adds its `trace_id` and `span_id` to the context
+ * (unless Deno's OpenTelemetry has a span active: events then carry that
+ * span's ids), so `isolateBy: "trace_id"` works the same way.
  *
  * @example
  * ```ts ignore
@@ -90,7 +94,11 @@ export function requestContext(
         path: pathOf(req.url),
       });
     };
-    const context = { [key]: id, ...options.fields?.(req) };
+    const context = {
+      [key]: id,
+      ...requestTraceFields(req),
+      ...options.fields?.(req),
+    };
     try {
       return await withContext(
         context,

@@ -14,6 +14,8 @@ import { httpMetrics, outboxMetrics, renderMetrics } from "../http/metrics.ts";
 import type { Outbox } from "../http/outbox.ts";
 import type { IncidentStore } from "../store/sqlite/store.ts";
 import type { SidecarStats } from "./tail.ts";
+import type { OtlpExportStats } from "../otlp/export.ts";
+import { otlpMetrics } from "../otlp/metrics.ts";
 
 /** What the metrics are read from. */
 export interface SidecarParts {
@@ -23,6 +25,7 @@ export interface SidecarParts {
   store: IncidentStore;
   outbox: Outbox;
   spool: SpoolStats | undefined;
+  otlp?: OtlpExportStats;
   app: string;
 }
 
@@ -102,6 +105,7 @@ export function sidecarMetrics(p: SidecarParts): string {
     }),
     ...outboxMetrics(p.outbox),
     ...(p.spool === undefined ? [] : spoolMetrics(p.spool)),
+    ...otlpMetrics(p.otlp),
     {
       name: "flightlog_app_connected",
       type: "gauge",

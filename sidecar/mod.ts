@@ -30,3 +30,11 @@ export {
   type Peer,
 } from "../http/outbox.ts";
 export type { Scope, ScopedTokens } from "../http/scopes.ts";
+export {
+  type ExportableIncident,
+  type ExportSource,
+  OtlpExport,
+  type OtlpExportOptions,
+  type OtlpExportStats,
+} from "../otlp/export.ts";
+export type { RequestBounds } from "../otlp/logs.ts";

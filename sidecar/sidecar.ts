@@ -21,6 +21,7 @@ import { Outbox, type OutboxOptions, type Peer } from "../http/outbox.ts";
 import type { Retention } from "../store/sqlite/retention.ts";
 import { IncidentStore } from "../store/sqlite/store.ts";
 import { MAX_INCIDENT_BYTES } from "../store/push_check.ts";
+import { OtlpExport, type OtlpExportOptions } from "../otlp/export.ts";
 import { AppTail, type SidecarStats } from "./tail.ts";
 
 /**
@@ -114,6 +115,10 @@ export interface SidecarOptions {
    * spool in `dir/spool`), with no gatherer.
    */
   clickhouse?: ClickHouseOptions;
+  /** Also export every new incident as OTLP logs (checkpoint in `dir/node.sqlite`). */
+  otlp?: OtlpExportOptions;
+  /** A link template with `{trace_id}`: the viewer links trace ids there. */
+  traceUrl?: string;
 }
 
 /**
@@ -149,6 +154,7 @@ export class Sidecar implements AsyncDisposable {
   readonly #http: NodeServer;
   readonly #tail: AppTail;
   #export: ClickHouseExport | undefined;
+  #otlp: OtlpExport | undefined;
   #state: NodeState | undefined;
   readonly #abort = new AbortController();
   #closing: Promise<void> | undefined;
@@ -209,6 +215,7 @@ export class Sidecar implements AsyncDisposable {
       maxBodyBytes: opts.maxBodyBytes ?? MAX_INCIDENT_BYTES,
       metrics: () => this.metrics(),
       health: () => this.#health(),
+      traceUrl: opts.traceUrl,
     }, { tls: opts.tls });
   }
 
@@ -244,6 +251,15 @@ export class Sidecar implements AsyncDisposable {
         onError: (m) => this.recorder.reportOnce("writing to ClickHouse", m),
       });
     }
+    if (this.#opts.otlp !== undefined) {
+      // Each incident given up is told on stderr, as the outbox does.
+      this.#state ??= await NodeState.open(this.#opts.dir);
+      this.#otlp = await OtlpExport.open(
+        this.store,
+        this.#state,
+        this.#opts.otlp,
+      );
+    }
     this.#http.start({
       ...this.#opts,
       defaultPort: 7477,
@@ -263,6 +279,9 @@ export class Sidecar implements AsyncDisposable {
       version: VERSION,
       app_connected: this.stats.appConnected,
       incidents: this.store.totals().count,
+      ...(this.#otlp === undefined
+        ? {}
+        : { otlp_pending: this.#otlp.stats.pending }),
       ...(this.#export === undefined ? {} : {
         clickhouse_spool: this.#export.spool.files,
         ...(this.#export.spool.lastError
@@ -311,6 +330,7 @@ export class Sidecar implements AsyncDisposable {
       store: this.store,
       outbox: this.outbox,
       spool: this.#export?.spool,
+      otlp: this.#otlp?.stats,
       app: this.#tail.hello?.app ?? "",
     });
   }
@@ -327,6 +347,7 @@ export class Sidecar implements AsyncDisposable {
       await this.store.flush();
       await this.outbox.close();
       await this.#export?.close();
+      await this.#otlp?.close();
       this.#state?.close();
       await this.#http.close();
       await this.store.close();

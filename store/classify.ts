@@ -146,6 +146,8 @@ class TextGatherer {
     let line: string;
     try {
       line = `${e.facility ?? ""} ${renderMessage(e)}`;
+      // Found by its trace id too (`q=` or `trace=`).
+      if (typeof e.trace_id === "string") line += ` ${e.trace_id}`;
     } catch {
       return;
     }

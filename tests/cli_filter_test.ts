@@ -135,3 +135,32 @@ Deno.test("flightlog filter refuses bad options naming them", async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--nums: not a number or range: x/);
 });
+
+Deno.test("flightlog filter --trace keeps one trace's events; dump shows the trace id", async () => {
+  await using dir = await tempDir();
+  const trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const log = createLogger({ incidentDir: dir.path, trailingMs: 0 });
+  log.info("no trace");
+  log.info("in the trace", { trace_id: trace, span_id: "00f067aa0ba902b7" });
+  log.info("another trace", { trace_id: "a".repeat(32) });
+  log.weird("failed", { trace_id: trace });
+  await log.close();
+  const out = `${dir.path}/t.flog`;
+  const r = await filter([
+    "--trace",
+    trace.toUpperCase(),
+    log.incidents[0].path,
+    out,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(await nums(out), [1, 3]);
+  const bad = await filter(["--trace", "abc", log.incidents[0].path, out]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--trace: not a trace id/);
+  const dump = await runDeno(["run", "-A", CLI, "dump", log.incidents[0].path]);
+  assert.match(dump.stdout, new RegExp(`^Trace: ${trace}$`, "m"));
+  assert.match(
+    dump.stdout,
+    new RegExp(`in the trace \\[trace ${trace}\\]$`, "m"),
+  );
+});

@@ -192,3 +192,28 @@ Deno.test("flightlog groups and incidents name the URL and the server's error", 
   const usage = await cli("incidents", "rm", sidecar.url);
   assert.equal(usage.code, 2);
 });
+
+Deno.test("flightlog incidents ls --trace lists the incidents of a trace", async () => {
+  await using dir = await tempDir();
+  await using sidecar = await seeded(dir.path);
+  const trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const p = await makeIncident(`${dir.path}/traced`, {
+    app: "shop",
+    template: "card declined",
+    fields: { trace_id: trace },
+  });
+  await sidecar.store.import(baseName(p), await Deno.readFile(p));
+  const t = ["--token-file", `${dir.path}/token`];
+  const found = await cli(
+    "incidents",
+    "ls",
+    sidecar.url,
+    ...t,
+    "--trace",
+    trace,
+  );
+  assert.equal(found.code, 0, found.stderr);
+  const lines = found.stdout.trim().split("\n");
+  assert.equal(lines.length, 1);
+  assert.match(lines[0], /card declined/);
+});

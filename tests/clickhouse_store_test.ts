@@ -83,6 +83,24 @@ Deno.test("ClickHouseStore stores incidents and serves them, their bytes, groups
   });
 });
 
+Deno.test("ClickHouseStore finds the incidents of a trace by its trace id (q=)", async () => {
+  await using ch = await startClickHouse();
+  await using dir = await tempDir();
+  await using store = await open(dir.path, ch.url);
+  const trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const a = await incident(dir.path, {
+    template: "traced",
+    fields: { trace_id: trace },
+  });
+  const b = await incident(dir.path, { template: "untraced" });
+  await store.import(a.name, a.bytes);
+  await store.import(b.name, b.bytes);
+  await store.flush();
+  assert.deepEqual((await store.list({ q: trace })).map((s) => s.name), [
+    a.name,
+  ]);
+});
+
 Deno.test("ClickHouseStore serves a group's apps and hosts with counts and its status history", async () => {
   await using ch = await startClickHouse();
   await using dir = await tempDir();

@@ -176,7 +176,7 @@ Deno.test("a gatherer's /metrics counts the new groups it opened", async () => {
       }),
     );
     try {
-      const name = "incident-2026-01-01--00-00-00Z-aaaaaaa.flog.gz";
+      const name = "incident-2026-11-24--21-22-00Z-aaaaaaa.flog.gz"; // its trigger's time
       const flog = await Deno.open(
         `${ROOT}tests/fixtures/foolscap-incident.flog`,
       );

@@ -9,6 +9,7 @@
  */
 
 import { h, levelBadge, relative, when } from "./dom.js";
+import { traceLink } from "./trace.js";
 
 /**
  * One event of an incident file as the JSON endpoint gives it.
@@ -141,6 +142,9 @@ export function eventDetail(events, i, ctx) {
       " · ",
       when(d.time * 1000),
       r.from ? ` · from ${r.from}` : "",
+      typeof d.trace_id === "string"
+        ? [" · trace ", traceLink(d.trace_id)]
+        : "",
     ),
     h("p", { class: "text" }, eventText(r)),
     d.failure !== undefined ? failureBlock(d.failure) : null,

@@ -10,6 +10,7 @@
 
 import { h, levelBadge, when } from "./dom.js";
 import { eventText } from "./event_detail.js";
+import { traceLink } from "./trace.js";
 
 /** @typedef {import("./event_detail.js").EventRecord} EventRecord */
 
@@ -34,7 +35,15 @@ export function brief(v) {
  * @param {EventRecord | undefined} trigger
  */
 export function headerCard(name, header, trigger) {
-  const known = new Set(["type", "trigger", "versions", "app", "host", "pid"]);
+  const known = new Set([
+    "type",
+    "trigger",
+    "versions",
+    "app",
+    "host",
+    "pid",
+    "trace_id",
+  ]);
   const extra = Object.keys(header).filter((k) => !known.has(k)).sort();
   /** @type {[string, unknown][]} */
   const rows = [
@@ -69,6 +78,15 @@ export function headerCard(name, header, trigger) {
         download: name,
       }, "Download .flog.gz"),
     ),
+    typeof header.trace_id === "string"
+      ? h(
+        "p",
+        { class: "trace-line" },
+        h("span", { class: "k" }, "trace"),
+        " ",
+        traceLink(header.trace_id),
+      )
+      : null,
     h(
       "p",
       { class: "facts" },

@@ -8,6 +8,7 @@
 import { SHA256_HEADER, streamSha256 } from "../../store/incident_identity.ts";
 import { readFlog } from "../../lib/flogfile.ts";
 import { renderMessage } from "../../lib/format.ts";
+import { isTraceId } from "../../lib/trace_context.ts";
 import { HttpError, noIncident } from "../http_error.ts";
 import { type ApiContext, json, type Route } from "../route.ts";
 import type { SseStreams } from "../sse.ts";
@@ -38,7 +39,16 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
           const after = intParam(url, "after");
           const text = (name: string) =>
             url.searchParams.get(name) || undefined;
-          const q = text("q");
+          const trace = text("trace");
+          if (trace !== undefined && !isTraceId(trace)) {
+            throw new HttpError(
+              400,
+              `trace: not a trace id (32 hex digits): ${JSON.stringify(trace)}`,
+            );
+          }
+          // A trace id is a word of the event text the index holds.
+          const q = [text("q"), trace?.toLowerCase()].filter((w) => w)
+            .join(" ") || undefined;
           const incidents = (await store.list({
             since,
             after,

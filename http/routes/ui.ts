@@ -44,6 +44,22 @@ function asset(req: Request, name: string, status = 200): Response {
   return new Response(a.body, { status, headers });
 }
 
+/** The viewer's page, with the trace link template in its meta tag. */
+function indexPage(req: Request, traceUrl: string | undefined): Response {
+  if (traceUrl === undefined) return asset(req, "index.html");
+  const body = ASSETS["index.html"].body.replace(
+    '<meta name="flightlog-trace-url" content="">',
+    `<meta name="flightlog-trace-url" content="${escapeHtml(traceUrl)}">`,
+  );
+  return new Response(body, {
+    headers: {
+      ...SECURITY_HEADERS,
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-cache",
+    },
+  });
+}
+
 /**
  * A local path to go to after login (never another site): one `/`, no
  * backslash or control character (a TAB or CR that a browser drops would
@@ -108,7 +124,7 @@ export function uiRoutes(ctx: ApiContext, sessions: Sessions): Route[] {
   };
   const page = (req: Request, { url }: RouteRequest) => {
     const token = url.searchParams.get("token");
-    if (token === null) return asset(req, "index.html");
+    if (token === null) return indexPage(req, ctx.traceUrl);
     const scope = viewerScope(token);
     if (scope === undefined) {
       return loginPage(401, "/", "That link's token is wrong or old.");

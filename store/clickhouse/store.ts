@@ -15,6 +15,7 @@ import type {
   Store,
   StoreStatus,
 } from "../store.ts";
+import { isTraceId } from "../../lib/trace_context.ts";
 import type { Classifier } from "../classify.ts";
 import type { GroupEvent } from "../groups.ts";
 import { errorMessage, InvalidIncidentError } from "../errors.ts";
@@ -172,8 +173,11 @@ export class ClickHouseStore implements Store, AsyncDisposable {
     const words = searchWords(filter.q ?? "");
     if (filter.q !== undefined && words.length === 0) return [];
     for (const w of words) {
+      // A trace id is looked for in the events' fields (their trace_id), as
+      // the SQLite store's full-text index holds it beside the text.
+      const col = isTraceId(w) ? "fields" : "text";
       where.push(
-        `name GLOBAL IN (SELECT incident FROM ${this.#l.events} WHERE positionCaseInsensitiveUTF8(text, ${
+        `name GLOBAL IN (SELECT incident FROM ${this.#l.events} WHERE positionCaseInsensitiveUTF8(${col}, ${
           sqlString(w)
         }) > 0)`,
       );
