@@ -7,11 +7,12 @@
  *
  * ```json
  * {"t":"batch","keys":[["id","user","num","time",null,"level","facility","format"]],
- *  "rows":[[0,7,"alice",12,1795587692.42,20,"app","GET %(id)s"]]}
+ *  "rows":[0,7,"alice",12,1795587692.42,20,"app","GET %(id)s",
+ *          0,8,"bob",13,1795587692.43,20,"app","GET %(id)s"]}
  * ```
  *
- * Each row is the index of its key list, then the values of that list's
- * string keys in order. `null` in a key list stands for the `incarnation`
+ * `rows` is one flat list: for each event, the index of its key list, then
+ * the values of that list's string keys in order. `null` in a key list stands for the `incarnation`
  * key with the hello's incarnation as its value (no value in the row); an
  * event of another incarnation keeps `"incarnation"` as an ordinary key.
  * Decoded, an event has the keys, order and values its v1 form has.
@@ -34,7 +35,7 @@ export const MAX_BATCH_KEYS = 4096;
  * @example
  * ```ts
  * import type { BatchMessage } from "./protocol_v2.ts";
- * const m: BatchMessage = { t: "batch", keys: [["num", "time", null, "level"]], rows: [[0, 1, 2.5, 20]] };
+ * const m: BatchMessage = { t: "batch", keys: [["num", "time", null, "level"]], rows: [0, 1, 2.5, 20] };
  * ```
  */
 export interface BatchMessage {
@@ -42,8 +43,8 @@ export interface BatchMessage {
   t: "batch";
   /** The key lists (`null`: the hello's incarnation). */
   keys: (string | null)[][];
-  /** One per event: its key list's index, then its values. */
-  rows: unknown[][];
+  /** For each event in turn: its key list's index, then its values. */
+  rows: unknown[];
   /** Part of the catch-up, as in v1's `events`. */
   history?: boolean;
 }
@@ -113,7 +114,7 @@ function plain(value: unknown): boolean {
  * import { batchLines } from "./protocol_v2.ts";
  * const inc: [string, null] = ["ab", null];
  * const line = batchLines([{ num: 0, time: 1, incarnation: inc, level: 20 }], inc, 1000, false);
- * assert.equal(line, '{"t":"batch","keys":[["num","time",null,"level"]],"rows":[[0,0,1,20]]}\n');
+ * assert.equal(line, '{"t":"batch","keys":[["num","time",null,"level"]],"rows":[0,0,1,20]}\n');
  * ```
  */
 export function batchLines(
@@ -126,66 +127,59 @@ export function batchLines(
   for (let from = 0; from < events.length; from += size) {
     const to = Math.min(events.length, from + size);
     const keys: (string | null)[][] = [];
-    const rows = new Array<unknown[]>(to - from);
+    const rows: unknown[] = [];
     let last: (string | null)[] = [];
     let lastIndex = -1;
     for (let j = from; j < to; j++) {
       let e = events[j];
-      let row = rowOf(e, incarnation);
-      if (row === undefined) {
-        // As v1's jsonableEvent: one odd value, and the whole event is copied.
-        e = toJSONable(e) as FlogEvent;
-        row = rowOf(e, incarnation, false)!;
-      }
+      const start = rows.length;
+      rows.push(lastIndex);
+      // One pass: the values in, and whether the keys are the last list's.
       let same = lastIndex >= 0;
-      if (same) {
-        let i = 0;
+      let i = 0;
+      let odd = false;
+      for (const k in e) {
+        const v = e[k];
+        if (v === undefined) continue; // JSON leaves it out
+        if (k === "incarnation" && sameIncarnation(v, incarnation)) {
+          if (same && last[i] !== null) same = false;
+        } else {
+          if (!plain(v)) {
+            odd = true;
+            break;
+          }
+          if (same && last[i] !== k) same = false;
+          rows.push(v);
+        }
+        i++;
+      }
+      if (odd) {
+        // As v1's jsonableEvent: one odd value, and the whole event is copied.
+        rows.length = start + 1;
+        e = toJSONable(e) as FlogEvent;
         for (const k in e) {
           const v = e[k];
           if (v === undefined) continue;
-          const key = k === "incarnation" && sameIncarnation(v, incarnation)
-            ? null
-            : k;
-          if (last[i++] !== key) {
-            same = false;
-            break;
+          if (k !== "incarnation" || !sameIncarnation(v, incarnation)) {
+            rows.push(v);
           }
         }
-        same &&= i === last.length;
+        same = false;
       }
-      if (!same) {
+      if (!same || i !== last.length) {
         last = shapeOf(e, incarnation);
         keys.push(last);
         lastIndex = keys.length - 1;
+        rows[start] = lastIndex;
       }
-      row[0] = lastIndex;
-      rows[j - from] = row;
     }
     text += encodeJSON(
-      history ? { t: "batch", keys, rows, history } : { t: "batch", keys, rows },
+      history
+        ? { t: "batch", keys, rows, history }
+        : { t: "batch", keys, rows },
     ) + "\n";
   }
   return text;
-}
-
-/**
- * `[0, ...values]` of `e`, or (`strict`) undefined when a value is not plain
- * JSON.
- */
-function rowOf(
-  e: FlogEvent,
-  incarnation: Incarnation,
-  strict = true,
-): unknown[] | undefined {
-  const row: unknown[] = [0];
-  for (const k in e) {
-    const v = e[k];
-    if (v === undefined) continue; // JSON leaves it out
-    if (k === "incarnation" && sameIncarnation(v, incarnation)) continue;
-    if (strict && !plain(v)) return undefined;
-    row.push(v);
-  }
-  return row;
 }
 
 function shapeOf(e: FlogEvent, incarnation: Incarnation): (string | null)[] {
@@ -208,14 +202,14 @@ function sameIncarnation(v: unknown, incarnation: Incarnation): boolean {
 
 /**
  * The events of a batch message received on a connection whose hello named
- * `incarnation`. A row that does not fit its key list comes back as why it
- * is not an event (a string), in its place.
+ * `incarnation`. An event that does not fit its key list comes back as why
+ * (a string), and ends the batch: where the next one starts is lost.
  *
  * @example
  * ```ts
  * import assert from "node:assert";
  * import { batchEvents } from "./protocol_v2.ts";
- * const [e] = batchEvents({ t: "batch", keys: [["num", "time", null, "level"]], rows: [[0, 0, 1, 20]] }, ["ab", null]);
+ * const [e] = batchEvents({ t: "batch", keys: [["num", "time", null, "level"]], rows: [0, 0, 1, 20] }, ["ab", null]);
  * assert.deepEqual(e, { num: 0, time: 1, incarnation: ["ab", null], level: 20 });
  * ```
  */
@@ -226,7 +220,7 @@ export function batchEvents(
   const { keys, rows } = message;
   if (!Array.isArray(rows)) return [];
   if (!Array.isArray(keys) || keys.length > MAX_BATCH_KEYS) {
-    return rows.map(() => '"keys" is not a list of key lists');
+    return ['"keys" is not a list of key lists'];
   }
   const counts = keys.map((list) =>
     Array.isArray(list) && list.length <= MAX_BATCH_KEYS &&
@@ -234,31 +228,31 @@ export function batchEvents(
       ? list.filter((k) => k !== null).length
       : -1
   );
-  const out = new Array<FlogEvent | string>(rows.length);
-  for (let j = 0; j < rows.length; j++) {
-    const row = rows[j];
-    const index = Array.isArray(row) ? row[0] : undefined;
+  const out: (FlogEvent | string)[] = [];
+  for (let at = 0; at < rows.length;) {
+    const index = rows[at];
     const count = typeof index === "number" ? counts[index] : undefined;
-    if (count === undefined || count < 0 || row.length !== count + 1) {
-      out[j] = `row ${j} does not fit a key list`;
-      continue;
+    if (count === undefined || count < 0 || at + 1 + count > rows.length) {
+      // Where the next event starts is lost with this one: the rest goes.
+      out.push(`the event at ${at} of "rows" does not fit a key list`);
+      break;
     }
-    const list = keys[index as number] as (string | null)[];
     const e: Record<string, unknown> = {};
-    let v = 1;
-    for (const k of list) {
+    let v = at + 1;
+    for (const k of keys[index as number] as (string | null)[]) {
       if (k === null) e.incarnation = incarnation;
       else if (k === "__proto__") {
         // An own key, as JSON.parse makes it (not the prototype).
         Object.defineProperty(e, k, {
-          value: row[v++],
+          value: rows[v++],
           enumerable: true,
           writable: true,
           configurable: true,
         });
-      } else e[k] = row[v++];
+      } else e[k] = rows[v++];
     }
-    out[j] = e as FlogEvent;
+    out.push(e as FlogEvent);
+    at = v;
   }
   return out;
 }

@@ -95,7 +95,7 @@ Deno.test("batchLines() leaves out the connection's incarnation and shares key l
   assert.equal(
     line,
     '{"t":"batch","keys":[["id","num","time",null,"level"]],' +
-      '"rows":[[0,0,0,1,20],[0,1,1,1,20],[0,2,2,1,20]],"history":true}\n',
+      '"rows":[0,0,0,1,20,0,1,1,1,20,0,2,2,1,20],"history":true}\n',
   );
   assert(!line.includes(inc[0]));
 });
@@ -111,7 +111,7 @@ Deno.test("batchLines() keeps another incarnation as an ordinary key", () => {
   assert.equal(
     line,
     '{"t":"batch","keys":[["num","time","incarnation","level"]],' +
-      '"rows":[[0,0,1,["ffff",null],20]]}\n',
+      '"rows":[0,0,1,["ffff",null],20]}\n',
   );
   assert.deepEqual(decode(line)[0], {
     num: 0,
@@ -121,13 +121,19 @@ Deno.test("batchLines() keeps another incarnation as an ordinary key", () => {
   });
 });
 
-Deno.test("batchEvents() says which rows do not fit their key list", () => {
-  const out = batchEvents({
-    keys: [["num", null, "level"], "not a list"],
-    rows: [[0, 1, 20], [0, 1], [1, 5], [7, 1], "x"],
-  }, inc);
-  assert.deepEqual(out[0], { num: 1, incarnation: inc, level: 20 });
-  for (const why of out.slice(1)) assert.match(String(why), /does not fit/);
+Deno.test("batchEvents() says where the rows stop fitting their key lists, and reads no further", () => {
+  const keys = [["num", null, "level"], "not a list"];
+  const good = { num: 1, incarnation: inc, level: 20 };
+  assert.deepEqual(batchEvents({ keys, rows: [0, 1, 20, 0, 2, 20] }, inc), [
+    good,
+    { ...good, num: 2 },
+  ]);
+  for (const rows of [[0, 1, 20, 1, 5], [0, 1, 20, 7, 1], [0, 1, 20, 0, 2]]) {
+    const out = batchEvents({ keys, rows }, inc);
+    assert.deepEqual(out[0], good);
+    assert.equal(out.length, 2);
+    assert.match(String(out[1]), /at 3 of "rows" does not fit/);
+  }
   assert.deepEqual(batchEvents({ keys: [], rows: "x" }, inc), []);
 });
 

@@ -234,9 +234,9 @@ Deno.test("AppTail picks v2 from a hello that speaks it, and records batches as 
     {
       t: "batch",
       keys: [Object.keys(v1[1]).map((k) => k === "incarnation" ? null : k)],
-      rows: [[0, ...Object.values(v1[1]).filter((v) => !Array.isArray(v))]],
+      rows: [0, ...Object.values(v1[1]).filter((v) => !Array.isArray(v))],
     },
-    { t: "batch", keys: [["num"]], rows: [[0, 1, 2]] },
+    { t: "batch", keys: [["num"]], rows: [3] },
     { t: "goodbye", reason: "done" },
   );
   await goodbye;
@@ -245,5 +245,5 @@ Deno.test("AppTail picks v2 from a hello that speaks it, and records batches as 
     appEvents(app).map((e) => JSON.stringify(e)),
     v1.map((e) => JSON.stringify(e)),
   );
-  assert.equal(app.tail.stats.eventsRefused, 1); // the row that does not fit
+  assert.equal(app.tail.stats.eventsRefused, 1); // the event that does not fit
 });
