@@ -12,10 +12,7 @@ import { encodeJSON, jsonableEvent } from "./event.ts";
 import type { FlogEvent } from "./flog_event.ts";
 import { ReusedEncoder, writeAll } from "./_io.ts";
 import type { Logger } from "./logger.ts";
-import {
-  PROTOCOL_VERSION,
-  type PublishMessage,
-} from "./protocol.ts";
+import { PROTOCOL_VERSION, type PublishMessage } from "./protocol.ts";
 import { batchLines, PROTOCOL_VERSIONS } from "./protocol_v2.ts";
 import { VERSION } from "./version.ts";
 import { Subscriber } from "./_reader_queue.ts";
