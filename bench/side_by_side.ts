@@ -202,17 +202,24 @@ const groups: Record<string, Group> = {
       log.onEvent((e) => sink.offer(e));
       const p = pinoLogger();
       const fields = { method: "GET", path: "/cart/17", status: 200, ms: 12.5 };
+      const quiet = createLogger({ facility: "app", console: false });
       return Promise.resolve({
         "console json": async () => {
           for (let i = 0; i < CALLS; i++) log.info("{method} {path}", fields);
           await sink.flush();
+        },
+        "the calls alone (no console)": () => {
+          for (let i = 0; i < CALLS; i++) quiet.info("{method} {path}", fields);
         },
         "pino json": () => {
           for (let i = 0; i < CALLS; i++) p.info(fields, "GET /cart/17");
         },
       });
     },
-    ratios: [["console json", "pino json"]],
+    ratios: [["console json", "pino json"], [
+      "the calls alone (no console)",
+      "pino json",
+    ]],
   },
   incident: {
     rounds: 16,
