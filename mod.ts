@@ -71,7 +71,7 @@ export type {
 export { createLogger, type LoggerOptions } from "./lib/create_logger.ts";
 export { Logger, type LoggerSettings } from "./lib/logger.ts";
 export type { Threshold } from "./lib/threshold.ts";
-export { withContext } from "./lib/context.ts";
+export { withContext, type WithContextOptions } from "./lib/context.ts";
 export type { ConsoleOptions } from "./lib/console_sink.ts";
 export { type LogTapeRecord, logtapeSink } from "./lib/logtape_sink.ts";
 export {

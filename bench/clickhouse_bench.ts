@@ -13,9 +13,9 @@
  */
 import { createLogger } from "../mod.ts";
 import { Gatherer } from "../gather/gatherer.ts";
-import { ClickHouse } from "../server/clickhouse/client.ts";
-import { incidentRows } from "../server/clickhouse/rows.ts";
-import { ClickHouseStore } from "../server/clickhouse/store.ts";
+import { ClickHouse } from "../store/clickhouse/client.ts";
+import { incidentRows } from "../store/clickhouse/rows.ts";
+import { ClickHouseStore } from "../store/clickhouse/store.ts";
 import { hasClickHouse, startClickHouse } from "../tests/_clickhouse.ts";
 
 const EVENTS = Number(Deno.args[0] ?? 1_000_000);
@@ -34,6 +34,7 @@ async function bigIncident(dir: string, i: number, n: number) {
     app: ["shop", "bank", "search", "mail"][i % 4],
     console: false,
     bufferSizes: { default: n, total: n * 2 },
+    maxBufferedBytes: Infinity,
   });
   const db = log.child("db");
   for (let j = 0; j < n - 1; j++) {

@@ -15,7 +15,7 @@ import { DatabaseSync } from "node:sqlite";
 import { createLogger } from "../mod.ts";
 import { Gatherer } from "../gather/gatherer.ts";
 import { Sidecar } from "../sidecar/sidecar.ts";
-import type { IncidentStore } from "../server/store.ts";
+import type { IncidentStore } from "../store/sqlite/store.ts";
 import { writeFileSynced } from "../lib/_io.ts";
 
 const STORED = Number(Deno.args[0] ?? 100_000);
@@ -178,7 +178,7 @@ async function bigStore(samples: Uint8Array[], n: number): Promise<string> {
     await Deno.writeFile(`${dir}/${freshName()}`, samples[i % samples.length]);
   }
   const t1 = performance.now();
-  const { IncidentStore } = await import("../server/store.ts");
+  const { IncidentStore } = await import("../store/sqlite/store.ts");
   const store = await IncidentStore.open(dir);
   const groups = store.groups.list({ limit: 1000 }).length;
   await store.close();
@@ -259,7 +259,7 @@ async function startup(
   const script = `
     const t0 = performance.now();
     const { IncidentStore } = await import(${
-    JSON.stringify(new URL("../server/store.ts", import.meta.url).href)
+    JSON.stringify(new URL("../store/sqlite/store.ts", import.meta.url).href)
   });
     const t1 = performance.now();
     const store = await IncidentStore.open(${JSON.stringify(dir)});
@@ -284,9 +284,10 @@ async function main() {
     await queries(big);
     const empty = `${root}/empty`;
     await Deno.mkdir(empty);
-    await (await import("../server/store.ts")).IncidentStore.open(empty).then((
-      s,
-    ) => s.close());
+    await (await import("../store/sqlite/store.ts")).IncidentStore.open(empty)
+      .then((
+        s,
+      ) => s.close());
     const a = await startup(empty);
     const b = await startup(big);
     console.log(

@@ -28,7 +28,7 @@ async function sidecar(
   const proc = new Proc([
     "run",
     "-A",
-    `${ROOT}sidecar/main.ts`,
+    `${ROOT}cli/sidecar.ts`,
     "--dir",
     `${dir}/${name}`,
     "--listen",

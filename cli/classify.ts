@@ -9,7 +9,7 @@
 import { commandArgs } from "./_command.ts";
 import { Rules } from "../gather/rules.ts";
 import { listIncidents } from "../lib/incidents.ts";
-import { classifyIncident } from "../server/classify.ts";
+import { classifyIncident } from "../store/classify.ts";
 
 const USAGE = `Usage: flightlog classify [--rules DIR] [--json] FILE|DIR
 

@@ -11,8 +11,9 @@
  */
 
 import { VERSION } from "../lib/version.ts";
-import { runGather } from "../gather/main.ts";
-import { runSidecar } from "../sidecar/main.ts";
+import { versionText } from "./_version.ts";
+import { runGather } from "./gather.ts";
+import { runSidecar } from "./sidecar.ts";
 import { classify } from "./classify.ts";
 import { dump } from "./dump.ts";
 import { filter } from "./filter.ts";
@@ -116,7 +117,7 @@ export async function main(args: string[]): Promise<number> {
   switch (command) {
     case "--version":
     case "version":
-      console.log(`flightlog ${VERSION}`);
+      console.log(versionText());
       return 0;
     case undefined:
     case "-h":

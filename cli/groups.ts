@@ -10,7 +10,7 @@
  */
 
 import { commandArgs } from "./_command.ts";
-import type { Group } from "../server/groups.ts";
+import type { Group } from "../store/groups.ts";
 import { Remote, shortTime } from "./_remote.ts";
 
 const USAGE = `Usage: flightlog groups URL [options]

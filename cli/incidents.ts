@@ -15,7 +15,7 @@ import { commandArgs } from "./_command.ts";
 import { dumpLines } from "../lib/dump.ts";
 import { levelName } from "../lib/levels.ts";
 import { readFlog } from "../lib/flogfile.ts";
-import type { StoredIncident } from "../server/store.ts";
+import type { StoredIncident } from "../store/sqlite/store.ts";
 import { Remote, shortTime } from "./_remote.ts";
 
 const USAGE = `Usage:

@@ -7,7 +7,7 @@
 
 import { commandArgs } from "./_command.ts";
 import { Rules } from "../gather/rules.ts";
-import { reindex as rebuild } from "../server/reindex.ts";
+import { reindex as rebuild } from "../store/sqlite/reindex.ts";
 
 const USAGE = `Usage: flightlog reindex [--rules DIR] DIR
 

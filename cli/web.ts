@@ -10,8 +10,8 @@ import { parseArgs } from "node:util";
 import { randomHex } from "../lib/_random.ts";
 import { incidentBaseName } from "../lib/_incident_name.ts";
 import { summarizeIncident } from "../lib/incidents.ts";
-import { STORED_NAME } from "../server/store.ts";
-import { parseListen } from "../server/config_fields.ts";
+import { STORED_NAME } from "../store/store.ts";
+import { parseListen } from "./_config_fields.ts";
 import { Sidecar } from "../sidecar/sidecar.ts";
 
 /** The usage text of `flightlog web`. */

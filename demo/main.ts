@@ -111,7 +111,7 @@ const serverArgs = (main: string, dir: string, ...more: string[]) => [
 ];
 const sidecarArgs = (dir: string, socket: string, ...more: string[]) =>
   serverArgs(
-    "sidecar/main.ts",
+    "cli/sidecar.ts",
     dir,
     "--socket",
     socket,
@@ -217,7 +217,7 @@ try {
   const gatherer = new Child(
     "gatherer",
     serverArgs(
-      "gather/main.ts",
+      "cli/gather.ts",
       `${out}/gathered`,
       "--source",
       bUrl,

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Group } from "../server/groups.ts";
-import type { AlertType, Webhook } from "./webhooks.ts";
+import type { Group } from "../store/groups.ts";
+import type { AlertType, Webhook } from "./webhook_options.ts";
 
 /** Whether webhook `h` wants this alert. */
 export function matches(

@@ -1,41 +1,18 @@
 /**
- * Both ends of the module Worker that runs the `*.ts` classification rules
- * of `Rules` (`rules.ts`) off the gatherer's thread: this file is the
- * worker's entry (it serves when it is the worker's main module), and
- * {@linkcode RuleWorker} is the gatherer's handle on it, which stops a rule
+ * The gatherer's end of the module Worker that runs the `*.ts`
+ * classification rules of `Rules` (`rules.ts`) off its thread (the worker's
+ * entry is `_rule_worker_main.ts`): {@linkcode RuleWorker} stops a rule
  * at its deadline by terminating the worker and starts a fresh one for the
- * next call.
- *
- * Protocol, all structured-clonable: `{ type: "load", urls }` imports the
- * rule modules and replies `{ type: "loaded", errors }`; `{ type: "input" }`
- * sets the incident later calls see (sent once per incident, not per rule);
- * `{ type: "call", id, index }` runs one rule and replies `{ type: "result" }`.
+ * next call. The protocol is described in `_rule_worker_main.ts`.
  *
  * @module
  */
 
 import { pathToFileURL } from "node:url";
+import type { Answer, FromWorker, ToWorker } from "./_rule_worker_main.ts";
+import { RULE_WORKER_URL } from "./_rule_worker_url.ts";
 
-/** A checked answer of a rule. */
-export interface Answer {
-  /** The category. */
-  category: string;
-  /** Overrides the group fingerprint. */
-  fingerprint?: string;
-  /** Overrides the group title. */
-  title?: string;
-}
-
-type ToWorker =
-  | { type: "load"; urls: string[] }
-  | { type: "input"; input: unknown }
-  | { type: "call"; id: number; index: number };
-
-type FromWorker =
-  | { type: "loaded"; errors: { index: number; error: string }[] }
-  | { type: "stray"; error: string }
-  | { type: "result"; id: number; ok: true; value: Answer | undefined }
-  | { type: "result"; id: number; ok: false; error: string };
+export type { Answer };
 
 /** How long the worker may take to import the rules. */
 const LOAD_TIMEOUT_MS = 10_000;
@@ -94,7 +71,7 @@ export class RuleWorker {
   /** Starts a worker importing the rules; the modules that failed, by index. */
   async start(): Promise<{ index: number; error: string }[]> {
     this.stop();
-    const worker = new Worker(import.meta.url, { type: "module" });
+    const worker = new Worker(RULE_WORKER_URL, { type: "module" });
     worker.onmessage = (e: MessageEvent<FromWorker>) => {
       if (e.data.type !== "stray") this.#waiting?.(e.data);
       else this.#onProblem(`a rule failed outside classify(): ${e.data.error}`);
@@ -170,110 +147,4 @@ export class RuleWorker {
     this.stop(new Error(message));
     if (!busy) this.#onProblem(message);
   }
-}
-
-// --- The worker's side. ---
-
-type Classify = (input: unknown) => unknown;
-
-// Typed by hand, not with the `deno.worker` lib, so that importing this
-// file does not change the globals of the gatherer's program.
-const scope = self as unknown as {
-  postMessage(message: FromWorker): void;
-  onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
-  addEventListener(
-    type: "error" | "unhandledrejection",
-    listener: (e: Event & { error?: unknown; reason?: unknown }) => void,
-  ): void;
-};
-
-let rules: Promise<Classify[]> = Promise.resolve([]);
-let input: unknown;
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.stack ?? String(e) : Deno.inspect(e);
-}
-
-async function load(urls: string[]): Promise<Classify[]> {
-  const errors: { index: number; error: string }[] = [];
-  const loaded = await Promise.all(urls.map(async (url, index) => {
-    let error = "it exports no classify() function";
-    try {
-      const mod = await import(url);
-      if (typeof mod.classify === "function") return mod.classify as Classify;
-    } catch (e) {
-      error = `it fails to import: ${describe(e)}`;
-    }
-    errors.push({ index, error });
-    return () => {
-      throw new Error(error);
-    };
-  }));
-  scope.postMessage({ type: "loaded", errors });
-  return loaded;
-}
-
-/** Rules may not change what the next rule sees. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
-const optional = (v: unknown) =>
-  v === undefined || (typeof v === "string" && v !== "");
-
-/** A rule's return value as an answer; throws saying what is wrong. */
-function toAnswer(value: unknown): Answer | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === "string" && value !== "") return { category: value };
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    const { category, fingerprint, title, ...rest } = value as Answer;
-    if (
-      Object.keys(rest).length === 0 && typeof category === "string" &&
-      category !== "" && optional(fingerprint) && optional(title)
-    ) {
-      return JSON.parse(JSON.stringify({ category, fingerprint, title }));
-    }
-  }
-  throw new TypeError(
-    `classify() returned ${Deno.inspect(value)}, not a category, ` +
-      "{ category, fingerprint?, title? } or undefined",
-  );
-}
-
-async function call(id: number, index: number): Promise<void> {
-  let value: unknown;
-  try {
-    value = await (await rules)[index](input);
-  } catch (e) {
-    const error = `classify() threw ${describe(e)}`;
-    return scope.postMessage({ type: "result", id, ok: false, error });
-  }
-  try {
-    scope.postMessage({ type: "result", id, ok: true, value: toAnswer(value) });
-  } catch (e) {
-    const error = (e as Error).message;
-    scope.postMessage({ type: "result", id, ok: false, error });
-  }
-}
-
-if (import.meta.main) {
-  // A rule's error outside classify() (a timer, a lost promise) would end
-  // the worker and print to the gatherer's stderr: tell the gatherer instead.
-  for (const type of ["error", "unhandledrejection"] as const) {
-    scope.addEventListener(type, (e) => {
-      e.preventDefault();
-      const error = describe(type === "error" ? e.error : e.reason);
-      scope.postMessage({ type: "stray", error });
-    });
-  }
-  scope.onmessage = (e) => {
-    const message = e.data;
-    if (message.type === "load") rules = load(message.urls);
-    else if (message.type === "input") input = deepFreeze(message.input);
-    else void call(message.id, message.index);
-  };
 }

@@ -1,5 +1,5 @@
 /**
- * Reading a server-sent event stream (the client side of `server/sse.ts`),
+ * Reading a server-sent event stream (the client side of `http/sse.ts`),
  * with a bound on each line so that a broken server cannot fill memory.
  *
  * @module

@@ -1,50 +1,62 @@
 /**
  * The gatherer's `/healthz` and `/metrics`, from a snapshot of its parts:
- * the store (SQLite or ClickHouse with its spool), the sources, the
- * webhooks and the HTTP guard. A ClickHouse that cannot be reached makes
- * health say so, not fail.
+ * the store (its own status, whichever backend), the sources, the webhooks
+ * and the HTTP guard. A store that cannot be reached makes health say so,
+ * not fail.
  *
  * @module
  */
 
 import { VERSION } from "../lib/version.ts";
-import type { StoreBackend } from "../server/backend.ts";
-import type { SpoolStats } from "../server/clickhouse/spool.ts";
+import type { GroupBackend, Store } from "../store/store.ts";
 import {
   httpMetrics,
   type Metric,
   type MetricFamily,
   renderFamilies,
   renderMetrics,
-  spoolMetrics,
-  storeMetrics,
-} from "../server/metrics.ts";
-import type { GuardStats } from "../server/guard.ts";
-import type { IncidentStore } from "../server/store.ts";
+} from "../http/metrics.ts";
+import type { GuardStats } from "../http/guard.ts";
+import { errorMessage } from "../store/errors.ts";
 import type { SourceStats } from "./source.ts";
 import type { WebhookStats } from "./webhooks.ts";
 
 /** What health and metrics are made of. */
 export interface GathererParts {
-  store: StoreBackend;
-  /** The SQLite store, when that is the backend. */
-  local?: IncidentStore;
-  /** The ClickHouse spool and last error, when that is the backend. */
-  clickhouse?: { spool: SpoolStats; lastError?: string };
+  store: Store;
   rules: number;
   sources: SourceStats[];
   webhooks?: WebhookStats;
   http: GuardStats | undefined;
+  /** Alerting group events since the start. */
+  groupEvents: GroupEventCounts;
 }
 
-async function counts(store: StoreBackend) {
+/** Alerting group events since the start, by type. */
+export type GroupEventCounts = Record<
+  "new_group" | "regression" | "spike",
+  number
+>;
+
+/** Counts the alerting events of `groups` from now on. */
+export function countGroupEvents(groups: GroupBackend): GroupEventCounts {
+  const counts: GroupEventCounts = { new_group: 0, regression: 0, spike: 0 };
+  groups.subscribe((e) => {
+    if (Object.hasOwn(counts, e.type)) {
+      counts[e.type as keyof GroupEventCounts]++;
+    }
+  });
+  return counts;
+}
+
+async function counts(store: Store) {
   try {
     return {
       incidents: (await store.totals()).count,
       groups: await store.groups.count(),
     };
   } catch (e) {
-    return { error: e instanceof Error ? e.message : String(e) };
+    return { error: errorMessage(e) };
   }
 }
 
@@ -53,27 +65,22 @@ export async function health(
   p: GathererParts,
 ): Promise<Record<string, unknown>> {
   const c = await counts(p.store);
+  const status = await p.store.status();
   return {
     ok: true,
     version: VERSION,
     role: "gatherer",
-    backend: p.clickhouse ? "clickhouse" : "sqlite",
+    backend: status.backend,
     ...c,
     rules: p.rules,
-    reclassifying: p.local?.reclassifying.pending ?? 0,
+    reclassifying: 0,
     sources: p.sources.map((s) => ({
       url: s.url,
       connected: s.connected,
       cursor: s.cursor,
     })),
     webhooks_pending: p.webhooks?.pending ?? 0,
-    ...(p.clickhouse === undefined ? {} : {
-      clickhouse: {
-        spool_incidents: p.clickhouse.spool.files,
-        spool_bytes: p.clickhouse.spool.bytes,
-        ...(p.clickhouse.lastError ? { error: p.clickhouse.lastError } : {}),
-      },
-    }),
+    ...status.health,
   };
 }
 
@@ -88,20 +95,8 @@ function counter(name: string, help: string, value: number): Metric {
 /** The Prometheus text of `/metrics`. */
 export async function metrics(p: GathererParts): Promise<string> {
   const w = p.webhooks;
-  const c = await counts(p.store);
   const global: Metric[] = [
-    ...(p.local !== undefined ? storeMetrics(p.local, undefined) : [
-      gauge(
-        "flightlog_incidents_stored",
-        "Incidents in the store.",
-        c.incidents ?? 0,
-      ),
-      gauge(
-        "flightlog_groups",
-        "Groups of incidents (one per fingerprint).",
-        c.groups ?? 0,
-      ),
-    ]),
+    ...(await p.store.status()).metrics,
     gauge(
       "flightlog_webhook_deliveries_pending",
       "Alert deliveries waiting (new or to retry).",
@@ -124,16 +119,6 @@ export async function metrics(p: GathererParts): Promise<string> {
     ),
     ...httpMetrics(p.http),
   ];
-  if (p.clickhouse !== undefined) {
-    global.push(
-      ...spoolMetrics(p.clickhouse.spool),
-      gauge(
-        "flightlog_clickhouse_up",
-        "1 when the last contact with ClickHouse worked.",
-        p.clickhouse.lastError ? 0 : 1,
-      ),
-    );
-  }
   const perSource = (
     name: string,
     type: "counter" | "gauge",
@@ -149,6 +134,15 @@ export async function metrics(p: GathererParts): Promise<string> {
     })),
   });
   return renderMetrics(global) + renderFamilies([
+    {
+      name: "flightlog_group_events_total",
+      type: "counter",
+      help: "New groups, regressions and spikes since the start, by type.",
+      samples: Object.entries(p.groupEvents).map(([type, value]) => ({
+        labels: { type },
+        value,
+      })),
+    },
     perSource(
       "flightlog_source_connected",
       "gauge",

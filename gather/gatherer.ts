@@ -11,17 +11,23 @@ import { createLogger } from "../lib/create_logger.ts";
 import type { Logger } from "../lib/logger.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { sleep } from "../lib/_sleep.ts";
-import { Api } from "../server/api.ts";
-import type { SpikeRule } from "../server/groups.ts";
-import { type GuardedServer, serveGuarded } from "../server/guard.ts";
-import type { Retention } from "../server/retention.ts";
-import { IncidentStore } from "../server/store.ts";
-import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
-import type { ClickHouseOptions } from "../server/clickhouse/client.ts";
-import { ClickHouseStore } from "../server/clickhouse/store.ts";
-import type { SpoolOptions } from "../server/clickhouse/spool.ts";
-import { type GathererParts, health, metrics } from "./_status.ts";
-import { loadToken } from "../server/token.ts";
+import { NodeServer, nodeToken } from "../http/node_server.ts";
+import type { SpikeRule } from "../store/groups.ts";
+import type { Retention } from "../store/sqlite/retention.ts";
+import { openStore } from "../store/open.ts";
+import { NodeState } from "../store/sqlite/node_state.ts";
+import type { Store } from "../store/store.ts";
+import { errorMessage } from "../store/errors.ts";
+import { MAX_INCIDENT_BYTES } from "../store/push_check.ts";
+import type { ClickHouseOptions } from "../store/clickhouse/client.ts";
+import type { SpoolOptions } from "../store/clickhouse/spool.ts";
+import {
+  countGroupEvents,
+  type GathererParts,
+  type GroupEventCounts,
+  health,
+  metrics,
+} from "./_status.ts";
 import { Rules, rulesHash } from "./rules.ts";
 import {
   Pull,
@@ -157,24 +163,25 @@ const DEFAULTS = {
  */
 export class Gatherer implements AsyncDisposable {
   /** The store of everything gathered: SQLite, or ClickHouse. */
-  readonly store: IncidentStore | ClickHouseStore;
+  readonly store: Store;
   /** The API's bearer token. */
   readonly token: string;
   readonly #opts: GathererOptions;
   #rules: Rules;
   readonly #log: Logger;
-  readonly #api: Api;
+  readonly #http: NodeServer;
   readonly #abort = new AbortController();
   readonly #pulls: Pull[];
   readonly #running: Promise<void>[] = [];
   #webhooks: Webhooks | undefined;
-  #server: GuardedServer | undefined;
+  #state: NodeState | undefined;
   #closing: Promise<void> | undefined;
+  readonly #groupEvents: GroupEventCounts;
 
   private constructor(
     opts: GathererOptions,
     parts: {
-      store: IncidentStore | ClickHouseStore;
+      store: Store;
       rules: Rules;
       token: string;
       log: Logger;
@@ -185,12 +192,13 @@ export class Gatherer implements AsyncDisposable {
     this.token = parts.token;
     this.#rules = parts.rules;
     this.#log = parts.log;
+    this.#groupEvents = countGroupEvents(this.store.groups);
     const report = opts.report ?? DEFAULTS.report;
     this.#pulls = (opts.sources ?? []).map((s) =>
       new Pull(s, this.store, {
         ...opts.pull,
         onError: (url, e) => {
-          const message = e instanceof Error ? e.message : String(e);
+          const message = errorMessage(e);
           report(`source ${url}: ${message}`);
           this.#log.child("source").weird(
             "pulling from {url} failed: {message}",
@@ -202,14 +210,14 @@ export class Gatherer implements AsyncDisposable {
         },
       })
     );
-    this.#api = new Api({
+    this.#http = new NodeServer({
       store: this.store,
       recorder: this.#log.recorder,
       token: this.token,
       maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
       metrics: () => this.metrics(),
       health: () => health(this.#parts()),
-    });
+    }, { tls: opts.tls });
     this.store.subscribe((s) =>
       this.#log.child("store").info(
         "stored {name} from {source} in group {group}",
@@ -233,23 +241,25 @@ export class Gatherer implements AsyncDisposable {
         log.child("rules").weird("{message}", { message: m });
       },
     });
-    let store: IncidentStore | ClickHouseStore | undefined;
+    let store: Store | undefined;
     try {
       store = opts.clickhouse === undefined
-        ? await IncidentStore.open(opts.dir, {
+        ? await openStore({
+          kind: "sqlite",
+          dir: opts.dir,
           retention: opts.retention,
           classifier: rules,
           spike: opts.spike,
         })
-        : await ClickHouseStore.open({
+        : await openStore({
+          kind: "clickhouse",
           clickhouse: opts.clickhouse,
           spool: { dir: `${opts.dir}/spool`, ...opts.spool },
           classifier: rules,
           maxAgeMs: opts.retention?.maxAgeMs,
           spike: opts.spike,
         });
-      const tokenFile = opts.tokenFile ?? `${opts.dir}/token`;
-      const token = opts.token ?? await loadToken(tokenFile);
+      const { token } = await nodeToken(opts);
       const gatherer = new Gatherer(opts, { store, rules, token, log });
       try {
         await gatherer.#begin();
@@ -268,38 +278,25 @@ export class Gatherer implements AsyncDisposable {
 
   async #begin(): Promise<void> {
     const o = withDefaults(DEFAULTS, this.#opts);
-    this.#server = serveGuarded({
-      hostname: o.listen.hostname ?? DEFAULTS.listen.hostname,
-      port: o.listen.port ?? DEFAULTS.listen.port,
+    this.#http.start({
+      ...o,
+      listen: {
+        hostname: o.listen.hostname ?? DEFAULTS.listen.hostname,
+        port: o.listen.port,
+      },
+      defaultPort: DEFAULTS.listen.port,
       signal: this.#abort.signal,
-      tls: o.tls,
-      maxConnections: o.maxConnections,
-      idleMs: o.idleTimeoutMs,
-      health: () => ({ ok: true, role: "gatherer" }),
+      capHealth: () => ({ ok: true, role: "gatherer" }),
       onError: (e) => o.report(`accepting HTTP connections: ${e}`),
-    }, this.#api.handle);
+    });
     for (const p of this.#pulls) this.#running.push(p.run(this.#abort.signal));
     if (o.rules !== undefined) this.#running.push(this.#watchRules(o));
-    const store = this.store;
-    if (
-      store instanceof ClickHouseStore && o.retention?.maxAgeMs !== undefined
-    ) {
-      // ClickHouse keeps days as partitions: drop the old ones, hourly.
-      this.#running.push((async () => {
-        for (let i = 0; !this.#abort.signal.aborted; i++) {
-          await store.applyRetention().catch((e) =>
-            o.report(
-              `retention in ClickHouse: ${e instanceof Error ? e.message : e}`,
-            )
-          );
-          await sleep(3_600_000, this.#abort.signal);
-        }
-      })());
-    }
+    this.#running.push(this.store.maintain(this.#abort.signal, o.report));
     if ((o.webhooks ?? []).length > 0) {
+      this.#state = await NodeState.open(o.dir);
       this.#webhooks = new Webhooks(this.store, o.webhooks!, {
         ...o.webhookOptions,
-        dir: o.dir,
+        state: this.#state,
         publicUrl: (o.publicUrl ?? this.url).replace(/\/+$/, ""),
         onError: (m) => {
           o.report(m);
@@ -324,9 +321,7 @@ export class Gatherer implements AsyncDisposable {
         hash = await rulesHash(o.rules);
       } catch (e) {
         o.report(
-          `rules: cannot read ${o.rules}: ${
-            e instanceof Error ? e.message : e
-          }`,
+          `rules: cannot read ${o.rules}: ${errorMessage(e)}`,
         );
         continue;
       }
@@ -341,20 +336,14 @@ export class Gatherer implements AsyncDisposable {
         refused = hash;
         o.report(
           `rules in ${o.rules} changed but cannot be loaded (the previous ones stay): ${
-            e instanceof Error ? e.message : e
+            errorMessage(e)
           }`,
         );
         continue;
       }
       const old = this.#rules;
       this.#rules = rules;
-      if (this.store instanceof IncidentStore) {
-        await this.store.reclassifyWith(rules);
-      } else {
-        // Imports are not queued there: let those under way finish first.
-        this.store.setClassifier(rules);
-        await sleep(o.ruleTimeoutMs * 10, signal);
-      }
+      await this.store.setClassifier(rules);
       await old[Symbol.asyncDispose]();
       o.report(
         `rules in ${o.rules} changed: ${rules.size} loaded; stored incidents are classified again`,
@@ -364,22 +353,17 @@ export class Gatherer implements AsyncDisposable {
 
   /** The API's base URL, e.g. `http://127.0.0.1:7478`. */
   get url(): string {
-    const { hostname, port } = this.#server!.addr;
-    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-    return `${this.#opts.tls ? "https" : "http"}://${host}:${port}`;
+    return this.#http.url;
   }
 
   #parts(): GathererParts {
     return {
       store: this.store,
-      local: this.store instanceof IncidentStore ? this.store : undefined,
-      clickhouse: this.store instanceof ClickHouseStore
-        ? { spool: this.store.spool, lastError: this.store.lastError }
-        : undefined,
       rules: this.#rules.size,
       sources: this.#pulls.map((p) => p.stats),
       webhooks: this.#webhooks?.stats,
-      http: this.#server?.stats,
+      http: this.#http.stats,
+      groupEvents: this.#groupEvents,
     };
   }
 
@@ -404,8 +388,8 @@ export class Gatherer implements AsyncDisposable {
       this.#abort.abort();
       await Promise.all(this.#running);
       await this.#webhooks?.close();
-      this.#api.closeStreams();
-      if (this.#server !== undefined) await this.#server.finished;
+      this.#state?.close();
+      await this.#http.close();
       await this.store.close();
       await this.#rules[Symbol.asyncDispose]();
       await this.#log.close();

@@ -2,8 +2,7 @@
  * The flightlog gatherer, as a library: collects incidents from many
  * sidecars (pulled or pushed), classifies them with rules, groups repeats
  * by fingerprint, and alerts on new problems, regressions and spikes. Run
- * one with {@linkcode Gatherer.start}, or `flightlog gather`
- * ({@linkcode runGather}).
+ * one with {@linkcode Gatherer.start}, or `flightlog gather`.
  *
  * @example
  * ```ts
@@ -19,14 +18,13 @@
  * await Deno.remove(dir, { recursive: true });
  * ```
  *
- * Groups, stores and the API are shared with the sidecar, and exported
- * from `@flightlog/flightlog/sidecar`.
+ * Groups and stores are shared with the sidecar, and exported from
+ * `@flightlog/flightlog/store`.
  *
  * @module
  */
 
 export { Gatherer, type GathererOptions } from "./gatherer.ts";
-export { GATHER_USAGE, parseGatherArgs, runGather } from "./main.ts";
 export { type PullOptions, type Source, type SourceStats } from "./source.ts";
 export {
   ALERT_TYPES,
@@ -41,4 +39,4 @@ export type {
   Classification,
   Classifier,
   ClassifyInput,
-} from "../server/classify.ts";
+} from "../store/classify.ts";

@@ -23,14 +23,14 @@
 
 import { resolve } from "node:path";
 import type { FlogEvent } from "../lib/flog_event.ts";
-import { isFailure } from "../server/fingerprint.ts";
+import { isFailure } from "../store/fingerprint.ts";
 import { renderMessage } from "../lib/format.ts";
 import { parseLevel } from "../lib/levels.ts";
 import type {
   Classification,
   Classifier,
   ClassifyInput,
-} from "../server/classify.ts";
+} from "../store/classify.ts";
 import { RuleWorker } from "./_rule_worker.ts";
 
 export type { Classification, ClassifyInput };

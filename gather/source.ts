@@ -9,10 +9,11 @@
  */
 
 import { sleep } from "../lib/_sleep.ts";
-import { InvalidIncidentError, noIncident } from "../server/http_error.ts";
-import { readLimited } from "../server/_read_limited.ts";
-import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
-import type { StoreBackend } from "../server/backend.ts";
+import { errorMessage, InvalidIncidentError } from "../store/errors.ts";
+import { noIncident } from "../http/http_error.ts";
+import { readLimited } from "../http/_read_limited.ts";
+import { MAX_INCIDENT_BYTES } from "../store/push_check.ts";
+import type { Store } from "../store/store.ts";
 import { readSse } from "./_sse_client.ts";
 
 /**
@@ -89,11 +90,11 @@ const WINDOW = 8;
 /** One source, followed until the signal aborts. */
 export class Pull {
   readonly #source: Source;
-  readonly #store: StoreBackend;
+  readonly #store: Store;
   readonly #opts: Required<Omit<PullOptions, "onError">> & PullOptions;
   readonly #stats: SourceStats;
 
-  constructor(source: Source, store: StoreBackend, options: PullOptions = {}) {
+  constructor(source: Source, store: Store, options: PullOptions = {}) {
     this.#source = { ...source, url: source.url.replace(/\/+$/, "") };
     this.#store = store;
     this.#opts = {
@@ -133,7 +134,7 @@ export class Pull {
         if (signal.aborted) break;
         failures++;
         this.#stats.failures++;
-        this.#stats.lastError = e instanceof Error ? e.message : String(e);
+        this.#stats.lastError = errorMessage(e);
         this.#opts.onError?.(this.#source.url, e);
       } finally {
         this.#stats.connected = false;

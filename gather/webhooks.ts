@@ -1,7 +1,8 @@
 /**
  * Alerts: each `new_group`, `regression` and `spike` of the store's durable
- * group log becomes one delivery per matching webhook, written to the index
- * (`deliveries`) in the same transaction that moves the log cursor, then
+ * group log becomes one delivery per matching webhook, written to the node's
+ * state ({@linkcode NodeState}) in the same transaction that moves the log
+ * cursor, then
  * POSTed with `X-Flightlog-Signature: sha256=<HMAC>` and a stable
  * `X-Flightlog-Delivery` id, retried with jittered backoff through restarts
  * until the receiver answers 2xx. At least once; a delivery given up after
@@ -12,129 +13,30 @@
  */
 
 import { createHash } from "node:crypto";
-import type { DatabaseSync } from "node:sqlite";
-import {
-  getMeta,
-  openIndex,
-  setMeta,
-  stmt,
-  transaction,
-} from "../server/_index_db.ts";
-import type { GroupEvent } from "../server/groups.ts";
-import { publicIncident } from "../server/routes/_params.ts";
-import type { StoreBackend } from "../server/backend.ts";
+import type { DueDelivery, NodeState } from "../store/sqlite/node_state.ts";
+import { errorMessage } from "../store/errors.ts";
+import type { GroupEvent } from "../store/groups.ts";
+import { publicIncident } from "../http/routes/_params.ts";
+import type { Store } from "../store/store.ts";
 import { withDefaults } from "../lib/_options.ts";
+import {
+  ALERT_TYPES,
+  type AlertType,
+  type Webhook,
+  WEBHOOK_DEFAULTS as DEFAULTS,
+  type WebhookOptions,
+  type WebhookStats,
+} from "./webhook_options.ts";
 import { hmac, matches, slackText } from "./_alert.ts";
 import { sleep } from "../lib/_sleep.ts";
 
-/** What alerts. */
-export type AlertType = "new_group" | "regression" | "spike";
-
-/** Every alert type. */
-export const ALERT_TYPES: readonly AlertType[] = [
-  "new_group",
-  "regression",
-  "spike",
-];
-
-/**
- * A receiver of alerts, with what it wants.
- *
- * @example
- * ```ts
- * import type { Webhook } from "@flightlog/flightlog/gather";
- * const oncall: Webhook = {
- *   url: "https://hooks.example.com/flightlog",
- *   secret: "s3cret",
- *   types: ["new_group", "regression"],
- *   categories: ["payments"],
- *   minLevel: 30,
- * };
- * ```
- */
-export interface Webhook {
-  /** Where to POST. */
-  url: string;
-  /** The HMAC key of `X-Flightlog-Signature`; unsigned without one. */
-  secret?: string;
-  /**
-   * `json` (the alert) or `slack` (`{ "text": ... }` for chat webhooks).
-   * @default {"json"}
-   */
-  format?: "json" | "slack";
-  /** Only these types (default: all). */
-  types?: AlertType[];
-  /** Only incidents of these categories. */
-  categories?: string[];
-  /** Only incidents of these apps. */
-  apps?: string[];
-  /** Only incidents whose trigger is at least this level. */
-  minLevel?: number;
-}
-
-/**
- * How deliveries are made.
- *
- * @example
- * ```ts
- * import type { WebhookOptions } from "@flightlog/flightlog/gather";
- * const o: WebhookOptions = { publicUrl: "https://flightlog.example.com" };
- * ```
- */
-export interface WebhookOptions {
-  /** The base of the links in alerts: this gatherer's URL as people reach it. */
-  publicUrl: string;
-  /**
-   * First retry delay in ms; doubles per failure.
-   * @default {1000}
-   */
-  baseDelayMs?: number;
-  /**
-   * Longest retry delay in ms.
-   * @default {300000}
-   */
-  maxDelayMs?: number;
-  /**
-   * A delivery failing this long is given up (and reported).
-   * @default {86400000}
-   */
-  giveUpAfterMs?: number;
-  /**
-   * Time limit of one POST, in ms.
-   * @default {10000}
-   */
-  timeoutMs?: number;
-  /** Told of each failed attempt and each delivery given up. */
-  onError?: (message: string) => void;
-}
-
-const DEFAULTS = {
-  baseDelayMs: 1000,
-  maxDelayMs: 300_000,
-  giveUpAfterMs: 86_400_000,
-  timeoutMs: 10_000,
-  onError: undefined,
-};
-
-/**
- * Counters of the deliveries.
- *
- * @example
- * ```ts
- * import type { WebhookStats } from "@flightlog/flightlog/gather";
- * const backlog = (s: WebhookStats) => s.pending;
- * ```
- */
-export interface WebhookStats {
-  /** Deliveries waiting (new or to retry). */
-  pending: number;
-  /** Deliveries the receiver took. */
-  delivered: number;
-  /** Failed attempts since the start. */
-  failedAttempts: number;
-  /** Deliveries given up after `giveUpAfterMs`. */
-  givenUp: number;
-}
+export {
+  ALERT_TYPES,
+  type AlertType,
+  type Webhook,
+  type WebhookOptions,
+  type WebhookStats,
+} from "./webhook_options.ts";
 
 /** A delivery to write. */
 type Delivery = {
@@ -154,10 +56,10 @@ const KEEP_DONE_MS = 7 * 86_400_000;
 
 /** The webhooks of one gatherer. */
 export class Webhooks implements AsyncDisposable {
-  readonly #store: StoreBackend;
+  readonly #store: Store;
   readonly #hooks: (Webhook & { key: string })[];
   readonly #opts: Required<Omit<WebhookOptions, "onError">> & WebhookOptions;
-  readonly #db: DatabaseSync;
+  readonly #state: NodeState;
   readonly #abort = new AbortController();
   #failedAttempts = 0;
   #wake = () => {};
@@ -168,12 +70,12 @@ export class Webhooks implements AsyncDisposable {
 
   /**
    * Delivers alerts from `store` to `hooks` (call `start()`), keeping its
-   * deliveries in the index in `dir` (the store's own folder by default).
+   * deliveries and cursor in the node's `state`.
    */
   constructor(
-    store: StoreBackend & { dir?: string },
+    store: Store,
     hooks: Webhook[],
-    options: WebhookOptions & { dir?: string },
+    options: WebhookOptions & { state: NodeState },
   ) {
     this.#store = store;
     this.#hooks = hooks.map((h, i) => {
@@ -184,11 +86,7 @@ export class Webhooks implements AsyncDisposable {
       return { ...h, key: key.slice(0, 8) };
     });
     this.#opts = withDefaults(DEFAULTS, options);
-    const dir = options.dir ?? store.dir;
-    if (dir === undefined) {
-      throw new TypeError("Webhooks: no folder for deliveries");
-    }
-    this.#db = openIndex(dir);
+    this.#state = options.state;
   }
 
   /**
@@ -196,10 +94,10 @@ export class Webhooks implements AsyncDisposable {
    * happens from now on will alert.
    */
   async start(): Promise<void> {
-    if (getMeta(this.#db, CURSOR) === undefined) {
+    if (this.#state.get(CURSOR) === undefined) {
       // First start: what happened before there were webhooks does not alert.
       const latest = await this.#store.groups.lastEventId();
-      setMeta(this.#db, CURSOR, String(latest));
+      this.#state.set(CURSOR, String(latest));
     }
     this.#unsubscribe = this.#store.groups.subscribe(() => this.#wake());
     this.#running = this.#loop();
@@ -207,9 +105,8 @@ export class Webhooks implements AsyncDisposable {
 
   /** The counters. */
   get stats(): WebhookStats {
-    const count = (state: string) =>
-      (this.#db.prepare("select count(*) as n from deliveries where state = ?")
-        .get(state) as { n: number }).n;
+    const count = (state: "pending" | "done" | "given_up") =>
+      this.#state.countDeliveries(state);
     return {
       pending: count("pending"),
       delivered: count("done"),
@@ -228,7 +125,7 @@ export class Webhooks implements AsyncDisposable {
         const wait = Math.max(0, Math.min(nextAt - Date.now(), 60_000));
         await Promise.race([woken, sleep(wait, signal)]);
       } catch (e) {
-        this.#opts.onError?.(`webhooks: ${e instanceof Error ? e.message : e}`);
+        this.#opts.onError?.(`webhooks: ${errorMessage(e)}`);
         await sleep(this.#opts.baseDelayMs, signal);
       }
     }
@@ -240,7 +137,7 @@ export class Webhooks implements AsyncDisposable {
     // by each gatherer's clock): read back `lookback` from the cursor; an
     // event seen again makes no new delivery (same id: ignored).
     const lookback = this.#store.lookback ?? 0;
-    let top = Number(getMeta(this.#db, CURSOR) ?? 0);
+    let top = Number(this.#state.get(CURSOR) ?? 0);
     let from = Math.max(0, top - lookback);
     for (let round = 0; round < 1000; round++) {
       const events = await this.#store.groups.eventsAfter(from, 100);
@@ -249,17 +146,7 @@ export class Webhooks implements AsyncDisposable {
       const deliveries: Delivery[] = [];
       for (const e of fresh) deliveries.push(...await this.#deliveriesOf(e));
       top = Math.max(top, events.at(-1)!.id);
-      transaction(this.#db, () => {
-        const insert = stmt(
-          this.#db,
-          `insert or ignore into deliveries (id, webhook, type, body, created, next_at)
-           values (?, ?, ?, ?, ?, ?)`,
-        );
-        for (const d of deliveries) {
-          insert.run(d.id, d.url, d.type, d.body, Date.now(), Date.now());
-        }
-        setMeta(this.#db, CURSOR, String(top));
-      });
+      this.#state.addDeliveries(deliveries, CURSOR, String(top));
       if (lookback > 0) {
         for (const e of fresh) this.#seen.set(eventKey(e), e.id);
         for (const [k, id] of this.#seen) {
@@ -309,20 +196,7 @@ export class Webhooks implements AsyncDisposable {
   /** POSTs what is due; returns when the next retry is due. */
   async #deliverDue(): Promise<number> {
     const now = Date.now();
-    this.#db.prepare(
-      "delete from deliveries where state = 'done' and created < ?",
-    )
-      .run(now - KEEP_DONE_MS);
-    const due = this.#db.prepare(
-      `select id, webhook, body, created, attempts from deliveries
-       where state = 'pending' and next_at <= ? order by next_at, created, id limit ?`,
-    ).all(now, BATCH) as {
-      id: string;
-      webhook: string;
-      body: string;
-      created: number;
-      attempts: number;
-    }[];
+    const due = this.#state.dueDeliveries(now, BATCH, now - KEEP_DONE_MS);
     // In order to each receiver; receivers in parallel.
     const byHook = Map.groupBy(due, (d) => d.webhook);
     await Promise.all(
@@ -330,21 +204,10 @@ export class Webhooks implements AsyncDisposable {
         for (const d of list) await this.#deliver(d);
       }),
     );
-    const next = this.#db.prepare(
-      "select min(next_at) as at from deliveries where state = 'pending'",
-    ).get() as { at: number | null };
-    return next.at ?? Infinity;
+    return this.#state.nextDeliveryAt();
   }
 
-  async #deliver(
-    d: {
-      id: string;
-      webhook: string;
-      body: string;
-      created: number;
-      attempts: number;
-    },
-  ): Promise<void> {
+  async #deliver(d: DueDelivery): Promise<void> {
     // The hook whose key ends the delivery's id (or the one of its URL).
     const key = d.id.slice(d.id.lastIndexOf(".") + 1);
     const ofUrl = this.#hooks.filter((h) => h.url === d.webhook);
@@ -379,15 +242,12 @@ export class Webhooks implements AsyncDisposable {
         if (!res.ok) error = `HTTP ${res.status}`;
       } catch (e) {
         if (this.#abort.signal.aborted) return;
-        error = e instanceof Error ? e.message : String(e);
+        error = errorMessage(e);
       }
     }
     const now = Date.now();
     if (error === undefined) {
-      this.#db.prepare(
-        "update deliveries set state = 'done', attempts = attempts + 1 where id = ?",
-      )
-        .run(d.id);
+      this.#state.delivered(d.id);
       return;
     }
     this.#failedAttempts++;
@@ -398,9 +258,12 @@ export class Webhooks implements AsyncDisposable {
       this.#opts.baseDelayMs * 2 ** Math.min(attempts - 1, 20),
       this.#opts.maxDelayMs,
     ) * (0.75 + Math.random() / 2);
-    this.#db.prepare(
-      "update deliveries set attempts = ?, next_at = ?, last_error = ?, state = ? where id = ?",
-    ).run(attempts, now + wait, error, givingUp ? "given_up" : "pending", d.id);
+    this.#state.failed(d.id, {
+      attempts,
+      nextAt: now + wait,
+      error,
+      givenUp: givingUp,
+    });
     this.#opts.onError?.(
       givingUp
         ? `webhook ${
@@ -419,7 +282,6 @@ export class Webhooks implements AsyncDisposable {
     this.#unsubscribe();
     this.#wake();
     await this.#running;
-    this.#db.close();
   }
 
   /** Same as {@linkcode close}. */

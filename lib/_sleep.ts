@@ -1,5 +1,5 @@
 /**
- * Waiting that an `AbortSignal` cuts short.
+ * Waiting that an `AbortSignal` cuts short, and waiting with a time limit.
  *
  * @module
  */
@@ -15,4 +15,14 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     const timer = setTimeout(done, ms);
     signal.addEventListener("abort", done, { once: true });
   });
+}
+
+/** Waits for `promise`, but not longer than `ms`. */
+export async function waitAtMost(promise: Promise<unknown>, ms: number) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    promise,
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
 }

@@ -51,6 +51,31 @@ export type Selection = ((e: FlogEvent) => boolean) & { value: unknown };
 interface Entry {
   ring: RingBuffer<FlogEvent>;
   last: number;
+  /** Estimated bytes of its events. */
+  bytes: number;
+}
+
+/**
+ * The entries, with the sum of their bytes kept by `set`, `delete` and
+ * `clear` themselves: every way an entry goes subtracts what it held.
+ */
+class Entries extends Map<unknown, Entry> {
+  bytes = 0;
+  override set(value: unknown, entry: Entry): this {
+    const old = this.get(value);
+    if (old !== undefined) this.bytes -= old.bytes;
+    this.bytes += entry.bytes;
+    return super.set(value, entry);
+  }
+  override delete(value: unknown): boolean {
+    const old = this.get(value);
+    if (old !== undefined) this.bytes -= old.bytes;
+    return super.delete(value);
+  }
+  override clear(): void {
+    this.bytes = 0;
+    super.clear();
+  }
 }
 
 /** Buffers per value of one isolation key, bounded in count and age. */
@@ -59,17 +84,26 @@ export class ContextBuffers {
   readonly key: string;
   /** Buffers evicted (LRU or expired) since the start. */
   evicted = 0;
+  /** Buffers released when their request ended (or by hand). */
+  released = 0;
   readonly #maxEvents: number;
   readonly #ttlMs: number;
   readonly #maxContexts: number;
+  readonly #maxBytes: number;
   // Insertion order is recency order: a touched entry is moved to the end.
-  readonly #entries = new Map<unknown, Entry>();
+  readonly #entries = new Entries();
   // The value pushed last is already at the end: no need to move it.
   #lastValue: unknown = undefined;
   #pushes = 0;
 
-  /** Buffers for `options.key`; bad bounds are a RangeError naming them. */
-  constructor(options: IsolateOptions) {
+  /**
+   * Buffers for `options.key`; bad bounds are a RangeError naming them.
+   * `maxBytes` bounds the estimated bytes of all of them (the least
+   * recently used value goes first); a recorder gives its
+   * `maxBufferedBytes`.
+   */
+  constructor(options: IsolateOptions, maxBytes = Infinity) {
+    this.#maxBytes = maxBytes;
     if (typeof options.key !== "string" || options.key === "") {
       throw new TypeError(
         `isolateBy.key: expected a non-empty string, got ${options.key}`,
@@ -92,26 +126,32 @@ export class ContextBuffers {
     return this.#entries.size;
   }
 
-  /** Keeps `event` in the buffer of its value, if it has one. */
-  offer(event: FlogEvent): void {
+  /** Estimated bytes of the buffered events, all values together. */
+  get bytes(): number {
+    return this.#entries.bytes;
+  }
+
+  /** Keeps `event` (of `bytes`) in the buffer of its value, if it has one. */
+  offer(event: FlogEvent, bytes = 0): void {
     const value = event[this.key];
-    if (value !== undefined) this.push(value, event);
+    if (value !== undefined) this.push(value, event, event.time * 1000, bytes);
   }
 
   /**
    * Keeps `event` in the buffer of `value`, evicting what is over bounds.
-   * `now` (ms) defaults to the event's own time.
+   * `now` (ms) defaults to the event's own time; `bytes` is its estimate.
    */
   push(
     value: unknown,
     event: FlogEvent,
     now: number = event.time * 1000,
+    bytes = 0,
   ): void {
     const entries = this.#entries;
     let entry = entries.get(value);
     if (entry === undefined) {
       if (entries.size >= this.#maxContexts) this.#evictOldest();
-      entry = { ring: new RingBuffer(this.#maxEvents), last: now };
+      entry = { ring: new RingBuffer(this.#maxEvents), last: now, bytes: 0 };
       entries.set(value, entry);
       this.#expire(now);
     } else if (value !== this.#lastValue) {
@@ -120,7 +160,14 @@ export class ContextBuffers {
     }
     this.#lastValue = value;
     entry.last = now;
-    entry.ring.push(event);
+    const gone = entry.ring.push(event, bytes);
+    const delta = gone < 0 ? bytes : bytes - gone;
+    entry.bytes += delta;
+    entries.bytes += delta;
+    // Over the byte bound, the least recently used values go (not this one).
+    while (entries.bytes > this.#maxBytes && entries.size > 1) {
+      this.#evictOldest();
+    }
     // Expiry runs when a value is new, and now and then besides.
     if ((++this.#pushes & 1023) === 0) this.#expire(now);
   }
@@ -149,6 +196,12 @@ export class ContextBuffers {
     for (const e of this.events(takes.value)) chosen.add(e);
     chosen.delete(trigger);
     return [...chosen].sort(compareEvents);
+  }
+
+  /** Drops the buffer of `value` (its request is over). */
+  release(value: unknown): void {
+    if (this.#entries.delete(value)) this.released++;
+    if (this.#lastValue === value) this.#lastValue = undefined;
   }
 
   /** Drops every buffer. */

@@ -11,6 +11,10 @@ import {
   ConsoleSink,
 } from "./console_sink.ts";
 import { Logger } from "./logger.ts";
+import { announcement } from "./_announce.ts";
+import { incidentDirProblem } from "./_writable_dir.ts";
+import { registerIsolation } from "./_context_lifecycle.ts";
+import { Level } from "./levels.ts";
 import type { Threshold } from "./threshold.ts";
 import { FlightRecorder } from "./recorder.ts";
 import type { RecorderOptions } from "./recorder_options.ts";
@@ -42,6 +46,12 @@ export interface LoggerOptions extends RecorderOptions {
    * @default {FLIGHTLOG_CONSOLE, else false}
    */
   console?: ConsoleOptions | false;
+  /**
+   * Print one line on stderr when an incident is written: its path, its
+   * event count and the trigger's text.
+   * @default {true}
+   */
+  announce?: boolean;
 }
 
 /**
@@ -73,8 +83,33 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     recorder.onEvent((e) => sink.offer(e));
     recorder.onClose(() => sink.flush());
   }
+  registerIsolation(recorder);
+  const dir = options.incidentDir;
+  if (dir !== undefined) {
+    if (options.announce ?? true) {
+      recorder.onIncident((info) =>
+        globalThis.console.error(announcement(info))
+      );
+    }
+    checkIncidentDir(recorder, dir);
+  }
   return new Logger(recorder, {
     facility: options.facility,
     threshold: options.threshold,
   });
+}
+
+/** Says at once, on stderr and as an event, when `dir` cannot be written. */
+function checkIncidentDir(recorder: FlightRecorder, dir: string): void {
+  const problem = incidentDirProblem(dir);
+  if (problem === undefined) return;
+  console.error(
+    `flightlog: incidents cannot be written to ${dir} (${problem}); ` +
+      "events are kept in memory only until it is fixed",
+  );
+  recorder.note(
+    Level.UNUSUAL,
+    "the incident folder %(dir)s cannot be written: %(problem)s",
+    { dir, problem },
+  );
 }

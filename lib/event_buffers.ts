@@ -1,14 +1,22 @@
 /**
  * foolscap's per-(facility, level) history: one ring buffer for each pair,
- * so a flood of NOISY events cannot push out the rare UNUSUAL ones.
+ * so a flood of NOISY events cannot push out the rare UNUSUAL ones; all of
+ * them bounded together in events, estimated bytes and age.
  *
  * @module
  */
 
+import { cutEvent, eventBytes } from "./_event_bytes.ts";
 import { matchFacility } from "./facility.ts";
 import type { FlogEvent } from "./flog_event.ts";
 import { parseLevel } from "./levels.ts";
-import { RingBuffer } from "./ring_buffer.ts";
+import {
+  BufferTally,
+  FacilityBuffers,
+  type FacilityOwner,
+} from "./facility_buffers.ts";
+
+export { FacilityBuffers };
 
 /**
  * How many events to keep. `default` applies to every (facility, level)
@@ -61,6 +69,14 @@ function levelTable(
   return out;
 }
 
+function checkLimit(n: number | undefined, where: string): number {
+  if (n === undefined) return Infinity;
+  if (typeof n !== "number" || Number.isNaN(n) || n <= 0) {
+    throw new RangeError(`${where}: expected a number > 0, got ${n}`);
+  }
+  return n;
+}
+
 function checkSize(n: unknown, where: string): number {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
     throw new RangeError(`${where}: expected a whole number >= 0, got ${n}`);
@@ -69,92 +85,25 @@ function checkSize(n: unknown, where: string): number {
 }
 
 /**
- * The buffers of one facility, one ring per level, created on first use.
- * Keep a reference to skip the facility lookup on every event.
- *
- * @example
- * ```ts
- * import assert from "node:assert";
- * import { EventBuffers } from "./event_buffers.ts";
- * const buffers = new EventBuffers({ default: 2 });
- * const db = buffers.facility("app/db");
- * db.push({ num: 0, time: 0, incarnation: ["x", null], level: 20 });
- * assert(buffers.snapshot().length === 1);
- * ```
+ * Bounds of {@linkcode EventBuffers} beyond event counts, named as the
+ * recorder's options are (whose defaults apply there); unbounded here.
  */
-/** Distinct levels kept per facility; the first-made ring goes first. */
-const MAX_LEVELS = 64;
-
-export class FacilityBuffers {
-  /** The facility. */
-  readonly facility: string | undefined;
+export interface BufferLimits {
   /**
-   * When its owner last moved it to the recent end (in pushes).
-   * @ignore
+   * Estimated bytes buffered, at most (facilities' own cost included): past
+   * it, the oldest events of the least recently used facility go, counted.
    */
-  movedAt = -Infinity;
-  readonly #rings = new Map<number, RingBuffer<FlogEvent>>();
-  readonly #sizeFor: (level: number) => number;
-  readonly #owner: EventBuffers | undefined;
-  #lastLevel: number | undefined;
-  #lastRing: RingBuffer<FlogEvent> | undefined;
-
-  /** Buffers sized by `sizeFor(level)`; normally made by {@linkcode EventBuffers}. */
-  constructor(
-    sizeFor: (level: number) => number,
-    options: { facility?: string; owner?: EventBuffers } = {},
-  ) {
-    this.#sizeFor = sizeFor;
-    this.facility = options.facility;
-    this.#owner = options.owner;
-  }
-
-  /** Stores `event` in the ring of its level. */
-  push(event: FlogEvent): void {
-    const level = event.level;
-    let ring = this.#lastRing;
-    if (level !== this.#lastLevel || ring === undefined) {
-      ring = this.#rings.get(level);
-      if (ring === undefined) {
-        if (this.#rings.size >= MAX_LEVELS) {
-          // Levels are any integers: bound the rings of odd ones too.
-          const [oldLevel, oldRing] = this.#rings.entries().next().value!;
-          this.#rings.delete(oldLevel);
-          this.#owner?.dropped(oldRing.size);
-        }
-        ring = new RingBuffer(this.#sizeFor(level));
-        this.#rings.set(level, ring);
-      }
-      this.#lastLevel = level;
-      this.#lastRing = ring;
-    }
-    const before = ring.size;
-    ring.push(event);
-    const owner = this.#owner;
-    if (owner === undefined) return;
-    // Full rings (the steady state) cost two comparisons here.
-    if (ring.size > before) owner.grew(this);
-    else if (owner.clock - this.movedAt > 1024) owner.touch(this);
-  }
-
-  /** Every ring of this facility. */
-  rings(): Iterable<RingBuffer<FlogEvent>> {
-    return this.#rings.values();
-  }
-
-  /** Drops every event; returns how many there were. */
-  clear(): number {
-    let n = 0;
-    for (const ring of this.#rings.values()) n += ring.size;
-    this.#rings.clear();
-    this.#lastLevel = undefined;
-    this.#lastRing = undefined;
-    return n;
-  }
+  maxBufferedBytes?: number;
+  /** Estimated bytes of one event: past it, {@linkcode EventBuffers.cut}. */
+  maxEventBytes?: number;
+  /** Events older than this (ms) behind the newest go. */
+  maxAgeMs?: number;
 }
 
 /**
- * All buffers of a recorder, by facility and level.
+ * All buffers of a recorder, by facility and level. Facilities holding
+ * events are linked from the least to the most recently pushed to, so the
+ * caps (events, bytes, age) drop from the least recent end in O(1).
  *
  * @example
  * ```ts
@@ -170,17 +119,28 @@ export class FacilityBuffers {
  * assert(buffers.snapshot().map((e) => e.num).join() === "4,5");
  * ```
  */
-export class EventBuffers {
+export class EventBuffers implements FacilityOwner {
   readonly #byFacility = new Map<string | undefined, FacilityBuffers>();
-  /** Facilities whose buffers were dropped to stay under the total cap. */
+  /** Facilities whose buffers were dropped to stay under the caps. */
   evictedFacilities = 0;
-  #total = 0;
-  readonly #maxTotal: number;
+  /** Events dropped to stay under `maxBytes`. */
+  droppedForBytes = 0;
+  /** Events dropped for being older than `maxAgeMs`. */
+  droppedForAge = 0;
+  /** Events cut down to `maxEventBytes`. */
+  eventsCut = 0;
+  /** The bound on one event's estimated bytes. */
+  readonly maxEventBytes: number;
   /**
-   * Counts growths of the total: the clock of facility recency.
+   * The totals, which the facilities' pushes update.
    * @ignore
    */
-  clock = 0;
+  readonly tally: BufferTally;
+  // The recency list: #oldest ... #newest.
+  #oldest: FacilityBuffers | undefined;
+  #pushes = 0;
+  #newestTime = -Infinity;
+  readonly #maxAgeMs: number;
   readonly #default: number;
   readonly #levels: Map<number, number>;
   readonly #facilities: Record<
@@ -189,15 +149,18 @@ export class EventBuffers {
   > = {};
 
   /** Buffers sized by `sizes`; throws a `RangeError` naming a bad size. */
-  constructor(sizes: BufferSizes = {}) {
+  constructor(sizes: BufferSizes = {}, limits: BufferLimits = {}) {
     this.#default = checkSize(
       sizes.default ?? DEFAULT_BUFFER_SIZE,
       "bufferSizes.default",
     );
     this.#levels = levelTable(sizes.levels);
-    this.#maxTotal = checkSize(
-      sizes.total ?? DEFAULT_TOTAL_EVENTS,
-      "bufferSizes.total",
+    this.#maxAgeMs = checkLimit(limits.maxAgeMs, "maxAgeMs");
+    this.maxEventBytes = checkLimit(limits.maxEventBytes, "maxEventBytes");
+    this.tally = new BufferTally(
+      checkSize(sizes.total ?? DEFAULT_TOTAL_EVENTS, "bufferSizes.total"),
+      checkLimit(limits.maxBufferedBytes, "maxBufferedBytes"),
+      this.#maxAgeMs !== Infinity,
     );
     for (const [f, s] of Object.entries(sizes.facilities ?? {})) {
       this.#facilities[f] = {
@@ -220,10 +183,7 @@ export class EventBuffers {
   facility(facility: string | undefined): FacilityBuffers {
     let fb = this.#byFacility.get(facility);
     if (fb === undefined) {
-      fb = new FacilityBuffers((level) => this.sizeFor(facility, level), {
-        facility,
-        owner: this,
-      });
+      fb = new FacilityBuffers(this, facility);
       this.#byFacility.set(facility, fb);
     }
     return fb;
@@ -231,70 +191,150 @@ export class EventBuffers {
 
   /** Events buffered now, across all facilities. */
   get total(): number {
-    return this.#total;
+    return this.tally.events;
+  }
+
+  /** Estimated bytes buffered now, across all facilities. */
+  get bytes(): number {
+    return this.tally.bytes;
   }
 
   /**
-   * Moves `fb` to the recent end of the facilities (a Map keeps insertion
-   * order); an evicted facility that logs again comes back. Called at most
-   * once per 1024 growths of the total: recency is approximate, and
-   * alternating facilities cost nothing.
+   * Called after a push into `fb` (see `FacilityOwner`): makes it the most
+   * recent facility, and keeps the caps by dropping from the least recent.
    * @ignore
    */
-  touch(fb: FacilityBuffers): void {
-    this.#byFacility.delete(fb.facility);
-    this.#byFacility.set(fb.facility, fb);
-    fb.movedAt = this.clock;
-  }
-
-  /**
-   * Called when a push made `fb` hold one more event: counts it, and keeps
-   * the total under its cap by evicting the least recent facilities.
-   * @ignore
-   */
-  grew(fb: FacilityBuffers): void {
-    this.clock++;
-    if (this.clock - fb.movedAt > 1024) this.touch(fb);
-    this.#total++;
-    while (this.#total > this.#maxTotal && this.#byFacility.size > 1) {
-      const oldest = this.#byFacility.values().next().value!;
-      this.#byFacility.delete(oldest.facility);
-      oldest.movedAt = -Infinity; // listed again at its next push
-      this.#total -= oldest.clear();
-      this.evictedFacilities++;
+  settle(fb: FacilityBuffers): void {
+    if (fb !== this.tally.newest) this.#toNewest(fb);
+    while (this.tally.events > this.tally.maxEvents && this.#oldest !== fb) {
+      this.#evict(this.#oldest!);
+    }
+    while (
+      this.tally.bytes > this.tally.maxBytes && this.#oldest !== undefined
+    ) {
+      const oldest = this.#oldest;
+      const n = oldest.size;
+      this.tally.bytes -= oldest.dropOldest();
+      this.droppedForBytes += n - oldest.size;
+      this.tally.events -= n - oldest.size;
+      if (oldest.size === 0) this.#unlink(oldest, true);
+    }
+    if (this.#maxAgeMs !== Infinity) {
+      if (fb.lastTime > this.#newestTime) {
+        this.#newestTime = fb.lastTime;
+      }
+      // Old facilities go now and then; old events of live ones at snapshots.
+      if ((++this.#pushes & 255) === 0) this.#expire(false);
     }
   }
 
+  /**
+   * A copy of `event` cut down to `maxEventBytes` (see `cutEvent`), and
+   * its estimated bytes; counted.
+   */
+  cut(event: FlogEvent): [FlogEvent, number] {
+    this.eventsCut++;
+    const cut = cutEvent(event, this.maxEventBytes).event;
+    return [cut, eventBytes(cut)];
+  }
+
   /** Stores `event` in the ring of its facility and level. */
-  push(event: FlogEvent): void {
-    this.facility(event.facility).push(event);
+  push(event: FlogEvent, bytes = 0): void {
+    this.facility(event.facility).push(event, bytes);
   }
 
   /**
    * Every buffered event, oldest first: by `num` within one incarnation,
    * by time across incarnations (a restarted app counts from 0 again).
+   * Events older than `maxAgeMs` behind the newest are dropped first.
    */
   snapshot(): FlogEvent[] {
+    if (this.#maxAgeMs !== Infinity) this.#expire(true);
     const all: FlogEvent[] = [];
-    for (const fb of this.#byFacility.values()) {
+    for (let fb = this.#oldest; fb !== undefined; fb = fb.newer) {
       for (const ring of fb.rings()) for (const e of ring) all.push(e);
     }
     return all.sort(compareEvents);
   }
 
-  /**
-   * Called when a facility dropped `n` events of its own accord.
-   * @ignore
-   */
-  dropped(n: number): void {
-    this.#total -= n;
-  }
-
   /** Drops every buffered event. */
   clear(): void {
-    for (const fb of this.#byFacility.values()) fb.clear();
+    for (let fb = this.#oldest; fb !== undefined;) {
+      const next = fb.newer;
+      fb.clear();
+      fb.older = fb.newer = undefined;
+      fb.linked = false;
+      fb = next;
+    }
+    this.#oldest = this.tally.newest = undefined;
     this.#byFacility.clear();
-    this.#total = 0;
+    this.tally.events = 0;
+    this.tally.bytes = 0;
+  }
+
+  /**
+   * Drops facilities whose newest event is older than `maxAgeMs` behind
+   * the newest of all (they are at the least recent end); with `all`, the
+   * old events of every facility too.
+   */
+  #expire(all: boolean): void {
+    const cutoff = this.#newestTime - this.#maxAgeMs / 1000;
+    let fb = this.#oldest;
+    while (fb !== undefined && fb.lastTime < cutoff) {
+      const next = fb.newer;
+      this.droppedForAge += fb.size;
+      this.#evict(fb);
+      fb = next;
+    }
+    for (; all && fb !== undefined;) {
+      const next = fb.newer;
+      const [n, b] = fb.dropOlderThan(cutoff);
+      this.droppedForAge += n;
+      this.tally.events -= n;
+      this.tally.bytes -= b;
+      if (fb.size === 0) this.#unlink(fb, false);
+      fb = next;
+    }
+  }
+
+  /** Drops all of `fb`'s events (counted as an evicted facility). */
+  #evict(fb: FacilityBuffers): void {
+    this.tally.bytes -= fb.bytes;
+    this.tally.events -= fb.clear();
+    this.#unlink(fb, true);
+  }
+
+  #unlink(fb: FacilityBuffers, counted: boolean): void {
+    if (fb.older) fb.older.newer = fb.newer;
+    else this.#oldest = fb.newer;
+    if (fb.newer) fb.newer.older = fb.older;
+    else this.tally.newest = fb.older;
+    fb.older = fb.newer = undefined;
+    fb.linked = false;
+    // Forgotten until it logs again: ever new facilities cannot grow the map.
+    if (this.#byFacility.get(fb.facility) === fb) {
+      this.#byFacility.delete(fb.facility);
+    }
+    if (counted) this.evictedFacilities++;
+  }
+
+  #toNewest(fb: FacilityBuffers): void {
+    if (fb.linked) {
+      if (fb.older) fb.older.newer = fb.newer;
+      else this.#oldest = fb.newer;
+      fb.newer!.older = fb.older; // not the newest: it has a newer one
+    } else {
+      fb.linked = true;
+      // An evicted facility's logger kept it: it is listed again.
+      if (!this.#byFacility.has(fb.facility)) {
+        this.#byFacility.set(fb.facility, fb);
+      }
+    }
+    fb.older = this.tally.newest;
+    fb.newer = undefined;
+    if (this.tally.newest) this.tally.newest.newer = fb;
+    else this.#oldest = fb;
+    this.tally.newest = fb;
   }
 }
 

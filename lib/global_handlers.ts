@@ -7,6 +7,7 @@
 
 import { Level } from "./levels.ts";
 import type { Logger } from "./logger.ts";
+import { wasRecorded } from "./_failures.ts";
 
 /**
  * Options of {@linkcode installGlobalHandlers}.
@@ -74,14 +75,19 @@ export function installGlobalHandlers(
     if (exit) event.preventDefault();
     if (handling) return;
     handling = true;
-    logger.err(error, {
-      level: Level.BAD,
-      why: `${kind} ${
-        error instanceof Error
-          ? `${error.name}: ${error.message}`
-          : String(error)
-      }`,
-    });
+    // A rejection is handled in its promise's context: the event is
+    // recorded there (with its request's fields, in its isolated incident),
+    // unless `requestContext` or `withContext` recorded it already.
+    if (!wasRecorded(error)) {
+      logger.err(error, {
+        level: Level.BAD,
+        why: `${kind} ${
+          error instanceof Error
+            ? `${error.name}: ${error.message}`
+            : String(error)
+        }`,
+      });
+    }
     if (!exit) return;
     logger.close().finally(() => {
       // As Deno prints it: "error: Uncaught (in promise) Error: boom" and

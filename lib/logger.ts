@@ -6,14 +6,19 @@
  */
 
 import { currentContext } from "./context.ts";
-import { toFailure, toFoolscapFormat } from "./event.ts";
+import { toFoolscapFormat } from "./event.ts";
 import type { Fields, FlogEvent, Incarnation } from "./flog_event.ts";
 import type { FacilityBuffers } from "./event_buffers.ts";
+import { LOGGED_EVENT_BYTES } from "./_event_bytes.ts";
 import { Level } from "./levels.ts";
 import { type Threshold, thresholdFor } from "./threshold.ts";
 import type { FlightRecorder } from "./recorder.ts";
 import type { RecorderStats } from "./recorder_options.ts";
 import type { IncidentInfo } from "./reporter.ts";
+import { warnClosed } from "./_closed_warning.ts";
+import { errorCall } from "./_failures.ts";
+import { withCallStack } from "./_call_stack.ts";
+import { discardCurrent, flushCurrent } from "./_context_lifecycle.ts";
 
 /** What a {@linkcode Logger} is for, besides its recorder. */
 export interface LoggerSettings {
@@ -110,7 +115,9 @@ export class Logger implements AsyncDisposable {
         template = String(template);
       }
       const event = this.#event(level, template, fields);
-      rec.recordIn(this.#buffers, event);
+      // The walk that prepared the fields estimated their size.
+      const bytes = fields === undefined ? 0 : rec.prepare.bytes;
+      rec.recordIn(this.#buffers, event, true, LOGGED_EVENT_BYTES + bytes);
       return event.num;
     } catch (e) {
       rec.reportOnce("log call", e);
@@ -126,7 +133,9 @@ export class Logger implements AsyncDisposable {
       this.#lastTemplate = template;
       this.#lastFormat = format;
     }
-    const own = fields === undefined ? NO_FIELDS : rec.prepare.fields(fields);
+    const own = fields === undefined ? NO_FIELDS : rec.prepare.fields(
+      fields.stacktrace === true ? withCallStack(fields) : fields,
+    );
     const context = currentContext();
     if (context === undefined && this.#bound === undefined) {
       // A plain identifier spread first is V8's fast object clone (an
@@ -278,16 +287,8 @@ export class Logger implements AsyncDisposable {
    */
   err(error: unknown, fields: Fields = {}): number {
     try {
-      const { level, why, ...rest } = fields;
-      const failure = toFailure(error);
-      const text = why === undefined
-        ? `${failure.name}: ${failure.message}`
-        : String(why);
-      return this.log(
-        typeof level === "number" ? level : Level.SCARY,
-        text.replaceAll("{", "{{").replaceAll("}", "}}"),
-        { ...rest, ...(why === undefined ? {} : { why }), failure, isError: 1 },
-      );
+      const call = errorCall(error, fields);
+      return this.log(call.level ?? Level.SCARY, call.template, call.fields);
     } catch (e) {
       this.recorder.reportOnce("log call", e);
       return -1;
@@ -339,6 +340,16 @@ export class Logger implements AsyncDisposable {
     });
   }
 
+  /** Drops the current context's `isolateBy` buffer now (its request is over). */
+  discard(): void {
+    discardCurrent(this.recorder);
+  }
+
+  /** Waits for the current context's incident, if any; then `discard()`s. */
+  flush(): Promise<void> {
+    return flushCurrent(this.recorder);
+  }
+
   /** See {@linkcode FlightRecorder.onEvent}. */
   onEvent(fn: (event: FlogEvent) => void): () => void {
     return this.recorder.onEvent(fn);
@@ -381,14 +392,3 @@ export class Logger implements AsyncDisposable {
 }
 
 const NO_FIELDS: Fields = Object.freeze({});
-
-let warnedClosed = false;
-/** A log call after `close()` is ignored; say so once, on stderr. */
-function warnClosed(): void {
-  if (warnedClosed) return;
-  warnedClosed = true;
-  console.error(
-    "flightlog: a log call after the logger was closed was ignored " +
-      "(keep process-lifetime loggers in `const`, not `using`)",
-  );
-}

@@ -18,6 +18,8 @@ import { VERSION } from "./version.ts";
 import { Subscriber } from "./_reader_queue.ts";
 import { claimSocketPath } from "./_unix_socket.ts";
 import { withDefaults } from "./_options.ts";
+import { waitAtMost } from "./_sleep.ts";
+import { onStopSignal } from "./_stop_signals.ts";
 
 /**
  * Options of {@linkcode publish}.
@@ -53,6 +55,15 @@ export interface PublishOptions {
   closeTimeoutMs?: number;
   /** Closes the publisher when aborted. */
   signal?: AbortSignal;
+  /**
+   * On SIGTERM or SIGINT, say `goodbye` (reason `signal SIGTERM`), hand
+   * over what is queued and close; then, when the app has no listener of
+   * its own for the signal, close the logger and exit with 143 (SIGTERM) or
+   * 130 (SIGINT), as the process would have ended without flightlog. A
+   * sidecar records such a stop as a stop, not a crash.
+   * @default {true}
+   */
+  stopSignals?: boolean;
 }
 
 /** The defaults of {@linkcode PublishOptions}, stated once. */
@@ -61,6 +72,7 @@ const PUBLISH_DEFAULTS = {
   heartbeatMs: 1000,
   batchSize: 1000,
   closeTimeoutMs: 2000,
+  stopSignals: true,
 };
 
 /**
@@ -113,6 +125,7 @@ export class Publisher implements AsyncDisposable {
   readonly #subs = new Set<Subscriber>();
   readonly #loops = new Set<Promise<void>>();
   readonly #unsubscribe: (() => void)[] = [];
+  readonly #offSignals: () => void = () => {};
   readonly #heartbeat: ReturnType<typeof setInterval>;
   readonly #accepting: Promise<void>;
   #closing: Promise<void> | undefined;
@@ -151,6 +164,12 @@ export class Publisher implements AsyncDisposable {
       for (const sub of subs) sub.send({ t: "heartbeat", time });
     }, this.#opts.heartbeatMs);
     this.#accepting = this.#accept();
+    if (this.#opts.stopSignals) {
+      this.#offSignals = onStopSignal({
+        goodbye: (signal) => this.close(`signal ${signal}`),
+        closeLogger: () => logger.close(),
+      });
+    }
     options.signal?.addEventListener("abort", () => this.close("aborted"), {
       once: true,
     });
@@ -329,6 +348,7 @@ export class Publisher implements AsyncDisposable {
    */
   close(reason = "closed"): Promise<void> {
     this.#closing ??= (async () => {
+      this.#offSignals();
       clearInterval(this.#heartbeat);
       for (const off of this.#unsubscribe) off();
       try {
@@ -383,16 +403,6 @@ function pickedVersion(line: string): number | undefined {
   return t === "pick" && typeof v === "number" && PROTOCOL_VERSIONS.includes(v)
     ? v
     : undefined;
-}
-
-/** Waits for `promise`, but not longer than `ms`. */
-async function waitAtMost(promise: Promise<unknown>, ms: number) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    promise,
-    new Promise((resolve) => timer = setTimeout(resolve, ms)),
-  ]);
-  clearTimeout(timer);
 }
 
 /**

@@ -15,6 +15,7 @@ import { toFailure } from "./event.ts";
 import { ContextBuffers, type Selection } from "./context_buffers.ts";
 import { notify, Observers } from "./_observers.ts";
 import { EventBuffers, type FacilityBuffers } from "./event_buffers.ts";
+import { EVENT_BASE, eventBytes } from "./_event_bytes.ts";
 import {
   FLIGHTLOG_FACILITY,
   type FlogEvent,
@@ -102,7 +103,7 @@ export class FlightRecorder implements AsyncDisposable {
   constructor(options: RecorderOptions = {}) {
     this.options = withDefaults(RECORDER_DEFAULTS, options);
     this.now = this.options.clock === "coarse" ? coarseNow : Date.now;
-    this.buffers = new EventBuffers(this.options.bufferSizes);
+    this.buffers = new EventBuffers(this.options.bufferSizes, this.options);
     this.stats = newStats(this.buffers, () => this.isolation?.evicted ?? 0);
     this.#qualify = toPredicate(this.options.qualifier);
     this.#rateLimit = new RateLimiter(this.options.rateLimit);
@@ -113,6 +114,7 @@ export class FlightRecorder implements AsyncDisposable {
     const isolateBy = this.options.isolateBy;
     this.isolation = isolateBy === undefined ? undefined : new ContextBuffers(
       typeof isolateBy === "string" ? { key: isolateBy } : isolateBy,
+      this.options.maxBufferedBytes,
     );
     const dir = this.options.incidentDir;
     this.ready = dir === undefined || !this.options.recover
@@ -158,7 +160,8 @@ export class FlightRecorder implements AsyncDisposable {
   record(event: FlogEvent): void {
     try {
       const e = this.prepare.event(event);
-      this.recordIn(this.buffers.facility(e.facility), e);
+      const fb = this.buffers.facility(e.facility);
+      this.recordIn(fb, e, true, EVENT_BASE + this.prepare.bytes);
     } catch (e) {
       this.reportOnce("record", e);
     }
@@ -166,15 +169,24 @@ export class FlightRecorder implements AsyncDisposable {
 
   /**
    * {@linkcode record} into the facility's `buffers` (looked up once by
-   * the logger), asking the qualifier unless `qualify` is false.
+   * the logger), asking the qualifier unless `qualify` is false; `bytes`
+   * is its estimate if known. Returns the event as recorded (cut down?).
    * @ignore
    */
-  recordIn(buffers: FacilityBuffers, event: FlogEvent, qualify = true): void {
-    if (this.#closed) return;
+  recordIn(
+    buffers: FacilityBuffers,
+    event: FlogEvent,
+    qualify = true,
+    bytes = -1,
+  ): FlogEvent {
+    if (this.#closed) return event;
     this.stats.events++;
     try {
-      buffers.push(event);
-      this.isolation?.offer(event);
+      if (bytes < 0) bytes = eventBytes(event);
+      const all = this.buffers;
+      if (bytes > all.maxEventBytes) [event, bytes] = all.cut(event);
+      buffers.push(event, bytes);
+      this.isolation?.offer(event, bytes);
       const active = this.#active;
       if (active !== undefined && (this.#activeTakes?.(event) ?? true)) {
         active.add(event);
@@ -191,6 +203,7 @@ export class FlightRecorder implements AsyncDisposable {
     } catch (e) {
       this.reportOnce("record", e);
     }
+    return event;
   }
 
   /**
@@ -200,9 +213,9 @@ export class FlightRecorder implements AsyncDisposable {
    */
   trigger(event: FlogEvent): void {
     if (this.#closed) return;
-    this.#recordUnqualified(event);
+    const recorded = this.#recordUnqualified(event);
     try {
-      this.#trigger(event);
+      this.#trigger(recorded);
     } catch (e) {
       this.reportOnce("record", e);
     }
@@ -236,8 +249,8 @@ export class FlightRecorder implements AsyncDisposable {
     return event;
   }
 
-  #recordUnqualified(event: FlogEvent): void {
-    this.recordIn(this.buffers.facility(event.facility), event, false);
+  #recordUnqualified(event: FlogEvent): FlogEvent {
+    return this.recordIn(this.buffers.facility(event.facility), event, false);
   }
 
   /** Reports a contained exception once per `what` (event and stderr), then counts. */

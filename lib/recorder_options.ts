@@ -61,6 +61,26 @@ export interface RecorderOptions {
    */
   bufferSizes?: BufferSizes;
   /**
+   * Estimated bytes of buffered events, at most, across all facilities
+   * (a facility's own cost counted too): past it, the oldest events of the
+   * least recently used facility go, counted in `stats.droppedForBytes`
+   * (`Infinity`: no byte bound).
+   * @default {8 MiB}
+   */
+  maxBufferedBytes?: number;
+  /**
+   * Estimated bytes of one event, at most: past it, the event's longest
+   * strings are cut, each ending with `…[N chars cut]` (and its largest
+   * arrays and objects shortened), counted in `stats.eventsCut`.
+   * @default {64 KiB}
+   */
+  maxEventBytes?: number;
+  /**
+   * Events older than this, in ms behind the newest event, are dropped
+   * (counted in `stats.droppedForAge`); no age bound when unset.
+   */
+  maxAgeMs?: number;
+  /**
    * Which events trigger an incident.
    * @default {atLeast(Level.WEIRD)}
    */
@@ -134,6 +154,8 @@ export type SettledRecorderOptions =
       | "from"
       | "recover"
       | "redact"
+      | "maxBufferedBytes"
+      | "maxEventBytes"
     >
   >;
 
@@ -146,6 +168,8 @@ export const RECORDER_DEFAULTS: SettledRecorderOptions = {
   from: "local",
   recover: true,
   redact: {},
+  maxBufferedBytes: 8 * 1024 * 1024,
+  maxEventBytes: 64 * 1024,
 };
 
 /**
@@ -180,9 +204,18 @@ export interface RecorderStats {
   isolatedEvicted: number;
   /**
    * Facilities whose buffers were dropped to keep all buffers under
-   * `bufferSizes.total` (read when the stats are).
+   * `bufferSizes.total`, `maxBufferedBytes` or `maxAgeMs` (read when the
+   * stats are).
    */
   facilitiesEvicted: number;
+  /** Estimated bytes buffered now (read when the stats are). */
+  bufferedBytes: number;
+  /** Events dropped to keep the buffers under `maxBufferedBytes`. */
+  droppedForBytes: number;
+  /** Events dropped for being older than `maxAgeMs`. */
+  droppedForAge: number;
+  /** Events whose strings were cut to fit `maxEventBytes` (read live). */
+  eventsCut: number;
 }
 
 /** Counters at zero; the eviction counts are read live from their owners. */
@@ -205,5 +238,9 @@ export function newStats(
       enumerable: true,
     },
     isolatedEvicted: { get: isolatedEvicted, enumerable: true },
+    bufferedBytes: { get: () => buffers.bytes, enumerable: true },
+    droppedForBytes: { get: () => buffers.droppedForBytes, enumerable: true },
+    droppedForAge: { get: () => buffers.droppedForAge, enumerable: true },
+    eventsCut: { get: () => buffers.eventsCut, enumerable: true },
   }) as RecorderStats;
 }

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { scanTells, type Scrubber, SCRUBBERS } from "./_scrubbers.ts";
+
 /**
  * What to redact. The defaults are on: pass `redact: false` to a logger to
  * turn redaction off.
@@ -61,18 +63,36 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = [
   "access_token",
   "refresh_token",
   "client_secret",
+  "credentials",
+  "pwd",
+  "sessionid",
+  "session_id",
+  "card_number",
+  "cardnumber",
+  "cvv",
+  "cvc",
 ];
 
 /**
- * The credential patterns redacted inside strings by default: `Bearer` and
- * `Basic` authorization values, and the password of `user:password@` in
- * URLs.
+ * The credential patterns redacted inside strings by default (a pattern's
+ * first capture group is kept):
+ * - `Bearer` and `Basic` authorization values;
+ * - the password of `user:password@` in URLs;
+ * - payment card numbers: 13 to 19 digits, spaces or dashes allowed between
+ *   them, starting with 2 to 6, that pass Luhn's check;
+ * - secrets in query strings and forms: a parameter whose name holds
+ *   `token`, `secret`, `passw`, `pwd`, `key`, `signature`, `credential`,
+ *   `session` or `authorization` (`?token=`, `&password=`, `api_key=`...);
+ * - PEM private keys (`-----BEGIN ... PRIVATE KEY-----` to its END line);
+ * - JSON Web Tokens (`eyJ….eyJ….…`);
+ * - AWS access key ids (`AKIA…`, `ASIA…`), Google API keys (`AIza…`);
+ * - GitHub tokens (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`);
+ * - Slack tokens (`xoxb-`...) and webhook URLs;
+ * - Stripe secret and restricted keys (`sk_live_`, `rk_test_`...).
  */
-export const DEFAULT_REDACT_PATTERNS: readonly RegExp[] = [
-  /\b(Bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi,
-  /\b(Basic\s+)[A-Za-z0-9+/]+=*/gi,
-  /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+(?=@)/gi,
-];
+export const DEFAULT_REDACT_PATTERNS: readonly RegExp[] = SCRUBBERS.map((s) =>
+  s.pattern
+);
 
 /** The compiled rules of one {@linkcode RedactOptions}. */
 export interface RedactionRules {
@@ -88,8 +108,9 @@ const normalize = (key: string) => key.toLowerCase().replace(/[-_]/g, "");
 
 /**
  * Compiles `options` into rules. Checking a key seen before is a map
- * lookup; a string is only run through the patterns when it has one of
- * their tells (a space or an `@`), unless custom patterns are given.
+ * lookup; a string is only run through a default pattern when it has that
+ * pattern's tell (most strings have none: one pass over their characters
+ * says so). Custom patterns run on every string.
  *
  * @example
  * ```ts
@@ -113,14 +134,31 @@ export function redactionRules(options: RedactOptions = {}): RedactionRules {
     ...(useDefaults ? DEFAULT_REDACT_KEYS : []),
     ...(options.keys ?? []),
   ].map(normalize).filter((k) => k !== "");
-  const patterns = [
-    ...(useDefaults ? DEFAULT_REDACT_PATTERNS : []),
-    ...(options.patterns ?? []),
-  ].map((p) =>
-    new RegExp(p.source, p.flags.includes("g") ? p.flags : p.flags + "g")
-  );
+  const compile = (p: RegExp) =>
+    new RegExp(p.source, p.flags.includes("g") ? p.flags : p.flags + "g");
+  const scrubbers: Scrubber[] = useDefaults
+    ? SCRUBBERS.map((s) => ({
+      // One shape for all (every field set): the loop's reads stay fast.
+      pattern: compile(s.pattern),
+      needs: s.needs,
+      tell: s.tell,
+      confirm: s.confirm,
+      run: s.run,
+    }))
+    : [];
+  const custom = (options.patterns ?? []).map(compile);
   const replace = options.replace ?? "[REDACTED]";
-  const alwaysScan = (options.patterns ?? []).length > 0;
+  const apply = (
+    text: string,
+    p: RegExp,
+    confirm: ((m: string) => boolean) | undefined,
+  ) => {
+    p.lastIndex = 0;
+    return text.replace(p, (m, kept) => {
+      if (confirm !== undefined && !confirm(m)) return m;
+      return typeof kept === "string" ? kept + replace : replace;
+    });
+  };
   // A null-prototype dictionary: the fastest string-keyed cache in V8.
   const secret: Record<string, boolean> = Object.create(null);
   let cached = 0;
@@ -137,17 +175,21 @@ export function redactionRules(options: RedactOptions = {}): RedactionRules {
       return s;
     },
     redactString(text) {
-      // Every default pattern needs a space (`Bearer x`) or an `@`.
-      if (!alwaysScan && text.indexOf(" ") < 0 && text.indexOf("@") < 0) {
-        return text;
-      }
       let out = text;
-      for (const p of patterns) {
-        p.lastIndex = 0;
-        out = out.replace(
-          p,
-          (_m, kept) => typeof kept === "string" ? kept + replace : replace,
-        );
+      // Most strings have none of the tells: one pass over their chars.
+      const seen = scrubbers.length === 0 ? -1 : scanTells(text);
+      if (seen >= 0) {
+        for (let i = 0; i < scrubbers.length; i++) {
+          const s = scrubbers[i];
+          if ((seen & s.needs) !== s.needs) continue;
+          if (s.tell !== undefined && !s.tell(out, seen)) continue;
+          out = s.run !== undefined
+            ? s.run(out, replace)
+            : apply(out, s.pattern, s.confirm);
+        }
+      }
+      for (let i = 0; i < custom.length; i++) {
+        out = apply(out, custom[i], undefined);
       }
       return out;
     },

@@ -1,11 +1,16 @@
 /**
  * Middleware for `Deno.serve`: each request runs in a context carrying its
- * `requestId`, so every event logged while handling it carries the id.
+ * `requestId`, so every event logged while handling it carries the id; a
+ * handler's failure is recorded inside that context; and the request's
+ * isolated buffer is released when it ends.
  *
  * @module
  */
 
 import { withContext } from "./context.ts";
+import { releaseBuffer } from "./_context_lifecycle.ts";
+import { recordingFailures, recordThrown } from "./_failures.ts";
+import type { Logger } from "./logger.ts";
 
 /** Options of {@linkcode requestContext}. */
 export interface RequestContextOptions {
@@ -22,6 +27,24 @@ export interface RequestContextOptions {
   header?: string;
   /** More context fields from the request (method, path...). */
   fields?: (req: Request) => Record<string, unknown>;
+  /**
+   * Records what the handler throws (or its promise rejects with) through
+   * this logger, inside the request's context: a failure with its stack
+   * and causes, and the request's `method` and `path`. Under `isolateBy`,
+   * its incident holds this request's events only.
+   */
+  logger?: Logger;
+  /**
+   * The level of that record.
+   * @default {Level.SCARY}
+   */
+  level?: number;
+  /**
+   * After recording a handler's error, answer `500 Internal Server Error`
+   * instead of re-throwing it to `Deno.serve` (whose `onError` then runs).
+   * @default {false}
+   */
+  respond500?: boolean;
 }
 
 /** A `Deno.serve` handler. */
@@ -33,7 +56,9 @@ export type ServeHandler = (
 /**
  * Wraps a `Deno.serve` handler: each request is handled inside
  * `withContext({ requestId })`. With `isolateBy: "requestId"`, an incident
- * in one request holds that request's events and no other's.
+ * in one request holds that request's events and no other's, and the
+ * request's buffer is released when it ends (unless its incident is being
+ * recorded). With `logger`, a handler that throws leaves an incident.
  *
  * @example
  * ```ts ignore
@@ -42,7 +67,7 @@ export type ServeHandler = (
  * Deno.serve(requestContext((req) => {
  *   log.info("{method} {path}", { method: req.method, path: new URL(req.url).pathname });
  *   return new Response("ok");
- * }));
+ * }, { logger: log }));
  * ```
  */
 export function requestContext(
@@ -51,14 +76,39 @@ export function requestContext(
 ): ServeHandler {
   const key = options.key ?? "requestId";
   const header = options.header ?? "x-request-id";
-  return (req, info) => {
+  const { logger, level } = options;
+  const respond500 = options.respond500 ?? false;
+  return async (req, info) => {
     const given = req.headers.get(header);
     const id = given !== null && given.length <= 200
       ? given
       : crypto.randomUUID();
-    return withContext(
-      { [key]: id, ...options.fields?.(req) },
-      () => handler(req, info),
-    );
+    const record = (e: unknown) => {
+      if (logger === undefined) return;
+      recordThrown(logger, e, level, {
+        method: req.method,
+        path: pathOf(req.url),
+      });
+    };
+    const context = { [key]: id, ...options.fields?.(req) };
+    try {
+      return await withContext(
+        context,
+        () => recordingFailures(() => handler(req, info), record),
+      );
+    } catch (e) {
+      if (!respond500) throw e;
+      return new Response("Internal Server Error", { status: 500 });
+    } finally {
+      releaseBuffer(logger?.recorder, context);
+    }
   };
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
 }

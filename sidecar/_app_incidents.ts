@@ -15,10 +15,10 @@
 
 import { INCIDENT_FILE, incidentNameTime } from "../lib/_incident_name.ts";
 import { writeFileSynced } from "../lib/_io.ts";
-import { InvalidIncidentError } from "../server/http_error.ts";
-import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
-import { STORED_NAME } from "../server/store.ts";
-import type { IncidentStore } from "../server/store.ts";
+import { InvalidIncidentError } from "../store/errors.ts";
+import { MAX_INCIDENT_BYTES } from "../store/push_check.ts";
+import { STORED_NAME } from "../store/store.ts";
+import type { IncidentStore } from "../store/sqlite/store.ts";
 
 /**
  * Where the look at an app's folder got to: the second of the newest name

@@ -6,16 +6,13 @@
  */
 
 import type { RecorderStats } from "../lib/recorder_options.ts";
-import type { GuardStats } from "../server/guard.ts";
-import type { SpoolStats } from "../server/clickhouse/spool.ts";
-import {
-  httpMetrics,
-  renderMetrics,
-  spoolMetrics,
-  storeMetrics,
-} from "../server/metrics.ts";
-import type { Outbox } from "../server/outbox.ts";
-import type { IncidentStore } from "../server/store.ts";
+import type { GuardStats } from "../http/guard.ts";
+import type { SpoolStats } from "../store/clickhouse/spool.ts";
+import { spoolMetrics } from "../store/clickhouse/_status.ts";
+import { sqliteMetrics } from "../store/sqlite/_status.ts";
+import { httpMetrics, outboxMetrics, renderMetrics } from "../http/metrics.ts";
+import type { Outbox } from "../http/outbox.ts";
+import type { IncidentStore } from "../store/sqlite/store.ts";
 import type { SidecarStats } from "./tail.ts";
 
 /** What the metrics are read from. */
@@ -48,6 +45,30 @@ export function sidecarMetrics(p: SidecarParts): string {
       value: s.appDropped,
     },
     {
+      name: "flightlog_buffered_bytes",
+      type: "gauge",
+      help: "Estimated bytes of the app's events buffered in memory.",
+      value: r.bufferedBytes,
+    },
+    {
+      name: "flightlog_events_dropped_for_bytes_total",
+      type: "counter",
+      help: "Buffered events dropped to stay under maxBufferedBytes.",
+      value: r.droppedForBytes,
+    },
+    {
+      name: "flightlog_events_dropped_for_age_total",
+      type: "counter",
+      help: "Buffered events dropped for being older than maxAgeMs.",
+      value: r.droppedForAge,
+    },
+    {
+      name: "flightlog_events_cut_total",
+      type: "counter",
+      help: "Events whose long strings were cut to fit maxEventBytes.",
+      value: r.eventsCut,
+    },
+    {
       name: "flightlog_events_duplicate_total",
       type: "counter",
       help: "Events received twice and ignored.",
@@ -73,7 +94,12 @@ export function sidecarMetrics(p: SidecarParts): string {
       help: "Incidents refused by the rate limit.",
       value: r.suppressedIncidents,
     },
-    ...storeMetrics(p.store, p.outbox),
+    ...sqliteMetrics({
+      totals: p.store.totals(),
+      groups: p.store.groups.count(),
+      reclassifying: p.store.reclassifying,
+    }),
+    ...outboxMetrics(p.outbox),
     ...(p.spool === undefined ? [] : spoolMetrics(p.spool)),
     {
       name: "flightlog_app_connected",
@@ -92,6 +118,18 @@ export function sidecarMetrics(p: SidecarParts): string {
       type: "counter",
       help: "Times the app went away without a goodbye.",
       value: s.appDeaths,
+    },
+    {
+      name: "flightlog_app_stops_total",
+      type: "counter",
+      help: "Times the app stopped cleanly (it said goodbye; a stop signal).",
+      value: s.appStops,
+    },
+    {
+      name: "flightlog_app_protocol_refused_total",
+      type: "counter",
+      help: "App connections refused for speaking another protocol version.",
+      value: s.protocolMismatches,
     },
   ], { app: p.app });
 }

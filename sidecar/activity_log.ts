@@ -33,6 +33,7 @@ export type Activity =
   | "app connected"
   | "app disconnected"
   | "app died"
+  | "app stopped"
   | "incident written"
   | "bad input";
 

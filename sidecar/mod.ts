@@ -1,7 +1,7 @@
 /**
  * The flightlog sidecar, as a library: run one next to an app with
  * {@linkcode Sidecar.start}, or from the command line with
- * `flightlog sidecar` ({@linkcode runSidecar}).
+ * `flightlog sidecar`. Its store is `@flightlog/flightlog/store`.
  *
  * @example
  * ```ts
@@ -24,67 +24,8 @@ export { Sidecar, type SidecarOptions } from "./sidecar.ts";
 export type { ActivityLogOptions } from "./activity_log.ts";
 export type { SidecarStats } from "./tail.ts";
 export {
-  type ImportOptions,
-  IncidentStore,
-  type ListFilter,
-  STORED_NAME,
-  type StoredIncident,
-} from "../server/store.ts";
-export type {
-  Classification,
-  Classifier,
-  ClassifyInput,
-} from "../server/classify.ts";
-export {
-  type Group,
-  type GroupEvent,
-  type GroupEventType,
-  type GroupFilter,
-  type GroupStatus,
-  type GroupView,
-  type SpikeRule,
-} from "../server/groups.ts";
-export { type Fingerprint, fingerprint } from "../server/fingerprint.ts";
-export type { Retention } from "../server/retention.ts";
-export type { StoreOptions } from "../server/store.ts";
-export { reindex, type ReindexResult } from "../server/reindex.ts";
-export type {
-  Awaitable,
-  EventHit,
-  EventSearch,
-  GroupBackend,
-  StoreBackend,
-} from "../server/backend.ts";
-export {
-  ClickHouseError,
-  type ClickHouseOptions,
-} from "../server/clickhouse/client.ts";
-export {
-  ClickHouseStore,
-  type ClickHouseStoreOptions,
-} from "../server/clickhouse/store.ts";
-export {
-  SpoolFullError,
-  type SpoolOptions,
-  type SpoolStats,
-} from "../server/clickhouse/spool.ts";
-export type { ReclassifyProgress } from "../server/_reclassify.ts";
-export {
   Outbox,
-  type OutboxOpenOptions,
   type OutboxOptions,
   type OutboxStats,
   type Peer,
-} from "../server/outbox.ts";
-export { Api } from "../server/api.ts";
-export type { ApiContext } from "../server/route.ts";
-export { HttpError, InvalidIncidentError } from "../server/http_error.ts";
-export {
-  authorize,
-  sameOrigin,
-  SESSION_COOKIE,
-  type SessionOptions,
-  Sessions,
-} from "../server/session.ts";
-export type { PushLimits } from "../server/push_check.ts";
-export { parseSidecarArgs, runSidecar, SIDECAR_USAGE } from "./main.ts";
+} from "../http/outbox.ts";

@@ -8,19 +8,18 @@
 import { eventId } from "../lib/_incident_name.ts";
 import { defaultQualifier, toPredicate } from "../lib/qualifier.ts";
 import { FlightRecorder } from "../lib/recorder.ts";
-import { type GuardedServer, serveGuarded } from "../server/guard.ts";
 import { ActivityLog, type ActivityLogOptions } from "./activity_log.ts";
 import type { RecorderOptions } from "../lib/recorder_options.ts";
 import { VERSION } from "../lib/version.ts";
-import { Api } from "../server/api.ts";
+import { NodeServer, nodeToken } from "../http/node_server.ts";
 import { sidecarMetrics } from "./_metrics.ts";
-import type { ClickHouseOptions } from "../server/clickhouse/client.ts";
-import { ClickHouseExport } from "../server/clickhouse/export.ts";
-import { Outbox, type OutboxOptions, type Peer } from "../server/outbox.ts";
-import type { Retention } from "../server/retention.ts";
-import { IncidentStore } from "../server/store.ts";
-import { MAX_INCIDENT_BYTES } from "../server/push_check.ts";
-import { loadToken } from "../server/token.ts";
+import type { ClickHouseOptions } from "../store/clickhouse/client.ts";
+import { ClickHouseExport } from "../store/clickhouse/export.ts";
+import { NodeState } from "../store/sqlite/node_state.ts";
+import { Outbox, type OutboxOptions, type Peer } from "../http/outbox.ts";
+import type { Retention } from "../store/sqlite/retention.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
+import { MAX_INCIDENT_BYTES } from "../store/push_check.ts";
 import { AppTail, type SidecarStats } from "./tail.ts";
 
 /**
@@ -141,11 +140,11 @@ export class Sidecar implements AsyncDisposable {
   /** Where the token is kept (undefined when it was given). */
   readonly tokenFile: string | undefined;
   readonly #opts: SidecarOptions;
-  readonly #api: Api;
+  readonly #http: NodeServer;
   readonly #tail: AppTail;
   #export: ClickHouseExport | undefined;
+  #state: NodeState | undefined;
   readonly #abort = new AbortController();
-  #server: GuardedServer | undefined;
   #closing: Promise<void> | undefined;
 
   private constructor(
@@ -196,14 +195,14 @@ export class Sidecar implements AsyncDisposable {
         this.recorder.reportOnce("storing an incident", e)
       );
     });
-    this.#api = new Api({
+    this.#http = new NodeServer({
       store,
       recorder: this.recorder,
       token,
       maxBodyBytes: opts.maxBodyBytes ?? MAX_INCIDENT_BYTES,
       metrics: () => this.metrics(),
       health: () => this.#health(),
-    });
+    }, { tls: opts.tls });
   }
 
   /** Opens the store and outbox, starts the HTTP API and the tail. */
@@ -211,10 +210,7 @@ export class Sidecar implements AsyncDisposable {
     const store = await IncidentStore.open(opts.dir, {
       retention: opts.retention,
     });
-    const tokenFile = opts.token === undefined
-      ? opts.tokenFile ?? `${opts.dir}/token`
-      : undefined;
-    const token = opts.token ?? await loadToken(tokenFile!);
+    const { token, tokenFile } = await nodeToken(opts);
     const outbox = await Outbox.open(`${opts.dir}/outbox`, {
       ...opts.outbox,
       store,
@@ -234,22 +230,20 @@ export class Sidecar implements AsyncDisposable {
     // Crashed incidents were finished by the recorder; index them too.
     for (const path of await this.recorder.ready) await this.store.add(path);
     if (this.#opts.clickhouse !== undefined) {
+      this.#state = await NodeState.open(this.#opts.dir);
       this.#export = await ClickHouseExport.open(this.store, {
         clickhouse: this.#opts.clickhouse,
+        state: this.#state,
         onError: (m) => this.recorder.reportOnce("writing to ClickHouse", m),
       });
     }
-    const listen = this.#opts.listen ?? {};
-    this.#server = serveGuarded({
-      hostname: listen.hostname ?? "127.0.0.1",
-      port: listen.port ?? 7477,
+    this.#http.start({
+      ...this.#opts,
+      defaultPort: 7477,
       signal: this.#abort.signal,
-      tls: this.#opts.tls,
-      maxConnections: this.#opts.maxConnections,
-      idleMs: this.#opts.idleTimeoutMs,
-      health: () => this.#health(),
+      capHealth: () => this.#health(),
       onError: (e) => this.recorder.reportOnce("accepting HTTP connections", e),
-    }, this.#api.handle);
+    });
     if (this.#opts.socketPath !== undefined) {
       this.#tail.follow(this.#opts.socketPath);
     }
@@ -282,9 +276,7 @@ export class Sidecar implements AsyncDisposable {
 
   /** The API's base URL, e.g. `http://127.0.0.1:7477`. */
   get url(): string {
-    const { hostname, port } = this.#server!.addr;
-    const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-    return `${this.#opts.tls ? "https" : "http"}://${host}:${port}`;
+    return this.#http.url;
   }
 
   /** What incident headers say about the app (from its `hello`). */
@@ -307,7 +299,7 @@ export class Sidecar implements AsyncDisposable {
     return sidecarMetrics({
       tail: this.stats,
       recorder: this.recorder.stats,
-      http: this.#server?.stats,
+      http: this.#http.stats,
       store: this.store,
       outbox: this.outbox,
       spool: this.#export?.spool,
@@ -327,8 +319,8 @@ export class Sidecar implements AsyncDisposable {
       await this.store.flush();
       await this.outbox.close();
       await this.#export?.close();
-      this.#api.closeStreams();
-      if (this.#server !== undefined) await this.#server.finished;
+      this.#state?.close();
+      await this.#http.close();
       await this.store.close();
     })();
     return this.#closing;

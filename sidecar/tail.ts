@@ -18,7 +18,7 @@ import type { FlightRecorder } from "../lib/recorder.ts";
 import type { ActivityLog } from "./activity_log.ts";
 import { checkedHello, eventProblem } from "../lib/protocol_checks.ts";
 import { batchEvents, pickVersion } from "../lib/protocol_v2.ts";
-import type { IncidentStore } from "../server/store.ts";
+import type { IncidentStore } from "../store/sqlite/store.ts";
 import { waitForPath } from "./socket_watch.ts";
 import { sleep } from "../lib/_sleep.ts";
 import { writeAll } from "../lib/_io.ts";
@@ -48,6 +48,11 @@ export interface SidecarStats {
   appDropped: number;
   /** Times the app went away without a goodbye (or hung). */
   appDeaths: number;
+  /**
+   * Times the app stopped cleanly: it said goodbye (on a stop signal, or
+   * when its logger or publisher was closed). No incident.
+   */
+  appStops: number;
   /** Protocol lines over the length limit, skipped. */
   linesTooLong: number;
   /** Events refused at the edge (not a valid event), with a reason. */
@@ -102,6 +107,7 @@ export class AppTail {
     duplicates: 0,
     appDropped: 0,
     appDeaths: 0,
+    appStops: 0,
     linesTooLong: 0,
     eventsRefused: 0,
     protocolMismatches: 0,
@@ -285,6 +291,11 @@ export class AppTail {
             break;
           case "goodbye":
             end.goodbye = true;
+            this.stats.appStops++;
+            this.#opts.activity?.report("app stopped", {
+              ...this.#appFields(),
+              reason: String(m.reason ?? ""),
+            });
             this.#recorder.note(
               Level.OPERATIONAL,
               "app said goodbye: %(reason)s",

@@ -72,6 +72,7 @@ export async function writeBigIncident(
     incidentDir: dir,
     app: "bulk",
     bufferSizes: { default: events, total: events + 100 },
+    maxBufferedBytes: Infinity,
     trailingMs: 0,
     trailingEvents: 0,
     recover: false,

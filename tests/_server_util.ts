@@ -1,9 +1,9 @@
 /** Helpers shared by the server and sidecar tests: real incidents, an API with no server, a client. */
 
 import { createLogger } from "../mod.ts";
-import { Api } from "../server/api.ts";
-import type { ApiContext } from "../server/route.ts";
-import { IncidentStore } from "../server/store.ts";
+import { Api } from "../http/api.ts";
+import type { ApiContext } from "../http/route.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
 import { Sidecar, type SidecarOptions } from "../sidecar/sidecar.ts";
 
 /** Writes `n` real incidents with a logger; returns their paths, oldest first. */

@@ -209,9 +209,10 @@ export class Proc {
   #lines: string[] = [];
   readonly output: string[] = [];
 
-  constructor(args: string[], stdin = false) {
+  constructor(args: string[], stdin = false, cwd?: string) {
     this.child = new Deno.Command(Deno.execPath(), {
       args,
+      cwd,
       stdin: stdin ? "piped" : "null",
       stdout: "piped",
       stderr: "inherit",

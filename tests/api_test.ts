@@ -1,8 +1,8 @@
 // The HTTP API through api.handle(new Request(...)), with no server: routes,
 // auth, method checks, limits, and how errors become responses.
 import assert from "node:assert/strict";
-import { json } from "../server/route.ts";
-import type { IncidentStore } from "../server/store.ts";
+import { json } from "../http/route.ts";
+import type { IncidentStore } from "../store/sqlite/store.ts";
 import { nextSse, sseEvents, tempDir } from "./_util.ts";
 import { baseName, makeIncidents, testApi } from "./_server_util.ts";
 

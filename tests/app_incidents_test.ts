@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { AppIncidents } from "../sidecar/_app_incidents.ts";
-import { IncidentStore } from "../server/store.ts";
-import type { Retention } from "../server/retention.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
+import type { Retention } from "../store/sqlite/retention.ts";
 import { tempDir } from "./_util.ts";
 import { makeIncidents } from "./_server_util.ts";
 

@@ -88,7 +88,11 @@ Deno.test("flightlog dump exits 1 on damage after the good events, 2 on bad usag
 Deno.test("flightlog --version matches deno.json; unknown commands exit 2", async () => {
   const { version } = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
   const v = await runDeno(["run", "--allow-read", CLI, "--version"]);
-  assert.equal(v.stdout.trim(), `flightlog ${version}`);
+  const [first, deno, protocol, schema] = v.stdout.trim().split("\n");
+  assert.equal(first, `flightlog ${version}`);
+  assert.match(deno, new RegExp(`^deno ${Deno.version.deno} `));
+  assert.match(protocol, /^protocol \d+ /);
+  assert.match(schema, /^store schema \d+ /);
   const bad = await runDeno(["run", "--allow-read", CLI, "frobnicate"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown command "frobnicate"/);

@@ -3,12 +3,12 @@
 // while ClickHouse is down; groups, search and streams shared by every
 // gatherer on it; the same on a two-shard cluster.
 import assert from "node:assert/strict";
-import { ClickHouseStore } from "../server/clickhouse/store.ts";
-import { resume } from "../server/_resumable.ts";
-import type { StoredIncident } from "../server/store.ts";
-import type { SpikeRule } from "../server/groups.ts";
-import { ClickHouse } from "../server/clickhouse/client.ts";
-import { SpoolFullError } from "../server/clickhouse/spool.ts";
+import { ClickHouseStore } from "../store/clickhouse/store.ts";
+import { resume } from "../http/_resumable.ts";
+import type { StoredIncident } from "../store/sqlite/store.ts";
+import type { SpikeRule } from "../store/groups.ts";
+import { ClickHouse } from "../store/clickhouse/client.ts";
+import { StoreBusyError } from "../store/errors.ts";
 import { deadline, tempDir } from "./_util.ts";
 import { startClickHouse } from "./_clickhouse.ts";
 import { baseName, type Bug, makeIncident } from "./_server_util.ts";
@@ -248,7 +248,7 @@ Deno.test("ClickHouseStore on a two-shard cluster spreads incidents and serves t
   );
 });
 
-Deno.test("ClickHouseStore refuses an incident with a 503 when the spool is full, and loses none taken", async () => {
+Deno.test("ClickHouseStore refuses an incident with a StoreBusyError when the spool is full, and loses none taken", async () => {
   await using ch = await startClickHouse();
   await using dir = await tempDir();
   await using store = await ClickHouseStore.open({
@@ -272,8 +272,8 @@ Deno.test("ClickHouseStore refuses an incident with a 503 when the spool is full
       refused = e;
     }
   }
-  assert.ok(refused instanceof SpoolFullError, String(refused));
-  assert.equal(refused.status, 503);
+  assert.ok(refused instanceof StoreBusyError, String(refused));
+  assert.equal(refused.retryAfterS, 30);
   assert.match(refused.message, /spool is full/);
   await ch.nodes[0].start();
   await store.flush();

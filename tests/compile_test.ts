@@ -22,14 +22,20 @@ const denort = localDenort();
 
 Deno.test({
   name: denort
-    ? "deno task compile builds a flightlog binary that dumps and runs the sidecar"
-    : "deno task compile (SKIPPED: no denort runtime here, its download is blocked; set DENORT_BIN to test it)",
+    ? "deno task compile builds a flightlog binary from the bundle that has a --version and dumps"
+    : "deno task compile (SKIPPED: no denort runtime here and its download is blocked; run it with DENORT_BIN=/path/to/denort deno test -A tests/compile_test.ts)",
   ignore: denort === undefined,
   async fn() {
     await using dir = await tempDir();
     const bin = `${dir.path}/flightlog`;
     const built = await runDeno(["run", "-A", `${ROOT}tools/compile.ts`, bin]);
     assert.equal(built.code, 0, built.stdout + built.stderr);
+    const version = await new Deno.Command(bin, { args: ["--version"] })
+      .output();
+    assert.match(
+      new TextDecoder().decode(version.stdout),
+      /^flightlog \d+\.\d+\.\d+\ndeno .*\nprotocol \d+ /,
+    );
     const out = await new Deno.Command(bin, {
       args: ["dump", "--flogtool", FIXTURE],
       env: { TZ: "UTC" },

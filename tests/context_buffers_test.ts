@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ContextBuffers } from "../lib/context_buffers.ts";
 import type { FlogEvent } from "../lib/flog_event.ts";
+import { Prng } from "./_prng.ts";
 
 const ev = (num: number): FlogEvent => ({
   num,
@@ -42,4 +43,18 @@ Deno.test("ContextBuffers refuses bad bounds naming the option", () => {
     /isolateBy\.maxEvents/,
   );
   assert.throws(() => new ContextBuffers({ key: "" }), /isolateBy\.key/);
+});
+
+Deno.test("ContextBuffers keeps its estimated bytes under maxBytes, the least recently used value going first", () => {
+  const prng = new Prng();
+  const b = new ContextBuffers({ key: "rid", maxEvents: 50 }, 20_000);
+  for (let i = 0; i < 5000; i++) {
+    const value = `r${prng.int(0, 100)}`;
+    b.push(value, ev(i), 0, prng.int(10, 2000));
+    assert.ok(b.bytes <= 20_000, `seed ${prng.seed}: ${b.bytes}`);
+    assert.equal(b.events(value).at(-1)?.num, i);
+  }
+  assert.ok(b.evicted > 0);
+  b.clear();
+  assert.equal(b.bytes, 0);
 });

@@ -29,3 +29,44 @@ Deno.test("withContext() keeps concurrent contexts apart", async () => {
   ));
   assert.deepEqual(seen.sort(), ["x", "y"]);
 });
+
+Deno.test("withContext(fields, fn, { logger }) records what fn throws, in its context, and re-throws it", async () => {
+  const { createLogger } = await import("../lib/create_logger.ts");
+  const log = createLogger();
+  const boom = new Error("boom");
+  assert.throws(
+    () =>
+      withContext({ job: "sync" }, () => {
+        throw boom;
+      }, { logger: log }),
+    (e) => e === boom,
+  );
+  await assert.rejects(
+    withContext({ job: "async" }, async () => {
+      await Promise.resolve();
+      throw new TypeError("later");
+    }, { logger: log, level: 40 }),
+    TypeError,
+  );
+  const failures = log.snapshot().filter((e) => e.isError === 1);
+  assert.deepEqual(
+    failures.map((
+      e,
+    ) => [e.job, e.level, (e.failure as { message: string }).message]),
+    [["sync", 35, "boom"], ["async", 40, "later"]],
+  );
+  await log.close();
+});
+
+Deno.test("nested withContext({ logger }) records one error once", async () => {
+  const { createLogger } = await import("../lib/create_logger.ts");
+  const log = createLogger();
+  assert.throws(() =>
+    withContext({ a: 1 }, () =>
+      withContext({ b: 2 }, () => {
+        throw new Error("once");
+      }, { logger: log }), { logger: log })
+  );
+  assert.equal(log.snapshot().filter((e) => e.isError === 1).length, 1);
+  await log.close();
+});

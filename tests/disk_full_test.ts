@@ -3,7 +3,7 @@ import { createLogger } from "../lib/create_logger.ts";
 import { readIncident } from "./_util.ts";
 import { smallDisk } from "./_tmpfs.ts";
 import { ls, tempDir } from "./_util.ts";
-import { IncidentStore } from "../server/store.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
 import { baseName, makeIncident, testApi } from "./_server_util.ts";
 
 // Random text: gzip cannot shrink it much, so the .gz needs real room.

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type FlogEvent, Level } from "../mod.ts";
 import { EventBuffers } from "../lib/event_buffers.ts";
+import { Prng } from "./_prng.ts";
 
 const inc: [string, null] = ["aaaa", null];
 const ev = (num: number, level: number, facility?: string): FlogEvent => ({
@@ -81,4 +82,79 @@ Deno.test("FacilityBuffers bounds the rings of a facility that logs at ever new 
     buffers.facility("x").push(ev(level, level, "x"));
   }
   assert(buffers.total <= 64 * 10, String(buffers.total));
+});
+
+Deno.test("EventBuffers never holds more estimated bytes than maxBufferedBytes, over seeded random pushes", () => {
+  for (let round = 0; round < 10; round++) {
+    const prng = new Prng();
+    const maxBytes = prng.int(2_000, 50_000);
+    const b = new EventBuffers({ default: prng.int(1, 20) }, {
+      maxBufferedBytes: maxBytes,
+    });
+    const facilities = prng.int(1, 200);
+    for (let num = 0; num < 3000; num++) {
+      const bytes = prng.int(50, 1500);
+      const f = `f/${prng.int(0, facilities)}`;
+      b.push(ev(num, prng.pick([10, 20, 23, 30]), f), bytes);
+      const where = `seed ${prng.seed}, push ${num}`;
+      assert.ok(b.bytes <= maxBytes, `${b.bytes} > ${maxBytes} (${where})`);
+      assert.ok(b.bytes >= 0, where);
+      // The newest event is always kept: only older ones make room.
+      const all = b.snapshot();
+      assert.equal(all.at(-1)?.num, num, where);
+      assert.equal(all.length, b.total, where);
+    }
+    b.clear();
+    assert.equal(b.bytes, 0);
+    assert.equal(b.total, 0);
+  }
+});
+
+Deno.test("EventBuffers drops the oldest events of the least recently used facility first for bytes", () => {
+  const b = new EventBuffers({ default: 100 }, { maxBufferedBytes: 5000 });
+  b.push(ev(0, 20, "a"), 500);
+  b.push(ev(1, 20, "a"), 500);
+  b.push(ev(2, 20, "b"), 500);
+  b.push(ev(3, 20, "a"), 500); // "a" is now more recent than "b"
+  for (let num = 4; num < 10; num++) b.push(ev(num, 20, "c"), 500);
+  const kept = b.snapshot().map((e) => e.num);
+  assert.ok(!kept.includes(2), `b went first: ${kept}`);
+  assert.ok(kept.includes(3) && kept.includes(9), `${kept}`);
+  assert.ok(b.droppedForBytes >= 1);
+  assert.ok(b.evictedFacilities >= 1);
+});
+
+Deno.test("EventBuffers drops events older than maxAgeMs behind the newest", () => {
+  const b = new EventBuffers({ default: 100 }, { maxAgeMs: 10_000 });
+  for (let num = 0; num < 30; num++) {
+    b.push({ ...ev(num, 20, num < 10 ? "old" : "new"), time: num });
+  }
+  // Times are 0..29 s: those before 19 s are over 10 s behind the newest.
+  assert.deepEqual(
+    b.snapshot().map((e) => e.num),
+    [19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29],
+  );
+  assert.equal(b.droppedForAge, 19);
+  assert.equal(b.total, 11);
+});
+
+Deno.test("EventBuffers forgets facilities whose events all went, so new names cannot grow it", () => {
+  const b = new EventBuffers({ default: 10 }, { maxBufferedBytes: 10_000 });
+  for (let num = 0; num < 100_000; num++) {
+    b.push(ev(num, 20, `req/${num}`), 100);
+  }
+  assert.ok(b.bytes <= 10_000);
+  assert.ok(b.total < 100, String(b.total));
+  assert.ok(b.evictedFacilities > 99_900);
+});
+
+Deno.test("EventBuffers refuses a byte or age bound that is not a number > 0, naming it", () => {
+  assert.throws(
+    () => new EventBuffers({}, { maxBufferedBytes: 0 }),
+    /maxBufferedBytes: expected a number > 0, got 0/,
+  );
+  assert.throws(
+    () => new EventBuffers({}, { maxAgeMs: -1 }),
+    /maxAgeMs: expected a number > 0, got -1/,
+  );
 });

@@ -9,7 +9,7 @@ async function startSidecar(dir: string, limited: boolean, ...flags: string[]) {
     "run",
     "-A",
     ...(limited ? [`${ROOT}tests/apps/fd_limited.ts`] : []),
-    `${ROOT}sidecar/main.ts`,
+    `${ROOT}cli/sidecar.ts`,
     "--dir",
     `${dir}/store`,
     "--listen",

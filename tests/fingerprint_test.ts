@@ -2,7 +2,7 @@
 // different bugs do not.
 import assert from "node:assert/strict";
 import type { FlogEvent } from "../lib/flog_event.ts";
-import { fingerprint, frames, maskValues } from "../server/fingerprint.ts";
+import { fingerprint, frames, maskValues } from "../store/fingerprint.ts";
 import { forAll } from "./_prng.ts";
 
 function trigger(

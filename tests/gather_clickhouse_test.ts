@@ -4,8 +4,8 @@
 // events across apps. A sidecar can also write to ClickHouse directly.
 import assert from "node:assert/strict";
 import { Gatherer } from "../gather/gatherer.ts";
-import type { ClickHouseOptions } from "../server/clickhouse/client.ts";
-import { ClickHouseStore } from "../server/clickhouse/store.ts";
+import type { ClickHouseOptions } from "../store/clickhouse/client.ts";
+import { ClickHouseStore } from "../store/clickhouse/store.ts";
 import { deadline, nextSse, sseEvents, tempDir } from "./_util.ts";
 import { startClickHouse } from "./_clickhouse.ts";
 import { baseName, makeIncident, startSidecar } from "./_server_util.ts";

@@ -1,7 +1,7 @@
 // `flightlog gather` arguments and config file: each error names the flag or
 // the file and field; per-source tokens and per-webhook filters.
 import assert from "node:assert/strict";
-import { parseGatherArgs, runGather } from "../gather/main.ts";
+import { parseGatherArgs, runGather } from "../cli/gather.ts";
 import { tempDir } from "./_util.ts";
 
 Deno.test("parseGatherArgs() takes sources, rules, webhooks and spikes from flags", async () => {

@@ -243,3 +243,68 @@ Deno.test("Logger.trigger() records an incident whatever the qualifier says", as
   );
   assert.equal(log.incidents[0].events, 2);
 });
+
+Deno.test("stacktrace: true records the call site's stack as foolscap does, not the literal true", async () => {
+  const log = createLogger();
+  log.info("where am I", { stacktrace: true, n: 1 });
+  const [e] = log.snapshot();
+  assert.equal(e.stacktrace, undefined);
+  assert.equal(e.n, 1);
+  const stack = e.stack as string[];
+  assert(Array.isArray(stack) && stack.length > 0);
+  // Innermost last: the test's own line, not flightlog's.
+  assert.match(stack.at(-1)!, /logger_test\.ts:\d+:\d+/);
+  assert(stack.every((l) => !/\/lib\/logger\.ts/.test(l)));
+  await log.close();
+});
+
+Deno.test("createLogger() says at once when its incident folder cannot be written", async () => {
+  await using dir = await tempDir();
+  const file = `${dir.path}/a-file`;
+  await Deno.writeTextFile(file, "");
+  const said: string[] = [];
+  const original = console.error;
+  console.error = (line: string) => said.push(line);
+  let log;
+  try {
+    log = createLogger({ incidentDir: `${file}/incidents` });
+  } finally {
+    console.error = original;
+  }
+  assert.equal(said.length, 1);
+  assert.match(said[0], /incidents cannot be written to .*a-file\/incidents/);
+  assert(
+    log.snapshot().some((e) => /cannot be written/.test(String(e.format))),
+  );
+  await log.close();
+});
+
+Deno.test("an incident written is announced in one stderr line, unless announce: false", async () => {
+  for (const announce of [true, false]) {
+    await using dir = await tempDir();
+    const said: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => said.push(line);
+    try {
+      const log = createLogger({
+        incidentDir: dir.path,
+        trailingMs: 0,
+        announce,
+      });
+      log.info("before");
+      log.weird("disk {name} is slow", { name: "sda" });
+      await log.close();
+      if (announce) {
+        assert.equal(said.length, 1);
+        assert.equal(
+          said[0],
+          `flightlog: incident written: ${
+            log.incidents[0].path
+          } (2 events): disk sda is slow`,
+        );
+      } else assert.deepEqual(said, []);
+    } finally {
+      console.error = original;
+    }
+  }
+});

@@ -1,6 +1,6 @@
 // Prometheus text: rendering and label escaping, and the sidecar's /metrics.
 import assert from "node:assert/strict";
-import { escapeLabel, renderMetrics } from "../server/metrics.ts";
+import { escapeLabel, renderMetrics } from "../http/metrics.ts";
 import { tempDir } from "./_util.ts";
 import { client, startSidecar } from "./_server_util.ts";
 
@@ -53,4 +53,30 @@ Deno.test("Sidecar serves its counters as Prometheus text at /metrics", async ()
   ) {
     assert.ok(samples.has(name), name);
   }
+});
+
+Deno.test("Sidecar /metrics counts buffered bytes, events cut and events dropped for bytes", async () => {
+  await using dir = await tempDir();
+  await using sidecar = await startSidecar(`${dir.path}/s`, {
+    recorder: { maxBufferedBytes: 20_000, maxEventBytes: 4096 },
+  });
+  const inc: [string, null] = ["metrics", null];
+  for (let num = 0; num < 20; num++) {
+    sidecar.recorder.record({
+      num,
+      time: 1,
+      incarnation: inc,
+      level: 20,
+      facility: `f/${num}`,
+      message: "x".repeat(num === 0 ? 100_000 : 2000),
+    });
+  }
+  const text = await (await client(sidecar).get("/metrics")).text();
+  const sample = (name: string) =>
+    Number(new RegExp(`^${name}\\{[^}]*\\} (\\d+)$`, "m").exec(text)?.[1]);
+  assert.equal(sample("flightlog_events_cut_total"), 1);
+  assert.ok(sample("flightlog_events_dropped_for_bytes_total") > 0);
+  const bytes = sample("flightlog_buffered_bytes");
+  assert.ok(bytes > 0 && bytes <= 20_000, `${bytes} bytes`);
+  assert.equal(sample("flightlog_events_dropped_for_age_total"), 0);
 });

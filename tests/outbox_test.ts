@@ -8,8 +8,8 @@ import {
   makeIncidents,
   startSidecar,
 } from "./_server_util.ts";
-import { Outbox } from "../server/outbox.ts";
-import { IncidentStore } from "../server/store.ts";
+import { Outbox } from "../http/outbox.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
 
 Deno.test("Outbox delivers to a peer that was down, after it starts, across a restart, once", async () => {
   await using dir = await tempDir();

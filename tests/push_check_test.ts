@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { InvalidIncidentError } from "../server/http_error.ts";
-import { checkPushedIncident } from "../server/push_check.ts";
+import { InvalidIncidentError } from "../store/errors.ts";
+import { checkPushedIncident } from "../store/push_check.ts";
 
 const gzip = async (text: string | Uint8Array) =>
   new Uint8Array(

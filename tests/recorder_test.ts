@@ -170,3 +170,56 @@ Deno.test("FlightRecorder with isolateBy records a context-free trigger with eve
   assert.equal(header.isolated, undefined);
   assert.equal(events.length, 3);
 });
+
+Deno.test("FlightRecorder cuts an event over maxEventBytes, in its buffers and in the incident", async () => {
+  await using dir = await tempDir();
+  await using log = createLogger({
+    incidentDir: dir.path,
+    trailingMs: 0,
+    maxEventBytes: 4096,
+  });
+  log.info("upload {body}", { body: "x".repeat(20_000_000) });
+  const [buffered] = log.recorder.snapshot();
+  assert.match(String(buffered.body), /^x{3000,4096}…\[\d+ chars cut\]$/);
+  assert.equal(log.stats.eventsCut, 1);
+  log.weird("then {dump}", { dump: "y".repeat(100_000) });
+  await log.close();
+  const { header, events } = await readIncident(log.incidents[0].path);
+  assert.match(String(events[0].d.body), /…\[\d+ chars cut\]$/);
+  const trigger = header.trigger as Record<string, unknown>;
+  assert.match(String(trigger.dump), /^y+…\[\d+ chars cut\]$/);
+  assert.equal(log.stats.eventsCut, 2);
+});
+
+Deno.test("FlightRecorder keeps its logged events under maxBufferedBytes, counting what it drops", async () => {
+  await using log = createLogger({ maxBufferedBytes: 100_000 });
+  for (let i = 0; i < 1000; i++) {
+    log.child(`req/${i}`).info("{body}", { body: "z".repeat(1000) });
+  }
+  assert.ok(log.stats.bufferedBytes <= 100_000, `${log.stats.bufferedBytes}`);
+  // The estimate counts the strings: about 1 KB per event, so < 100 kept.
+  assert.ok(log.recorder.snapshot().length < 100);
+  assert.ok(log.stats.droppedForBytes > 900, `${log.stats.droppedForBytes}`);
+  assert.ok(log.stats.facilitiesEvicted > 900);
+});
+
+Deno.test("FlightRecorder refuses a maxEventBytes that is not a number > 0", () => {
+  assert.throws(
+    () => createLogger({ maxEventBytes: 0 }),
+    /maxEventBytes: expected a number > 0, got 0/,
+  );
+});
+
+Deno.test("FlightRecorder bounds its isolated buffers by maxBufferedBytes too", async () => {
+  await using log = createLogger({
+    isolateBy: "rid",
+    maxBufferedBytes: 50_000,
+  });
+  for (let i = 0; i < 500; i++) {
+    log.info("{body}", { rid: `r${i}`, body: "q".repeat(1000) });
+  }
+  const isolation = log.recorder.isolation!;
+  assert.ok(isolation.bytes <= 50_000, `${isolation.bytes}`);
+  assert.ok(isolation.size < 100, `${isolation.size} values`);
+  assert.ok(log.stats.isolatedEvicted > 400);
+});

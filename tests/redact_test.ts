@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { redactionRules } from "../lib/redact.ts";
 import { fieldPreparer } from "../lib/_fields.ts";
+import { luhn } from "../lib/_scrubbers.ts";
+import { forAll, type Prng } from "./_prng.ts";
 
 const prepare = fieldPreparer(redactionRules());
 
@@ -94,4 +96,115 @@ Deno.test("fieldPreparer(undefined) keeps secrets but still converts errors", ()
   const out = none.fields({ password: "x", e: new TypeError("t") });
   assert.equal(out.password, "x");
   assert.equal((out.e as { name: string }).name, "TypeError");
+});
+
+Deno.test("redactionRules() masks card numbers that pass Luhn's check, with spaces or dashes, and leaves other numbers", () => {
+  const { redactString } = redactionRules();
+  assert.equal(
+    redactString("charging 500 on card 4111 1111 1111 1111"),
+    "charging 500 on card [REDACTED]",
+  );
+  assert.equal(redactString("card=5500-0000-0000-0004."), "card=[REDACTED].");
+  assert.equal(redactString("amex 378282246310005 ok"), "amex [REDACTED] ok");
+  // Fails Luhn, too short, or a millisecond time: kept.
+  assert.equal(
+    redactString("id 4111 1111 1111 1112"),
+    "id 4111 1111 1111 1112",
+  );
+  assert.equal(redactString("order 411111111111"), "order 411111111111");
+  assert.equal(redactString("at 1733212345678 ms"), "at 1733212345678 ms");
+});
+
+Deno.test("redactionRules() masks the well-known scrubbers' credentials inside strings", () => {
+  const { redactString } = redactionRules();
+  const cases: [string, string][] = [
+    ["GET /cb?code=1&token=abc123&x=2", "GET /cb?code=1&token=[REDACTED]&x=2"],
+    ["password=hunter2 user=bob", "password=[REDACTED] user=bob"],
+    ["s3?X-Amz-Signature=deadbeef", "s3?X-Amz-Signature=[REDACTED]"],
+    [
+      "key: -----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY----- end",
+      "key: -----BEGIN RSA PRIVATE KEY-----[REDACTED] end",
+    ],
+    [
+      "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig_nature-x here",
+      "jwt [REDACTED] here",
+    ],
+    ["aws AKIAIOSFODNN7EXAMPLE", "aws [REDACTED]"],
+    ["AKIAABCDEFGHIJKLMNOP", "[REDACTED]"],
+    ["g AIzaSyA1234567890abcdefghijklmnopqrstuv", "g [REDACTED]"],
+    ["gh ghp_" + "a".repeat(36), "gh [REDACTED]"],
+    ["github_pat_" + "A1_".repeat(10), "[REDACTED]"],
+    ["slack xoxb-1234567890-abcdef", "slack [REDACTED]"],
+    [
+      "https://hooks.slack.com/services/T00/B00/XXXX",
+      "https://hooks.slack.com/services/[REDACTED]",
+    ],
+    ["stripe sk_live_" + "4eC39HqLyjWDarjtT1zdp7dc", "stripe [REDACTED]"],
+  ];
+  for (const [input, want] of cases) assert.equal(redactString(input), want);
+  for (const plain of ["alice", "author=bob", "GET /cart?id=3", "a-b_c"]) {
+    assert.equal(redactString(plain), plain);
+  }
+});
+
+Deno.test("a card number logged in a message or a field never reaches the incident file", async () => {
+  const { createLogger } = await import("../lib/create_logger.ts");
+  const dir = await Deno.makeTempDir();
+  try {
+    const log = createLogger({
+      incidentDir: dir,
+      trailingMs: 0,
+      announce: false,
+    });
+    log.info("charging 500 on card 4111 1111 1111 1111");
+    log.error("payment failed", { note: "card 4111-1111-1111-1111 declined" });
+    await log.close();
+    assert.equal(log.incidents.length, 1);
+    const { gunzipSync } = await import("node:zlib");
+    const text = new TextDecoder().decode(
+      gunzipSync(await Deno.readFile(log.incidents[0].path)),
+    );
+    assert(text.includes("charging 500 on card [REDACTED]"));
+    assert(!/4111.?1111.?1111.?1111/.test(text));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** A random card number of `length` digits passing Luhn's check. */
+function cardNumber(rng: Prng, length: number): string {
+  const digits = [rng.int(2, 6)];
+  while (digits.length < length - 1) digits.push(rng.int(0, 9));
+  // The check digit: the sum with it doubled from the right is 0 mod 10.
+  let sum = 0;
+  for (
+    let i = digits.length - 1, double = true;
+    i >= 0;
+    i--, double = !double
+  ) {
+    let d = digits[i] * (double ? 2 : 1);
+    if (d > 9) d -= 9;
+    sum += d;
+  }
+  digits.push((10 - (sum % 10)) % 10);
+  return digits.join("");
+}
+
+Deno.test("property: a Luhn-valid card number with any spaces or dashes, in any text, is masked", () => {
+  const { redactString } = redactionRules();
+  forAll(500, (rng) => {
+    const card = cardNumber(rng, rng.int(13, 19));
+    assert(luhn(card), card);
+    const sep = rng.chance(0.5) ? "" : rng.chance(0.5) ? " " : "-";
+    const written = sep === "" ? card : card.match(/.{1,4}/g)!.join(sep);
+    const before = rng.string(rng.int(0, 12), "abc xyz:=,(");
+    const after = rng.string(rng.int(0, 12), "abc xyz.,)");
+    const text = `${before}${rng.chance(0.5) ? " " : ""}${written} ${after}`;
+    const out = redactString(text);
+    assert(
+      !out.includes(written),
+      `${JSON.stringify(text)} -> ${JSON.stringify(out)}`,
+    );
+    assert(!out.replace(/\D/g, "").includes(card.slice(-8)), out);
+  });
 });

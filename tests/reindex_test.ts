@@ -1,8 +1,8 @@
 // Rebuilding a store's index from its files, keeping what the files do not
 // hold: group statuses, cursors, pending deliveries.
 import assert from "node:assert/strict";
-import { reindex } from "../server/reindex.ts";
-import { IncidentStore } from "../server/store.ts";
+import { reindex } from "../store/sqlite/reindex.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
 import { tempDir } from "./_util.ts";
 import { makeIncident } from "./_server_util.ts";
 

@@ -1,6 +1,6 @@
 // Retention: which incidents go when the store is over its bounds.
 import assert from "node:assert/strict";
-import { expired, type Retained } from "../server/retention.ts";
+import { expired, type Retained } from "../store/sqlite/retention.ts";
 import { forAll } from "./_prng.ts";
 
 const at = (id: number, time: number, bytes = 10): Retained => ({

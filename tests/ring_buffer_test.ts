@@ -40,3 +40,16 @@ Deno.test("RingBuffer holds the last `capacity` pushes, oldest first, like an ar
     assert.equal(ring.size, expected.length);
   });
 });
+
+Deno.test("RingBuffer hands back the weight of what it overwrites or sheds", () => {
+  const ring = new RingBuffer<string>(2);
+  assert.equal(ring.push("a", 10), -1);
+  assert.equal(ring.push("b", 20), -1);
+  assert.equal(ring.weight(), 30);
+  assert.equal(ring.push("c", 5), 10); // "a" went
+  assert.equal(ring.oldest(), "b");
+  assert.equal(ring.shift(), 20);
+  assert.deepEqual(ring.toArray(), ["c"]);
+  assert.equal(ring.weight(), 5);
+  assert.equal(new RingBuffer<string>(0).push("x", 7), 7);
+});

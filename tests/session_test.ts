@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { sameOrigin, SESSION_COOKIE, Sessions } from "../server/session.ts";
+import { sameOrigin, SESSION_COOKIE, Sessions } from "../http/session.ts";
 
 const withCookie = (cookie: string, init: RequestInit = {}) =>
   new Request("http://127.0.0.1:7477/v1/incidents", {

@@ -1,7 +1,7 @@
 // `flightlog sidecar` flags and config file: the options they give, and
 // errors that name the flag or field.
 import assert from "node:assert/strict";
-import { parseSidecarArgs, runSidecar } from "../sidecar/main.ts";
+import { parseSidecarArgs, runSidecar } from "../cli/sidecar.ts";
 import { tempDir } from "./_util.ts";
 
 /** A config file in `dir` with the settings the tests read back. */
@@ -120,4 +120,42 @@ Deno.test("runSidecar() exits 2 on bad arguments, before starting anything", asy
     console.error = original;
   }
   assert.match(printed.join("\n"), /--dir is required[\s\S]*Usage:/);
+});
+
+Deno.test("parseSidecarArgs() reads the memory bounds from flags, else the config file", async () => {
+  await using dir = await tempDir();
+  const cfg = `${dir.path}/sidecar.json`;
+  await Deno.writeTextFile(
+    cfg,
+    JSON.stringify({ dir: "x", maxBufferedBytes: 1000, maxAgeMs: 60_000 }),
+  );
+  const o = await parseSidecarArgs([
+    "--config",
+    cfg,
+    "--max-buffered-bytes",
+    "4194304",
+    "--max-event-bytes",
+    "2048",
+  ]);
+  assert.equal(o.recorder?.maxBufferedBytes, 4194304);
+  assert.equal(o.recorder?.maxEventBytes, 2048);
+  assert.equal(o.recorder?.maxAgeMs, 60_000);
+});
+
+Deno.test("parseSidecarArgs() names a memory bound that is not a number > 0", async () => {
+  await assert.rejects(
+    () => parseSidecarArgs(["--dir", "x", "--max-buffered-bytes", "0"]),
+    /--max-buffered-bytes: expected a number > 0, got 0/,
+  );
+  await assert.rejects(
+    () => parseSidecarArgs(["--dir", "x", "--max-event-bytes", "lots"]),
+    /--max-event-bytes: expected a number >= 0, got "lots"/,
+  );
+  await using dir = await tempDir();
+  const cfg = `${dir.path}/sidecar.json`;
+  await Deno.writeTextFile(cfg, JSON.stringify({ dir: "x", maxAgeMs: -1 }));
+  await assert.rejects(
+    () => parseSidecarArgs(["--config", cfg]),
+    /field "maxAgeMs": expected a number >= 0/,
+  );
 });

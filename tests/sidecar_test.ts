@@ -13,7 +13,7 @@ import {
 } from "./_util.ts";
 import { startSidecar as startInProcess } from "./_server_util.ts";
 
-const SIDECAR = `${ROOT}sidecar/main.ts`;
+const SIDECAR = `${ROOT}cli/sidecar.ts`;
 const APP = `${ROOT}tests/apps/publishing_app.ts`;
 
 interface Running {

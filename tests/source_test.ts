@@ -2,10 +2,15 @@
 // of either side, exactly once.
 import assert from "node:assert/strict";
 import { Pull } from "../gather/source.ts";
-import { IncidentStore } from "../server/store.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
+import { MemoryStore } from "../store/memory/store.ts";
 import { deadline, tempDir } from "./_util.ts";
 import { baseName, makeIncident, startSidecar } from "./_server_util.ts";
 import type { Sidecar } from "../sidecar/sidecar.ts";
+
+/** Where pulled incidents go: memory (this tests pulling, not SQLite), or
+ * SQLite where a test restarts the gatherer's side. */
+type Gathered = IncidentStore | MemoryStore;
 
 async function feed(sidecar: Sidecar, dir: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
@@ -18,7 +23,7 @@ async function feed(sidecar: Sidecar, dir: string, n: number): Promise<void> {
 }
 
 /** Resolves once `store` holds `n` incidents. */
-function holding(store: IncidentStore, n: number): Promise<void> {
+function holding(store: Gathered, n: number): Promise<void> {
   const { promise, resolve } = Promise.withResolvers<void>();
   const check = () => store.totals().count >= n && resolve();
   const off = store.subscribe(check);
@@ -28,7 +33,7 @@ function holding(store: IncidentStore, n: number): Promise<void> {
 
 /** Resolves once the pull of `url` into `store` has moved its cursor to `id`. */
 function cursorAt(
-  store: IncidentStore,
+  store: Gathered,
   url: string,
   id: number,
 ): Promise<void> {
@@ -42,7 +47,7 @@ function cursorAt(
   return deadline(promise, `the cursor at ${id}`, 15_000);
 }
 
-function pull(store: IncidentStore, sidecar: Sidecar) {
+function pull(store: Gathered, sidecar: Sidecar) {
   const abort = new AbortController();
   const p = new Pull({ url: sidecar.url, token: sidecar.token }, store, {
     baseDelayMs: 20,
@@ -62,7 +67,7 @@ Deno.test("Pull catches up from the start, then takes new incidents live", async
   await using dir = await tempDir();
   await using sidecar = await startSidecar(`${dir.path}/sidecar`);
   await feed(sidecar, dir.path, 3);
-  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  await using store = new MemoryStore();
   {
     await using pulling = pull(store, sidecar);
     await holding(store, 3);
@@ -100,7 +105,7 @@ Deno.test("Pull survives the source's restart and takes what came meanwhile", as
   const port = Number(new URL(first.url).port);
   const token = first.token;
   await feed(first, dir.path, 2);
-  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  await using store = new MemoryStore();
   await using pulling = pull(store, first);
   await holding(store, 2);
   await first.close();
@@ -118,7 +123,7 @@ Deno.test("Pull survives the source's restart and takes what came meanwhile", as
 Deno.test("Pull reports a wrong token and keeps trying", async () => {
   await using dir = await tempDir();
   await using sidecar = await startSidecar(`${dir.path}/sidecar`);
-  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  await using store = new MemoryStore();
   const abort = new AbortController();
   const failed = Promise.withResolvers<string>();
   const p = new Pull({ url: sidecar.url, token: "wrong" }, store, {
@@ -139,7 +144,7 @@ Deno.test("Pull starts over from a source whose store was reset", async () => {
   const port = Number(new URL(first.url).port);
   const token = first.token;
   await feed(first, dir.path, 3);
-  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  await using store = new MemoryStore();
   const reported: string[] = [];
   const abort = new AbortController();
   const p = new Pull({ url: first.url, token }, store, {
@@ -204,7 +209,7 @@ Deno.test("Pull retries an incident it could not fetch, even on a quiet stream",
       return new Response(bytes);
     },
   );
-  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  await using store = new MemoryStore();
   const abort = new AbortController();
   const p = new Pull({ url: `http://127.0.0.1:${server.addr.port}` }, store, {
     baseDelayMs: 10,
@@ -230,7 +235,7 @@ Deno.test("Pull refuses an incident larger than its limit, says so, and goes on"
   await using dir = await tempDir();
   await using sidecar = await startSidecar(`${dir.path}/sidecar`);
   await feed(sidecar, dir.path, 2);
-  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  await using store = new MemoryStore();
   const said: string[] = [];
   const both = Promise.withResolvers<void>();
   const abort = new AbortController();
@@ -259,7 +264,7 @@ Deno.test("Pull skips an incident its source lists but no longer has, says so, a
   await feed(sidecar, dir.path, 12); // more than the window of fetches
   const [gone] = sidecar.store.list({}).sort((a, b) => a.id - b.id);
   await Deno.remove(gone.path);
-  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  await using store = new MemoryStore();
   const said: string[] = [];
   const abort = new AbortController();
   const p = new Pull({ url: sidecar.url, token: sidecar.token }, store, {
@@ -314,7 +319,7 @@ Deno.test("Pull retries an incident a proxy answers 404 for (not the source's ow
     },
   );
   const url = `http://127.0.0.1:${server.addr.port}`;
-  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  await using store = new MemoryStore();
   const abort = new AbortController();
   const p = new Pull({ url }, store, { baseDelayMs: 10, maxDelayMs: 50 });
   const running = p.run(abort.signal);

@@ -1,10 +1,10 @@
 // The incident store: its SQLite index across restarts, reconciliation with
 // the folder, migration, retention, imports, search, and groups.
 import assert from "node:assert/strict";
-import { InvalidIncidentError } from "../server/http_error.ts";
-import { IncidentStore } from "../server/store.ts";
-import type { Classifier } from "../server/classify.ts";
-import type { GroupEvent } from "../server/groups.ts";
+import { InvalidIncidentError } from "../store/errors.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
+import type { Classifier } from "../store/classify.ts";
+import type { GroupEvent } from "../store/groups.ts";
 import { fileOps, tempDir } from "./_util.ts";
 import { baseName, makeIncident, makeIncidents } from "./_server_util.ts";
 

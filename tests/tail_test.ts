@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import type { FlogEvent } from "../lib/flog_event.ts";
 import { FlightRecorder } from "../lib/recorder.ts";
-import { IncidentStore } from "../server/store.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
 import { AppTail } from "../sidecar/tail.ts";
 import { deadline, tempDir } from "./_util.ts";
 

@@ -1,6 +1,6 @@
 // The bearer token: its file, and the comparison.
 import assert from "node:assert/strict";
-import { bearerMatches, loadToken, tokenMatches } from "../server/token.ts";
+import { bearerMatches, loadToken, tokenMatches } from "../http/token.ts";
 import { tempDir } from "./_util.ts";
 
 Deno.test("loadToken() generates a token into a new file readable by its owner only", async () => {

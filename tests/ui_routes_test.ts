@@ -1,7 +1,7 @@
 // The viewer's routes through the API's dispatch core (no socket): pages and
 // assets with their security headers, login, the session cookie, logout.
 import assert from "node:assert/strict";
-import type { Api } from "../server/api.ts";
+import type { Api } from "../http/api.ts";
 import { testApi, TOKEN } from "./_server_util.ts";
 import { tempDir } from "./_util.ts";
 

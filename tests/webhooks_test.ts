@@ -2,7 +2,10 @@
 // with the same id, filtered; ignored groups never alert.
 import assert from "node:assert/strict";
 import { hmac, type Webhook, Webhooks } from "../gather/webhooks.ts";
-import { IncidentStore } from "../server/store.ts";
+import { IncidentStore } from "../store/sqlite/store.ts";
+import { NodeState } from "../store/sqlite/node_state.ts";
+import { MemoryStore } from "../store/memory/store.ts";
+import type { Store } from "../store/store.ts";
 import { deadline, freePort, tempDir } from "./_util.ts";
 import { baseName, type Bug, makeIncident } from "./_server_util.ts";
 
@@ -64,34 +67,55 @@ function receiver(refuse = 0, port = 0) {
   };
 }
 
-async function store(dir: string) {
-  return await IncidentStore.open(`${dir}/store`);
+/** The folder of each store's node state. */
+const stateDirs = new WeakMap<Store, string>();
+
+/** A memory store: these tests test alerting, not SQLite. */
+function store(dir: string): MemoryStore {
+  const s = new MemoryStore();
+  stateDirs.set(s, `${dir}/node`);
+  return s;
 }
 
-async function add(s: IncidentStore, dir: string, bug: Bug) {
+/** A SQLite store, for the tests that restart the gatherer. */
+async function durable(dir: string): Promise<IncidentStore> {
+  const s = await IncidentStore.open(`${dir}/store`);
+  stateDirs.set(s, s.dir);
+  return s;
+}
+
+async function add(s: Store, dir: string, bug: Bug) {
   const p = await makeIncident(`${dir}/src-${crypto.randomUUID()}`, bug);
   await s.import(baseName(p), await Deno.readFile(p));
 }
 
 async function hooks(
-  s: IncidentStore,
+  s: Store,
   list: Webhook[],
   onError: (m: string) => void = () => {},
 ) {
+  // The node owns its state; here the webhooks' closing closes it too.
+  const state = await NodeState.open(stateDirs.get(s)!);
   const w = new Webhooks(s, list, {
+    state,
     publicUrl: "http://gatherer.example",
     baseDelayMs: 20,
     maxDelayMs: 50,
     onError,
   });
   await w.start();
+  const close = w.close.bind(w);
+  w.close = async () => {
+    await close();
+    state.close();
+  };
   return w;
 }
 
 Deno.test("Webhooks POST one new_group per group, signed with the secret", async () => {
   await using dir = await tempDir();
   await using rx = receiver();
-  await using s = await store(dir.path);
+  await using s = store(dir.path);
   await using _w = await hooks(s, [{ url: rx.url, secret: "k3y" }]);
   await add(s, dir.path, { template: "a {n}", fields: { n: 1 } });
   await add(s, dir.path, { template: "a {n}", fields: { n: 2 } });
@@ -113,7 +137,7 @@ Deno.test("Webhooks POST one new_group per group, signed with the secret", async
 Deno.test("Webhooks send a regression when a resolved group recurs", async () => {
   await using dir = await tempDir();
   await using rx = receiver();
-  await using s = await store(dir.path);
+  await using s = store(dir.path);
   await using _w = await hooks(s, [{ url: rx.url }]);
   await add(s, dir.path, { template: "boom" });
   await rx.until(1);
@@ -130,7 +154,7 @@ Deno.test("Webhooks send a regression when a resolved group recurs", async () =>
 Deno.test("Webhooks retry a refused delivery with the same id", async () => {
   await using dir = await tempDir();
   await using rx = receiver(2);
-  await using s = await store(dir.path);
+  await using s = store(dir.path);
   await using w = await hooks(s, [{ url: rx.url }]);
   await add(s, dir.path, { template: "flaky" });
   await rx.until(3);
@@ -144,7 +168,7 @@ Deno.test("Webhooks deliver after a restart what was pending (durable)", async (
   // A port where nothing listens until the receiver starts, after the restart.
   const port = freePort();
   const url = `http://127.0.0.1:${port}/hook`;
-  const s = await store(dir.path);
+  const s = await durable(dir.path);
   const failed = Promise.withResolvers<string>();
   const first = await hooks(s, [{ url }], failed.resolve);
   await add(s, dir.path, { template: "while down" });
@@ -155,7 +179,7 @@ Deno.test("Webhooks deliver after a restart what was pending (durable)", async (
   await first.close();
   await s.close();
   await using rx = receiver(0, port);
-  await using again = await store(dir.path);
+  await using again = await durable(dir.path);
   await using _w = await hooks(again, [{ url }]);
   await rx.until(1);
   assert.equal(rx.got[0].alert.type, "new_group");
@@ -165,7 +189,7 @@ Deno.test("Webhooks deliver after a restart what was pending (durable)", async (
 Deno.test("Webhooks to one URL each sign with their own secret", async () => {
   await using dir = await tempDir();
   await using rx = receiver();
-  await using s = await store(dir.path);
+  await using s = store(dir.path);
   await using _w = await hooks(s, [
     { url: rx.url, secret: "first" },
     { url: rx.url, secret: "second" },
@@ -190,7 +214,7 @@ Deno.test("Webhooks deliver what was pending for a hook after another hook leave
   await using other = receiver();
   const port = freePort();
   const url = `http://127.0.0.1:${port}/hook`;
-  const s = await store(dir.path);
+  const s = await durable(dir.path);
   const failed = Promise.withResolvers<string>();
   const first = await hooks(
     s,
@@ -202,7 +226,7 @@ Deno.test("Webhooks deliver what was pending for a hook after another hook leave
   await first.close();
   await s.close();
   await using rx = receiver(0, port);
-  await using again = await store(dir.path);
+  await using again = await durable(dir.path);
   await using _w = await hooks(again, [{ url, secret: "k" }]);
   await rx.until(1);
   assert.equal(rx.got[0].alert.group.title, "while down");
@@ -215,7 +239,7 @@ Deno.test("Webhooks deliver what was pending for a hook after another hook leave
 Deno.test("Webhooks never alert for an ignored group", async () => {
   await using dir = await tempDir();
   await using rx = receiver();
-  await using s = await store(dir.path);
+  await using s = store(dir.path);
   await add(s, dir.path, { template: "noise" });
   s.groups.setStatus(s.groups.list()[0].id, "ignored");
   await using _w = await hooks(s, [{
@@ -231,7 +255,7 @@ Deno.test("Webhooks never alert for an ignored group", async () => {
 Deno.test("Webhooks filter by type, app and level, and speak slack", async () => {
   await using dir = await tempDir();
   await using rx = receiver();
-  await using s = await store(dir.path);
+  await using s = store(dir.path);
   await using _w = await hooks(s, [
     { url: rx.url, apps: ["bank"], format: "slack" },
     { url: rx.url + "?high", minLevel: 40 },

@@ -1,6 +1,7 @@
 /**
- * `deno task compile`: builds the `flightlog` binary (every subcommand:
- * `dump`, `sidecar`) with `deno compile`, with the narrowest permissions
+ * `deno task compile`: builds the `flightlog` binary (every subcommand) with
+ * `deno compile` from the one-file bundle of `tools/bundle.ts` (which holds
+ * the viewer's assets and the rule worker), with the narrowest permissions
  * that work: read and write (incident folders, the app socket), net (the
  * HTTP API and peers), and the host name for incident headers.
  *
@@ -12,7 +13,9 @@
  * @module
  */
 
-/** The permissions baked into the binary. */
+import { bundle } from "./bundle.ts";
+
+/** The permissions baked into the binary (and documented for the bundle). */
 export const COMPILE_PERMISSIONS = [
   "--allow-read",
   "--allow-write",
@@ -25,24 +28,28 @@ export async function compile(
   output = "dist/flightlog",
 ): Promise<{ code: number; output: string }> {
   const root = new URL("..", import.meta.url).pathname;
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "compile",
-      ...COMPILE_PERMISSIONS,
-      "--no-check",
-      "--output",
-      output,
-      // Loaded by URL, not imported: the gatherer's worker for .ts rules.
-      "--include",
-      `${root}gather/_rule_worker.ts`,
-      `${root}cli/flightlog.ts`,
-    ],
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code, output: dec.decode(stdout) + dec.decode(stderr) };
+  const tmp = await Deno.makeTempDir({ prefix: "flightlog-compile-" });
+  try {
+    const js = await bundle(`${tmp}/flightlog.js`);
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "compile",
+        ...COMPILE_PERMISSIONS,
+        "--no-check",
+        "--no-config",
+        "--output",
+        new URL(output, `file://${root}`).pathname,
+        js,
+      ],
+      cwd: tmp,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dec = new TextDecoder();
+    return { code, output: dec.decode(stdout) + dec.decode(stderr) };
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
 }
 
 if (import.meta.main) {

@@ -1,0 +1,355 @@
+/**
+ * `flightlog gather`: runs a gatherer from flags and/or a JSON config file.
+ *
+ * ```sh
+ * flightlog gather --dir ./gathered --listen 127.0.0.1:7478 \
+ *   --source http://10.0.0.7:7477 --source-token-file ./sidecar.token \
+ *   --rules ./rules --webhook https://hooks.example.com/x --webhook-secret-file ./hook.secret
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { parseLevel } from "../lib/levels.ts";
+import {
+  checkUrl,
+  CLICKHOUSE_FLAGS,
+  CLICKHOUSE_USAGE,
+  clickhouseOf,
+  ConfigError,
+  configKeys,
+  num,
+  parseListen,
+  readConfig,
+  readText,
+  serverOptions,
+  untilSignal,
+} from "./_config_fields.ts";
+import { Gatherer, type GathererOptions } from "../gather/gatherer.ts";
+import type { Source } from "../gather/source.ts";
+import {
+  ALERT_TYPES,
+  type AlertType,
+  type Webhook,
+} from "../gather/webhooks.ts";
+
+/**
+ * The usage text of `flightlog gather`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { GATHER_USAGE } from "./gather.ts";
+ * assert.match(GATHER_USAGE, /--source/);
+ * ```
+ */
+export const GATHER_USAGE = `Usage: flightlog gather [options]
+
+  --dir DIR                 the gathered store (required, here or in --config)
+  --listen HOST:PORT        HTTP API address (default 127.0.0.1:7478; port 0 picks a free one)
+  --token-file FILE         bearer token file (default DIR/token; generated, mode 0600)
+  --source URL              pull incidents from this sidecar or gatherer (repeatable)
+  --source-token-file FILE  the sources' bearer token
+  --rules DIR               classification rules: *.ts and *.json files
+  --rule-timeout-ms MS      most time one .ts rule may take (default 1000)
+  --webhook URL             POST alerts here (repeatable)
+  --webhook-secret-file F   HMAC key of X-Flightlog-Signature
+  --webhook-format FORMAT   json (default) or slack
+  --public-url URL          base of links in alerts (default: the listen address)
+  --spike-count N           a spike is N incidents of one group... (default 10)
+  --spike-minutes M         ...within M minutes (default 5)
+  --retention-count N       keep at most N incidents
+  --retention-days D        drop incidents older than D days
+  --retention-bytes B       keep at most B bytes of incidents
+  --cert FILE --key FILE    serve HTTPS
+${CLICKHOUSE_USAGE.trimEnd()}
+  --config FILE             JSON file with the same settings, and per-source tokens
+                            and per-webhook filters (flags win); see docs/gather.md
+  -h, --help                this help
+
+Sidecars push here with: flightlog sidecar --peer URL --peer-token-file F
+`;
+
+/** The JSON config file, as docs/gather.md documents it. */
+interface ConfigFile {
+  dir?: string;
+  listen?: string;
+  tokenFile?: string;
+  sources?: (string | { url: string; tokenFile?: string })[];
+  sourceTokenFile?: string;
+  rules?: string;
+  ruleTimeoutMs?: number;
+  webhooks?: (string | WebhookConfig)[];
+  webhookSecretFile?: string;
+  webhookFormat?: string;
+  publicUrl?: string;
+  spike?: { count?: number; minutes?: number };
+  retention?: { maxCount?: number; maxAgeDays?: number; maxBytes?: number };
+  cert?: string;
+  key?: string;
+  maxConnections?: number;
+  idleTimeoutMs?: number;
+  maxBodyBytes?: number;
+  clickhouse?: Parameters<typeof clickhouseOf>[1];
+}
+
+interface WebhookConfig {
+  url: string;
+  secretFile?: string;
+  format?: string;
+  types?: string[];
+  categories?: string[];
+  apps?: string[];
+  minLevel?: string | number;
+}
+
+const CONFIG_KEYS = configKeys<ConfigFile>()([
+  "dir",
+  "listen",
+  "tokenFile",
+  "sources",
+  "sourceTokenFile",
+  "rules",
+  "ruleTimeoutMs",
+  "webhooks",
+  "webhookSecretFile",
+  "webhookFormat",
+  "publicUrl",
+  "spike",
+  "retention",
+  "cert",
+  "key",
+  "maxConnections",
+  "idleTimeoutMs",
+  "maxBodyBytes",
+  "clickhouse",
+]);
+
+function format(where: string, v: unknown): "json" | "slack" | undefined {
+  if (v === undefined || v === "json" || v === "slack") return v;
+  throw new ConfigError(
+    `${where}: expected json or slack, got ${JSON.stringify(v)}`,
+  );
+}
+
+function strings(where: string, v: unknown): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) {
+    throw new ConfigError(`${where}: expected a list of strings`);
+  }
+  return v;
+}
+
+async function webhookOf(
+  where: string,
+  w: string | WebhookConfig,
+  shared: { secret?: string; format?: "json" | "slack" },
+): Promise<Webhook> {
+  const c: WebhookConfig = typeof w === "string" ? { url: w } : w;
+  const types = strings(`${where}.types`, c.types);
+  for (const t of types ?? []) {
+    if (!(ALERT_TYPES as string[]).includes(t)) {
+      throw new ConfigError(
+        `${where}.types: ${JSON.stringify(t)} is not one of ${
+          ALERT_TYPES.join(", ")
+        }`,
+      );
+    }
+  }
+  let minLevel: number | undefined;
+  if (c.minLevel !== undefined) {
+    try {
+      minLevel = parseLevel(c.minLevel);
+    } catch (e) {
+      throw new ConfigError(`${where}.minLevel: ${(e as Error).message}`);
+    }
+  }
+  return {
+    url: checkUrl(`${where}.url`, c.url),
+    secret: c.secretFile === undefined
+      ? shared.secret
+      : (await readText(`${where}.secretFile`, c.secretFile)).trim(),
+    format: format(`${where}.format`, c.format) ?? shared.format,
+    types: types as AlertType[] | undefined,
+    categories: strings(`${where}.categories`, c.categories),
+    apps: strings(`${where}.apps`, c.apps),
+    minLevel,
+  };
+}
+
+/**
+ * Turns `flightlog gather` arguments (and the `--config` file they name)
+ * into gatherer options. Throws an error naming the flag or config field
+ * that is wrong.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { parseGatherArgs } from "./gather.ts";
+ * const o = await parseGatherArgs(["--dir", "/tmp/g", "--source", "http://127.0.0.1:7477"]);
+ * assert.equal(o.sources?.[0].url, "http://127.0.0.1:7477");
+ * ```
+ */
+export async function parseGatherArgs(
+  args: string[],
+): Promise<GathererOptions> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      dir: { type: "string" },
+      listen: { type: "string" },
+      "token-file": { type: "string" },
+      source: { type: "string", multiple: true },
+      "source-token-file": { type: "string" },
+      rules: { type: "string" },
+      "rule-timeout-ms": { type: "string" },
+      webhook: { type: "string", multiple: true },
+      "webhook-secret-file": { type: "string" },
+      "webhook-format": { type: "string" },
+      "public-url": { type: "string" },
+      "spike-count": { type: "string" },
+      "spike-minutes": { type: "string" },
+      "retention-count": { type: "string" },
+      "retention-days": { type: "string" },
+      "retention-bytes": { type: "string" },
+      cert: { type: "string" },
+      key: { type: "string" },
+      config: { type: "string" },
+      ...CLICKHOUSE_FLAGS,
+    },
+  });
+  const src = values.config ?? "";
+  const cfg: ConfigFile = values.config === undefined
+    ? {}
+    : await readConfig(values.config, CONFIG_KEYS);
+  const field = (name: string) => `${src}: field "${name}"`;
+  const dir = values.dir ?? cfg.dir;
+  if (dir === undefined) {
+    throw new ConfigError('--dir is required (or "dir" in --config)');
+  }
+  const tokenOf = async (where: string, file: string | undefined) =>
+    file === undefined ? undefined : (await readText(where, file)).trim();
+  const sharedToken = await tokenOf(
+    values["source-token-file"]
+      ? "--source-token-file"
+      : field("sourceTokenFile"),
+    values["source-token-file"] ?? cfg.sourceTokenFile,
+  );
+  const sources: Source[] = [];
+  for (const [i, s] of (values.source ?? cfg.sources ?? []).entries()) {
+    const where = values.source ? "--source" : field(`sources[${i}]`);
+    const url = checkUrl(where, typeof s === "string" ? s : s?.url);
+    const own = typeof s === "object"
+      ? await tokenOf(`${where}.tokenFile`, s.tokenFile)
+      : undefined;
+    sources.push({ url, token: own ?? sharedToken });
+  }
+  const shared = {
+    secret: await tokenOf(
+      values["webhook-secret-file"]
+        ? "--webhook-secret-file"
+        : field("webhookSecretFile"),
+      values["webhook-secret-file"] ?? cfg.webhookSecretFile,
+    ),
+    format: format(
+      values["webhook-format"] ? "--webhook-format" : field("webhookFormat"),
+      values["webhook-format"] ?? cfg.webhookFormat,
+    ),
+  };
+  const webhooks: Webhook[] = [];
+  for (const [i, w] of (values.webhook ?? cfg.webhooks ?? []).entries()) {
+    const where = values.webhook ? "--webhook" : field(`webhooks[${i}]`);
+    webhooks.push(await webhookOf(where, w, shared));
+  }
+  const cert = values.cert ?? cfg.cert;
+  const key = values.key ?? cfg.key;
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ConfigError("--cert and --key go together");
+  }
+  const listenText = values.listen ?? cfg.listen;
+  const days = num("--retention-days", values["retention-days"]) ??
+    num(field("retention.maxAgeDays"), cfg.retention?.maxAgeDays);
+  const minutes = num("--spike-minutes", values["spike-minutes"]) ??
+    num(field("spike.minutes"), cfg.spike?.minutes);
+  const publicUrl = values["public-url"] ?? cfg.publicUrl;
+  return {
+    dir,
+    listen: listenText === undefined
+      ? undefined
+      : parseListen(values.listen ? "--listen" : field("listen"), listenText),
+    tokenFile: values["token-file"] ?? cfg.tokenFile,
+    sources,
+    rules: values.rules ?? cfg.rules,
+    ruleTimeoutMs: num("--rule-timeout-ms", values["rule-timeout-ms"]) ??
+      num(field("ruleTimeoutMs"), cfg.ruleTimeoutMs),
+    webhooks,
+    publicUrl: publicUrl === undefined ? undefined : checkUrl(
+      values["public-url"] ? "--public-url" : field("publicUrl"),
+      publicUrl,
+    ),
+    spike: {
+      count: num("--spike-count", values["spike-count"]) ??
+        num(field("spike.count"), cfg.spike?.count),
+      windowMs: minutes === undefined ? undefined : minutes * 60_000,
+    },
+    retention: {
+      maxCount: num("--retention-count", values["retention-count"]) ??
+        num(field("retention.maxCount"), cfg.retention?.maxCount),
+      maxAgeMs: days === undefined ? undefined : days * 86_400_000,
+      maxBytes: num("--retention-bytes", values["retention-bytes"]) ??
+        num(field("retention.maxBytes"), cfg.retention?.maxBytes),
+    },
+    tls: cert === undefined ? undefined : {
+      cert: await readText("--cert", cert),
+      key: await readText("--key", key!),
+    },
+    maxConnections: num(field("maxConnections"), cfg.maxConnections),
+    idleTimeoutMs: num(field("idleTimeoutMs"), cfg.idleTimeoutMs),
+    maxBodyBytes: num(field("maxBodyBytes"), cfg.maxBodyBytes),
+    clickhouse: await clickhouseOf(values, cfg.clickhouse, field),
+  };
+}
+
+/**
+ * Runs `flightlog gather ARGS` until SIGINT or SIGTERM; returns the exit
+ * code (2 for bad arguments).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { runGather } from "./gather.ts";
+ * assert.equal(await runGather(["--help"]), 0);
+ * ```
+ */
+export async function runGather(args: string[]): Promise<number> {
+  const options = await serverOptions(
+    "gather",
+    GATHER_USAGE,
+    args,
+    parseGatherArgs,
+  );
+  if (typeof options === "number") return options;
+  let gatherer: Gatherer;
+  try {
+    gatherer = await Gatherer.start(options);
+  } catch (e) {
+    console.error(`flightlog gather: ${(e as Error).message}`);
+    return 1;
+  }
+  console.log(`flightlog gather listening on ${gatherer.url}`);
+  console.log(`viewer: ${gatherer.url}/ (log in with the token)`);
+  console.log(`token file: ${options.tokenFile ?? `${options.dir}/token`}`);
+  for (const s of options.sources ?? []) console.log(`pulling from ${s.url}`);
+  console.log(
+    options.clickhouse === undefined
+      ? `incidents in ${options.dir}`
+      : `incidents in ClickHouse at ${options.clickhouse.url} (spool in ${options.dir}/spool)`,
+  );
+  const sig = await untilSignal();
+  console.log(`${sig}: stopping`);
+  await gatherer.close();
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await runGather(Deno.args));

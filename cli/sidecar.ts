@@ -1,0 +1,392 @@
+/**
+ * `flightlog sidecar`: runs a sidecar from flags and/or a JSON config file.
+ *
+ * ```sh
+ * flightlog sidecar --socket /run/shop.sock --dir ./incidents --listen 127.0.0.1:0
+ * ```
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { BufferSizes } from "../lib/event_buffers.ts";
+import { parseLevel } from "../lib/levels.ts";
+import {
+  atLeast,
+  byFacility,
+  never,
+  type Qualifier,
+} from "../lib/qualifier.ts";
+import type { RedactOptions } from "../lib/redact.ts";
+import {
+  checkUrl,
+  CLICKHOUSE_FLAGS,
+  CLICKHOUSE_USAGE,
+  clickhouseOf,
+  ConfigError,
+  configKeys,
+  num,
+  parseListen,
+  readConfig,
+  readText,
+  serverOptions,
+  untilSignal,
+} from "./_config_fields.ts";
+import type { Peer } from "../http/outbox.ts";
+import { Sidecar, type SidecarOptions } from "../sidecar/sidecar.ts";
+
+/**
+ * The usage text of `flightlog sidecar`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { SIDECAR_USAGE } from "./sidecar.ts";
+ * assert.match(SIDECAR_USAGE, /--socket/);
+ * ```
+ */
+export const SIDECAR_USAGE = `Usage: flightlog sidecar [options]
+
+  --dir DIR              incident store (required, here or in --config)
+  --socket PATH          the app's socket to tail (optional: without it, only store and serve)
+  --listen HOST:PORT     HTTP API address (default 127.0.0.1:7477; port 0 picks a free one)
+  --token-file FILE      bearer token file (default DIR/token; generated, mode 0600)
+  --peer URL             push new incidents to this sidecar (repeatable)
+  --peer-token-file FILE the peers' bearer token
+  --peer-ca FILE         PEM CA certificate to trust for https peers
+  --cert FILE --key FILE serve HTTPS
+  --qualify LEVEL        incidents from this level up (default WEIRD)
+  --trailing-events N    trailing events per incident (default 100)
+  --trailing-ms MS       trailing window (default 5000)
+  --retention-count N    keep at most N incidents
+  --retention-days D     drop incidents older than D days
+  --retention-bytes B    keep at most B bytes of incidents
+  --heartbeat-timeout-ms MS  app taken as hung after MS without a message
+  --isolate-by KEY       request-scoped incidents: an incident holds its own KEY's events only
+  --max-buffered-bytes B estimated bytes of the app's events kept in memory (default 8 MiB)
+  --max-event-bytes B    longer events have their long strings cut (default 64 KiB)
+  --max-age-ms MS        drop buffered events older than MS behind the newest (default: no bound)
+  --redact-key NAME      also redact fields named like NAME (repeatable)
+  --no-redact            keep the app's events as received (default: redact secrets)
+  --max-connections N    HTTP connections open at once, at most (default 256)
+  --idle-timeout-ms MS   close HTTP connections idle this long (default 60000)
+  --quiet                no activity lines (connections, deaths, incidents, bad input)
+  --log-format FORMAT    activity lines as text (default) or json
+${CLICKHOUSE_USAGE.trimEnd()}
+  --config FILE          JSON file with the same settings (flags win); see README
+  -h, --help             this help
+`;
+
+/** The JSON config file, as README documents it. */
+interface ConfigFile {
+  dir?: string;
+  socket?: string;
+  listen?: string;
+  tokenFile?: string;
+  peers?: (string | { url: string; tokenFile?: string })[];
+  peerTokenFile?: string;
+  peerCaFile?: string;
+  cert?: string;
+  key?: string;
+  qualifier?: {
+    atLeast?: string | number;
+    facilities?: Record<string, string | number>;
+  };
+  bufferSizes?: BufferSizes;
+  maxBufferedBytes?: number;
+  maxEventBytes?: number;
+  maxAgeMs?: number;
+  trailingEvents?: number;
+  trailingMs?: number;
+  rateLimit?: { max: number; windowMs: number } | false;
+  retention?: { maxCount?: number; maxAgeDays?: number; maxBytes?: number };
+  heartbeatTimeoutMs?: number;
+  maxBodyBytes?: number;
+  redact?: false | { keys?: string[]; patterns?: string[]; replace?: string };
+  quiet?: boolean;
+  logFormat?: "text" | "json";
+  maxConnections?: number;
+  idleTimeoutMs?: number;
+  isolateBy?: string;
+  clickhouse?: Parameters<typeof clickhouseOf>[1];
+}
+
+function levelQualifier(where: string, v: string | number): Qualifier {
+  if (v === "never") return never;
+  try {
+    return atLeast(parseLevel(v));
+  } catch (e) {
+    throw new ConfigError(`${where}: ${(e as Error).message}`);
+  }
+}
+
+function qualifierOf(
+  where: string,
+  q: ConfigFile["qualifier"],
+): Qualifier | undefined {
+  if (q === undefined) return undefined;
+  const base = q.atLeast === undefined
+    ? undefined
+    : levelQualifier(`${where}.atLeast`, q.atLeast);
+  if (q.facilities === undefined) return base;
+  const table: Record<string, Qualifier> = {};
+  for (const [f, v] of Object.entries(q.facilities)) {
+    table[f] = levelQualifier(`${where}.facilities.${f}`, v);
+  }
+  return byFacility(table, base);
+}
+
+function redactOf(
+  where: string,
+  r: ConfigFile["redact"],
+  extraKeys: string[] | undefined,
+): RedactOptions | false {
+  if (r === false) return false;
+  if (r !== undefined && (typeof r !== "object" || r === null)) {
+    throw new ConfigError(`${where}: expected false or an object`);
+  }
+  const patterns = (r?.patterns ?? []).map((p, i) => {
+    try {
+      return new RegExp(p, "g");
+    } catch (e) {
+      throw new ConfigError(`${where}.patterns[${i}]: ${(e as Error).message}`);
+    }
+  });
+  return {
+    keys: [...(r?.keys ?? []), ...(extraKeys ?? [])],
+    patterns,
+    replace: r?.replace,
+  };
+}
+
+/** The fields of a sidecar's `--config` file. */
+const CONFIG_KEYS = configKeys<ConfigFile>()([
+  "dir",
+  "socket",
+  "listen",
+  "tokenFile",
+  "peers",
+  "peerTokenFile",
+  "peerCaFile",
+  "cert",
+  "key",
+  "qualifier",
+  "bufferSizes",
+  "maxBufferedBytes",
+  "maxEventBytes",
+  "maxAgeMs",
+  "trailingEvents",
+  "trailingMs",
+  "rateLimit",
+  "retention",
+  "heartbeatTimeoutMs",
+  "maxBodyBytes",
+  "redact",
+  "quiet",
+  "logFormat",
+  "maxConnections",
+  "idleTimeoutMs",
+  "isolateBy",
+  "clickhouse",
+]);
+
+/**
+ * Turns `flightlog sidecar` arguments (and the `--config` file they name)
+ * into sidecar options. Throws an error naming the flag or config field
+ * that is wrong.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { parseSidecarArgs } from "./sidecar.ts";
+ * const opts = await parseSidecarArgs(["--dir", "/tmp/x", "--listen", "127.0.0.1:0", "--qualify", "SCARY"]);
+ * assert.equal(opts.listen?.port, 0);
+ * ```
+ */
+export async function parseSidecarArgs(
+  args: string[],
+): Promise<SidecarOptions> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      dir: { type: "string" },
+      socket: { type: "string" },
+      listen: { type: "string" },
+      "token-file": { type: "string" },
+      peer: { type: "string", multiple: true },
+      "peer-token-file": { type: "string" },
+      "peer-ca": { type: "string" },
+      cert: { type: "string" },
+      key: { type: "string" },
+      qualify: { type: "string" },
+      "trailing-events": { type: "string" },
+      "trailing-ms": { type: "string" },
+      "retention-count": { type: "string" },
+      "retention-days": { type: "string" },
+      "retention-bytes": { type: "string" },
+      "heartbeat-timeout-ms": { type: "string" },
+      "redact-key": { type: "string", multiple: true },
+      "isolate-by": { type: "string" },
+      "max-buffered-bytes": { type: "string" },
+      "max-event-bytes": { type: "string" },
+      "max-age-ms": { type: "string" },
+      "no-redact": { type: "boolean" },
+      quiet: { type: "boolean" },
+      "max-connections": { type: "string" },
+      "idle-timeout-ms": { type: "string" },
+      "log-format": { type: "string" },
+      config: { type: "string" },
+      ...CLICKHOUSE_FLAGS,
+    },
+  });
+  const src = values.config ?? "";
+  const cfg: ConfigFile = values.config === undefined
+    ? {}
+    : await readConfig(values.config, CONFIG_KEYS);
+  const field = (name: string) => `${src}: field "${name}"`;
+  const dir = values.dir ?? cfg.dir;
+  if (dir === undefined) {
+    throw new ConfigError('--dir is required (or "dir" in --config)');
+  }
+  const listenText = values.listen ?? cfg.listen;
+  const peerToken = values["peer-token-file"] ?? cfg.peerTokenFile;
+  const sharedToken = peerToken === undefined ? undefined : (await readText(
+    values["peer-token-file"] ? "--peer-token-file" : field("peerTokenFile"),
+    peerToken,
+  )).trim();
+  const peers: Peer[] = [];
+  for (const p of values.peer ?? cfg.peers ?? []) {
+    const url = checkUrl(
+      values.peer ? "--peer" : field("peers"),
+      typeof p === "string" ? p : p.url,
+    );
+    const own = typeof p === "object" && p.tokenFile !== undefined
+      ? (await readText(field("peers[].tokenFile"), p.tokenFile)).trim()
+      : undefined;
+    peers.push({ url, token: own ?? sharedToken });
+  }
+  const peerCa = values["peer-ca"] ?? cfg.peerCaFile;
+  const caCerts = peerCa === undefined ? undefined : [
+    await readText(
+      values["peer-ca"] ? "--peer-ca" : field("peerCaFile"),
+      peerCa,
+    ),
+  ];
+  const cert = values.cert ?? cfg.cert;
+  const key = values.key ?? cfg.key;
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ConfigError("--cert and --key go together");
+  }
+  const qualifier = values.qualify !== undefined
+    ? levelQualifier("--qualify", values.qualify)
+    : qualifierOf(field("qualifier"), cfg.qualifier);
+  const days = num("--retention-days", values["retention-days"]) ??
+    num(field("retention.maxAgeDays"), cfg.retention?.maxAgeDays);
+  return {
+    dir,
+    socketPath: values.socket ?? cfg.socket,
+    listen: listenText === undefined
+      ? undefined
+      : parseListen(values.listen ? "--listen" : field("listen"), listenText),
+    tokenFile: values["token-file"] ?? cfg.tokenFile,
+    peers,
+    tls: cert === undefined ? undefined : {
+      cert: await readText("--cert", cert),
+      key: await readText("--key", key!),
+    },
+    recorder: {
+      qualifier,
+      bufferSizes: cfg.bufferSizes,
+      maxBufferedBytes: positive(
+        "--max-buffered-bytes",
+        values["max-buffered-bytes"],
+      ) ?? positive(field("maxBufferedBytes"), cfg.maxBufferedBytes),
+      maxEventBytes: positive("--max-event-bytes", values["max-event-bytes"]) ??
+        positive(field("maxEventBytes"), cfg.maxEventBytes),
+      maxAgeMs: positive("--max-age-ms", values["max-age-ms"]) ??
+        positive(field("maxAgeMs"), cfg.maxAgeMs),
+      trailingEvents: num("--trailing-events", values["trailing-events"]) ??
+        num(field("trailingEvents"), cfg.trailingEvents),
+      trailingMs: num("--trailing-ms", values["trailing-ms"]) ??
+        num(field("trailingMs"), cfg.trailingMs),
+      rateLimit: cfg.rateLimit,
+      isolateBy: values["isolate-by"] ?? cfg.isolateBy,
+      redact: values["no-redact"]
+        ? false
+        : redactOf(field("redact"), cfg.redact, values["redact-key"]),
+    },
+    retention: {
+      maxCount: num("--retention-count", values["retention-count"]) ??
+        num(field("retention.maxCount"), cfg.retention?.maxCount),
+      maxAgeMs: days === undefined ? undefined : days * 86_400_000,
+      maxBytes: num("--retention-bytes", values["retention-bytes"]) ??
+        num(field("retention.maxBytes"), cfg.retention?.maxBytes),
+    },
+    outbox: caCerts === undefined ? undefined : { caCerts },
+    heartbeatTimeoutMs:
+      num("--heartbeat-timeout-ms", values["heartbeat-timeout-ms"]) ??
+        num(field("heartbeatTimeoutMs"), cfg.heartbeatTimeoutMs),
+    maxBodyBytes: num(field("maxBodyBytes"), cfg.maxBodyBytes),
+    maxConnections: num("--max-connections", values["max-connections"]) ??
+      num(field("maxConnections"), cfg.maxConnections),
+    idleTimeoutMs: num("--idle-timeout-ms", values["idle-timeout-ms"]) ??
+      num(field("idleTimeoutMs"), cfg.idleTimeoutMs),
+    clickhouse: await clickhouseOf(values, cfg.clickhouse, field),
+    activity: {
+      quiet: values.quiet ?? cfg.quiet ?? false,
+      format: logFormat(
+        values["log-format"] ? "--log-format" : field("logFormat"),
+        values["log-format"] ?? cfg.logFormat,
+      ),
+    },
+  };
+}
+
+/** A number > 0 from a flag or field (undefined when absent). */
+function positive(where: string, v: unknown): number | undefined {
+  const n = num(where, v);
+  if (n === 0) {
+    throw new ConfigError(`${where}: expected a number > 0, got 0`);
+  }
+  return n;
+}
+
+function logFormat(where: string, v: unknown): "text" | "json" {
+  if (v === undefined || v === "text" || v === "json") return v ?? "text";
+  throw new ConfigError(
+    `${where}: expected text or json, got ${JSON.stringify(v)}`,
+  );
+}
+
+/**
+ * Runs `flightlog sidecar ARGS` until SIGINT or SIGTERM; returns the exit
+ * code (2 for bad arguments).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { runSidecar } from "./sidecar.ts";
+ * assert.equal(await runSidecar(["--help"]), 0);
+ * ```
+ */
+export async function runSidecar(args: string[]): Promise<number> {
+  const options = await serverOptions(
+    "sidecar",
+    SIDECAR_USAGE,
+    args,
+    parseSidecarArgs,
+  );
+  if (typeof options === "number") return options;
+  const sidecar = await Sidecar.start(options);
+  console.log(`flightlog sidecar listening on ${sidecar.url}`);
+  console.log(`viewer: ${sidecar.url}/ (log in with the token)`);
+  if (sidecar.tokenFile) console.log(`token file: ${sidecar.tokenFile}`);
+  if (options.socketPath) console.log(`tailing ${options.socketPath}`);
+  console.log(`incidents in ${options.dir}`);
+  const sig = await untilSignal();
+  console.log(`${sig}: finishing incidents and stopping`);
+  await sidecar.close();
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await runSidecar(Deno.args));

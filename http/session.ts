@@ -1,0 +1,186 @@
+/**
+ * Browser sessions for the web viewer: an id in an `HttpOnly`,
+ * `SameSite=Strict` cookie stands for the bearer token, and a request that
+ * changes state with it must come from the same origin.
+ *
+ * @module
+ */
+
+import { randomHex } from "../lib/_random.ts";
+import { HttpError } from "./http_error.ts";
+import { bearerMatches } from "./token.ts";
+
+/** The cookie's name. */
+export const SESSION_COOKIE = "flightlog_session";
+
+/**
+ * Options of {@linkcode Sessions}.
+ *
+ * @example
+ * ```ts
+ * import type { SessionOptions } from "./session.ts";
+ * const o: SessionOptions = { ttlMs: 3_600_000, max: 100 };
+ * ```
+ */
+export interface SessionOptions {
+  /**
+   * How long a session lasts after its login, in ms.
+   * @default {43_200_000} (12 hours)
+   */
+  ttlMs?: number;
+  /**
+   * Most sessions open at once; a new one beyond it ends the oldest.
+   * @default {1000}
+   */
+  max?: number;
+}
+
+const DEFAULT_TTL_MS = 43_200_000;
+const DEFAULT_MAX = 1000;
+
+/**
+ * The open sessions of one server, in memory (a restart logs everyone out).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { Sessions } from "./session.ts";
+ * const sessions = new Sessions();
+ * const id = sessions.create();
+ * const req = new Request("http://x/", { headers: { cookie: sessions.cookie(id, false) } });
+ * assert.ok(sessions.has(req));
+ * sessions.end(req);
+ * assert.ok(!sessions.has(req));
+ * ```
+ */
+export class Sessions {
+  readonly #expiry = new Map<string, number>();
+  readonly #ttlMs: number;
+  readonly #max: number;
+
+  /** Sessions that last `ttlMs`, at most `max` at once. */
+  constructor(options: SessionOptions = {}) {
+    const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+    const max = options.max ?? DEFAULT_MAX;
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
+      throw new RangeError(`ttlMs: expected a positive number, got ${ttlMs}`);
+    }
+    if (!Number.isInteger(max) || max < 1) {
+      throw new RangeError(`max: expected a positive integer, got ${max}`);
+    }
+    this.#ttlMs = ttlMs;
+    this.#max = max;
+  }
+
+  /** Opens a session; returns its id (256 random bits). */
+  create(): string {
+    if (this.#expiry.size >= this.#max) {
+      // Maps keep insertion order: the first key is the oldest session.
+      this.#expiry.delete(this.#expiry.keys().next().value!);
+    }
+    const id = randomHex(32);
+    this.#expiry.set(id, Date.now() + this.#ttlMs);
+    return id;
+  }
+
+  /** Whether `req` carries the cookie of an open session. */
+  has(req: Request): boolean {
+    const id = sessionId(req);
+    if (id === undefined) return false;
+    const until = this.#expiry.get(id);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.#expiry.delete(id);
+    return false;
+  }
+
+  /** Ends the session `req` carries, if any. */
+  end(req: Request): void {
+    const id = sessionId(req);
+    if (id !== undefined) this.#expiry.delete(id);
+  }
+
+  /** The `Set-Cookie` value for session `id` (`Secure` under TLS). */
+  cookie(id: string, secure: boolean): string {
+    return `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${
+      Math.floor(this.#ttlMs / 1000)
+    }${secure ? "; Secure" : ""}`;
+  }
+
+  /** The `Set-Cookie` value that removes the cookie. */
+  clearCookie(secure: boolean): string {
+    return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${
+      secure ? "; Secure" : ""
+    }`;
+  }
+}
+
+/** The session id in the request's cookies, if it has the right shape. */
+function sessionId(req: Request): string | undefined {
+  for (const part of (req.headers.get("cookie") ?? "").split(";")) {
+    const [k, v] = part.trim().split("=", 2);
+    if (k === SESSION_COOKIE && /^[0-9a-f]{64}$/.test(v ?? "")) return v;
+  }
+  return undefined;
+}
+
+/**
+ * Whether a browser sent `req` from a page of this server: its `Origin`
+ * (which browsers send with every request that changes state) is this
+ * server's, or, without one (or with `null`, which a strict referrer policy
+ * gives), `Sec-Fetch-Site` says `same-origin`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { sameOrigin } from "./session.ts";
+ * const at = (origin: string) =>
+ *   new Request("http://127.0.0.1:7477/v1/x", { method: "POST", headers: { origin } });
+ * assert.ok(sameOrigin(at("http://127.0.0.1:7477")));
+ * assert.ok(!sameOrigin(at("http://evil.example")));
+ * ```
+ */
+export function sameOrigin(req: Request): boolean {
+  const url = new URL(req.url);
+  const host = req.headers.get("host") ?? url.host;
+  const origin = req.headers.get("origin");
+  if (origin !== null && origin !== "null") {
+    return origin === `${url.protocol}//${host}`;
+  }
+  return req.headers.get("sec-fetch-site") === "same-origin";
+}
+
+/** Methods that only read: a session cookie suffices for them. */
+const SAFE = new Set(["GET", "HEAD"]);
+
+/**
+ * Lets `req` through with the bearer token, or with a session cookie (from
+ * the same origin when it changes state); throws a 401 or 403 `HttpError`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { authorize, Sessions } from "./session.ts";
+ * const req = new Request("http://x/v1/incidents", { headers: { authorization: "Bearer t" } });
+ * authorize(req, "t", new Sessions());
+ * assert.throws(() => authorize(new Request("http://x/"), "t", new Sessions()));
+ * ```
+ */
+export function authorize(
+  req: Request,
+  token: string,
+  sessions: Sessions,
+): void {
+  if (bearerMatches(req.headers.get("authorization"), token)) return;
+  if (!sessions.has(req)) {
+    throw new HttpError(401, "missing or wrong bearer token", {
+      headers: { "www-authenticate": 'Bearer realm="flightlog"' },
+    });
+  }
+  if (!SAFE.has(req.method) && !sameOrigin(req)) {
+    throw new HttpError(
+      403,
+      "a request that changes state with a session must come from the viewer's own pages",
+    );
+  }
+}

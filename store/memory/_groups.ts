@@ -1,0 +1,209 @@
+/**
+ * The groups of the memory store: counted in as incidents arrive, with their
+ * hours, regressions, spikes and the group log, in plain maps.
+ *
+ * @module
+ */
+
+import { notify, Observers } from "../../lib/_observers.ts";
+import { StoreInputError } from "../errors.ts";
+import { HOUR, HOURS, MAX_SEEN } from "../_group_rows.ts";
+import {
+  type Group,
+  GROUP_STATUSES,
+  type GroupEvent,
+  type GroupEventType,
+  type GroupFilter,
+  type GroupStatus,
+  type GroupView,
+  type SpikeRule,
+} from "../groups.ts";
+
+/** One incident joining its group. */
+export interface MemoryJoining {
+  group: string;
+  title: string;
+  category: string;
+  incident: string;
+  time: number;
+  app?: string;
+  host?: string;
+  version?: string;
+}
+
+interface Kept {
+  group: Omit<Group, "hourly">;
+  /** Incidents per hour (hour number → count). */
+  hours: Map<number, number>;
+  /** Trigger times of its incidents (for spikes). */
+  times: number[];
+  spikeAt?: number;
+}
+
+function seen(list: string[], value: string | undefined): string[] {
+  if (value === undefined || list.includes(value)) return list;
+  return list.length >= MAX_SEEN ? list : [...list, value];
+}
+
+/** The groups of one memory store. */
+export class MemoryGroups implements GroupView {
+  readonly #groups = new Map<string, Kept>();
+  readonly #log: GroupEvent[] = [];
+  readonly #spike: Required<SpikeRule>;
+  readonly #listeners = new Observers<(e: GroupEvent) => void>();
+
+  /** Groups spiking by `spike`. */
+  constructor(spike: Required<SpikeRule>) {
+    this.#spike = spike;
+  }
+
+  /** Counts an incident into its group, creating or reopening it; tells. */
+  join(j: MemoryJoining, now: number): void {
+    const k = this.#groups.get(j.group);
+    const types: GroupEventType[] = [];
+    if (k === undefined) {
+      this.#groups.set(j.group, {
+        group: {
+          id: j.group,
+          title: j.title,
+          category: j.category,
+          status: "open",
+          count: 1,
+          regressions: 0,
+          firstSeen: j.time,
+          lastSeen: j.time,
+          lastIncident: j.incident,
+          apps: seen([], j.app),
+          hosts: seen([], j.host),
+          versions: seen([], j.version),
+        },
+        hours: new Map(),
+        times: [],
+      });
+      types.push("new_group");
+    } else {
+      const g = k.group;
+      const regression = g.status === "resolved";
+      g.count++;
+      g.category = j.category;
+      g.firstSeen = Math.min(g.firstSeen, j.time);
+      if (j.time >= g.lastSeen) g.lastIncident = j.incident;
+      g.lastSeen = Math.max(g.lastSeen, j.time);
+      g.apps = seen(g.apps, j.app);
+      g.hosts = seen(g.hosts, j.host);
+      g.versions = seen(g.versions, j.version);
+      if (regression) {
+        g.status = "open";
+        g.statusChanged = now;
+        g.regressions++;
+      }
+      types.push(regression ? "regression" : "count");
+    }
+    const kept = this.#groups.get(j.group)!;
+    const hour = Math.floor(j.time / HOUR);
+    kept.hours.set(hour, (kept.hours.get(hour) ?? 0) + 1);
+    kept.times.push(j.time);
+    if (this.#spiking(kept, j.time)) types.push("spike");
+    for (const t of types) this.#tell(t, j.group, j.incident, now);
+  }
+
+  #spiking(k: Kept, time: number): boolean {
+    const { count, windowMs } = this.#spike;
+    if (k.spikeAt !== undefined && time - k.spikeAt < windowMs) return false;
+    const n = k.times.filter((t) => t > time - windowMs && t <= time).length;
+    if (n < count) return false;
+    k.spikeAt = time;
+    return true;
+  }
+
+  #tell(
+    type: GroupEventType,
+    group: string,
+    incident: string | undefined,
+    now: number,
+  ): void {
+    const e: GroupEvent = {
+      id: this.#log.length + 1,
+      time: now,
+      type,
+      group,
+      ...(incident === undefined ? {} : { incident }),
+    };
+    this.#log.push(e);
+    notify(this.#listeners, e);
+  }
+
+  #view(k: Kept): Group {
+    const last = Math.floor(Date.now() / HOUR);
+    const first = last - HOURS + 1;
+    const hourly = new Array<number>(HOURS).fill(0);
+    for (const [h, n] of k.hours) {
+      if (h >= first && h <= last) hourly[h - first] += n;
+    }
+    return structuredClone({ ...k.group, hourly });
+  }
+
+  /** Groups matching `filter`. */
+  list(filter: GroupFilter = {}): Group[] {
+    const all = [...this.#groups.values()].map((k) => k.group).filter((g) =>
+      (filter.status === undefined || g.status === filter.status) &&
+      (filter.category === undefined || g.category === filter.category) &&
+      (filter.app === undefined || g.apps.includes(filter.app)) &&
+      (filter.since === undefined || g.lastSeen >= filter.since)
+    );
+    all.sort(
+      filter.sort === "count"
+        ? (a, b) => b.count - a.count || b.lastSeen - a.lastSeen
+        : (a, b) =>
+          b.lastSeen - a.lastSeen || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+    return all.slice(0, filter.limit ?? 100).map((g) =>
+      this.#view(this.#groups.get(g.id)!)
+    );
+  }
+
+  /** One group. */
+  get(id: string): Group | undefined {
+    const k = this.#groups.get(id);
+    return k === undefined ? undefined : this.#view(k);
+  }
+
+  /** How many groups there are. */
+  count(): number {
+    return this.#groups.size;
+  }
+
+  /** Sets a group's status (a `status` event when it changes). */
+  setStatus(id: string, status: GroupStatus): Group | undefined {
+    if (!GROUP_STATUSES.includes(status)) {
+      throw new StoreInputError(
+        `status must be one of ${GROUP_STATUSES.join(", ")}`,
+      );
+    }
+    const k = this.#groups.get(id);
+    if (k === undefined) return undefined;
+    if (k.group.status !== status) {
+      const now = Date.now();
+      k.group.status = status;
+      k.group.statusChanged = now;
+      this.#tell("status", id, undefined, now);
+    }
+    return this.#view(k);
+  }
+
+  /** Calls `fn` with each group event as it happens; returns an unsubscribe. */
+  subscribe(fn: (e: GroupEvent) => void): () => void {
+    return this.#listeners.add(fn);
+  }
+
+  /** Log events after `id`, oldest first, at most `limit`. */
+  eventsAfter(id: number, limit = 1000): GroupEvent[] {
+    return this.#log.slice(Math.max(0, id), Math.max(0, id) + limit)
+      .map((e) => ({ ...e }));
+  }
+
+  /** The latest log event's id (0 when none). */
+  lastEventId(): number {
+    return this.#log.length;
+  }
+}

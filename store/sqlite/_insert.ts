@@ -1,0 +1,96 @@
+/**
+ * How the SQLite store takes an incident in: the bytes staged and synced
+ * beside the store before they take its name, and the classified incident
+ * indexed with its text and its group in one transaction.
+ *
+ * @module
+ */
+
+import type { DatabaseSync } from "node:sqlite";
+import { dirNames, writeSynced } from "../../lib/_io.ts";
+import type { ClassifiedIncident } from "../classify.ts";
+import type { GroupEvent } from "../groups.ts";
+import { insertIncident } from "../_store_rows.ts";
+import { InvalidIncidentError } from "../errors.ts";
+import { checkPushedIncident, type PushLimits } from "../push_check.ts";
+import { STORED_NAME } from "../store.ts";
+import type { Groups } from "./_groups.ts";
+import { stmt, transaction } from "./_sqlite.ts";
+
+/** Where an incident being indexed came from (and, when rebuilt, its id). */
+export interface InsertMeta {
+  origin: "local" | "peer";
+  source: string;
+  id?: number;
+  stored?: number;
+}
+
+/** The prefix of an imported incident's file until it is renamed into place. */
+const STAGED = ".importing-";
+
+/** Refuses a name that is not an incident's with an InvalidIncidentError. */
+export function checkName(name: string): void {
+  if (!STORED_NAME.test(name)) {
+    throw new InvalidIncidentError(`bad incident name ${JSON.stringify(name)}`);
+  }
+}
+
+/**
+ * Checks `bytes` (a gzipped flogfile with a header, within `limits`), then
+ * writes them to a staged file in `dir`, synced; returns its path.
+ */
+export async function stage(
+  dir: string,
+  name: string,
+  bytes: Uint8Array<ArrayBuffer>,
+  limits: PushLimits | undefined,
+): Promise<string> {
+  await checkPushedIncident(name, bytes, limits);
+  const staged = `${dir}/${STAGED}${crypto.randomUUID()}`;
+  await writeSynced(staged, bytes);
+  return staged;
+}
+
+/** Removes what imports cut short by a crash left staged in `dir`. */
+export async function removeStaged(dir: string): Promise<void> {
+  for (const name of await dirNames(dir)) {
+    if (name.startsWith(STAGED)) {
+      await Deno.remove(`${dir}/${name}`).catch(() => {});
+    }
+  }
+}
+
+/**
+ * Indexes `c` (its row, its text, its group, at `now`) in one transaction;
+ * returns the group events it caused, to tell once committed.
+ */
+export function indexClassified(
+  db: DatabaseSync,
+  groups: Groups,
+  c: ClassifiedIncident,
+  meta: {
+    origin: "local" | "peer";
+    source: string;
+    id?: number;
+    stored: number;
+    rulesHash: string;
+  },
+  now: number,
+): GroupEvent[] {
+  const s = c.summary;
+  return transaction(db, () => {
+    const id = insertIncident(db, { c, ...meta });
+    stmt(db, "insert into incident_text (rowid, text) values (?, ?)")
+      .run(id, c.text);
+    return groups.join({
+      group: c.group,
+      title: c.title,
+      category: c.category,
+      incident: s.name,
+      time: s.time,
+      app: s.app,
+      host: s.host,
+      version: s.version,
+    }, { now });
+  });
+}
