@@ -209,6 +209,8 @@ export function fieldPreparer(
   // per template (bounded, as the template cache is).
   const shapes = new Map<string, FieldShape>();
   return Object.assign(acc, {
+    // Without redaction no key is looked up: the shape would save nothing.
+    fields: rules === undefined ? general : fields,
     shape(t: string): FieldShape {
       let s = shapes.get(t);
       if (s === undefined) {
@@ -217,7 +219,6 @@ export function fieldPreparer(
       }
       return s;
     },
-    fields,
     shared(f: Readonly<Fields>): Fields {
       let out = shared.get(f);
       if (out === undefined) {
