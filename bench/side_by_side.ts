@@ -129,6 +129,14 @@ const groups: Record<string, Group> = {
       return (f) => prepare.fields(f);
     },
   ),
+  "part-prepared-shape": part(
+    "event + fields prepared, redaction on, as a call site does",
+    () => {
+      const prepare = fieldPreparer(redactionRules());
+      const shape = prepare.shape("request {id} from {user}");
+      return (f) => prepare.fields(f, shape);
+    },
+  ),
   "part-prepared-off": part(
     "event + fields prepared, redaction off",
     () => {
