@@ -170,8 +170,8 @@ export class Webhooks implements AsyncDisposable {
       if (!matches(h, e.type as AlertType, group, incident)) continue;
       // A fleet's spike shares its id with the arrival that made it.
       const id = `${e.id}${e.type === "spike" ? "s" : ""}.${h.key}`;
-      const url = incident &&
-        `${this.#opts.publicUrl}/v1/incidents/${incident.name}`;
+      // The group's page in the viewer: the problem, not one API answer.
+      const url = `${this.#opts.publicUrl}/groups/${group.id}`;
       const alert = {
         id,
         type: e.type,

@@ -60,12 +60,13 @@ function errorResponse(e: HttpError): Response {
 export class Api {
   readonly #ctx: ApiContext;
   readonly #streams = new SseStreams();
-  readonly #sessions = new Sessions();
+  readonly #sessions: Sessions;
   readonly #routes: Route[];
 
   /** Serves from `ctx`. */
   constructor(ctx: ApiContext) {
     this.#ctx = ctx;
+    this.#sessions = new Sessions({ keep: ctx.store.sessions });
     this.#routes = [
       ...healthRoutes(ctx),
       ...incidentRoutes(ctx, this.#streams),

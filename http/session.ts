@@ -6,12 +6,31 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
+import type { SessionKeeper } from "../store/sessions.ts";
 import { randomHex } from "../lib/_random.ts";
 import { HttpError } from "./http_error.ts";
 import { bearerMatches } from "./token.ts";
 
-/** The cookie's name. */
+/** The start of the cookie's name; the server's port follows it. */
 export const SESSION_COOKIE = "flightlog_session";
+
+/**
+ * The session cookie's name on the server at `url`: its port is in it,
+ * because browsers do not keep cookies apart by port, and two viewers on
+ * one host would otherwise log each other out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert";
+ * import { sessionCookie } from "./session.ts";
+ * assert.equal(sessionCookie(new URL("http://127.0.0.1:7477/")), "flightlog_session_7477");
+ * ```
+ */
+export function sessionCookie(url: URL): string {
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return `${SESSION_COOKIE}_${port}`;
+}
 
 /**
  * Options of {@linkcode Sessions}.
@@ -33,13 +52,21 @@ export interface SessionOptions {
    * @default {1000}
    */
   max?: number;
+  /** Where sessions are kept across restarts (a store's index); none: memory only. */
+  keep?: SessionKeeper;
+}
+
+/** The key a session id is kept under: a hash, so the store holds no secret. */
+function keyOf(id: string): string {
+  return createHash("sha256").update(id).digest("hex");
 }
 
 const DEFAULT_TTL_MS = 43_200_000;
 const DEFAULT_MAX = 1000;
 
 /**
- * The open sessions of one server, in memory (a restart logs everyone out).
+ * The open sessions of one server, in memory, and in `keep` when given (so
+ * that a restart logs nobody out).
  *
  * @example
  * ```ts
@@ -47,7 +74,8 @@ const DEFAULT_MAX = 1000;
  * import { Sessions } from "./session.ts";
  * const sessions = new Sessions();
  * const id = sessions.create();
- * const req = new Request("http://x/", { headers: { cookie: sessions.cookie(id, false) } });
+ * const url = new URL("http://127.0.0.1:7477/");
+ * const req = new Request(url, { headers: { cookie: sessions.cookie(id, url) } });
  * assert.ok(sessions.has(req));
  * sessions.end(req);
  * assert.ok(!sessions.has(req));
@@ -57,6 +85,7 @@ export class Sessions {
   readonly #expiry = new Map<string, number>();
   readonly #ttlMs: number;
   readonly #max: number;
+  readonly #keep: SessionKeeper | undefined;
 
   /** Sessions that last `ttlMs`, at most `max` at once. */
   constructor(options: SessionOptions = {}) {
@@ -70,16 +99,24 @@ export class Sessions {
     }
     this.#ttlMs = ttlMs;
     this.#max = max;
+    this.#keep = options.keep;
+    for (const [key, until] of this.#keep?.load(Date.now()) ?? []) {
+      this.#expiry.set(key, until);
+    }
   }
 
   /** Opens a session; returns its id (256 random bits). */
   create(): string {
     if (this.#expiry.size >= this.#max) {
       // Maps keep insertion order: the first key is the oldest session.
-      this.#expiry.delete(this.#expiry.keys().next().value!);
+      const oldest = this.#expiry.keys().next().value!;
+      this.#expiry.delete(oldest);
+      this.#keep?.drop(oldest);
     }
     const id = randomHex(32);
-    this.#expiry.set(id, Date.now() + this.#ttlMs);
+    const until = Date.now() + this.#ttlMs;
+    this.#expiry.set(keyOf(id), until);
+    this.#keep?.put(keyOf(id), until);
     return id;
   }
 
@@ -87,39 +124,48 @@ export class Sessions {
   has(req: Request): boolean {
     const id = sessionId(req);
     if (id === undefined) return false;
-    const until = this.#expiry.get(id);
+    const key = keyOf(id);
+    const until = this.#expiry.get(key);
     if (until === undefined) return false;
     if (until > Date.now()) return true;
-    this.#expiry.delete(id);
+    this.#expiry.delete(key);
+    this.#keep?.drop(key);
     return false;
   }
 
   /** Ends the session `req` carries, if any. */
   end(req: Request): void {
     const id = sessionId(req);
-    if (id !== undefined) this.#expiry.delete(id);
+    if (id === undefined) return;
+    this.#expiry.delete(keyOf(id));
+    this.#keep?.drop(keyOf(id));
   }
 
-  /** The `Set-Cookie` value for session `id` (`Secure` under TLS). */
-  cookie(id: string, secure: boolean): string {
-    return `${SESSION_COOKIE}=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${
+  /** The `Set-Cookie` value for session `id` on the server at `url` (`Secure` under TLS). */
+  cookie(id: string, url: URL): string {
+    return `${
+      sessionCookie(url)
+    }=${id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${
       Math.floor(this.#ttlMs / 1000)
-    }${secure ? "; Secure" : ""}`;
+    }${url.protocol === "https:" ? "; Secure" : ""}`;
   }
 
-  /** The `Set-Cookie` value that removes the cookie. */
-  clearCookie(secure: boolean): string {
-    return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${
-      secure ? "; Secure" : ""
+  /** The `Set-Cookie` value that removes the cookie of the server at `url`. */
+  clearCookie(url: URL): string {
+    return `${
+      sessionCookie(url)
+    }=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${
+      url.protocol === "https:" ? "; Secure" : ""
     }`;
   }
 }
 
 /** The session id in the request's cookies, if it has the right shape. */
-function sessionId(req: Request): string | undefined {
+export function sessionId(req: Request): string | undefined {
+  const name = sessionCookie(new URL(req.url));
   for (const part of (req.headers.get("cookie") ?? "").split(";")) {
     const [k, v] = part.trim().split("=", 2);
-    if (k === SESSION_COOKIE && /^[0-9a-f]{64}$/.test(v ?? "")) return v;
+    if (k === name && /^[0-9a-f]{64}$/.test(v ?? "")) return v;
   }
   return undefined;
 }

@@ -129,7 +129,7 @@ Deno.test("Webhooks POST one new_group per group, signed with the secret", async
     assert.equal(r.signature, `sha256=${await hmac("k3y", r.body)}`);
     assert.match(
       r.alert.url!,
-      /^http:\/\/gatherer\.example\/v1\/incidents\/incident-/,
+      /^http:\/\/gatherer\.example\/groups\/[0-9a-f]{16}$/,
     );
   }
 });
@@ -149,6 +149,24 @@ Deno.test("Webhooks send a regression when a resolved group recurs", async () =>
     "regression",
   ]);
   assert.equal(rx.got[1].signature, null, "no secret: unsigned");
+});
+
+Deno.test("Webhooks send a regression only for a release at or after the fix", async () => {
+  await using dir = await tempDir();
+  await using rx = receiver();
+  await using s = await store(dir.path);
+  await using _w = await hooks(s, [{ url: rx.url }]);
+  await add(s, dir.path, { template: "boom", release: "1.9.0" });
+  await rx.until(1);
+  s.groups.setStatus(s.groups.list()[0].id, "resolved", { inRelease: "2.0.0" });
+  await add(s, dir.path, { template: "boom", release: "1.9.0" });
+  await add(s, dir.path, { template: "boom", release: "2.0.0" });
+  await rx.until(2);
+  assert.deepEqual(rx.got.map((r) => r.alert.type), [
+    "new_group",
+    "regression",
+  ]);
+  assert.equal(s.groups.list()[0].olderReleases, 1);
 });
 
 Deno.test("Webhooks retry a refused delivery with the same id", async () => {
@@ -267,6 +285,6 @@ Deno.test("Webhooks filter by type, app and level, and speak slack", async () =>
   const slack = JSON.parse(rx.got[0].body);
   assert.match(
     slack.text,
-    /^New problem: bank bug \[unknown\] in bank, seen 1×\nhttp:\/\/gatherer\.example\/v1\/incidents\//,
+    /^New problem: bank bug \[unknown\] in bank, seen 1×\nhttp:\/\/gatherer\.example\/groups\//,
   );
 });

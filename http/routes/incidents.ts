@@ -150,7 +150,7 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
                 if ("d" in r) Object.assign(r, { text: renderMessage(r.d) });
               }
             }
-            return json({ name, records });
+            return json({ name, group: s.group, records });
           }
           const headers = {
             "content-type": "application/gzip",

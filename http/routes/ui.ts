@@ -91,7 +91,6 @@ function redirect(location: string, cookie?: string): Response {
  * load from `/v1` needs the session.
  */
 export function uiRoutes(ctx: ApiContext, sessions: Sessions): Route[] {
-  const secure = (url: URL) => url.protocol === "https:";
   const page = (req: Request, { url }: RouteRequest) => {
     const token = url.searchParams.get("token");
     if (token === null) return asset(req, "index.html");
@@ -101,12 +100,12 @@ export function uiRoutes(ctx: ApiContext, sessions: Sessions): Route[] {
     url.searchParams.delete("token");
     return redirect(
       url.pathname + url.search,
-      sessions.cookie(sessions.create(), secure(url)),
+      sessions.cookie(sessions.create(), url),
     );
   };
   const logout = (req: Request, { url }: RouteRequest) => {
     sessions.end(req);
-    return redirect("/login", sessions.clearCookie(secure(url)));
+    return redirect("/login", sessions.clearCookie(url));
   };
   return [
     ...PAGES.map((path) => ({
@@ -115,6 +114,7 @@ export function uiRoutes(ctx: ApiContext, sessions: Sessions): Route[] {
       methods: { GET: page },
     })),
     { path: "/incidents/", prefix: true, public: true, methods: { GET: page } },
+    { path: "/groups/", prefix: true, public: true, methods: { GET: page } },
     {
       path: "/ui/",
       prefix: true,
@@ -140,7 +140,7 @@ export function uiRoutes(ctx: ApiContext, sessions: Sessions): Route[] {
           }
           return redirect(
             next,
-            sessions.cookie(sessions.create(), secure(url)),
+            sessions.cookie(sessions.create(), url),
           );
         },
       },

@@ -22,6 +22,8 @@ import * as q from "./_queries.ts";
 import { untilAborted } from "../_until_aborted.ts";
 import { type Classifier, classifyIncident } from "../classify.ts";
 import type { GroupView } from "../groups.ts";
+import type { SessionKeeper } from "../sessions.ts";
+import { sqliteSessions } from "./_sessions.ts";
 import { Groups } from "./_groups.ts";
 import { dropExpired, type Retention } from "./retention.ts";
 import {
@@ -77,6 +79,8 @@ export class IncidentStore implements AsyncDisposable, Store {
   #closed = false;
   readonly #onError: (message: string) => void;
   readonly #importing = new Set<Promise<unknown>>();
+  /** The viewer's sessions, kept in the index across restarts. */
+  readonly sessions: SessionKeeper;
 
   private constructor(dir: string, db: DatabaseSync, options: StoreOptions) {
     const o = withDefaults(STORE_DEFAULTS, options);
@@ -85,6 +89,7 @@ export class IncidentStore implements AsyncDisposable, Store {
     this.#retention = o.retention;
     this.#classifier = o.classifier;
     this.#onError = o.onError;
+    this.sessions = sqliteSessions(db);
     this.#groups = new Groups(
       db,
       withDefaults(STORE_DEFAULTS.spike, options.spike ?? {}),
