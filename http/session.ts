@@ -10,7 +10,12 @@ import { createHash } from "node:crypto";
 import type { SessionKeeper } from "../store/sessions.ts";
 import { randomHex } from "../lib/_random.ts";
 import { HttpError } from "./http_error.ts";
-import { bearerMatches } from "./token.ts";
+import {
+  bearerToken,
+  type Scope,
+  type ScopedTokens,
+  scopeOfToken,
+} from "./scopes.ts";
 
 /** The start of the cookie's name; the server's port follows it. */
 export const SESSION_COOKIE = "flightlog_session";
@@ -82,7 +87,8 @@ const DEFAULT_MAX = 1000;
  * ```
  */
 export class Sessions {
-  readonly #expiry = new Map<string, number>();
+  /** Each open session's end and scope. */
+  readonly #expiry = new Map<string, { until: number; scope: Scope }>();
   readonly #ttlMs: number;
   readonly #max: number;
   readonly #keep: SessionKeeper | undefined;
@@ -100,13 +106,18 @@ export class Sessions {
     this.#ttlMs = ttlMs;
     this.#max = max;
     this.#keep = options.keep;
-    for (const [key, until] of this.#keep?.load(Date.now()) ?? []) {
-      this.#expiry.set(key, until);
+    for (const [key, until, scope] of this.#keep?.load(Date.now()) ?? []) {
+      // A row of an unknown scope gives the least: read.
+      const known = scope === "admin" || scope === "read";
+      this.#expiry.set(key, { until, scope: known ? scope : "read" });
     }
   }
 
-  /** Opens a session; returns its id (256 random bits). */
-  create(): string {
+  /**
+   * Opens a session with the scope of the token it logged in with; returns
+   * its id (256 random bits).
+   */
+  create(scope: Scope = "admin"): string {
     if (this.#expiry.size >= this.#max) {
       // Maps keep insertion order: the first key is the oldest session.
       const oldest = this.#expiry.keys().next().value!;
@@ -115,22 +126,27 @@ export class Sessions {
     }
     const id = randomHex(32);
     const until = Date.now() + this.#ttlMs;
-    this.#expiry.set(keyOf(id), until);
-    this.#keep?.put(keyOf(id), until);
+    this.#expiry.set(keyOf(id), { until, scope });
+    this.#keep?.put(keyOf(id), until, scope);
     return id;
   }
 
   /** Whether `req` carries the cookie of an open session. */
   has(req: Request): boolean {
+    return this.scope(req) !== undefined;
+  }
+
+  /** The scope of the open session whose cookie `req` carries, if any. */
+  scope(req: Request): Scope | undefined {
     const id = sessionId(req);
-    if (id === undefined) return false;
+    if (id === undefined) return undefined;
     const key = keyOf(id);
-    const until = this.#expiry.get(key);
-    if (until === undefined) return false;
-    if (until > Date.now()) return true;
+    const session = this.#expiry.get(key);
+    if (session === undefined) return undefined;
+    if (session.until > Date.now()) return session.scope;
     this.#expiry.delete(key);
     this.#keep?.drop(key);
-    return false;
+    return undefined;
   }
 
   /** Ends the session `req` carries, if any. */
@@ -200,8 +216,9 @@ export function sameOrigin(req: Request): boolean {
 const SAFE = new Set(["GET", "HEAD"]);
 
 /**
- * Lets `req` through with the bearer token, or with a session cookie (from
- * the same origin when it changes state); throws a 401 or 403 `HttpError`.
+ * Lets `req` through with a bearer token of the server, or with a session
+ * cookie (from the same origin when it changes state), and returns the
+ * scope it has; throws a 401 or 403 `HttpError`.
  *
  * @example
  * ```ts
@@ -216,9 +233,15 @@ export function authorize(
   req: Request,
   token: string,
   sessions: Sessions,
-): void {
-  if (bearerMatches(req.headers.get("authorization"), token)) return;
-  if (!sessions.has(req)) {
+  tokens: ScopedTokens = {},
+): Scope {
+  const bearer = bearerToken(req.headers.get("authorization"));
+  const byToken = bearer === undefined
+    ? undefined
+    : scopeOfToken(bearer, token, tokens);
+  if (byToken !== undefined) return byToken;
+  const bySession = sessions.scope(req);
+  if (bySession === undefined) {
     throw new HttpError(401, "missing or wrong bearer token", {
       headers: { "www-authenticate": 'Bearer realm="flightlog"' },
     });
@@ -229,4 +252,5 @@ export function authorize(
       "a request that changes state with a session must come from the viewer's own pages",
     );
   }
+  return bySession;
 }

@@ -38,6 +38,7 @@ export {
   StoreBusyError,
   StoreInputError,
 } from "./errors.ts";
+export { IncidentConflictError } from "./incident_identity.ts";
 export {
   type ImportOptions,
   IncidentStore,

@@ -7,24 +7,27 @@
  */
 
 /**
- * Durable sessions: keys and their expiry (ms).
+ * Durable sessions: keys, their expiry (ms) and the scope they logged in
+ * with (`read` or `admin`; the HTTP layer gives these names meaning).
  *
  * @example
  * ```ts
  * import type { SessionKeeper } from "@flightlog/flightlog/store";
- * const kept = new Map<string, number>();
+ * const kept = new Map<string, [number, string]>();
  * const keeper: SessionKeeper = {
- *   load: (now) => [...kept].filter(([, until]) => until > now),
- *   put: (key, until) => void kept.set(key, until),
+ *   load: (now) =>
+ *     [...kept].filter(([, [until]]) => until > now)
+ *       .map(([key, [until, scope]]) => [key, until, scope]),
+ *   put: (key, until, scope) => void kept.set(key, [until, scope]),
  *   drop: (key) => void kept.delete(key),
  * };
  * ```
  */
 export interface SessionKeeper {
   /** The sessions open at `now`, oldest first (expired ones may be dropped). */
-  load(now: number): Iterable<[key: string, until: number]>;
+  load(now: number): Iterable<[key: string, until: number, scope: string]>;
   /** Keeps a session. */
-  put(key: string, until: number): void;
+  put(key: string, until: number, scope: string): void;
   /** Forgets a session. */
   drop(key: string): void;
 }

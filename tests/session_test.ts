@@ -94,10 +94,27 @@ Deno.test("Sessions with a keeper survive a restart of the server, and only a ha
   assert.notEqual(keys[0].key, id);
 });
 
+Deno.test("Sessions with a keeper keep each session's scope across a restart", async () => {
+  await using dir = await tempDir();
+  const store = await IncidentStore.open(dir.path);
+  const sessions = new Sessions({ keep: store.sessions });
+  const reader = sessions.create("read");
+  const admin = sessions.create("admin");
+  await store.close();
+  const again = await IncidentStore.open(dir.path);
+  const restarted = new Sessions({ keep: again.sessions });
+  const req = (s: string) => withCookie(sessions.cookie(s, AT));
+  assert.equal(restarted.scope(req(reader)), "read");
+  assert.equal(restarted.scope(req(admin)), "admin");
+  await again.close();
+});
+
 Deno.test("Sessions with a keeper do not load expired sessions", async () => {
   const kept = new Map<string, number>([["k", Date.now() - 1]]);
   const keep = {
-    load: (now: number) => [...kept].filter(([, until]) => until > now),
+    load: (now: number) =>
+      [...kept].filter(([, until]) => until > now)
+        .map(([k, until]) => [k, until, "admin"] as [string, number, string]),
     put: (k: string, until: number) => void kept.set(k, until),
     drop: (k: string) => void kept.delete(k),
   };

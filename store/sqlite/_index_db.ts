@@ -151,7 +151,7 @@ const RELEASES_AND_SESSIONS = `
   alter table groups add column resolved_known text;
   alter table groups add column older integer not null default 0;
   create index group_events_by_group on group_events (group_id, id);
-  create table sessions (key text primary key, until integer not null);
+  create table sessions (key text primary key, until integer not null, scope text not null);
 `;
 
 /** The schema version this code writes. */

@@ -44,8 +44,9 @@ export async function stage(
   name: string,
   bytes: Uint8Array<ArrayBuffer>,
   limits: PushLimits | undefined,
+  check: { nameTime?: boolean } = {},
 ): Promise<string> {
-  await checkPushedIncident(name, bytes, limits);
+  await checkPushedIncident(name, bytes, limits, check);
   const staged = `${dir}/${STAGED}${crypto.randomUUID()}`;
   await writeSynced(staged, bytes);
   return staged;

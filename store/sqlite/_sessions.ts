@@ -1,7 +1,7 @@
 /**
  * Browser sessions kept in a SQLite store's index, so that they survive a
  * restart of the server: only a hash of each session id is written (the id
- * itself stays in the browser's cookie), with its expiry.
+ * itself stays in the browser's cookie), with its expiry and scope.
  *
  * @module
  */
@@ -15,16 +15,16 @@ export function sqliteSessions(db: DatabaseSync): SessionKeeper {
   return {
     load(now) {
       stmt(db, "delete from sessions where until <= ?").run(now);
-      return (stmt(db, "select key, until from sessions order by until")
-        .all() as { key: string; until: number }[]).map((r) =>
-          [r.key, r.until] as [string, number]
+      return (stmt(db, "select key, until, scope from sessions order by until")
+        .all() as { key: string; until: number; scope: string }[]).map((r) =>
+          [r.key, r.until, r.scope] as [string, number, string]
         );
     },
-    put(key, until) {
+    put(key, until, scope) {
       stmt(
         db,
-        "insert into sessions (key, until) values (?, ?) on conflict (key) do update set until = excluded.until",
-      ).run(key, until);
+        "insert into sessions (key, until, scope) values (?, ?, ?) on conflict (key) do update set until = excluded.until, scope = excluded.scope",
+      ).run(key, until, scope);
     },
     drop(key) {
       stmt(db, "delete from sessions where key = ?").run(key);

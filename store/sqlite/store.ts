@@ -18,6 +18,7 @@ import {
 } from "../store.ts";
 import { STORE_DEFAULTS, type StoreOptions } from "./options.ts";
 import { sqliteStatus } from "./_status.ts";
+import { arrivedAgain } from "../incident_identity.ts";
 import * as q from "./_queries.ts";
 import { untilAborted } from "../_until_aborted.ts";
 import { type Classifier, classifyIncident } from "../classify.ts";
@@ -81,6 +82,7 @@ export class IncidentStore implements AsyncDisposable, Store {
   readonly #importing = new Set<Promise<unknown>>();
   /** The viewer's sessions, kept in the index across restarts. */
   readonly sessions: SessionKeeper;
+  #conflicts = 0;
 
   private constructor(dir: string, db: DatabaseSync, options: StoreOptions) {
     const o = withDefaults(STORE_DEFAULTS, options);
@@ -222,9 +224,11 @@ export class IncidentStore implements AsyncDisposable, Store {
    * Stores an incident pushed or pulled from a peer, or written by the app
    * itself (`{ origin: "local" }`), from its `.flog.gz` bytes, after
    * checking the name and that the bytes are a gzipped flogfile with a
-   * header. Idempotent by name: `created` is false when it was there.
-   * Throws an {@linkcode InvalidIncidentError} (a `TypeError`) with the
-   * reason when the input is bad.
+   * header. Idempotent by name and content: `created` is false when it was
+   * there with the same bytes; with other bytes it throws an
+   * `IncidentConflictError` (counted in `conflicts`). Throws an
+   * {@linkcode InvalidIncidentError} (a `TypeError`) with the reason when
+   * the input is bad.
    */
   async import(
     name: string,
@@ -251,16 +255,18 @@ export class IncidentStore implements AsyncDisposable, Store {
     const source = options.source ?? (origin === "local" ? "local" : "push");
     checkName(name);
     const known = this.get(name);
-    if (known !== undefined) return { incident: known, created: false };
+    if (known !== undefined) return await this.#again(known, bytes);
     // Checked, written and synced before taking the store's turn: a big
     // push holds up no other, and imports wait for the disk side by side.
     // Synced before it counts as taken: a pusher drops its copy on 201.
-    const staged = await stage(this.#dir, name, bytes, options.limits);
+    const staged = await stage(this.#dir, name, bytes, options.limits, {
+      nameTime: origin === "peer",
+    });
     let renamed = false;
     try {
       return await this.#serial(async () => {
         const known = this.get(name);
-        if (known !== undefined) return { incident: known, created: false };
+        if (known !== undefined) return await this.#again(known, bytes);
         const path = `${this.#dir}/${name}`;
         await Deno.rename(staged, path);
         renamed = true;
@@ -365,6 +371,29 @@ export class IncidentStore implements AsyncDisposable, Store {
     return this.#reclassifier.progress;
   }
 
+  /**
+   * A name stored already, arriving again: the same incident when its bytes
+   * are the same, else a conflict (counted, thrown).
+   */
+  async #again(
+    known: StoredIncident,
+    bytes: Uint8Array,
+  ): Promise<{ incident: StoredIncident; created: false }> {
+    const stored = await this.read(known.name);
+    return await arrivedAgain(
+      known,
+      known.name,
+      stored,
+      bytes,
+      () => this.#conflicts++,
+    );
+  }
+
+  /** Arrivals refused because their name was stored with other content. */
+  get conflicts(): number {
+    return this.#conflicts;
+  }
+
   /** Nothing to keep up (retention runs as incidents arrive) until aborted. */
   maintain(signal: AbortSignal): Promise<void> {
     return untilAborted(signal);
@@ -376,6 +405,7 @@ export class IncidentStore implements AsyncDisposable, Store {
       this.totals(),
       this.#groups.count(),
       this.reclassifying,
+      this.#conflicts,
     ] as const;
     return Promise.resolve(sqliteStatus(...c));
   }
