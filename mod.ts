@@ -107,6 +107,7 @@ export {
   readMessages,
   type ReadMessagesOptions,
 } from "./lib/protocol.ts";
+export type { BatchMessage, PickMessage } from "./lib/protocol_v2.ts";
 export {
   publish,
   Publisher,

@@ -8,9 +8,13 @@
  * - a serializer compiled for the shape (key prefixes made once; ASCII
  *   strings copied as they are, others escaped by `JSON.stringify`), each
  *   event's text `encodeInto` the buffer.
+ * - protocol v2's batch (rows under shared key lists, no incarnation), its
+ *   rows built in JS and encoded by one `JSON.stringify`.
  * On Deno 2.9 (V8 15) the native batch is the fastest by far: V8 serializes
  * plain objects in C++, and anything written in JS pays per value.
  */
+import { batchLines } from "../lib/protocol_v2.ts";
+
 const incarnation: [string, null] = ["0123456789abcdef", null];
 const events = Array.from({ length: 1000 }, (_, i) => ({
   id: i,
@@ -87,5 +91,12 @@ Deno.bench({
         encoder.encodeInto(compiled(events[i]), buffer.subarray(off)).written;
     }
     encoder.encodeInto("]}\n", buffer.subarray(off));
+  },
+});
+Deno.bench({
+  name: "protocol v2 batch (rows, shared keys), encodeInto",
+  group: "encode",
+  fn() {
+    encoder.encodeInto(batchLines(events, incarnation, 1000, false), buffer);
   },
 });

@@ -32,6 +32,22 @@ const drain = await Deno.connect({
 })();
 await publisher.connected();
 
+// The same with a reader that picks protocol v2 (rows, no incarnation).
+const published2 = createLogger({ facility: "app" });
+const publisher2 = await publish(published2, {
+  socketPath: `${dir}/pub2.sock`,
+  queueLimit: 100_000,
+});
+const drain2 = await Deno.connect({
+  transport: "unix",
+  path: `${dir}/pub2.sock`,
+});
+await drain2.write(new TextEncoder().encode('{"t":"pick","v":2}\n'));
+(async () => {
+  for await (const _ of drain2.readable) { /* discard */ }
+})();
+await publisher2.connected();
+
 Deno.bench({
   name: "1,000 log calls, not published",
   group: "publish",
@@ -62,6 +78,17 @@ Deno.bench({
       published.info("GET {path} by {user} #{id}", FIELDS);
     }
     await publisher.flush(5000);
+  },
+});
+
+Deno.bench({
+  name: "1,000 log calls, published to one v2 reader (until written)",
+  group: "publish",
+  async fn() {
+    for (let i = 0; i < 1000; i++) {
+      published2.info("GET {path} by {user} #{id}", FIELDS);
+    }
+    await publisher2.flush(5000);
   },
 });
 

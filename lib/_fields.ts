@@ -13,6 +13,9 @@ import type { Fields } from "./flog_event.ts";
 import type { RedactionRules } from "./redact.ts";
 import { OBJECT_BASE, SLOT, STRING_BASE } from "./_event_bytes.ts";
 
+/** Longer strings are not remembered as clean (a shape holds few bytes). */
+const MAX_CLEAN = 256;
+
 /** Nested values deeper than this are neither looked into nor copied. */
 const MAX_DEPTH = 8;
 
@@ -24,14 +27,36 @@ function hasReservedKey(f: Fields): boolean {
     f.message !== undefined || f.args !== undefined;
 }
 
+/**
+ * What is learnt of one call site's fields (its template's): their keys in
+ * order, which of them hold secrets, and whether one is named like an
+ * event's own key. A call whose fields have these keys then makes no key
+ * lookup; one with other keys is prepared in full, and teaches the shape.
+ */
+export class FieldShape {
+  /** The keys, in order. */
+  keys: string[] = [];
+  /** Per key: its value is replaced (a secret's name). */
+  secret: boolean[] = [];
+  /** Per key: the last (short) string value that had nothing to redact. */
+  clean: (string | undefined)[] = [];
+  /** A key is named like one of the event's own (renamed when set). */
+  reserved = false;
+}
+
 /** Prepares a log call's fields, or a whole event received from elsewhere. */
 export interface FieldPreparer {
-  /** A log call's fields, ready to be spread into its event. */
-  fields(fields: Fields): Fields;
+  /**
+   * A log call's fields, ready to be spread into its event; `shape` (the
+   * call site's) saves the key lookups when the keys are the same.
+   */
+  fields(fields: Fields, shape?: FieldShape): Fields;
   /** An event built elsewhere (its own keys kept as they are). */
   event<T extends Fields>(event: T): T;
   /** A template, with credentials written into its text replaced. */
   template(template: string): string;
+  /** The field shape of the calls with `template` (kept per template). */
+  shape(template: string): FieldShape;
   /**
    * {@linkcode fields} of an object that is used again and again (a
    * context's or a logger's bound fields), computed once per object.
@@ -118,22 +143,87 @@ export function fieldPreparer(
     acc.bytes += size;
     return copy ?? obj;
   };
-  const fields = (f: Fields): Fields => {
-    acc.bytes = 0;
-    const out = object(f, 0);
-    if (!hasReservedKey(out)) return out;
+  const rename = (out: Fields): Fields => {
     const renamed: Fields = {};
     for (const k in out) renamed[fieldKey(k)] = out[k];
     return renamed;
   };
+  const general = (f: Fields): Fields => {
+    acc.bytes = 0;
+    const out = object(f, 0);
+    return hasReservedKey(out) ? rename(out) : out;
+  };
+  const learn = (f: Fields, shape: FieldShape): Fields => {
+    const keys: string[] = [];
+    const secret: boolean[] = [];
+    let reserved = false;
+    for (const key in f) {
+      keys.push(key);
+      secret.push(rules !== undefined && rules.isSecretKey(key));
+      reserved ||= fieldKey(key) !== key;
+    }
+    shape.keys = keys;
+    shape.secret = secret;
+    shape.clean = keys.map(() => undefined);
+    shape.reserved = reserved;
+    return general(f);
+  };
+  // The walk of `object` for fields of a known shape: the same result,
+  // without a key lookup.
+  const fields = (f: Fields, shape?: FieldShape): Fields => {
+    if (shape === undefined) return general(f);
+    const keys = shape.keys;
+    const secret = shape.secret;
+    const clean = shape.clean;
+    acc.bytes = 0;
+    let copy: Fields | undefined;
+    let size = OBJECT_BASE;
+    let i = 0;
+    for (const key in f) {
+      if (keys[i] !== key) return learn(f, shape);
+      const v = f[key];
+      size += SLOT;
+      let r: unknown;
+      const at = i++;
+      if (v === undefined || v === null) continue;
+      else if (secret[at]) r = rules!.replace;
+      else if (typeof v === "string") {
+        size += STRING_BASE + v.length;
+        if (rules === undefined) continue;
+        // A call site's strings repeat ("GET", a user): the last clean one
+        // of each field is not scanned again.
+        if (v === clean[at]) continue;
+        r = rules.redactString(v);
+        if (r === v && v.length <= MAX_CLEAN) clean[at] = v;
+      } else if (typeof v !== "object") continue;
+      else r = value(v, 0);
+      if (r !== v) (copy ??= { ...f })[key] = r;
+    }
+    if (i !== keys.length) return learn(f, shape);
+    acc.bytes += size;
+    const out = copy ?? f;
+    return shape.reserved && hasReservedKey(out) ? rename(out) : out;
+  };
   const shared = new WeakMap<object, Fields>();
+  // A call site's fields have the same keys from call to call: one shape
+  // per template (bounded, as the template cache is).
+  const shapes = new Map<string, FieldShape>();
   return Object.assign(acc, {
-    fields,
+    // Without redaction no key is looked up: the shape would save nothing.
+    fields: rules === undefined ? general : fields,
+    shape(t: string): FieldShape {
+      let s = shapes.get(t);
+      if (s === undefined) {
+        if (shapes.size >= 4096) shapes.clear();
+        shapes.set(t, s = new FieldShape());
+      }
+      return s;
+    },
     shared(f: Readonly<Fields>): Fields {
       let out = shared.get(f);
       if (out === undefined) {
         const last = acc.bytes; // the call's own fields' size stays
-        shared.set(f, out = fields(f));
+        shared.set(f, out = general(f));
         acc.bytes = last;
       }
       return out;

@@ -21,6 +21,8 @@ export class Subscriber {
   dropped = 0;
   droppedTotal = 0;
   closing = false;
+  /** The protocol version the reader picked (1 until it answers). */
+  version = 1;
   #wake: (() => void) | undefined;
 
   constructor(

@@ -8,7 +8,7 @@
 
 import { ReusedEncoder, writeAll } from "./_io.ts";
 import { formatTime } from "./dump.ts";
-import { encodeJSON, jsonableEvent } from "./event.ts";
+import { encodeJSON, isPlainValue, jsonableEvent } from "./event.ts";
 import { EVENT_KEYS, type FlogEvent } from "./flog_event.ts";
 import { renderMessage } from "./format.ts";
 import { Level, levelName, parseLevel } from "./levels.ts";
@@ -110,10 +110,103 @@ export function jsonLine(event: FlogEvent): string {
   if (event.text !== undefined) {
     return encodeJSON({ ...jsonableEvent(event), text }) + "\n";
   }
-  // The event's own JSON with `text` added at its end: no copy of the event.
-  const json = encodeJSON(jsonableEvent(event));
-  return `${json.slice(0, -1)},"text":${JSON.stringify(text)}}\n`;
+  const open = loggerShapedJSON(event) ??
+    encodeJSON(jsonableEvent(event)).slice(0, -1);
+  return open + ',"text":' + JSON.stringify(text) + "}\n";
 }
+
+// What does not change from event to event, encoded once: the JSON of the
+// last incarnation, and of the last few facilities and formats.
+let lastIncarnation: unknown;
+let lastIncarnationJSON = "";
+let lastFacility: unknown;
+let lastFacilityJSON = "";
+let lastFormat: unknown;
+let lastFormatJSON = "";
+const prepared = new Map<string, string>();
+function preparedJSON(value: string): string {
+  let json = prepared.get(value);
+  if (json === undefined) {
+    if (prepared.size >= 1024) prepared.clear();
+    json = JSON.stringify(value);
+    prepared.set(value, json);
+  }
+  return json;
+}
+
+/**
+ * The JSON, without its closing brace, of an event shaped as the logger
+ * builds it (its fields first, then `num`, `time`, `incarnation`, `level`,
+ * `facility`, `format`): byte for byte what `JSON.stringify` writes for it,
+ * from one `JSON.stringify` of the fields and the event's own keys from
+ * prepared text. Undefined for any other shape, or a value JSON would not
+ * write as it is.
+ */
+function loggerShapedJSON(e: FlogEvent): string | undefined {
+  const fields: Record<string, unknown> = {};
+  let own = 0;
+  for (const key in e) {
+    if (own > 0) {
+      if (key !== LOGGER_TAIL[own++]) return undefined;
+    } else if (key === "num") own = 1;
+    else {
+      const v = e[key];
+      if (!isPlainValue(v)) return undefined;
+      fields[key] = v;
+    }
+  }
+  const { num, time, level, facility, format } = e;
+  if (
+    own !== LOGGER_TAIL.length || typeof num !== "number" ||
+    !Number.isFinite(num) || typeof time !== "number" ||
+    !Number.isFinite(time) || typeof level !== "number" ||
+    !Number.isFinite(level)
+  ) return undefined;
+  let incarnation = lastIncarnationJSON;
+  if (e.incarnation !== lastIncarnation) {
+    const inc = e.incarnation as unknown[];
+    if (
+      !Array.isArray(inc) || inc.length !== 2 || typeof inc[0] !== "string" ||
+      (inc[1] !== null && typeof inc[1] !== "string")
+    ) return undefined;
+    incarnation = lastIncarnationJSON = JSON.stringify(inc);
+    lastIncarnation = inc;
+  }
+  let facilityJSON = lastFacilityJSON;
+  if (facility !== lastFacility) {
+    if (facility !== undefined && typeof facility !== "string") {
+      return undefined;
+    }
+    facilityJSON = lastFacilityJSON = facility === undefined
+      ? ""
+      : ',"facility":' + preparedJSON(facility);
+    lastFacility = facility;
+  }
+  let formatJSON = lastFormatJSON;
+  if (format !== lastFormat) {
+    if (typeof format !== "string") return undefined;
+    formatJSON = lastFormatJSON = ',"format":' + preparedJSON(format);
+    lastFormat = format;
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(fields);
+  } catch {
+    return undefined; // a cycle or a BigInt deep inside: the general path
+  }
+  return (json.length === 2 ? '{"num":' : json.slice(0, -1) + ',"num":') +
+    num + ',"time":' + time + ',"incarnation":' + incarnation + ',"level":' +
+    level + facilityJSON + formatJSON;
+}
+
+const LOGGER_TAIL = [
+  "num",
+  "time",
+  "incarnation",
+  "level",
+  "facility",
+  "format",
+];
 
 /**
  * Parses `FLIGHTLOG_CONSOLE`: `pretty` or `json`, optionally `:LEVEL`;

@@ -94,6 +94,7 @@ export class ContextBuffers {
   readonly #entries = new Entries();
   // The value pushed last is already at the end: no need to move it.
   #lastValue: unknown = undefined;
+  #lastEntry: Entry | undefined;
   #pushes = 0;
 
   /**
@@ -148,17 +149,23 @@ export class ContextBuffers {
     bytes = 0,
   ): void {
     const entries = this.#entries;
-    let entry = entries.get(value);
+    // Events of one context come in runs: its entry is at hand (and already
+    // the most recent), with no lookup.
+    let entry = value === this.#lastValue ? this.#lastEntry : undefined;
     if (entry === undefined) {
-      if (entries.size >= this.#maxContexts) this.#evictOldest();
-      entry = { ring: new RingBuffer(this.#maxEvents), last: now, bytes: 0 };
-      entries.set(value, entry);
-      this.#expire(now);
-    } else if (value !== this.#lastValue) {
-      entries.delete(value);
-      entries.set(value, entry);
+      entry = entries.get(value);
+      if (entry === undefined) {
+        if (entries.size >= this.#maxContexts) this.#evictOldest();
+        entry = { ring: new RingBuffer(this.#maxEvents), last: now, bytes: 0 };
+        entries.set(value, entry);
+        this.#expire(now);
+      } else if (value !== this.#lastValue) {
+        entries.delete(value);
+        entries.set(value, entry);
+      }
+      this.#lastValue = value;
+      this.#lastEntry = entry;
     }
-    this.#lastValue = value;
     entry.last = now;
     const gone = entry.ring.push(event, bytes);
     const delta = gone < 0 ? bytes : bytes - gone;
@@ -200,18 +207,21 @@ export class ContextBuffers {
 
   /** Drops the buffer of `value` (its request is over). */
   release(value: unknown): void {
+    this.#lastEntry = undefined;
     if (this.#entries.delete(value)) this.released++;
     if (this.#lastValue === value) this.#lastValue = undefined;
   }
 
   /** Drops every buffer. */
   clear(): void {
+    this.#lastEntry = undefined;
     this.#entries.clear();
   }
 
   #evictOldest(): void {
     const oldest = this.#entries.keys().next();
     if (!oldest.done) {
+      this.#lastEntry = undefined;
       this.#entries.delete(oldest.value);
       this.evicted++;
     }
@@ -223,6 +233,7 @@ export class ContextBuffers {
     let n = 0;
     for (const [value, entry] of this.#entries) {
       if (n++ >= 4 || now - entry.last < this.#ttlMs) return;
+      this.#lastEntry = undefined;
       this.#entries.delete(value);
       this.evicted++;
     }

@@ -178,7 +178,7 @@ export function toJSONable(value: unknown, seen: unknown[] = []): unknown {
  * for objects, one prototype check. (Deeper problems are caught by
  * {@linkcode encodeJSON}.)
  */
-function isPlainValue(value: unknown): boolean {
+export function isPlainValue(value: unknown): boolean {
   switch (typeof value) {
     case "string":
     case "boolean":

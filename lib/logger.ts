@@ -9,6 +9,7 @@ import { currentContext } from "./context.ts";
 import { toFoolscapFormat } from "./event.ts";
 import type { Fields, FlogEvent, Incarnation } from "./flog_event.ts";
 import type { FacilityBuffers } from "./event_buffers.ts";
+import type { FieldShape } from "./_fields.ts";
 import { LOGGED_EVENT_BYTES } from "./_event_bytes.ts";
 import { Level } from "./levels.ts";
 import { type Threshold, thresholdFor } from "./threshold.ts";
@@ -77,6 +78,11 @@ export class Logger implements AsyncDisposable {
   // One-entry cache of the last template's conversion (saves a map lookup).
   #lastTemplate: unknown = undefined;
   #lastFormat = "";
+  #lastShape: FieldShape | undefined;
+  // The bound fields, prepared once; the last context's merge with them.
+  #boundPrepared: Fields | undefined;
+  #lastContext: Readonly<Fields> | undefined;
+  #lastMerged: Fields = NO_FIELDS;
 
   /** Use {@linkcode createLogger}; this is for sharing a recorder. */
   constructor(recorder: FlightRecorder, options: LoggerSettings = {}) {
@@ -133,9 +139,11 @@ export class Logger implements AsyncDisposable {
       format = toFoolscapFormat(rec.prepare.template(template));
       this.#lastTemplate = template;
       this.#lastFormat = format;
+      this.#lastShape = rec.prepare.shape(template);
     }
     const own = fields === undefined ? NO_FIELDS : rec.prepare.fields(
       fields.stacktrace === true ? withCallStack(fields) : fields,
+      this.#lastShape,
     );
     const context = currentContext();
     // Deno's active span, when OTEL_DENO is on (undefined, cheaply, if not).
@@ -189,15 +197,18 @@ export class Logger implements AsyncDisposable {
   /** The context's and bound fields, prepared and merged (cached). */
   #merged(context: Readonly<Fields> | undefined): Fields {
     const prepare = this.recorder.prepare;
-    const bound = this.#bound === undefined
+    const bound = this.#boundPrepared ??= this.#bound === undefined
       ? NO_FIELDS
       : prepare.shared(this.#bound);
     if (context === undefined) return bound;
+    if (context === this.#lastContext) return this.#lastMerged;
     let merged = this.#mergedByContext.get(context);
     if (merged === undefined) {
       merged = { ...prepare.shared(context), ...bound };
       this.#mergedByContext.set(context, merged);
     }
+    this.#lastContext = context;
+    this.#lastMerged = merged;
     return merged;
   }
 

@@ -1,12 +1,13 @@
 /**
- * The publish protocol, version 1: newline-delimited JSON on a Unix socket,
- * from the app to each reader (a sidecar, `flightlog tail`...). Every line
- * is one message with a `t` (type):
+ * The publish protocol: newline-delimited JSON on a Unix socket, from the
+ * app to each reader (a sidecar, `flightlog tail`...). Every line is one
+ * message with a `t` (type). Every connection starts in version 1:
  *
  * | `t`         | when                                   | fields |
  * | ----------- | -------------------------------------- | ------ |
- * | `hello`     | first, once                            | `v`, `app`, `pid`, `incarnation`, `versions`, `host`, `bufferSizes`, `heartbeatMs`, `writesIncidents`, `incidentDir`, `time` |
+ * | `hello`     | first, once                            | `v` (1), `speaks`, `app`, `pid`, `incarnation`, `versions`, `host`, `bufferSizes`, `heartbeatMs`, `writesIncidents`, `incidentDir`, `time` |
  * | `events`    | catch-up (`history: true`, at least one message, maybe empty), then live | `events`: flat foolscap event dicts |
+ * | `batch`     | v2 only, in place of `events`          | `keys`, `rows`, `history` |
  * | `dropped`   | before the next batch after an overflow | `count` (since the last), `total` |
  * | `incident`  | the app recorded an incident itself    | `name`, `path`, `trigger`, `events`, `complete` |
  * | `heartbeat` | every `heartbeatMs`                     | `time` |
@@ -15,15 +16,25 @@
  * Readers ignore message types they do not know, so later versions can add
  * some; a change that breaks readers bumps `v`.
  *
+ * Version 2 is negotiated: the hello's `speaks` lists the versions the app
+ * speaks (`[1, 2]`), and a reader that speaks 2 answers with one line,
+ * `{"t":"pick","v":2}`. From the app's next write on, that reader's events
+ * come as `batch` messages: rows under shared key lists, without the
+ * incarnation each v1 event repeats (see {@link ./protocol_v2.ts}). A
+ * reader that does not answer (every v1 reader) gets v1 throughout, and a
+ * v1 app (no `speaks`) is read as v1.
+ *
  * @module
  */
 
 import type { FlogEvent, Incarnation } from "./flog_event.ts";
 import type { BufferSizes } from "./event_buffers.ts";
 import { LineSplitter } from "./lines.ts";
+import type { BatchMessage } from "./protocol_v2.ts";
 
 /**
- * The protocol version this library speaks.
+ * The protocol version every connection starts in (a hello's `v`); see
+ * `PROTOCOL_VERSIONS` for the versions that can be picked.
  *
  * @example
  * ```ts
@@ -49,8 +60,10 @@ export const PROTOCOL_VERSION = 1;
 export interface HelloMessage {
   /** The message type. */
   t: "hello";
-  /** Protocol version. */
+  /** Protocol version the connection starts in: 1. */
   v: number;
+  /** The versions the app speaks (v1 apps leave it out: 1 only). */
+  speaks?: number[];
   /** The app's name. */
   app?: string;
   /** The app's process id. */
@@ -89,6 +102,7 @@ export interface HelloMessage {
 export type PublishMessage =
   | HelloMessage
   | { t: "events"; events: FlogEvent[]; history?: boolean }
+  | BatchMessage
   | { t: "dropped"; count: number; total: number }
   | {
     t: "incident";

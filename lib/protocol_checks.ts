@@ -114,9 +114,14 @@ export function checkedHello(
     problems.push(`${name}: not a string of at most ${MAX_NAME} characters`);
     return undefined;
   };
+  let speaks: number[] | undefined;
+  if (Array.isArray(m.speaks)) {
+    speaks = m.speaks.slice(0, MAX_VERSIONS).filter(Number.isSafeInteger);
+  } else if (m.speaks !== undefined) problems.push("speaks: not a list");
   const hello: HelloMessage = {
     t: "hello",
     v: Number.isSafeInteger(m.v) ? m.v as number : -1,
+    ...(speaks === undefined ? {} : { speaks }),
     app: text("app"),
     pid: Number.isSafeInteger(m.pid) ? m.pid as number : -1,
     incarnation,

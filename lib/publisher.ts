@@ -13,6 +13,7 @@ import type { FlogEvent } from "./flog_event.ts";
 import { ReusedEncoder, writeAll } from "./_io.ts";
 import type { Logger } from "./logger.ts";
 import { PROTOCOL_VERSION, type PublishMessage } from "./protocol.ts";
+import { batchLines, PROTOCOL_VERSIONS } from "./protocol_v2.ts";
 import { VERSION } from "./version.ts";
 import { Subscriber } from "./_reader_queue.ts";
 import { claimSocketPath } from "./_unix_socket.ts";
@@ -197,7 +198,8 @@ export class Publisher implements AsyncDisposable {
         this.#subs.add(sub);
         this.stats.accepted++;
         this.stats.connections++;
-        const loop = this.#serve(sub, history).finally(() => {
+        const listening = this.#listen(sub);
+        const loop = this.#serve(sub, history).finally(async () => {
           sub.release();
           this.#subs.delete(sub);
           this.#loops.delete(loop);
@@ -205,6 +207,7 @@ export class Publisher implements AsyncDisposable {
           try {
             sub.conn.close();
           } catch { /* already closed */ }
+          await listening;
         });
         this.#loops.add(loop);
       }
@@ -224,6 +227,7 @@ export class Publisher implements AsyncDisposable {
           {
             t: "hello",
             v: PROTOCOL_VERSION,
+            speaks: [...PROTOCOL_VERSIONS],
             app: rec.options.app,
             pid: Deno.pid,
             incarnation: rec.incarnation,
@@ -255,7 +259,9 @@ export class Publisher implements AsyncDisposable {
         sub.queue = [];
         sub.control = [];
         sub.dropped = 0;
-        let text = this.#eventLines(events, false);
+        let text = sub.version === 2
+          ? batchLines(events, rec.incarnation, this.#opts.batchSize, false)
+          : this.#eventLines(events, false);
         if (dropped > 0) {
           text += encodeJSON({
             t: "dropped",
@@ -272,6 +278,33 @@ export class Publisher implements AsyncDisposable {
       }
     } catch {
       // The reader went away (or the publisher closed the connection).
+    }
+  }
+
+  /**
+   * Reads what the reader says: its `pick` of a version (the only message
+   * a reader sends), taken from the next write on. A reader that never
+   * answers stays on v1; what is not a pick is ignored.
+   */
+  async #listen(sub: Subscriber): Promise<void> {
+    const buffer = new Uint8Array(256);
+    const decoder = new TextDecoder();
+    let text = "";
+    try {
+      for (;;) {
+        const n = await sub.conn.read(buffer);
+        if (n === null) return;
+        text += decoder.decode(buffer.subarray(0, n), { stream: true });
+        for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n")) {
+          const version = pickedVersion(text.slice(0, nl));
+          if (version !== undefined) sub.version = version;
+          text = text.slice(nl + 1);
+        }
+        // Longer than any answer: not one.
+        if (text.length > MAX_ANSWER) text = "";
+      }
+    } catch {
+      // The connection closed.
     }
   }
 
@@ -353,6 +386,23 @@ function absolute(dir: string | undefined): string | undefined {
   } catch {
     return undefined; // no permission to read the working directory
   }
+}
+
+/** The longest line a reader's answer can be, in characters. */
+const MAX_ANSWER = 1024;
+
+/** The version a reader's answer line picks, if it is a valid pick. */
+function pickedVersion(line: string): number | undefined {
+  let m: unknown;
+  try {
+    m = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const { t, v } = (m ?? {}) as { t?: unknown; v?: unknown };
+  return t === "pick" && typeof v === "number" && PROTOCOL_VERSIONS.includes(v)
+    ? v
+    : undefined;
 }
 
 /**

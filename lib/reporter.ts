@@ -104,8 +104,13 @@ export class IncidentReporter {
   readonly #encoder = new TextEncoder();
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pending: string[] = [];
-  // Everything written to the plain file, kept to gzip without reading it back.
-  readonly #written: Uint8Array<ArrayBuffer>[] = [];
+  // Everything written to the plain file goes to the gzip too, as it is
+  // written: the history is compressed while trailing events come, and
+  // nothing is read back.
+  #gzipInput:
+    | ReadableStreamDefaultController<Uint8Array<ArrayBuffer>>
+    | undefined;
+  readonly #gzipped: Promise<unknown>;
   #flushing: Promise<void> | undefined;
   #finished: Promise<IncidentInfo> | undefined;
 
@@ -126,6 +131,17 @@ export class IncidentReporter {
     Deno.mkdirSync(opts.dir, { recursive: true });
     this.#file = Deno.openSync(this.#plain, { write: true, createNew: true });
     markActive(this.#plain);
+    const input = new ReadableStream<Uint8Array<ArrayBuffer>>({
+      start: (controller) => {
+        this.#gzipInput = controller;
+      },
+    });
+    // Started after the log call returns (the open is asynchronous); its
+    // error, if any, is taken at the finish.
+    this.#gzipped = writeGzip(input, this.#plain + ".gz").then(
+      () => undefined,
+      (e) => e ?? new Error("gzip failed"),
+    );
     try {
       const rx = Date.now() / 1000;
       let batch = FLOG_MAGIC + headerLine(opts.header);
@@ -145,6 +161,7 @@ export class IncidentReporter {
       this.#writeSync(batch);
     } catch (e) {
       this.#file.close();
+      this.#gzipInput?.error(e);
       markDone(this.#plain);
       throw e;
     }
@@ -162,13 +179,23 @@ export class IncidentReporter {
     return typeof from === "string" ? from : from(event);
   }
 
+  /** Hands `bytes` (written to the plain file) to the gzip. */
+  #compress(bytes: Uint8Array<ArrayBuffer>): void {
+    try {
+      this.#gzipInput?.enqueue(bytes);
+    } catch {
+      // The gzip failed and let go of its input: said at the finish.
+      this.#gzipInput = undefined;
+    }
+  }
+
   #writeSync(text: string): void {
     const bytes = this.#encoder.encode(text);
-    this.#written.push(bytes);
     let off = 0;
     while (off < bytes.length) {
       off += this.#file.writeSync(bytes.subarray(off));
     }
+    this.#compress(bytes);
   }
 
   /** Whether trailing events are still being taken. */
@@ -194,8 +221,8 @@ export class IncidentReporter {
       while (this.#pending.length > 0) {
         const bytes = this.#encoder.encode(this.#pending.join(""));
         this.#pending = [];
-        this.#written.push(bytes);
         await writeAll(this.#file, bytes);
+        this.#compress(bytes);
       }
     } catch (e) {
       this.info.error ??= `writing ${this.#plain}: ${e}`;
@@ -224,8 +251,9 @@ export class IncidentReporter {
     try {
       if (this.info.error === undefined) {
         const gzPath = this.#plain + ".gz";
-        await writeGzip(this.#written, gzPath);
-        this.#written.length = 0;
+        this.#gzipInput?.close();
+        const failed = await this.#gzipped;
+        if (failed !== undefined) throw failed;
         await Deno.remove(this.#plain);
         this.info.path = gzPath;
         this.info.complete = true;
@@ -233,6 +261,13 @@ export class IncidentReporter {
     } catch (e) {
       this.info.error = `compressing ${this.#plain}: ${e}`;
     } finally {
+      if (this.info.error !== undefined) {
+        // The plain file is kept; the gzip's .tmp is removed.
+        try {
+          this.#gzipInput?.error(new Error(this.info.error));
+        } catch { /* already closed */ }
+        await this.#gzipped;
+      }
       markDone(this.#plain);
     }
     try {

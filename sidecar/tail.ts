@@ -17,9 +17,11 @@ import {
 import type { FlightRecorder } from "../lib/recorder.ts";
 import type { ActivityLog } from "./activity_log.ts";
 import { checkedHello, eventProblem } from "../lib/protocol_checks.ts";
+import { batchEvents, pickVersion } from "../lib/protocol_v2.ts";
 import type { IncidentStore } from "../store/sqlite/store.ts";
 import { waitForPath } from "./socket_watch.ts";
 import { sleep } from "../lib/_sleep.ts";
+import { writeAll } from "../lib/_io.ts";
 import { AppIncidents } from "./_app_incidents.ts";
 
 /**
@@ -214,6 +216,7 @@ export class AppTail {
       }, ms);
     };
     watch();
+    let version = 1;
     try {
       const onBadLine = (line: string) =>
         this.#opts.activity?.bad("not a protocol message", line);
@@ -250,6 +253,15 @@ export class AppTail {
               return end;
             }
             end.hello = true;
+            version = pickVersion(hello.speaks);
+            if (version > 1) {
+              // Answered before anything else is read: the app switches at
+              // its next write, and v1 events until then are read as such.
+              await writeAll(
+                conn,
+                new TextEncoder().encode(`{"t":"pick","v":${version}}\n`),
+              );
+            }
             this.#onHello(hello);
             if (hello.writesIncidents) {
               this.#incidents.connected(hello.incidentDir);
@@ -258,6 +270,11 @@ export class AppTail {
           }
           case "events":
             if (Array.isArray(m.events)) this.#onEvents(m.events);
+            break;
+          case "batch":
+            if (version === 2 && this.#hello !== undefined) {
+              this.#onEvents(batchEvents(m, this.#hello.incarnation));
+            }
             break;
           case "dropped":
             this.stats.appDropped += Number(m.count) || 0;
@@ -316,9 +333,9 @@ export class AppTail {
     );
   }
 
-  #onEvents(events: FlogEvent[]): void {
+  #onEvents(events: (FlogEvent | string)[]): void {
     for (const e of events) {
-      const problem = eventProblem(e);
+      const problem = typeof e === "string" ? e : eventProblem(e);
       if (problem !== undefined) {
         this.stats.eventsRefused++;
         this.#opts.activity?.bad(
@@ -327,6 +344,7 @@ export class AppTail {
         );
         continue;
       }
+      if (typeof e === "string") continue;
       const inc = String(e.incarnation?.[0]);
       const last = this.#seen.get(inc);
       if (last !== undefined && e.num <= last) {

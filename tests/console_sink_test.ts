@@ -123,6 +123,56 @@ Deno.test("jsonLine() is the JSON of the event with its text, byte for byte, on 
   });
 });
 
+/** The `json` line as the encoder before prepared prefixes wrote it. */
+function oldJsonLine(event: FlogEvent): string {
+  const text = renderMessage(event);
+  if (event.text !== undefined) {
+    return encodeJSON({ ...jsonableEvent(event), text }) + "\n";
+  }
+  const json = encodeJSON(jsonableEvent(event));
+  return `${json.slice(0, -1)},"text":${JSON.stringify(text)}}\n`;
+}
+
+Deno.test("jsonLine() writes what the old encoder wrote, byte for byte, for events shaped as the logger builds them", () => {
+  const incarnations: [string, string | null][] = [["ab", null], ["cd", "x"]];
+  forAll(500, (rng) => {
+    const value = (): unknown => {
+      switch (rng.int(0, 6)) {
+        case 0:
+          return rng.pick([0, -0, 7, 12.5, 1e21, -1e-7, 2 ** 53]);
+        case 1:
+          return rng.string(rng.int(0, 10), 'ab:@ "\\\n\u2028\ud800é');
+        case 2:
+          return rng.chance(0.5);
+        case 3:
+          return rng.pick([null, undefined]);
+        case 4:
+          return { nested: [rng.int(0, 9), "x"], n: rng.pick([1, 10n]) };
+        case 5:
+          return rng.pick([NaN, () => 1, new Date(0), [1, "a"]]);
+        default:
+          return "plain";
+      }
+    };
+    const fields: Record<string, unknown> = {};
+    const names = ["user", "id", "0", "12", "__proto__", "_num", "ms"];
+    for (let i = rng.int(0, 5); i > 0; i--) fields[rng.pick(names)] = value();
+    const e = {
+      ...fields,
+      num: rng.int(0, 1e9),
+      time: rng.int(1e12, 2e12) / 1000 + rng.pick([0, 1e-4]),
+      incarnation: rng.chance(0.8)
+        ? incarnations[0]
+        : [...rng.pick(incarnations)],
+      level: rng.pick([10, 20, 30]),
+      facility: rng.pick([undefined, "app", "app/db"]),
+      format: rng.pick(["plain", "%(user)s and %(id)r", "%(missing)s"]),
+    } as FlogEvent;
+    if (rng.chance(0.1)) e.extra = "after the event's own keys";
+    assert.equal(jsonLine(e), oldJsonLine(e));
+  });
+});
+
 Deno.test("jsonLine() with a field called text writes one text key, the rendered one", () => {
   const line = jsonLine(ev(20, { text: "mine" }));
   assert.equal(line.split('"text"').length, 2, line);

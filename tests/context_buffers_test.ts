@@ -45,6 +45,25 @@ Deno.test("ContextBuffers refuses bad bounds naming the option", () => {
   assert.throws(() => new ContextBuffers({ key: "" }), /isolateBy\.key/);
 });
 
+Deno.test("ContextBuffers starts a value afresh after it was cleared or released, even right after its last event", () => {
+  const b = new ContextBuffers({ key: "rid" });
+  b.push("a", ev(0), 0);
+  b.clear();
+  b.push("a", ev(1), 0);
+  assert.deepEqual(b.events("a").map((e) => e.num), [1]);
+  b.release("a");
+  b.push("a", ev(2), 0);
+  assert.deepEqual(b.events("a").map((e) => e.num), [2]);
+  assert.equal(b.size, 1);
+});
+
+Deno.test("ContextBuffers keeps runs of one value and interleaved values apart", () => {
+  const b = new ContextBuffers({ key: "rid" });
+  for (let i = 0; i < 6; i++) b.push(i % 3 === 2 ? "b" : "a", ev(i), 0);
+  assert.deepEqual(b.events("a").map((e) => e.num), [0, 1, 3, 4]);
+  assert.deepEqual(b.events("b").map((e) => e.num), [2, 5]);
+});
+
 Deno.test("ContextBuffers keeps its estimated bytes under maxBytes, the least recently used value going first", () => {
   const prng = new Prng();
   const b = new ContextBuffers({ key: "rid", maxEvents: 50 }, 20_000);

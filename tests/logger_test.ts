@@ -3,6 +3,9 @@ import { withContext } from "../lib/context.ts";
 import { createLogger, type FlogEvent, Level } from "../mod.ts";
 import { eventLine } from "../lib/flogfile.ts";
 import { tempDir } from "./_util.ts";
+import { fieldPreparer } from "../lib/_fields.ts";
+import { redactionRules } from "../lib/redact.ts";
+import { forAll } from "./_prng.ts";
 
 function capture(log: ReturnType<typeof createLogger>) {
   const events: FlogEvent[] = [];
@@ -307,4 +310,65 @@ Deno.test("an incident written is announced in one stderr line, unless announce:
       console.error = original;
     }
   }
+});
+
+Deno.test("a logger's events are its fields prepared afresh, whatever its caches hold (seeded calls from several sites, contexts and bound loggers)", async () => {
+  const sites = [
+    ["request {id} from {user}", ["id", "user"]],
+    ["login {user}", ["user", "password"]],
+    ["took {ms}", ["ms", "time"]],
+    ["plain", []],
+  ] as const;
+  const values = [7, "alice", "Bearer abc.def", "pg://u:pw@h/x", null, true];
+  const logs: ReturnType<typeof createLogger>[] = [];
+  forAll(40, (rng) => {
+    const log = createLogger({ facility: "app" });
+    logs.push(log);
+    const prep = fieldPreparer(redactionRules());
+    const seen: FlogEvent[] = [];
+    log.onEvent((e) => seen.push(e));
+    const expected: string[] = [];
+    const bound = { service: "shop", token: "t0" };
+    const loggers = [log, log.child("db"), log.with(bound)];
+    const contexts = [undefined, { requestId: "r1" }, {
+      requestId: "r2",
+      secret: "s",
+    }];
+    for (let i = rng.int(1, 60); i > 0; i--) {
+      const [template, keys] = rng.pick(sites);
+      const fields: Record<string, unknown> = {};
+      for (const k of rng.chance(0.85) ? keys : rng.pick(sites)[1]) {
+        fields[k] = rng.pick(values);
+      }
+      const which = rng.int(0, 2);
+      const context = rng.pick(contexts);
+      const call = () => loggers[which].info(template, fields);
+      if (context === undefined) call();
+      else withContext(context, call);
+      // What the event must be: built from fields prepared with no cache.
+      const own = prep.fields(fields);
+      const merged = which === 2 || context !== undefined
+        ? {
+          ...(context ? prep.fields(context) : {}),
+          ...(which === 2 ? prep.fields(bound) : {}),
+        }
+        : undefined;
+      const e = seen.at(-1)!;
+      const head = {
+        num: e.num,
+        time: e.time,
+        incarnation: e.incarnation,
+        level: 20,
+        facility: which === 1 ? "app/db" : "app",
+        format: e.format,
+      };
+      expected.push(JSON.stringify(
+        merged === undefined
+          ? { ...own, ...head }
+          : Object.assign({ ...merged, ...head }, own),
+      ));
+    }
+    assert.deepEqual(seen.map((e) => JSON.stringify(e)), expected);
+  });
+  await Promise.all(logs.map((l) => l.close()));
 });

@@ -6,6 +6,10 @@ import {
   readMessages,
 } from "../mod.ts";
 import { deadline, tempDir } from "./_util.ts";
+import { encodeJSON } from "../lib/event.ts";
+import type { FlogEvent } from "../lib/flog_event.ts";
+import { LineSplitter } from "../lib/lines.ts";
+import { batchEvents } from "../lib/protocol_v2.ts";
 
 /** Connects to a publisher and returns a pull-based message reader. */
 
@@ -137,4 +141,88 @@ Deno.test("publish() drops and counts for a reader that does not read, never wai
     "every event was either delivered or counted as dropped",
   );
   assert.ok(received >= 500);
+});
+
+/** Reads `conn` line by line (a raw reader, as an old one would). */
+function lines(conn: Deno.Conn) {
+  const splitter = new LineSplitter();
+  const decoder = new TextDecoder();
+  const queue: string[] = [];
+  const buffer = new Uint8Array(64 * 1024);
+  return async (): Promise<string> => {
+    for (let i = 0; queue.length === 0 && i < 100_000; i++) {
+      const n = await deadline(conn.read(buffer), "a line");
+      if (n === null) throw new Error("connection ended");
+      queue.push(
+        ...splitter.push(
+          decoder.decode(buffer.subarray(0, n), { stream: true }),
+        ),
+      );
+    }
+    return queue.shift()!;
+  };
+}
+
+Deno.test("publish() offers v1 and v2, and a reader that does not answer gets v1 lines, byte for byte", async () => {
+  await using dir = await tempDir();
+  const socketPath = `${dir.path}/app.sock`;
+  await using log = createLogger({ app: "shop" });
+  const publisher = await publish(log, { socketPath });
+  const conn = await Deno.connect({ transport: "unix", path: socketPath });
+  const next = lines(conn);
+  const hello = JSON.parse(await next());
+  assert.equal(hello.v, 1);
+  assert.deepEqual(hello.speaks, [1, 2]);
+  assert.deepEqual(JSON.parse(await next()), {
+    t: "events",
+    events: [],
+    history: true,
+  });
+  const seen: FlogEvent[] = [];
+  const off = log.onEvent((e) => seen.push(e));
+  log.info("order {id} by {user}", { id: 7, user: "alice" });
+  log.child("db").warn("slow");
+  off();
+  let text = "";
+  let got = 0;
+  while (got < 2) {
+    const line = await next();
+    text += line + "\n";
+    got += JSON.parse(line).events.length;
+  }
+  // What the v1 publisher wrote: the same events, each with its incarnation.
+  assert.equal(text, encodeJSON({ t: "events", events: seen }) + "\n");
+  conn.close();
+  await publisher.close();
+});
+
+Deno.test("publish() switches a reader that picks v2 to batches at its next write, losing nothing", async () => {
+  await using dir = await tempDir();
+  const socketPath = `${dir.path}/app.sock`;
+  await using log = createLogger({ app: "shop" });
+  const publisher = await publish(log, { socketPath });
+  const conn = await Deno.connect({ transport: "unix", path: socketPath });
+  const next = lines(conn);
+  const hello = JSON.parse(await next());
+  await next(); // the (v1) history
+  await conn.write(new TextEncoder().encode('{"t":"pick","v":2}\n'));
+  const received: FlogEvent[] = [];
+  let batches = 0;
+  for (let i = 0; batches === 0 && i < 1000; i++) {
+    log.info("request {i}", { i });
+    const m = JSON.parse(await next());
+    if (m.t === "events") received.push(...m.events);
+    if (m.t === "batch") {
+      batches++;
+      assert(!JSON.stringify(m).includes(hello.incarnation[0]));
+      for (const e of batchEvents(m, hello.incarnation)) {
+        received.push(e as FlogEvent);
+      }
+    }
+  }
+  assert.equal(batches, 1);
+  assert.deepEqual(received.map((e) => e.i), received.map((_, i) => i));
+  assert(received.every((e) => e.incarnation[0] === hello.incarnation[0]));
+  conn.close();
+  await publisher.close();
 });

@@ -15,8 +15,13 @@ Deno.test("recoverIncidents() finishes the .flog a SIGKILL left in the trailing 
   const plainPath = await app.waitFor("TRIGGERED ");
   await app.stop("SIGKILL");
 
-  // What the crash left: the plain file, readable, with header, history, trigger and trailing events.
-  assert.deepEqual(await ls(dir.path), [plainPath.slice(dir.path.length + 1)]);
+  // What the crash left: the plain file, readable, with header, history,
+  // trigger and trailing events (and the gzip it was compressing meanwhile).
+  const plainName = plainPath.slice(dir.path.length + 1);
+  assert.deepEqual(
+    (await ls(dir.path)).filter((n) => n !== plainName + ".gz.tmp"),
+    [plainName],
+  );
   const left = await readIncident(plainPath);
   assert.equal(left.header.app, "crasher");
   assert.equal(left.events.length, 26);
@@ -72,7 +77,10 @@ Deno.test("recoverIncidents() removes leftovers and leaves live incidents alone"
   await using log = createLogger({ incidentDir: dir.path });
   assert.deepEqual(await log.ready, []);
   const names = await ls(dir.path);
-  assert.equal(names.length, 2);
+  // The live one's .flog and the .gz.tmp it is compressing into stay.
+  assert.equal(names.length, 3);
+  assert.equal(names.filter((n) => n.endsWith(".flog.gz.tmp")).length, 1);
+  assert(!names.includes("incident-2026-01-01--00-00-00Z-aaaaaaa.flog.gz.tmp"));
   assert.ok(names.includes(`incident-2026-01-01--00-00-01Z-bbbbbbb.flog.gz`));
   assert.ok(
     names.some((n) =>

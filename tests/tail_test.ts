@@ -112,7 +112,7 @@ Deno.test("AppTail skips bad lines and malformed messages, and takes them for no
 Deno.test("AppTail refuses another protocol version, without taking it for a crash", async () => {
   await using dir = await tempDir();
   await using app = await fakeApp(dir.path);
-  await app.send(hello({ v: 2, app: "future" }));
+  await app.send(hello({ v: 9, app: "future" }));
   // The sidecar hangs up on it.
   assert.equal(
     await deadline(app.conn.read(new Uint8Array(16)), "the hang-up"),
@@ -188,4 +188,62 @@ Deno.test("AppTail skips a line over the protocol's limit, says so, and reads on
       String(e.format).includes("over the limit")
     ),
   );
+});
+
+/** Everything the tail wrote to the fake app, once the tail has closed. */
+async function answers(app: Awaited<ReturnType<typeof fakeApp>>) {
+  await app.tail.close();
+  const buffer = new Uint8Array(1024);
+  let text = "";
+  for (let i = 0; i < 100; i++) {
+    const n = await deadline(app.conn.read(buffer), "the tail's hang-up");
+    if (n === null) break;
+    text += new TextDecoder().decode(buffer.subarray(0, n));
+  }
+  return text;
+}
+
+const appEvents = (app: Awaited<ReturnType<typeof fakeApp>>) =>
+  app.recorder.snapshot().filter((e) => e.incarnation[0] === "feed");
+
+Deno.test("AppTail reads a v1 app (no speaks) as v1 and answers nothing", async () => {
+  await using dir = await tempDir();
+  await using app = await fakeApp(dir.path);
+  const goodbye = app.noted(formatStarts("app said goodbye"), "the goodbye");
+  await app.send(
+    hello(),
+    { t: "events", events: [event({ num: 0 }), event({ num: 1, user: "a" })] },
+    { t: "goodbye", reason: "done" },
+  );
+  await goodbye;
+  assert.equal(await answers(app), "");
+  assert.deepEqual(appEvents(app).map((e) => [e.num, e.user]), [
+    [0, undefined],
+    [1, "a"],
+  ]);
+});
+
+Deno.test("AppTail picks v2 from a hello that speaks it, and records batches as the v1 events they stand for", async () => {
+  await using dir = await tempDir();
+  await using app = await fakeApp(dir.path);
+  const goodbye = app.noted(formatStarts("app said goodbye"), "the goodbye");
+  const v1 = [event({ num: 0, user: "a" }), event({ num: 1, id: 2 })];
+  await app.send(
+    hello({ speaks: [1, 2, 9] }),
+    { t: "events", events: [v1[0]], history: true },
+    {
+      t: "batch",
+      keys: [Object.keys(v1[1]).map((k) => k === "incarnation" ? null : k)],
+      rows: [0, ...Object.values(v1[1]).filter((v) => !Array.isArray(v))],
+    },
+    { t: "batch", keys: [["num"]], rows: [3] },
+    { t: "goodbye", reason: "done" },
+  );
+  await goodbye;
+  assert.equal(await answers(app), '{"t":"pick","v":2}\n');
+  assert.deepEqual(
+    appEvents(app).map((e) => JSON.stringify(e)),
+    v1.map((e) => JSON.stringify(e)),
+  );
+  assert.equal(app.tail.stats.eventsRefused, 1); // the event that does not fit
 });
