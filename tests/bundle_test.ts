@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { bundle } from "../tools/bundle.ts";
 import { COMPILE_PERMISSIONS } from "../tools/compile.ts";
 import {
+  deadline,
   FIXTURE,
   freePort,
   ls,
@@ -108,6 +109,25 @@ Deno.test("the bundle runs every other subcommand: a sidecar for an app, a gathe
       dir.path,
     );
     procs.push(tail);
+    // The tail shows live events only: the app starts once the tail holds its
+    // stream (the gatherer's stream, this request and the tail's).
+    await deadline(
+      (async () => {
+        for (let i = 0; i < 1200; i++) {
+          const res = await fetch(`${sidecarUrl}/metrics`, {
+            headers: { authorization: `Bearer ${secret}` },
+          });
+          const m = /^flightlog_http_connections(?:\{[^}]*\})? (\d+)$/m.exec(
+            await res.text(),
+          );
+          if (Number(m?.[1]) >= 3) return;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error("the tail did not connect");
+      })(),
+      "the tail's stream",
+      60_000,
+    );
     try {
       const app = new Proc(
         ["run", "-A", `${ROOT}tests/apps/publishing_app.ts`, `${w}/app.sock`],

@@ -65,7 +65,9 @@ Deno.test("sidecar --otlp exports a pushed incident as OTLP logs, with its trace
   assert.equal(receiver.headers[0].get("x-scope-orgid"), "team-a");
   const exported = /^flightlog_otlp_exported_total(\{[^}]*\})? 1$/m;
   await receiver.until(() => exported.test(sidecar.metrics()), "the count");
-  const health = await (await fetch(`${sidecar.url}/healthz`)).json();
+  const health = await (await fetch(`${sidecar.url}/healthz`, {
+    headers: { authorization: "Bearer t0ken" }, // the detail needs read scope
+  })).json();
   assert.equal(health.otlp_pending, 0);
   const metrics = sidecar.metrics();
   assert.match(metrics, /^flightlog_otlp_records_total(\{[^}]*\})? 2$/m);
