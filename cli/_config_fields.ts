@@ -6,6 +6,8 @@
  * @module
  */
 
+import { flagProblem } from "./_did_you_mean.ts";
+
 /** A flag or config field with a bad value; its message names which. */
 export class ConfigError extends Error {}
 
@@ -220,7 +222,8 @@ export async function serverOptions<T>(
   try {
     return await parse(args);
   } catch (e) {
-    console.error(`flightlog ${command}: ${(e as Error).message}\n\n${usage}`);
+    const problem = flagProblem((e as Error).message, usage);
+    console.error(`flightlog ${command}: ${problem}\n\n${usage}`);
     return 2;
   }
 }

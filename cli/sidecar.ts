@@ -34,6 +34,7 @@ import {
 } from "./_config_fields.ts";
 import type { Peer } from "../http/outbox.ts";
 import { Sidecar, type SidecarOptions } from "../sidecar/sidecar.ts";
+import { EXIT, startupProblem, viewerLine } from "./_startup.ts";
 
 /**
  * The usage text of `flightlog sidecar`.
@@ -377,16 +378,22 @@ export async function runSidecar(args: string[]): Promise<number> {
     parseSidecarArgs,
   );
   if (typeof options === "number") return options;
-  const sidecar = await Sidecar.start(options);
+  let sidecar: Sidecar;
+  try {
+    sidecar = await Sidecar.start(options);
+  } catch (e) {
+    console.error(startupProblem("sidecar", e, options.listen, 7477));
+    return EXIT.failure;
+  }
   console.log(`flightlog sidecar listening on ${sidecar.url}`);
-  console.log(`viewer: ${sidecar.url}/ (log in with the token)`);
+  console.log(viewerLine(sidecar.url, sidecar.token));
   if (sidecar.tokenFile) console.log(`token file: ${sidecar.tokenFile}`);
   if (options.socketPath) console.log(`tailing ${options.socketPath}`);
   console.log(`incidents in ${options.dir}`);
   const sig = await untilSignal();
   console.log(`${sig}: finishing incidents and stopping`);
   await sidecar.close();
-  return 0;
+  return EXIT.ok;
 }
 
 if (import.meta.main) Deno.exit(await runSidecar(Deno.args));
