@@ -339,6 +339,7 @@ export async function runGather(args: string[]): Promise<number> {
     console.error(startupProblem("gather", e, options.listen, 7478));
     return EXIT.failure;
   }
+  const stopped = untilSignal();
   console.log(`flightlog gather listening on ${gatherer.url}`);
   console.log(viewerLine(gatherer.url, gatherer.token));
   console.log(`token file: ${options.tokenFile ?? `${options.dir}/token`}`);
@@ -349,7 +350,7 @@ export async function runGather(args: string[]): Promise<number> {
       : `incidents in ClickHouse at ${options.clickhouse.url} (spool in ${options.dir}/spool)`,
   );
   const stopAnnouncing = announceIncidents(gatherer.store);
-  const sig = await untilSignal();
+  const sig = await stopped;
   console.log(`${sig}: stopping`);
   stopAnnouncing();
   await gatherer.close();

@@ -385,12 +385,15 @@ export async function runSidecar(args: string[]): Promise<number> {
     console.error(startupProblem("sidecar", e, options.listen, 7477));
     return EXIT.failure;
   }
+  // Listened for before anything is printed: a stop right after start is
+  // a clean stop too.
+  const stopped = untilSignal();
   console.log(`flightlog sidecar listening on ${sidecar.url}`);
   console.log(viewerLine(sidecar.url, sidecar.token));
   if (sidecar.tokenFile) console.log(`token file: ${sidecar.tokenFile}`);
   if (options.socketPath) console.log(`tailing ${options.socketPath}`);
   console.log(`incidents in ${options.dir}`);
-  const sig = await untilSignal();
+  const sig = await stopped;
   console.log(`${sig}: finishing incidents and stopping`);
   await sidecar.close();
   return EXIT.ok;
