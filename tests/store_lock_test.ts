@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { StoreLock, StoreLockedError } from "../store/lock.ts";
 import { IncidentStore } from "../store/sqlite/store.ts";
+import { Spool } from "../store/clickhouse/spool.ts";
+import type { Layout } from "../store/clickhouse/schema.ts";
 import { Proc, ROOT, runDeno, tempDir } from "./_util.ts";
 
 const CLI = `${ROOT}cli/flightlog.ts`;
@@ -31,6 +33,17 @@ Deno.test("IncidentStore.open() refuses a folder another store has open, and tak
   await assert.rejects(IncidentStore.open(dir.path), StoreLockedError);
   await first.close();
   const second = await IncidentStore.open(dir.path);
+  await second.close();
+});
+
+Deno.test("Spool.open() refuses a spool folder another spool has (a gatherer on ClickHouse)", async () => {
+  await using dir = await tempDir();
+  // Nothing is spooled: the layout is never used.
+  const layout = {} as Layout;
+  const first = await Spool.open(layout, { dir: dir.path });
+  await assert.rejects(Spool.open(layout, { dir: dir.path }), StoreLockedError);
+  await first.close();
+  const second = await Spool.open(layout, { dir: dir.path });
   await second.close();
 });
 
