@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { StoreLock, StoreLockedError } from "../store/lock.ts";
 import { IncidentStore } from "../store/sqlite/store.ts";
 import { Spool } from "../store/clickhouse/spool.ts";
+import { reindex } from "../store/sqlite/reindex.ts";
 import type { Layout } from "../store/clickhouse/schema.ts";
 import { Proc, ROOT, runDeno, tempDir } from "./_util.ts";
 
@@ -34,6 +35,22 @@ Deno.test("IncidentStore.open() refuses a folder another store has open, and tak
   await first.close();
   const second = await IncidentStore.open(dir.path);
   await second.close();
+});
+
+Deno.test("reindex() of a folder a store has open is refused, and moves no file", async () => {
+  await using dir = await tempDir();
+  const store = await IncidentStore.open(dir.path);
+  try {
+    await assert.rejects(reindex(dir.path), StoreLockedError);
+    await Deno.stat(`${dir.path}/index.sqlite`);
+    await assert.rejects(
+      Deno.stat(`${dir.path}/index.sqlite.old`),
+      Deno.errors.NotFound,
+    );
+  } finally {
+    await store.close();
+  }
+  assert.equal((await reindex(dir.path)).hadIndex, true);
 });
 
 Deno.test("Spool.open() refuses a spool folder another spool has (a gatherer on ClickHouse)", async () => {
