@@ -224,7 +224,7 @@ export class Proc {
   }
 
   /** The rest of the first line that starts with `prefix`. */
-  async waitFor(prefix: string, ms = 20_000): Promise<string> {
+  async waitFor(prefix: string, ms = 60_000): Promise<string> {
     return await deadline(
       (async () => {
         for (;;) {

@@ -11,7 +11,7 @@ async function startSidecar(dir: string, socket: string) {
   const proc = new Proc([
     "run",
     "-A",
-    `${ROOT}sidecar/main.ts`,
+    `${ROOT}cli/sidecar.ts`,
     "--dir",
     `${dir}/store`,
     "--socket",
