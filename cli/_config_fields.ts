@@ -23,6 +23,15 @@ export function num(where: string, v: unknown): number | undefined {
   return n;
 }
 
+/** A number > 0 from a flag or field (undefined when absent). */
+export function positive(where: string, v: unknown): number | undefined {
+  const n = num(where, v);
+  if (n === 0) {
+    throw new ConfigError(`${where}: expected a number > 0, got 0`);
+  }
+  return n;
+}
+
 /** `HOST:PORT` as `Deno.serve` wants it; `where` names it in the error. */
 export function parseListen(
   where: string,

@@ -27,6 +27,7 @@ import {
   configKeys,
   num,
   parseListen,
+  positive,
   readConfig,
   readText,
   serverOptions,
@@ -341,15 +342,6 @@ export async function parseSidecarArgs(
       ),
     },
   };
-}
-
-/** A number > 0 from a flag or field (undefined when absent). */
-function positive(where: string, v: unknown): number | undefined {
-  const n = num(where, v);
-  if (n === 0) {
-    throw new ConfigError(`${where}: expected a number > 0, got 0`);
-  }
-  return n;
 }
 
 function logFormat(where: string, v: unknown): "text" | "json" {
