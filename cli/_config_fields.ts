@@ -95,12 +95,22 @@ export function configKeys<C>() {
 
 /** Checks a URL; a {@linkcode ConfigError} naming `where` when it is not one. */
 export function checkUrl(where: string, url: unknown): string {
+  let u: URL | undefined;
   try {
-    if (typeof url === "string" && /^https?:$/.test(new URL(url).protocol)) {
-      return url;
-    }
+    if (typeof url === "string") u = new URL(url);
   } catch { /* below */ }
-  throw new ConfigError(`${where}: not an http(s) URL: ${JSON.stringify(url)}`);
+  if (u === undefined || !/^https?:$/.test(u.protocol)) {
+    throw new ConfigError(
+      `${where}: not an http(s) URL: ${JSON.stringify(url)}`,
+    );
+  }
+  if (u.username !== "" || u.password !== "") {
+    // Shown in /healthz, metrics and logs: no credentials in it.
+    throw new ConfigError(
+      `${where}: a URL with user:password@ is refused; give its token in a file`,
+    );
+  }
+  return url as string;
 }
 
 /** Waits for SIGINT or SIGTERM; returns which came. */

@@ -41,13 +41,27 @@ export class Remote {
   }
 
   /** GETs `path`; throws naming the URL and the server's message unless 2xx. */
-  async get(
+  get(
     path: string,
     signal?: AbortSignal,
     headers: Record<string, string> = {},
   ): Promise<Response> {
+    return this.#request(path, { headers: this.#headers(headers), signal });
+  }
+
+  /** Sends `body` as JSON with `method`; the JSON answer. */
+  async send<T>(path: string, method: string, body: unknown): Promise<T> {
+    const res = await this.#request(path, {
+      method,
+      headers: this.#headers({ "content-type": "application/json" }),
+      body: JSON.stringify(body),
+    });
+    return await res.json() as T;
+  }
+
+  async #request(path: string, init: RequestInit): Promise<Response> {
     const url = this.#base + path;
-    const res = await fetch(url, { headers: this.#headers(headers), signal });
+    const res = await fetch(url, init);
     if (!res.ok) {
       const text = await res.text();
       let message = text.trim();

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { scopedTokensOf, TOKEN_FLAGS, TOKEN_USAGE } from "./_token_flags.ts";
 import { parseArgs } from "node:util";
 import { parseLevel } from "../lib/levels.ts";
 import {
@@ -50,7 +51,8 @@ export const GATHER_USAGE = `Usage: flightlog gather [options]
 
   --dir DIR                 the gathered store (required, here or in --config)
   --listen HOST:PORT        HTTP API address (default 127.0.0.1:7478; port 0 picks a free one)
-  --token-file FILE         bearer token file (default DIR/token; generated, mode 0600)
+  --token-file FILE         admin bearer token file (default DIR/token; generated, mode 0600)
+${TOKEN_USAGE.trimEnd()}: give it to sidecars
   --source URL              pull incidents from this sidecar or gatherer (repeatable)
   --source-token-file FILE  the sources' bearer token
   --rules DIR               classification rules: *.ts and *.json files
@@ -78,6 +80,8 @@ interface ConfigFile {
   dir?: string;
   listen?: string;
   tokenFile?: string;
+  readTokenFile?: string;
+  pushTokenFile?: string;
   sources?: (string | { url: string; tokenFile?: string })[];
   sourceTokenFile?: string;
   rules?: string;
@@ -104,12 +108,15 @@ interface WebhookConfig {
   categories?: string[];
   apps?: string[];
   minLevel?: string | number;
+  maxAlertsPerMinute?: number;
 }
 
 const CONFIG_KEYS = configKeys<ConfigFile>()([
   "dir",
   "listen",
   "tokenFile",
+  "readTokenFile",
+  "pushTokenFile",
   "sources",
   "sourceTokenFile",
   "rules",
@@ -133,6 +140,18 @@ function format(where: string, v: unknown): "json" | "slack" | undefined {
   throw new ConfigError(
     `${where}: expected json or slack, got ${JSON.stringify(v)}`,
   );
+}
+
+/** `{ [key]: value }`, or nothing when `value` is undefined. */
+function optional<K extends string, V>(key: K, value: V | undefined) {
+  return (value === undefined ? {} : { [key]: value }) as { [k in K]?: V };
+}
+
+function alertLimit(where: string, v: unknown): number | undefined {
+  if (v === undefined || (Number.isInteger(v) && (v as number) > 0)) {
+    return v as number | undefined;
+  }
+  throw new ConfigError(`${where}: expected a whole number above 0`);
 }
 
 function strings(where: string, v: unknown): string[] | undefined {
@@ -177,6 +196,10 @@ async function webhookOf(
     categories: strings(`${where}.categories`, c.categories),
     apps: strings(`${where}.apps`, c.apps),
     minLevel,
+    ...optional(
+      "maxAlertsPerMinute",
+      alertLimit(`${where}.maxAlertsPerMinute`, c.maxAlertsPerMinute),
+    ),
   };
 }
 
@@ -202,6 +225,7 @@ export async function parseGatherArgs(
       dir: { type: "string" },
       listen: { type: "string" },
       "token-file": { type: "string" },
+      ...TOKEN_FLAGS,
       source: { type: "string", multiple: true },
       "source-token-file": { type: "string" },
       rules: { type: "string" },
@@ -238,6 +262,7 @@ export async function parseGatherArgs(
       : field("sourceTokenFile"),
     values["source-token-file"] ?? cfg.sourceTokenFile,
   );
+  const tokens = await scopedTokensOf(values, cfg, field);
   const sources: Source[] = [];
   for (const [i, s] of (values.source ?? cfg.sources ?? []).entries()) {
     const where = values.source ? "--source" : field(`sources[${i}]`);
@@ -281,6 +306,7 @@ export async function parseGatherArgs(
       ? undefined
       : parseListen(values.listen ? "--listen" : field("listen"), listenText),
     tokenFile: values["token-file"] ?? cfg.tokenFile,
+    ...(tokens === undefined ? {} : { tokens }),
     sources,
     rules: values.rules ?? cfg.rules,
     ruleTimeoutMs: num("--rule-timeout-ms", values["rule-timeout-ms"]) ??

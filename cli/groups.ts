@@ -12,10 +12,13 @@
 import { commandArgs } from "./_command.ts";
 import type { Group } from "../store/groups.ts";
 import { Remote, shortTime } from "./_remote.ts";
+import { groupStatus, isGroupAction } from "./group_status.ts";
 
 const USAGE = `Usage: flightlog groups URL [options]
+       flightlog groups resolve|ignore|reopen URL ID [--in-release V]
 
-The groups of a gatherer or sidecar at URL, open ones by default.
+The groups of a gatherer or sidecar at URL, open ones by default; or set
+the status of one (see \`flightlog groups resolve --help\`).
 
   --token-file FILE   the server's bearer token (default: $FLIGHTLOG_TOKEN)
   --status S          open (default), resolved, ignored or all
@@ -38,6 +41,7 @@ The groups of a gatherer or sidecar at URL, open ones by default.
  * ```
  */
 export async function groups(args: string[]): Promise<number> {
+  if (isGroupAction(args[0])) return await groupStatus(args[0], args.slice(1));
   const parsed = commandArgs("groups", USAGE, args, {
     "token-file": { type: "string" },
     status: { type: "string", default: "open" },

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { scopedTokensOf, TOKEN_FLAGS, TOKEN_USAGE } from "./_token_flags.ts";
 import { parseArgs } from "node:util";
 import type { BufferSizes } from "../lib/event_buffers.ts";
 import { parseLevel } from "../lib/levels.ts";
@@ -53,6 +54,7 @@ export const SIDECAR_USAGE = `Usage: flightlog sidecar [options]
   --socket PATH          the app's socket to tail (optional: without it, only store and serve)
   --listen HOST:PORT     HTTP API address (default 127.0.0.1:7477; port 0 picks a free one)
   --token-file FILE      bearer token file (default DIR/token; generated, mode 0600)
+${TOKEN_USAGE.trimEnd()}
   --peer URL             push new incidents to this sidecar (repeatable)
   --peer-token-file FILE the peers' bearer token
   --peer-ca FILE         PEM CA certificate to trust for https peers
@@ -85,6 +87,8 @@ interface ConfigFile {
   socket?: string;
   listen?: string;
   tokenFile?: string;
+  readTokenFile?: string;
+  pushTokenFile?: string;
   peers?: (string | { url: string; tokenFile?: string })[];
   peerTokenFile?: string;
   peerCaFile?: string;
@@ -167,6 +171,8 @@ const CONFIG_KEYS = configKeys<ConfigFile>()([
   "socket",
   "listen",
   "tokenFile",
+  "readTokenFile",
+  "pushTokenFile",
   "peers",
   "peerTokenFile",
   "peerCaFile",
@@ -215,6 +221,7 @@ export async function parseSidecarArgs(
       socket: { type: "string" },
       listen: { type: "string" },
       "token-file": { type: "string" },
+      ...TOKEN_FLAGS,
       peer: { type: "string", multiple: true },
       "peer-token-file": { type: "string" },
       "peer-ca": { type: "string" },
@@ -251,6 +258,7 @@ export async function parseSidecarArgs(
     throw new ConfigError('--dir is required (or "dir" in --config)');
   }
   const listenText = values.listen ?? cfg.listen;
+  const tokens = await scopedTokensOf(values, cfg, field);
   const peerToken = values["peer-token-file"] ?? cfg.peerTokenFile;
   const sharedToken = peerToken === undefined ? undefined : (await readText(
     values["peer-token-file"] ? "--peer-token-file" : field("peerTokenFile"),
@@ -291,6 +299,7 @@ export async function parseSidecarArgs(
       ? undefined
       : parseListen(values.listen ? "--listen" : field("listen"), listenText),
     tokenFile: values["token-file"] ?? cfg.tokenFile,
+    ...(tokens === undefined ? {} : { tokens }),
     peers,
     tls: cert === undefined ? undefined : {
       cert: await readText("--cert", cert),

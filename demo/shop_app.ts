@@ -92,7 +92,7 @@ if (import.meta.main) {
   });
   const log = createLogger({
     app: values.app,
-    versions: { shop: "1.0.0" },
+    release: "1.0.0", // versions[app]: what groups count releases by
     incidentDir: values.dir,
     trailingMs: 500,
     isolateBy: "requestId", // the failing order's incident: its own events

@@ -3,16 +3,26 @@
  * classification rules of `Rules` (`rules.ts`) off its thread (the worker's
  * entry is `_rule_worker_main.ts`): {@linkcode RuleWorker} stops a rule
  * at its deadline by terminating the worker and starts a fresh one for the
- * next call. The protocol is described in `_rule_worker_main.ts`.
+ * next call. The protocol is described in `_rule_worker_main.ts`; what
+ * comes back is checked again here (a rule can post messages itself).
+ *
+ * The worker runs with read of the rules' folders only: no write, net,
+ * env, run, ffi or sys (Deno's `deno.permissions` of a worker, which needs
+ * `--unstable-worker-options`; without it `.ts` rules are refused).
  *
  * @module
  */
 
+import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
+import { checkAnswer } from "./_rule_answer.ts";
 import type { Answer, FromWorker, ToWorker } from "./_rule_worker_main.ts";
 import { RULE_WORKER_URL } from "./_rule_worker_url.ts";
 
 export type { Answer };
+
+/** What the worker may post: its protocol, or anything at all (checked). */
+type Reply = FromWorker | { type: "garbage" };
 
 /** How long the worker may take to import the rules. */
 const LOAD_TIMEOUT_MS = 10_000;
@@ -30,18 +40,21 @@ const LOAD_TIMEOUT_MS = 10_000;
  */
 export class RuleWorker {
   readonly #urls: readonly string[];
+  /** The folders of the rules: all the worker may read. */
+  readonly #folders: readonly string[];
   readonly #onProblem: (message: string) => void;
   #worker: Worker | undefined;
   /** The input last posted to `#worker` (a new object per incident). */
   #input: unknown;
-  #waiting: ((reply: FromWorker | Error) => void) | undefined;
+  #waiting: ((reply: Reply | Error) => void) | undefined;
   #nextId = 0;
 
   private constructor(
-    urls: readonly string[],
+    paths: readonly string[],
     onProblem: (message: string) => void,
   ) {
-    this.#urls = urls;
+    this.#urls = paths.map((p) => pathToFileURL(p).href);
+    this.#folders = [...new Set(paths.map((p) => dirname(p)))];
     this.#onProblem = onProblem;
   }
 
@@ -55,8 +68,7 @@ export class RuleWorker {
     paths: readonly string[],
     onProblem: (message: string) => void,
   ): Promise<RuleWorker> {
-    const urls = paths.map((p) => pathToFileURL(p).href);
-    const worker = new RuleWorker(urls, onProblem);
+    const worker = new RuleWorker(paths, onProblem);
     try {
       const errors = await worker.start();
       if (errors.length === 0) return worker;
@@ -71,10 +83,17 @@ export class RuleWorker {
   /** Starts a worker importing the rules; the modules that failed, by index. */
   async start(): Promise<{ index: number; error: string }[]> {
     this.stop();
-    const worker = new Worker(RULE_WORKER_URL, { type: "module" });
-    worker.onmessage = (e: MessageEvent<FromWorker>) => {
-      if (e.data.type !== "stray") this.#waiting?.(e.data);
-      else this.#onProblem(`a rule failed outside classify(): ${e.data.error}`);
+    const worker = sandboxedWorker(RULE_WORKER_URL, this.#folders);
+    worker.onmessage = (e: MessageEvent<unknown>) => {
+      const m = e.data as FromWorker | null;
+      if (typeof m !== "object" || m === null) {
+        this.#waiting?.({ type: "garbage" });
+      } else if (m.type !== "stray") this.#waiting?.(m);
+      else {
+        this.#onProblem(
+          `a rule failed outside classify(): ${String(m.error).slice(0, 2000)}`,
+        );
+      }
     };
     worker.onerror = (e) => {
       e.preventDefault(); // else Deno reports it as uncaught here too
@@ -89,8 +108,13 @@ export class RuleWorker {
     );
     this.#post({ type: "load", urls: [...this.#urls] });
     const loaded = await reply;
-    if (loaded.type !== "loaded") throw new Error("the rule worker misspoke");
-    return loaded.errors;
+    if (loaded.type !== "loaded" || !Array.isArray(loaded.errors)) {
+      throw new Error("the rule worker misspoke");
+    }
+    return loaded.errors.map((e) => ({
+      index: Number(e?.index),
+      error: String(e?.error).slice(0, 2000),
+    }));
   }
 
   /** Rule `index`'s answer on `input`; throws saying why there is none. */
@@ -115,8 +139,9 @@ export class RuleWorker {
     if (result.type !== "result" || result.id !== id) {
       throw new Error("the rule worker misspoke");
     }
-    if (!result.ok) throw new Error(result.error);
-    return result.value;
+    if (!result.ok) throw new Error(String(result.error).slice(0, 2000));
+    // Checked here too: what comes out of the worker is not trusted.
+    return checkAnswer(result.value);
   }
 
   /** Terminates the worker; a request in flight rejects with `reason`. */
@@ -130,8 +155,8 @@ export class RuleWorker {
     this.#worker!.postMessage(message);
   }
 
-  #wait(ms: number, timeoutMessage: string): Promise<FromWorker> {
-    const { promise, resolve, reject } = Promise.withResolvers<FromWorker>();
+  #wait(ms: number, timeoutMessage: string): Promise<Reply> {
+    const { promise, resolve, reject } = Promise.withResolvers<Reply>();
     const timer = setTimeout(() => this.stop(new Error(timeoutMessage)), ms);
     this.#waiting = (reply) => {
       clearTimeout(timer);
@@ -146,5 +171,37 @@ export class RuleWorker {
     const busy = this.#waiting !== undefined;
     this.stop(new Error(message));
     if (!busy) this.#onProblem(message);
+  }
+}
+
+/**
+ * A module worker running `url` that may read `folders` and do nothing
+ * else; throws, saying how to allow it, when Deno does not let a worker's
+ * permissions be narrowed.
+ */
+function sandboxedWorker(url: string, folders: readonly string[]): Worker {
+  const permissions = {
+    read: [...folders],
+    write: false,
+    net: false,
+    env: false,
+    run: false,
+    ffi: false,
+    sys: false,
+    import: false,
+  };
+  try {
+    return new Worker(url, {
+      type: "module",
+      deno: { permissions },
+    } as WorkerOptions);
+  } catch (e) {
+    throw new Error(
+      "`.ts` classification rules run in a worker that may only read their " +
+        "folder, which needs Deno's --unstable-worker-options (deno.json " +
+        '`"unstable": ["worker-options"]`); run with it, or use `.json` ' +
+        `rules: ${(e as Error).message}`,
+      { cause: e },
+    );
   }
 }

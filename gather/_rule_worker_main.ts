@@ -8,19 +8,15 @@
  * rule modules and replies `{ type: "loaded", errors }`; `{ type: "input" }`
  * sets the incident later calls see (sent once per incident, not per rule);
  * `{ type: "call", id, index }` runs one rule and replies `{ type: "result" }`.
+ * An answer is checked here (to tell the rule's author early) and again by
+ * the gatherer, which trusts nothing the worker posts.
  *
  * @module
  */
 
-/** A checked answer of a rule. */
-export interface Answer {
-  /** The category. */
-  category: string;
-  /** Overrides the group fingerprint. */
-  fingerprint?: string;
-  /** Overrides the group title. */
-  title?: string;
-}
+import { type Answer, checkAnswer } from "./_rule_answer.ts";
+
+export type { Answer };
 
 /** What the gatherer sends the worker. */
 export type ToWorker =
@@ -83,28 +79,6 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-const optional = (v: unknown) =>
-  v === undefined || (typeof v === "string" && v !== "");
-
-/** A rule's return value as an answer; throws saying what is wrong. */
-function toAnswer(value: unknown): Answer | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value === "string" && value !== "") return { category: value };
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    const { category, fingerprint, title, ...rest } = value as Answer;
-    if (
-      Object.keys(rest).length === 0 && typeof category === "string" &&
-      category !== "" && optional(fingerprint) && optional(title)
-    ) {
-      return JSON.parse(JSON.stringify({ category, fingerprint, title }));
-    }
-  }
-  throw new TypeError(
-    `classify() returned ${Deno.inspect(value)}, not a category, ` +
-      "{ category, fingerprint?, title? } or undefined",
-  );
-}
-
 async function call(id: number, index: number): Promise<void> {
   let value: unknown;
   try {
@@ -114,7 +88,12 @@ async function call(id: number, index: number): Promise<void> {
     return scope.postMessage({ type: "result", id, ok: false, error });
   }
   try {
-    scope.postMessage({ type: "result", id, ok: true, value: toAnswer(value) });
+    scope.postMessage({
+      type: "result",
+      id,
+      ok: true,
+      value: checkAnswer(value),
+    });
   } catch (e) {
     const error = (e as Error).message;
     scope.postMessage({ type: "result", id, ok: false, error });

@@ -60,7 +60,7 @@ async function counts(store: Store) {
   }
 }
 
-/** The JSON of `/healthz`. */
+/** The JSON of `/healthz` for a `read` token (without one: liveness only). */
 export async function health(
   p: GathererParts,
 ): Promise<Record<string, unknown>> {
@@ -78,6 +78,9 @@ export async function health(
       url: s.url,
       connected: s.connected,
       cursor: s.cursor,
+      failures: s.failures,
+      refused: s.refused,
+      ...(s.lastError === undefined ? {} : { last_error: s.lastError }),
     })),
     webhooks_pending: p.webhooks?.pending ?? 0,
     ...status.health,
@@ -116,6 +119,11 @@ export async function metrics(p: GathererParts): Promise<string> {
       "flightlog_webhook_deliveries_given_up_total",
       "Alert deliveries given up after failing too long (reported).",
       w?.givenUp ?? 0,
+    ),
+    counter(
+      "flightlog_webhook_alerts_held_back_total",
+      "Alerts held back by a webhook's rate limit (summed in digests).",
+      w?.heldBack ?? 0,
     ),
     ...httpMetrics(p.http),
   ];
@@ -158,8 +166,14 @@ export async function metrics(p: GathererParts): Promise<string> {
     perSource(
       "flightlog_source_failures_total",
       "counter",
-      "Failed connections or fetches.",
+      "Failed connections or fetches (a stalled stream among them).",
       (s) => s.failures,
+    ),
+    perSource(
+      "flightlog_source_refused_total",
+      "counter",
+      "Incidents or events the source listed that were not taken (invalid, gone, a conflict, malformed).",
+      (s) => s.refused,
     ),
   ]);
 }

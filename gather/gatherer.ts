@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { ScopedTokens } from "../http/scopes.ts";
 import { createLogger } from "../lib/create_logger.ts";
 import type { Logger } from "../lib/logger.ts";
 import { withDefaults } from "../lib/_options.ts";
@@ -72,6 +73,11 @@ export interface GathererOptions {
    * @default {`${dir}/token`}
    */
   tokenFile?: string;
+  /**
+   * Tokens of narrower scope beside the `admin` one: `read` (GET, the
+   * viewer) and `push` (`POST /v1/incidents` only, for sidecars).
+   */
+  tokens?: ScopedTokens;
   /** PEM certificate and key: serve HTTPS. */
   tls?: { cert: string; key: string };
   /** Servers to pull incidents from. */
@@ -214,6 +220,7 @@ export class Gatherer implements AsyncDisposable {
       store: this.store,
       recorder: this.#log.recorder,
       token: this.token,
+      tokens: opts.tokens,
       maxBodyBytes: opts.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
       metrics: () => this.metrics(),
       health: () => health(this.#parts()),

@@ -25,6 +25,7 @@
  */
 
 export { Gatherer, type GathererOptions } from "./gatherer.ts";
+export type { ScopedTokens } from "../http/scopes.ts";
 export { type PullOptions, type Source, type SourceStats } from "./source.ts";
 export {
   ALERT_TYPES,

@@ -11,12 +11,13 @@
  *
  * The `*.ts` rules run in one module Worker (`_rule_worker.ts`), so a rule
  * that loops forever is stopped after `timeoutMs` and the gatherer goes on.
- * That worker runs with the gatherer's own permissions: Deno narrows a
- * worker's permissions (`deno: { permissions }`) only under
- * `--unstable-worker-options`, which we do not require; narrowed, it would
- * still need `read` of the rules folder to import the rules. It is given
- * nothing beyond that: the incident goes in as plain data, a plain answer
- * comes out, and nothing the rules do can reach the gatherer's state.
+ * That worker may read the rules folder and nothing else: no write, net,
+ * env, run, ffi or sys (Deno narrows a worker's permissions only under
+ * `--unstable-worker-options`, which `deno.json` turns on; without it
+ * `.ts` rules are refused at load). The incident goes in as plain data; what
+ * comes out is checked again here (type and length of each field), and a
+ * bad answer counts as a throw. Reports are rate-limited: a rule that
+ * throws from a timer every millisecond does not flood stderr.
  *
  * @module
  */
@@ -32,6 +33,8 @@ import type {
   ClassifyInput,
 } from "../store/classify.ts";
 import { RuleWorker } from "./_rule_worker.ts";
+import { MAX_CATEGORY, MAX_FINGERPRINT, MAX_TITLE } from "./_rule_answer.ts";
+import { limitReports } from "./_report_limit.ts";
 
 export type { Classification, ClassifyInput };
 
@@ -62,6 +65,11 @@ type Rule =
 type Test = (input: ClassifyInput) => boolean;
 type RuleFile = { name: string; path: string; bytes: Uint8Array };
 
+const ANSWER_CAPS = {
+  category: MAX_CATEGORY,
+  fingerprint: MAX_FINGERPRINT,
+  title: MAX_TITLE,
+};
 const RULE_KEYS = ["name", "match", "category", "fingerprint", "title"];
 const MATCH_KEYS = "facility minLevel maxLevel template message error app"
   .split(" ");
@@ -146,7 +154,7 @@ export class Rules implements AsyncDisposable, Classifier {
     if (!(timeoutMs > 0 && timeoutMs < 2 ** 31)) {
       throw new RangeError(`timeoutMs must be in (0, 2³¹), got ${timeoutMs}`);
     }
-    const onProblem = options.onProblem ?? console.warn;
+    const onProblem = limitReports(options.onProblem ?? console.warn);
     const files = dir === undefined ? [] : await readRuleFiles(resolve(dir));
     const paths: string[] = []; // of the `*.ts` rules
     const rules = files.flatMap(({ name, path, bytes }): Rule[] =>
@@ -308,6 +316,12 @@ function compileJsonRule(raw: unknown, at: string, label: string): Rule {
   const answer: Answer = { category: text(raw.category, `${at}: "category"`) };
   for (const key of ["fingerprint", "title"] as const) {
     if (raw[key] !== undefined) answer[key] = text(raw[key], `${at}: "${key}"`);
+  }
+  for (const [key, cap] of Object.entries(ANSWER_CAPS)) {
+    const length = answer[key as keyof Answer]?.length ?? 0;
+    if (length > cap) {
+      throw new RangeError(`${at}: "${key}" is ${length} long; at most ${cap}`);
+    }
   }
   const match = raw.match ?? {};
   if (!isObject(match)) throw new TypeError(`${at}: "match" is not an object`);

@@ -14,7 +14,10 @@ import { noIncident } from "../http/http_error.ts";
 import { readLimited } from "../http/_read_limited.ts";
 import { MAX_INCIDENT_BYTES } from "../store/push_check.ts";
 import type { Store } from "../store/store.ts";
+import { IncidentConflictError } from "../store/incident_identity.ts";
 import { readSse } from "./_sse_client.ts";
+import { StallWatch } from "./_stall.ts";
+import { refuseUserinfo } from "./_peer_url.ts";
 
 /**
  * A server to pull incidents from.
@@ -76,6 +79,18 @@ export interface PullOptions {
    */
   fetchTimeoutMs?: number;
   /**
+   * Time limit of a stream's response headers, in ms: a source that takes
+   * the connection and says nothing fails (and is retried).
+   * @default {10000}
+   */
+  headerTimeoutMs?: number;
+  /**
+   * Longest silence of an open stream, in ms (a source sends a keepalive
+   * every 15 s): a half-open connection fails (and is retried).
+   * @default {45000}
+   */
+  idleTimeoutMs?: number;
+  /**
    * Largest incident taken from a source, in bytes (as a push's body).
    * @default {64 MiB}
    */
@@ -95,12 +110,15 @@ export class Pull {
   readonly #stats: SourceStats;
 
   constructor(source: Source, store: Store, options: PullOptions = {}) {
+    refuseUserinfo(source.url, "source");
     this.#source = { ...source, url: source.url.replace(/\/+$/, "") };
     this.#store = store;
     this.#opts = {
       baseDelayMs: 500,
       maxDelayMs: 30_000,
       fetchTimeoutMs: 30_000,
+      headerTimeoutMs: 10_000,
+      idleTimeoutMs: 45_000,
       maxBytes: MAX_INCIDENT_BYTES,
       ...options,
     };
@@ -159,14 +177,23 @@ export class Pull {
     // Ended early when an incident cannot be taken, even on a quiet stream.
     const failed = new AbortController();
     let failure: unknown;
-    const res = await fetch(`${url}/v1/incidents/stream`, {
-      headers: {
-        ...this.#headers(),
-        accept: "text/event-stream",
-        "last-event-id": String(this.#stats.cursor),
-      },
-      signal: AbortSignal.any([signal, failed.signal]),
-    });
+    // A source that stalls (no headers, a half-open connection) fails.
+    using stall = new StallWatch();
+    stall.arm(this.#opts.headerTimeoutMs, `${url}: no response headers`);
+    let res: Response;
+    try {
+      res = await fetch(`${url}/v1/incidents/stream`, {
+        headers: {
+          ...this.#headers(),
+          accept: "text/event-stream",
+          "last-event-id": String(this.#stats.cursor),
+        },
+        signal: AbortSignal.any([signal, failed.signal, stall.signal]),
+      });
+    } catch (e) {
+      throw stall.signal.reason ?? e;
+    }
+    stall.pause(); // the headers came
     if (!res.ok || res.body === null) {
       await res.body?.cancel();
       throw new Error(`${url}/v1/incidents/stream: HTTP ${res.status}`);
@@ -194,15 +221,24 @@ export class Pull {
     let chain: Promise<void> = Promise.resolve();
     let inflight = 0;
     try {
-      for await (const m of readSse(res.body)) {
+      const { body, resume } = stall.watch(
+        res.body,
+        this.#opts.idleTimeoutMs,
+        `${url}: the stream was silent`,
+      );
+      for await (const m of readSse(body)) {
         if (m.event !== "incident" || m.id === undefined) continue;
         const id = Number(m.id);
         // An id at or below the cursor may still be news from a fleet (its
         // ids are stamped by clocks): the store tells what it has.
         if (!Number.isSafeInteger(id)) continue;
-        const { name } = JSON.parse(m.data) as { name: string };
+        const listed = listedIncident(m.data);
         inflight++;
-        const taken = this.#take(name, signal);
+        // A malformed event is reported and skipped (the cursor moves past
+        // it), as an invalid incident is.
+        const taken = listed === undefined
+          ? this.#refuse(`event ${id}: its data is not {"name": "…"}: skipped`)
+          : this.#take(listed, signal);
         taken.catch(() => {}); // awaited through the chain
         chain = chain.then(async () => {
           await taken;
@@ -215,21 +251,41 @@ export class Pull {
           failure ??= e;
           failed.abort();
         });
-        if (inflight >= WINDOW) await chain;
+        if (inflight >= WINDOW) {
+          stall.pause(); // busy fetching: the stream may wait
+          await chain;
+          resume();
+        }
       }
+      stall.pause();
       await chain;
     } catch (e) {
-      throw failure ?? e;
+      throw failure ?? stall.signal.reason ?? e;
     }
     return progressed;
+  }
+
+  /** Counts and reports something the source listed that is not taken. */
+  #refuse(message: string): Promise<void> {
+    this.#stats.refused++;
+    this.#opts.onError?.(this.#source.url, new Error(message));
+    return Promise.resolve();
   }
 
   /**
    * Fetches and stores one incident; an invalid one, or one the source no
    * longer has, is reported and skipped.
    */
-  async #take(name: string, signal: AbortSignal): Promise<void> {
-    if (await this.#store.get(name) !== undefined) return;
+  async #take(
+    { name, bytes: size }: Listed,
+    signal: AbortSignal,
+  ): Promise<void> {
+    // Stored already: the same, unless the source's size says otherwise
+    // (then fetched, and refused as a conflict by the store).
+    const known = await this.#store.get(name);
+    if (known !== undefined && (size === undefined || size === known.bytes)) {
+      return;
+    }
     const url = `${this.#source.url}/v1/incidents/${encodeURIComponent(name)}`;
     const res = await fetch(url, {
       headers: this.#headers(),
@@ -267,10 +323,29 @@ export class Pull {
       });
       if (created) this.#stats.pulled++;
     } catch (e) {
-      if (!(e instanceof InvalidIncidentError)) throw e;
+      if (
+        !(e instanceof InvalidIncidentError) &&
+        !(e instanceof IncidentConflictError)
+      ) throw e;
       this.#stats.refused++;
       this.#opts.onError?.(this.#source.url, e);
     }
+  }
+}
+
+/** What an `incident` event tells of it. */
+type Listed = { name: string; bytes?: number };
+
+/** The name (and size) in an `incident` event's data, if it has a name. */
+function listedIncident(data: string): Listed | undefined {
+  try {
+    const v = JSON.parse(data);
+    if (typeof v?.name !== "string") return undefined;
+    return Number.isSafeInteger(v.bytes)
+      ? { name: v.name, bytes: v.bytes }
+      : { name: v.name };
+  } catch {
+    return undefined;
   }
 }
 

@@ -48,6 +48,13 @@ export interface Webhook {
   apps?: string[];
   /** Only incidents whose trigger is at least this level. */
   minLevel?: number;
+  /**
+   * Most alerts sent to it per minute (`alertWindowMs`); past it, alerts
+   * are held back and counted, and one `digest` alert sums them ("and 312
+   * more new groups") once the window allows.
+   * @default {30}
+   */
+  maxAlertsPerMinute?: number;
 }
 
 /**
@@ -82,15 +89,30 @@ export interface WebhookOptions {
    * @default {10000}
    */
   timeoutMs?: number;
+  /**
+   * The window of each webhook's `maxAlertsPerMinute`, in ms.
+   * @default {60000}
+   */
+  alertWindowMs?: number;
+  /**
+   * How long given-up deliveries are kept (to look into), in ms.
+   * @default {2592000000} (30 days)
+   */
+  keepGivenUpMs?: number;
   /** Told of each failed attempt and each delivery given up. */
   onError?: (message: string) => void;
 }
+
+/** The default of {@linkcode Webhook.maxAlertsPerMinute}. */
+export const MAX_ALERTS_PER_MINUTE = 30;
 
 /** The defaults of {@linkcode WebhookOptions}. */
 export const WEBHOOK_DEFAULTS = {
   baseDelayMs: 1000,
   maxDelayMs: 300_000,
   giveUpAfterMs: 86_400_000,
+  alertWindowMs: 60_000,
+  keepGivenUpMs: 30 * 86_400_000,
   timeoutMs: 10_000,
   onError: undefined,
 };
@@ -111,6 +133,8 @@ export interface WebhookStats {
   delivered: number;
   /** Failed attempts since the start. */
   failedAttempts: number;
-  /** Deliveries given up after `giveUpAfterMs`. */
+  /** Deliveries given up after `giveUpAfterMs` (pruned ones included). */
   givenUp: number;
+  /** Alerts held back by a webhook's rate limit (summed in digests). */
+  heldBack: number;
 }

@@ -22,12 +22,15 @@ import { withDefaults } from "../lib/_options.ts";
 import {
   ALERT_TYPES,
   type AlertType,
+  MAX_ALERTS_PER_MINUTE,
   type Webhook,
   WEBHOOK_DEFAULTS as DEFAULTS,
   type WebhookOptions,
   type WebhookStats,
 } from "./webhook_options.ts";
 import { hmac, matches, slackText } from "./_alert.ts";
+import { AlertLimits, digestText } from "./_alert_limits.ts";
+import { refuseUserinfo } from "./_peer_url.ts";
 import { sleep } from "../lib/_sleep.ts";
 
 export {
@@ -41,6 +44,8 @@ export {
 /** A delivery to write. */
 type Delivery = {
   id: string;
+  /** The key of its hook. */
+  key: string;
   url: string;
   body: string;
   type: string;
@@ -63,10 +68,13 @@ export class Webhooks implements AsyncDisposable {
   readonly #abort = new AbortController();
   #failedAttempts = 0;
   #wake = () => {};
+  /** Wakes the delivery loop of each receiver URL. */
+  readonly #wakeReceiver = new Map<string, () => void>();
   #running: Promise<void> = Promise.resolve();
   #unsubscribe = () => {};
   /** Within the lookback: the group events already fanned out. */
   readonly #seen = new Map<string, number>();
+  readonly #limits: AlertLimits;
 
   /**
    * Delivers alerts from `store` to `hooks` (call `start()`), keeping its
@@ -78,6 +86,7 @@ export class Webhooks implements AsyncDisposable {
     options: WebhookOptions & { state: NodeState },
   ) {
     this.#store = store;
+    for (const h of hooks) refuseUserinfo(h.url, "webhook");
     this.#hooks = hooks.map((h, i) => {
       // Two hooks to one URL are two receivers: the key has the hook's place
       // among those of its URL (other hooks come and go without changing it).
@@ -87,6 +96,13 @@ export class Webhooks implements AsyncDisposable {
     });
     this.#opts = withDefaults(DEFAULTS, options);
     this.#state = options.state;
+    this.#limits = new AlertLimits(
+      this.#hooks.map((h) => ({
+        key: h.key,
+        max: h.maxAlertsPerMinute ?? MAX_ALERTS_PER_MINUTE,
+      })),
+      this.#opts.alertWindowMs,
+    );
   }
 
   /**
@@ -112,23 +128,95 @@ export class Webhooks implements AsyncDisposable {
       delivered: count("done"),
       failedAttempts: this.#failedAttempts,
       givenUp: count("given_up"),
+      heldBack: this.#limits.heldBack,
     };
   }
 
   async #loop(): Promise<void> {
     const signal = this.#abort.signal;
+    // One delivery loop per receiver: one that hangs delays no other.
+    const receivers = [...new Set(this.#hooks.map((h) => h.url))].map((url) =>
+      this.#deliveryLoop(url, signal)
+    );
     while (!signal.aborted) {
       const woken = new Promise<void>((resolve) => this.#wake = resolve);
       try {
         await this.#fanOut();
-        const nextAt = await this.#deliverDue();
-        const wait = Math.max(0, Math.min(nextAt - Date.now(), 60_000));
+        this.#dropUnlisted();
+        const digestAt = this.#digest();
+        const now = Date.now();
+        this.#state.pruneDeliveries(
+          now - KEEP_DONE_MS,
+          now - this.#opts.keepGivenUpMs,
+        );
+        for (const wake of this.#wakeReceiver.values()) wake();
+        const wait = Math.max(0, Math.min(digestAt - Date.now(), 60_000));
         await Promise.race([woken, sleep(wait, signal)]);
       } catch (e) {
         this.#opts.onError?.(`webhooks: ${errorMessage(e)}`);
         await sleep(this.#opts.baseDelayMs, signal);
       }
     }
+    await Promise.all(receivers);
+  }
+
+  /** Delivers what is due to the receiver at `url`, in order, until closed. */
+  async #deliveryLoop(url: string, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const woken = new Promise<void>((resolve) =>
+        this.#wakeReceiver.set(url, resolve)
+      );
+      try {
+        const nextAt = await this.#deliverDue(url);
+        const wait = Math.max(0, Math.min(nextAt - Date.now(), 60_000));
+        await Promise.race([woken, sleep(wait, signal)]);
+      } catch (e) {
+        this.#opts.onError?.(`webhook ${safeUrl(url)}: ${errorMessage(e)}`);
+        await sleep(this.#opts.baseDelayMs, signal);
+      }
+    }
+  }
+
+  /** Gives up (and reports) what is pending for receivers no longer listed. */
+  #dropUnlisted(): void {
+    const urls = [...new Set(this.#hooks.map((h) => h.url))];
+    const why = "no longer configured";
+    for (const d of this.#state.giveUpUnlisted(urls, why)) {
+      this.#opts.onError?.(
+        `webhook ${
+          safeUrl(d.webhook)
+        }: gave up delivery ${d.id} after ${d.attempts} attempts: ${why}`,
+      );
+    }
+  }
+
+  /**
+   * For each hook whose window has room again after holding alerts back:
+   * one digest delivery summing them. Returns when to look again.
+   */
+  #digest(): number {
+    let next = Infinity;
+    for (const h of this.#hooks) {
+      const d = this.#limits.digest(h.key);
+      if (d === undefined) continue;
+      if ("retryAt" in d) {
+        next = Math.min(next, d.retryAt);
+        continue;
+      }
+      const id = `digest-${Date.now()}-${d.total}.${h.key}`;
+      const text = digestText(d.held);
+      const url = `${this.#opts.publicUrl}/groups`;
+      const alert = { id, type: "digest", held: d.held, text, url };
+      const body = h.format === "slack"
+        ? { text: `${text} (held back by the rate limit)\n${url}` }
+        : alert;
+      this.#state.addDeliveries(
+        [{ id, url: h.url, type: "digest", body: JSON.stringify(body) }],
+        CURSOR,
+        this.#state.get(CURSOR) ?? "0",
+      );
+    }
+    return next;
   }
 
   /** Turns new group events into deliveries, moving the cursor with them. */
@@ -146,7 +234,10 @@ export class Webhooks implements AsyncDisposable {
       const deliveries: Delivery[] = [];
       for (const e of fresh) deliveries.push(...await this.#deliveriesOf(e));
       top = Math.max(top, events.at(-1)!.id);
-      this.#state.addDeliveries(deliveries, CURSOR, String(top));
+      const admitted = deliveries.filter((d) =>
+        this.#limits.admit(d.key, d.type)
+      );
+      this.#state.addDeliveries(admitted, CURSOR, String(top));
       if (lookback > 0) {
         for (const e of fresh) this.#seen.set(eventKey(e), e.id);
         for (const [k, id] of this.#seen) {
@@ -170,8 +261,8 @@ export class Webhooks implements AsyncDisposable {
       if (!matches(h, e.type as AlertType, group, incident)) continue;
       // A fleet's spike shares its id with the arrival that made it.
       const id = `${e.id}${e.type === "spike" ? "s" : ""}.${h.key}`;
-      const url = incident &&
-        `${this.#opts.publicUrl}/v1/incidents/${incident.name}`;
+      // The group's page in the viewer: the problem, not one API answer.
+      const url = `${this.#opts.publicUrl}/groups/${group.id}`;
       const alert = {
         id,
         type: e.type,
@@ -184,6 +275,7 @@ export class Webhooks implements AsyncDisposable {
         : alert;
       out.push({
         id,
+        key: h.key,
         url: h.url,
         body: JSON.stringify(body),
         type: e.type,
@@ -193,18 +285,11 @@ export class Webhooks implements AsyncDisposable {
     return out;
   }
 
-  /** POSTs what is due; returns when the next retry is due. */
-  async #deliverDue(): Promise<number> {
-    const now = Date.now();
-    const due = this.#state.dueDeliveries(now, BATCH, now - KEEP_DONE_MS);
-    // In order to each receiver; receivers in parallel.
-    const byHook = Map.groupBy(due, (d) => d.webhook);
-    await Promise.all(
-      [...byHook.values()].map(async (list) => {
-        for (const d of list) await this.#deliver(d);
-      }),
-    );
-    return this.#state.nextDeliveryAt();
+  /** POSTs what is due to `url`, in order; returns when its next retry is due. */
+  async #deliverDue(url: string): Promise<number> {
+    const due = this.#state.dueDeliveriesTo(url, Date.now(), BATCH);
+    for (const d of due) await this.#deliver(d);
+    return this.#state.nextDeliveryTo(url);
   }
 
   async #deliver(d: DueDelivery): Promise<void> {
@@ -281,6 +366,7 @@ export class Webhooks implements AsyncDisposable {
     this.#abort.abort();
     this.#unsubscribe();
     this.#wake();
+    for (const wake of this.#wakeReceiver.values()) wake();
     await this.#running;
   }
 

@@ -9,6 +9,7 @@
 
 import { HttpError } from "./http_error.ts";
 import { StoreBusyError, StoreInputError } from "../store/errors.ts";
+import { IncidentConflictError } from "../store/incident_identity.ts";
 import {
   type ApiContext,
   type Handler,
@@ -23,6 +24,7 @@ import { incidentRoutes } from "./routes/incidents.ts";
 import { SseStreams } from "./sse.ts";
 import { uiRoutes } from "./routes/ui.ts";
 import { authorize, Sessions } from "./session.ts";
+import { grants, neededScope, type Scope } from "./scopes.ts";
 import { readLimited } from "./_read_limited.ts";
 import { isDiskFull } from "../lib/_io.ts";
 
@@ -60,12 +62,13 @@ function errorResponse(e: HttpError): Response {
 export class Api {
   readonly #ctx: ApiContext;
   readonly #streams = new SseStreams();
-  readonly #sessions = new Sessions();
+  readonly #sessions: Sessions;
   readonly #routes: Route[];
 
   /** Serves from `ctx`. */
   constructor(ctx: ApiContext) {
     this.#ctx = ctx;
+    this.#sessions = new Sessions({ keep: ctx.store.sessions });
     this.#routes = [
       ...healthRoutes(ctx),
       ...incidentRoutes(ctx, this.#streams),
@@ -91,6 +94,10 @@ export class Api {
       if (e instanceof HttpError) return errorResponse(e);
       if (e instanceof StoreInputError) {
         return errorResponse(new HttpError(400, e.message));
+      }
+      if (e instanceof IncidentConflictError) {
+        console.error(`flightlog api: ${req.method} ${req.url}: ${e.message}`);
+        return errorResponse(new HttpError(409, e.message));
       }
       if (e instanceof StoreBusyError) {
         return errorResponse(
@@ -131,10 +138,29 @@ export class Api {
     return best && { route: best, rest: path.slice(best.path.length) };
   }
 
+  /**
+   * The scope of `req`'s token or session; throws a 401 or 403 when it
+   * `must` have one and has not, else gives undefined.
+   */
+  #scope(req: Request, must: boolean): Scope | undefined {
+    try {
+      return authorize(req, this.#ctx.token, this.#sessions, this.#ctx.tokens);
+    } catch (e) {
+      if (must) throw e;
+      return undefined;
+    }
+  }
+
   async #dispatch(req: Request): Promise<Response> {
     const url = new URL(req.url);
     const found = this.#match(url.pathname);
-    if (!found?.route.public) authorize(req, this.#ctx.token, this.#sessions);
+    const scope = this.#scope(req, !found?.route.public);
+    if (!found?.route.public) {
+      const need = neededScope(req.method, url.pathname);
+      if (!grants(scope, need)) {
+        throw new HttpError(403, `this needs a token of scope ${need}`);
+      }
+    }
     if (found === undefined) {
       throw new HttpError(
         404,
@@ -156,6 +182,7 @@ export class Api {
     const res = await handler(req, {
       url,
       rest,
+      scope,
       body: () =>
         readLimited(
           req,

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { SHA256_HEADER, sha256Hex } from "../store/incident_identity.ts";
 import type { IncidentStore } from "../store/sqlite/store.ts";
 import type { StoredIncident } from "../store/_store_rows.ts";
 import type {
@@ -282,7 +283,10 @@ export class Outbox implements AsyncDisposable {
   async #request(
     url: string,
     init: RequestInit,
-  ): Promise<number | undefined> {
+  ): Promise<
+    | { status: number; length: string | null; sha256: string | null }
+    | undefined
+  > {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), this.#requestTimeoutMs);
     const onClose = () => ac.abort();
@@ -294,7 +298,11 @@ export class Outbox implements AsyncDisposable {
         ...(this.#client ? { client: this.#client } : {}),
       });
       await res.body?.cancel();
-      return res.status;
+      return {
+        status: res.status,
+        length: res.headers.get("content-length"),
+        sha256: res.headers.get(SHA256_HEADER),
+      };
     } catch {
       return undefined;
     } finally {
@@ -317,24 +325,39 @@ export class Outbox implements AsyncDisposable {
       method: "HEAD",
       headers,
     });
-    if (has === 200) return "delivered";
-    if (has !== 404) return "retry";
+    // A push-only token may not ask (403): it pushes, which is idempotent.
+    const push = has?.status === 404 || has?.status === 403 ||
+      has?.status === 200;
+    if (!push) return "retry";
     let body: Uint8Array<ArrayBuffer>;
     try {
       body = await Deno.readFile(stored.path);
     } catch {
       return "rejected";
     }
-    const status = await this.#request(
+    // The peer has this name: delivered if it holds these bytes (by its
+    // SHA-256, else its size); otherwise pushed, and the peer refuses it as
+    // a conflict and says so.
+    if (has?.status === 200) {
+      const same = has.sha256 !== null
+        ? has.sha256 === sha256Hex(body)
+        : has.length === String(body.length);
+      if (same) return "delivered";
+    }
+    const status = (await this.#request(
       `${base}/v1/incidents?name=${encodeURIComponent(name)}`,
       {
         method: "POST",
         headers: { ...headers, "content-type": "application/gzip" },
         body,
       },
-    );
+    ))?.status;
     if (status === 200 || status === 201) return "delivered";
-    if (status === 400 || status === 413 || status === 422) return "rejected";
+    // 409: the peer has this name with other content (it counts and
+    // reports it); sending it again would not change that.
+    if (
+      status === 400 || status === 409 || status === 413 || status === 422
+    ) return "rejected";
     return "retry";
   }
 

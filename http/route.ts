@@ -8,6 +8,7 @@
 
 import type { FlightRecorder } from "../lib/recorder.ts";
 import type { Awaitable, Store } from "../store/store.ts";
+import type { Scope, ScopedTokens } from "./scopes.ts";
 
 /**
  * What the API serves from.
@@ -23,8 +24,10 @@ export interface ApiContext {
   store: Store;
   /** The recorder whose events `/v1/events/stream` tails. */
   recorder: FlightRecorder;
-  /** The bearer token every endpoint but `/healthz` requires. */
+  /** The `admin` bearer token (every endpoint but `/healthz` requires one). */
   token: string;
+  /** Tokens of narrower scope: `read` and `push`. */
+  tokens?: ScopedTokens;
   /** Largest accepted request body, in bytes. */
   maxBodyBytes: number;
   /** The Prometheus text of `/metrics`. */
@@ -41,6 +44,8 @@ export interface RouteRequest {
   rest: string;
   /** The body, refused with a 413 `HttpError` beyond the API's limit. */
   body(): Promise<Uint8Array<ArrayBuffer>>;
+  /** The scope of the request's token or session (none on a public route without one). */
+  scope?: Scope;
 }
 
 /** Answers one request of a route; throws an `HttpError` to refuse it. */

@@ -17,6 +17,8 @@ export interface HeaderParts {
   host?: string;
   /** Extra version strings. */
   versions?: Record<string, string>;
+  /** The app's release, written as `versions[app]` (`versions.app` without an app). */
+  release?: string;
   /** Incidents refused by the rate limit since the last one. */
   suppressed: number;
   /** The user's header hook. */
@@ -51,6 +53,9 @@ export function incidentHeader(
       v8: Deno.version.v8,
       typescript: Deno.version.typescript,
       ...parts.versions,
+      ...(parts.release === undefined
+        ? {}
+        : { [parts.app ?? "app"]: parts.release }),
     },
     ...(parts.app === undefined ? {} : { app: parts.app }),
     ...(parts.host === undefined ? {} : { host: parts.host }),

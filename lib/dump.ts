@@ -185,6 +185,7 @@ function eventLines(
       ? String(f.str)
       : pyStr(f);
     for (const l of text.split("\n")) lines.push(` ${l}`);
+    if (!options.flogtool) lines.push(...sourceLines(f));
   };
   if (d.failure !== undefined) failure(" FAILURE:", d.failure);
   if (!options.flogtool) {
@@ -194,6 +195,30 @@ function eventLines(
     }
   }
   return lines;
+}
+
+/**
+ * The source lines the recorder wrote for a failure's frames (and its
+ * causes'), each frame's own line marked with `>`.
+ */
+function sourceLines(f: unknown, depth = 0): string[] {
+  if (f === null || typeof f !== "object" || depth > 8) return [];
+  const v = f as { frames?: unknown; cause?: unknown };
+  const out: string[] = [];
+  for (const fr of Array.isArray(v.frames) ? v.frames : []) {
+    const src = fr?.source;
+    if (!src || !Array.isArray(src.lines)) continue;
+    const file = String(fr.file).replace(/^file:\/\//, "");
+    out.push(`  source of ${fr.fn || "<anonymous>"} (${file}:${fr.line}):`);
+    const width = String(src.start + src.lines.length - 1).length;
+    src.lines.forEach((text: unknown, i: number) => {
+      const n = src.start + i;
+      out.push(
+        `  ${n === fr.line ? ">" : " "} ${String(n).padStart(width)} | ${text}`,
+      );
+    });
+  }
+  return [...out, ...sourceLines(v.cause, depth + 1)];
 }
 
 function sameIncarnation(a: FlogEvent, b: FlogEvent): boolean {

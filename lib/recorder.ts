@@ -32,10 +32,9 @@ import {
 } from "./recorder_options.ts";
 import { recoverIncidents } from "./recovery.ts";
 import { redactionRules } from "./redact.ts";
+import { type AddSource, sourceContext } from "./source_context.ts";
 import { type FieldPreparer, fieldPreparer } from "./_fields.ts";
 import { type IncidentInfo, IncidentReporter } from "./reporter.ts";
-
-const RECENT_INCIDENTS = 100;
 
 /**
  * Buffers, qualifier and reporters for one stream of events.
@@ -94,10 +93,12 @@ export class FlightRecorder implements AsyncDisposable {
   readonly #eventObservers = new Observers<(e: FlogEvent) => void>();
   readonly #incidentObservers = new Observers<(i: IncidentInfo) => void>();
   readonly #closeHooks = new Observers<() => Promise<void> | void>();
+  static readonly #RECENT = 100;
   readonly #recent: IncidentInfo[] = [];
   readonly #rateLimit: RateLimiter;
   #suppressedSinceLast = 0;
   readonly #reported = new Set<string>();
+  readonly #addSource: AddSource;
 
   /** Creates a recorder; starts crash recovery in `incidentDir`. */
   constructor(options: RecorderOptions = {}) {
@@ -108,9 +109,9 @@ export class FlightRecorder implements AsyncDisposable {
     this.#qualify = toPredicate(this.options.qualifier);
     this.#rateLimit = new RateLimiter(this.options.rateLimit);
     const redact = this.options.redact;
-    this.prepare = fieldPreparer(
-      redact === false ? undefined : redactionRules(redact),
-    );
+    const rules = redact === false ? undefined : redactionRules(redact);
+    this.prepare = fieldPreparer(rules);
+    this.#addSource = sourceContext(this.options.sourceContext, rules);
     const isolateBy = this.options.isolateBy;
     this.isolation = isolateBy === undefined ? undefined : new ContextBuffers(
       typeof isolateBy === "string" ? { key: isolateBy } : isolateBy,
@@ -289,10 +290,19 @@ export class FlightRecorder implements AsyncDisposable {
     const takes = this.isolation?.takes(trigger);
     let reporter: IncidentReporter;
     try {
-      const header = incidentHeader(trigger, {
+      // The events before it (see `history` for isolation), with source lines.
+      const all = this.snapshot();
+      const src = this.#addSource(
+        trigger,
+        takes === undefined
+          ? all.filter((e) => e !== trigger)
+          : this.isolation!.history(all, trigger, takes),
+      );
+      const header = incidentHeader(src.trigger, {
         app: this.options.app,
         host: this.host,
         versions: this.options.versions,
+        release: this.options.release,
         suppressed: this.#suppressedSinceLast,
         hook: this.options.header,
         onHookError: (e) => this.reportOnce("header hook", e),
@@ -303,7 +313,7 @@ export class FlightRecorder implements AsyncDisposable {
       reporter = new IncidentReporter({
         dir,
         header,
-        history: this.#history(trigger, takes),
+        history: src.history,
         from: (e) =>
           e.incarnation === this.incarnation ? "local" : this.options.from,
         trailingEvents: this.options.trailingEvents,
@@ -324,14 +334,6 @@ export class FlightRecorder implements AsyncDisposable {
     }
   }
 
-  /** The events before `trigger` (for an isolated one, see `history`). */
-  #history(trigger: FlogEvent, takes: Selection | undefined): FlogEvent[] {
-    const all = this.snapshot();
-    return takes === undefined
-      ? all.filter((e) => e !== trigger)
-      : this.isolation!.history(all, trigger, takes);
-  }
-
   #finished(reporter: IncidentReporter, info: IncidentInfo): void {
     this.#reporters.delete(reporter);
     if (this.#active === reporter) {
@@ -346,7 +348,7 @@ export class FlightRecorder implements AsyncDisposable {
       );
     }
     this.#recent.push(info);
-    if (this.#recent.length > RECENT_INCIDENTS) this.#recent.shift();
+    if (this.#recent.length > FlightRecorder.#RECENT) this.#recent.shift();
     notify(
       this.#incidentObservers,
       info,

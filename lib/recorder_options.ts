@@ -56,6 +56,12 @@ export interface RecorderOptions {
   /** Extra version strings for the header (`deno`, `flightlog`... are added). */
   versions?: Record<string, string>;
   /**
+   * The app's release, written as `versions[app]` (`versions.app` without
+   * an `app`): the release a group was first seen in, regressed in, or is
+   * resolved in.
+   */
+  release?: string;
+  /**
    * Events kept per (facility, level).
    * @default {100 each}
    */
@@ -124,6 +130,14 @@ export interface RecorderOptions {
    */
   redact?: RedactOptions | false;
   /**
+   * Lines of source written before and after the line of each in-app
+   * stack frame of a failure (0 to 50), read when an incident is written
+   * and only from files this process may read; redacted like the rest.
+   * `false` writes none.
+   * @default {5}
+   */
+  sourceContext?: number | false;
+  /**
    * The clock of event times: `system` reads `Date.now()` per event;
    * `coarse` reads a time kept by one background thread every millisecond
    * (a memory load, about 1 ns instead of about 50; up to
@@ -154,6 +168,7 @@ export type SettledRecorderOptions =
       | "from"
       | "recover"
       | "redact"
+      | "sourceContext"
       | "maxBufferedBytes"
       | "maxEventBytes"
     >
@@ -168,6 +183,7 @@ export const RECORDER_DEFAULTS: SettledRecorderOptions = {
   from: "local",
   recover: true,
   redact: {},
+  sourceContext: 5,
   maxBufferedBytes: 8 * 1024 * 1024,
   maxEventBytes: 64 * 1024,
 };

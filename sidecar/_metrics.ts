@@ -98,6 +98,7 @@ export function sidecarMetrics(p: SidecarParts): string {
       totals: p.store.totals(),
       groups: p.store.groups.count(),
       reclassifying: p.store.reclassifying,
+      conflicts: p.store.conflicts,
     }),
     ...outboxMetrics(p.outbox),
     ...(p.spool === undefined ? [] : spoolMetrics(p.spool)),

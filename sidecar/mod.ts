@@ -29,3 +29,4 @@ export {
   type OutboxStats,
   type Peer,
 } from "../http/outbox.ts";
+export type { Scope, ScopedTokens } from "../http/scopes.ts";

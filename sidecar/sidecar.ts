@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { ScopedTokens } from "../http/scopes.ts";
 import { eventId } from "../lib/_incident_name.ts";
 import { defaultQualifier, toPredicate } from "../lib/qualifier.ts";
 import { FlightRecorder } from "../lib/recorder.ts";
@@ -57,6 +58,11 @@ export interface SidecarOptions {
    * @default {`${dir}/token`}
    */
   tokenFile?: string;
+  /**
+   * Tokens of narrower scope beside the `admin` one: `read` (GET, the
+   * viewer: give it to a gatherer that pulls) and `push`.
+   */
+  tokens?: ScopedTokens;
   /** PEM certificate and key: serve HTTPS. */
   tls?: { cert: string; key: string };
   /** Peers to push every new incident to. */
@@ -199,6 +205,7 @@ export class Sidecar implements AsyncDisposable {
       store,
       recorder: this.recorder,
       token,
+      tokens: opts.tokens,
       maxBodyBytes: opts.maxBodyBytes ?? MAX_INCIDENT_BYTES,
       metrics: () => this.metrics(),
       health: () => this.#health(),
@@ -241,7 +248,8 @@ export class Sidecar implements AsyncDisposable {
       ...this.#opts,
       defaultPort: 7477,
       signal: this.#abort.signal,
-      capHealth: () => this.#health(),
+      // Answered without a token: liveness only.
+      capHealth: () => ({ ok: true, role: "sidecar" }),
       onError: (e) => this.recorder.reportOnce("accepting HTTP connections", e),
     });
     if (this.#opts.socketPath !== undefined) {

@@ -50,6 +50,17 @@ export function groupFromRow(
     hosts: JSON.parse(r.hosts as string),
     versions: JSON.parse(r.versions as string),
     hourly,
+    ...(typeof r.first_release === "string"
+      ? { firstRelease: r.first_release }
+      : {}),
+    ...(typeof r.releases === "string"
+      ? { releases: JSON.parse(r.releases) }
+      : {}),
+    ...(typeof r.regressed_in === "string"
+      ? { regressedIn: r.regressed_in }
+      : {}),
+    ...(typeof r.resolved_in === "string" ? { resolvedIn: r.resolved_in } : {}),
+    ...(typeof r.older === "number" ? { olderReleases: r.older } : {}),
   };
 }
 

@@ -107,13 +107,19 @@ export function incidentFromRow(
 }
 
 /**
+ * The words of a search (at most 16): white space and control characters
+ * (a NUL among them) separate them.
+ */
+export function searchWords(q: string): string[] {
+  return q.split(/[\s\p{Cc}]+/u).filter((w) => w !== "").slice(0, 16);
+}
+
+/**
  * Words as an FTS5 query: each one quoted (so no input is syntax) and a
  * prefix, all required. Empty when there is no word.
  */
 export function ftsQuery(q: string): string {
-  return q.split(/\s+/).filter((w) => w !== "").slice(0, 16).map((w) =>
-    `"${w.replaceAll('"', '""')}"*`
-  ).join(" ");
+  return searchWords(q).map((w) => `"${w.replaceAll('"', '""')}"*`).join(" ");
 }
 
 /**

@@ -57,6 +57,79 @@ export interface Group {
   versions: string[];
   /** Incidents per hour over the last 7 days, oldest first (168 numbers). */
   hourly: number[];
+  /** The release of its first incident (`versions[app]` of the header). */
+  firstRelease?: string;
+  /** The releases seen, in the order first seen, each with its count. */
+  releases?: [release: string, count: number][];
+  /** The release of its latest regression. */
+  regressedIn?: string;
+  /** While resolved in a release: that release, or `"next"`. */
+  resolvedIn?: string;
+  /** Incidents from a release older than the fix, seen while resolved. */
+  olderReleases?: number;
+}
+
+/**
+ * Who changed a group's status and how: with `resolved`, the release the
+ * fix is in (`"next"`: the next release seen).
+ *
+ * @example
+ * ```ts
+ * import type { StatusChange } from "@flightlog/flightlog/store";
+ * const fix: StatusChange = { inRelease: "2.0.0", by: "token" };
+ * ```
+ */
+export interface StatusChange {
+  /** The release the fix is in, or `"next"`. */
+  inRelease?: string;
+  /** Who did it: `token`, or `session` and a short hash of it. */
+  by?: string;
+}
+
+/**
+ * One entry of a group's history: it appeared, came back, or someone
+ * changed its status.
+ *
+ * @example
+ * ```ts
+ * import type { GroupChange } from "@flightlog/flightlog/store";
+ * const line = (c: GroupChange) => `${c.type} ${c.status ?? ""} by ${c.by ?? "?"}`;
+ * ```
+ */
+export interface GroupChange {
+  /** When (ms). */
+  time: number;
+  /** What happened. */
+  type: "new_group" | "regression" | "status";
+  /** The incident that caused it. */
+  incident?: string;
+  /** The incident's release. */
+  release?: string;
+  /** The status set. */
+  status?: GroupStatus;
+  /** The release a resolve named. */
+  inRelease?: string;
+  /** Who set it. */
+  by?: string;
+}
+
+/**
+ * What a group's page shows beyond the group: the apps and hosts of its
+ * stored incidents with counts, and its history, latest first.
+ *
+ * @example
+ * ```ts
+ * import type { GroupDetail } from "@flightlog/flightlog/store";
+ * const top = (d: GroupDetail) => d.apps[0]?.[0];
+ * ```
+ */
+export interface GroupDetail {
+  /** Apps of the stored incidents, most first, with counts. */
+  apps: [app: string, count: number][];
+  /** Hosts of the stored incidents, most first, with counts. */
+  hosts: [host: string, count: number][];
+  /** Status changes, regressions and the first incident, latest first. */
+  history: GroupChange[];
 }
 
 /** What happened to a group; `count` is any other new incident. */
@@ -145,7 +218,13 @@ export interface GroupView {
    * Sets a group's status (a `status` event when it changes); the group
    * after, or undefined when there is none.
    */
-  setStatus(id: string, status: GroupStatus): Group | undefined;
+  setStatus(
+    id: string,
+    status: GroupStatus,
+    change?: StatusChange,
+  ): Group | undefined;
+  /** A group's breakdown and history; undefined when there is none. */
+  detail(id: string): GroupDetail | undefined;
   /** Calls `fn` with each group event as it happens; returns an unsubscribe. */
   subscribe(fn: (e: GroupEvent) => void): () => void;
   /** Log events after `id`, oldest first, at most `limit` (1000). */

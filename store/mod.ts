@@ -44,6 +44,7 @@ export {
   StoreBusyError,
   StoreInputError,
 } from "./errors.ts";
+export { IncidentConflictError } from "./incident_identity.ts";
 export {
   type ImportOptions,
   IncidentStore,
@@ -55,13 +56,17 @@ export { MemoryStore, type MemoryStoreOptions } from "./memory/store.ts";
 export type { Classification, Classifier, ClassifyInput } from "./classify.ts";
 export type {
   Group,
+  GroupChange,
+  GroupDetail,
   GroupEvent,
   GroupEventType,
   GroupFilter,
   GroupStatus,
   GroupView,
   SpikeRule,
+  StatusChange,
 } from "./groups.ts";
+export type { SessionKeeper } from "./sessions.ts";
 export { type Fingerprint, fingerprint } from "./fingerprint.ts";
 export type { Retention } from "./sqlite/retention.ts";
 export { reindex, type ReindexResult } from "./sqlite/reindex.ts";

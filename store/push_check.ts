@@ -11,6 +11,7 @@ import { FlogFileError, readFlog } from "../lib/flogfile.ts";
 import { slicer } from "../lib/_streams.ts";
 import { eventProblem } from "../lib/protocol_checks.ts";
 import { InvalidIncidentError } from "./errors.ts";
+import { nameTimeProblem } from "./incident_identity.ts";
 
 /** Limits of a pushed incident. */
 export interface PushLimits {
@@ -57,13 +58,15 @@ function byteLimit(max: number): TransformStream<Uint8Array, Uint8Array> {
  * Throws an {@linkcode InvalidIncidentError} saying why `bytes` (named
  * `name`) is not a whole incident within `limits`: not gzip, inflating
  * past the limit, a line too long, a damaged line, a header that is not an
- * incident's (`type: "incident"` with a `trigger` event), or no header.
+ * incident's (`type: "incident"` with a `trigger` event, whose time is the
+ * one in `name` when `check.nameTime`: a peer's), or no header.
  * Returns the number of events.
  */
 export async function checkPushedIncident(
   name: string,
   bytes: Uint8Array<ArrayBuffer>,
   limits: PushLimits = {},
+  check: { nameTime?: boolean } = {},
 ): Promise<number> {
   const max = limits.maxInflatedBytes ?? PUSH_LIMITS.maxInflatedBytes;
   const bad = (why: string, cause?: unknown) =>
@@ -104,6 +107,10 @@ export async function checkPushedIncident(
         if (problem !== undefined) {
           throw bad(`the header's trigger is not an event: ${problem}`);
         }
+        const late = check.nameTime
+          ? nameTimeProblem(name, h.trigger.time)
+          : undefined;
+        if (late !== undefined) throw bad(late);
         header = true;
       } else {
         if (!header) throw bad("an event before the header");

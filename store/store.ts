@@ -7,9 +7,17 @@
  * @module
  */
 
-import type { Group, GroupEvent, GroupFilter, GroupStatus } from "./groups.ts";
+import type {
+  Group,
+  GroupDetail,
+  GroupEvent,
+  GroupFilter,
+  GroupStatus,
+  StatusChange,
+} from "./groups.ts";
 import type { Classifier } from "./classify.ts";
 import type { PushLimits } from "./push_check.ts";
+import type { SessionKeeper } from "./sessions.ts";
 import type { ListFilter, StoredIncident } from "./_store_rows.ts";
 
 /** What an incident file is called in the store. */
@@ -63,7 +71,13 @@ export interface GroupBackend {
   /** How many groups there are. */
   count(): Awaitable<number>;
   /** Sets a group's status; the group after, or undefined when there is none. */
-  setStatus(id: string, status: GroupStatus): Awaitable<Group | undefined>;
+  setStatus(
+    id: string,
+    status: GroupStatus,
+    change?: StatusChange,
+  ): Awaitable<Group | undefined>;
+  /** A group's breakdown and history; undefined when there is none. */
+  detail(id: string): Awaitable<GroupDetail | undefined>;
   /** Calls `fn` with each group event as it happens; returns an unsubscribe. */
   subscribe(fn: (e: GroupEvent) => void): () => void;
   /** Group events after `id`, oldest first. */
@@ -198,6 +212,8 @@ export interface Store {
   subscribe(fn: (s: StoredIncident) => void): () => void;
   /** The groups. */
   readonly groups: GroupBackend;
+  /** Where browser sessions are kept across restarts, if the store keeps them. */
+  readonly sessions?: SessionKeeper;
   /** Where pulling `source` got to (0 before the first). */
   cursor(source: string): Awaitable<number>;
   /** Remembers where pulling `source` got to. */

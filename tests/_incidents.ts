@@ -11,11 +11,14 @@ import { createLogger, listIncidents } from "../mod.ts";
  * trigger is "payment provider timed out after 3000 ms" (SCARY, facility
  * `shop/pay`); it holds one failure, a parent chain, and trailing events.
  */
-export async function writeShopIncident(dir: string): Promise<string> {
+export async function writeShopIncident(
+  dir: string,
+  { app = "shop", release = "1.4.2" }: { app?: string; release?: string } = {},
+): Promise<string> {
   const log = createLogger({
     incidentDir: dir,
-    app: "shop",
-    versions: { shop: "1.4.2" },
+    app,
+    release,
     trailingMs: 50,
     trailingEvents: 3,
     recover: false,

@@ -39,6 +39,8 @@ export interface Bug {
   fields?: Record<string, unknown>;
   /** An error to record with it (its stack counts in the fingerprint). */
   error?: Error;
+  /** The app's release. */
+  release?: string;
 }
 
 /** Writes one real incident triggered by `bug`; returns its path. */
@@ -51,6 +53,7 @@ export async function makeIncident(
     trailingMs: 0,
     app: bug.app ?? "maker",
     rateLimit: false,
+    ...(bug.release === undefined ? {} : { release: bug.release }),
   });
   const log = bug.facility === undefined ? root : root.child(bug.facility);
   log.info("before the bug");

@@ -196,6 +196,49 @@ export const STORE_CASES: Record<string, Case> = {
     );
   },
 
+  "a group records its first release and the releases seen, with counts":
+    async ({ store, add }) => {
+      await add({ template: "r", release: "1.0.0" });
+      await add({ template: "r", release: "1.1.0" });
+      await add({ template: "r", release: "1.0.0" });
+      const [g] = await store.groups.list();
+      assert.equal(g.firstRelease, "1.0.0");
+      assert.deepEqual(g.releases, [["1.0.0", 2], ["1.1.0", 1]]);
+    },
+
+  "resolved in 2.0.0, an older release's incident is counted, a 2.0.0 one reopens":
+    async ({ store, add }) => {
+      await add({ template: "fixed", release: "1.9.0" });
+      const [g] = await store.groups.list();
+      const resolved = await store.groups.setStatus(g.id, "resolved", {
+        inRelease: "2.0.0",
+      });
+      assert.equal(resolved?.resolvedIn, "2.0.0");
+      await add({ template: "fixed", release: "1.9.0" });
+      const still = await store.groups.get(g.id);
+      assert.equal(still?.status, "resolved");
+      assert.equal(still?.olderReleases, 1);
+      await add({ template: "fixed", release: "2.0.0" });
+      const back = await store.groups.get(g.id);
+      assert.equal(back?.status, "open");
+      assert.equal(back?.regressedIn, "2.0.0");
+    },
+
+  "detail() gives the apps and hosts with counts, and the history": async (
+    { store, add },
+  ) => {
+    await add({ app: "shop", template: "d" });
+    await add({ app: "shop", template: "d" });
+    await add({ app: "bank", template: "d" });
+    const [g] = await store.groups.list();
+    await store.groups.setStatus(g.id, "ignored", { by: "token" });
+    const d = await store.groups.detail(g.id);
+    assert.deepEqual(d?.apps, [["shop", 2], ["bank", 1]]);
+    assert.equal(d?.hosts[0][1], 3);
+    assert.equal(d?.history[0].status, "ignored");
+    assert.equal(await store.groups.detail("0123456789abcdef"), undefined);
+  },
+
   "cursor() remembers where pulling a source got to": async ({ store }) => {
     assert.equal(await store.cursor("http://a"), 0);
     await store.setCursor("http://a", 42);

@@ -145,6 +145,38 @@ Deno.test("flightlog groups prints the open groups as a table", async () => {
   );
 });
 
+Deno.test("flightlog groups resolve --in-release resolves a group in a release", async () => {
+  await using dir = await tempDir();
+  await using sidecar = await seeded(dir.path);
+  const t = ["--token-file", `${dir.path}/token`];
+  const [g] = sidecar.store.groups.list({ app: "bank" });
+  const out = await cli(
+    "groups",
+    "resolve",
+    sidecar.url,
+    g.id,
+    ...t,
+    "--in-release",
+    "2.0.0",
+  );
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout, `${g.id} resolved in 2.0.0: ledger stuck\n`);
+  assert.equal(sidecar.store.groups.get(g.id)!.resolvedIn, "2.0.0");
+  const back = await cli("groups", "reopen", sidecar.url, g.id, ...t);
+  assert.equal(back.code, 0, back.stderr);
+  assert.equal(sidecar.store.groups.get(g.id)!.status, "open");
+  const bad = await cli(
+    "groups",
+    "ignore",
+    sidecar.url,
+    g.id,
+    ...t,
+    "--in-release",
+    "2",
+  );
+  assert.equal(bad.code, 2);
+});
+
 Deno.test("flightlog groups and incidents name the URL and the server's error", async () => {
   await using dir = await tempDir();
   await using sidecar = await seeded(dir.path);

@@ -83,6 +83,29 @@ Deno.test("ClickHouseStore stores incidents and serves them, their bytes, groups
   });
 });
 
+Deno.test("ClickHouseStore serves a group's apps and hosts with counts and its status history", async () => {
+  await using ch = await startClickHouse();
+  await using dir = await tempDir();
+  await using store = await open(dir.path, ch.url);
+  for (const app of ["shop", "shop", "bank"]) {
+    const i = await incident(dir.path, { app, template: "order failed" });
+    await store.import(i.name, i.bytes);
+  }
+  await store.flush();
+  const [g] = await store.groups.list();
+  await store.groups.setStatus(g.id, "ignored");
+  const detail = await store.groups.detail(g.id);
+  assert.deepEqual(detail?.apps, [["shop", 2], ["bank", 1]]);
+  assert.equal(detail?.hosts[0][1], 3);
+  assert.deepEqual(detail?.history.map((c) => c.status), ["ignored"]);
+  assert.equal(await store.groups.detail("0123456789abcdef"), undefined);
+  await assert.rejects(
+    async () =>
+      await store.groups.setStatus(g.id, "resolved", { inRelease: "2.0.0" }),
+    /not supported by the ClickHouse store/,
+  );
+});
+
 Deno.test("ClickHouseStore loses nothing while ClickHouse is down, and stores each incident and event once", async () => {
   await using ch = await startClickHouse();
   await using dir = await tempDir();

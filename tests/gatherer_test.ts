@@ -128,7 +128,9 @@ Deno.test("Gatherer's health and metrics show its store, groups, sources and web
   });
   await using _g = gatherer;
   await push(gatherer, dir.path, { template: "z" });
-  const health = await (await fetch(`${gatherer.url}/healthz`)).json();
+  const health = await (await fetch(`${gatherer.url}/healthz`, {
+    headers: { authorization: `Bearer ${gatherer.token}` },
+  })).json();
   assert.equal(health.role, "gatherer");
   assert.equal(health.incidents, 1);
   assert.equal(health.groups, 1);

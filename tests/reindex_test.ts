@@ -45,3 +45,15 @@ Deno.test("reindex() replaces an index that cannot be read", async () => {
   await Deno.writeTextFile(`${dir.path}/index.sqlite`, "not a database");
   assert.equal((await reindex(dir.path)).incidents, 1);
 });
+
+Deno.test("reindex() keeps a resolve in a release", async () => {
+  await using dir = await tempDir();
+  await makeIncident(dir.path, { template: "fixed bug", release: "1.0.0" });
+  const before = await IncidentStore.open(dir.path);
+  const [g] = before.groups.list();
+  before.groups.setStatus(g.id, "resolved", { inRelease: "2.0.0" });
+  await before.close();
+  await reindex(dir.path);
+  await using after = await IncidentStore.open(dir.path);
+  assert.equal(after.groups.get(g.id)?.resolvedIn, "2.0.0");
+});

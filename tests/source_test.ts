@@ -1,7 +1,7 @@
 // Pulling from a source: catch-up from the cursor, live incidents, restarts
 // of either side, exactly once.
 import assert from "node:assert/strict";
-import { Pull } from "../gather/source.ts";
+import { Pull, type PullOptions } from "../gather/source.ts";
 import { IncidentStore } from "../store/sqlite/store.ts";
 import { MemoryStore } from "../store/memory/store.ts";
 import { deadline, tempDir } from "./_util.ts";
@@ -332,4 +332,133 @@ Deno.test("Pull retries an incident a proxy answers 404 for (not the source's ow
   assert.equal(store.get(name)?.name, name);
   assert.equal(p.stats.refused, 0);
   assert.equal(p.stats.failures, 1);
+});
+
+/** A pull of `url` into `store` whose reports go to `said`; disposed, it stops. */
+function pullOf(
+  url: string,
+  store: IncidentStore,
+  options: PullOptions,
+  said: string[],
+  onSaid = () => {},
+) {
+  const abort = new AbortController();
+  const p = new Pull({ url }, store, {
+    baseDelayMs: 10,
+    maxDelayMs: 50,
+    ...options,
+    onError: (_u, e) => {
+      said.push(String(e));
+      onSaid();
+    },
+  });
+  const running = p.run(abort.signal);
+  return {
+    p,
+    async [Symbol.asyncDispose]() {
+      abort.abort();
+      await running;
+    },
+  };
+}
+
+Deno.test("Pull gives up on a source that takes the connection but sends no headers, counts it, and connects again", async () => {
+  await using dir = await tempDir();
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const twice = Promise.withResolvers<void>();
+  const accepting = (async () => {
+    for await (const conn of listener) {
+      held.push(conn); // read nothing, answer nothing
+      if (held.length === 2) twice.resolve();
+    }
+  })().catch(() => {});
+  const url = `http://127.0.0.1:${listener.addr.port}`;
+  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  const said: string[] = [];
+  {
+    await using pulling = pullOf(url, store, { headerTimeoutMs: 100 }, said);
+    await deadline(twice.promise, "a second connection", 15_000);
+    assert.ok(pulling.p.stats.failures >= 1);
+    assert.match(pulling.p.stats.lastError ?? "", /no response headers/);
+  }
+  for (const c of held) c.close();
+  listener.close();
+  await accepting;
+  assert.match(said[0], /no response headers in 100 ms/);
+});
+
+Deno.test("Pull gives up on a stream that goes silent past the idle limit, counts it, and connects again", async () => {
+  await using dir = await tempDir();
+  const streams: ReadableStreamDefaultController<Uint8Array>[] = [];
+  const twice = Promise.withResolvers<void>();
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    () => {
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          streams.push(c);
+          if (streams.length === 2) twice.resolve();
+          c.enqueue(new TextEncoder().encode(": connected\n\n"));
+        },
+      });
+      return new Response(body, {
+        headers: {
+          "content-type": "text/event-stream",
+          "x-flightlog-latest-id": "0",
+        },
+      });
+    },
+  );
+  const url = `http://127.0.0.1:${server.addr.port}`;
+  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  const said: string[] = [];
+  {
+    await using pulling = pullOf(url, store, { idleTimeoutMs: 150 }, said);
+    await deadline(twice.promise, "a second stream", 15_000);
+    assert.ok(pulling.p.stats.failures >= 1);
+  }
+  for (const c of streams) {
+    try {
+      c.close();
+    } catch { /* already closed */ }
+  }
+  assert.match(said[0], /the stream was silent in 150 ms/);
+});
+
+Deno.test("Pull reports an event whose data is not JSON once, skips it, and takes what follows", async () => {
+  await using dir = await tempDir();
+  const path = await makeIncident(`${dir.path}/src`, { template: "after" });
+  const name = baseName(path);
+  const bytes = await Deno.readFile(path);
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    (req) => {
+      if (new URL(req.url).pathname === "/v1/incidents/stream") {
+        const after = Number(req.headers.get("last-event-id") ?? 0);
+        const events = [
+          "id: 1\nevent: incident\ndata: {not json\n\n",
+          `id: 2\nevent: incident\ndata: ${JSON.stringify({ name })}\n\n`,
+        ].slice(after);
+        return new Response(events.join(""), {
+          headers: {
+            "content-type": "text/event-stream",
+            "x-flightlog-latest-id": "2",
+          },
+        });
+      }
+      return new Response(bytes);
+    },
+  );
+  const url = `http://127.0.0.1:${server.addr.port}`;
+  await using store = await IncidentStore.open(`${dir.path}/gathered`);
+  const said: string[] = [];
+  {
+    await using pulling = pullOf(url, store, {}, said);
+    await cursorAt(store, url, 2);
+    assert.equal(pulling.p.stats.refused, 1);
+  }
+  assert.equal(store.get(name)?.name, name);
+  assert.equal(said.length, 1);
+  assert.match(said[0], /event 1: its data is not \{"name": "…"\}: skipped/);
 });

@@ -1,5 +1,6 @@
 // The store contract on the ClickHouse store, against a real
-// Skipped cases: none (this backend passes every case).
+// Skipped cases: the release rules (its groups are computed by a query
+// that does not know them yet; resolving in a release is refused).
 // clickhouse-server started for this file (one database per case).
 import { ClickHouseStore } from "../store/clickhouse/store.ts";
 import { runStoreCases } from "./_store_cases.ts";
@@ -21,5 +22,10 @@ Deno.test("ClickHouseStore passes the store contract", async (t) => {
         maxDelayMs: 200,
       },
       pollMs: 50,
-    }), {});
+    }), {
+    "a group records its first release and the releases seen, with counts":
+      "ClickHouse groups list versions, not release counts",
+    "resolved in 2.0.0, an older release's incident is counted, a 2.0.0 one reopens":
+      "ClickHouse refuses inRelease for now",
+  });
 });

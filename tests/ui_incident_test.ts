@@ -17,7 +17,7 @@ Deno.test({
       "the header card names the app, pid and versions",
       async () => {
         const card = await page.evaluate<string>(
-          `document.querySelector(".card").innerText`,
+          `document.querySelector(".card[aria-label='incident header']").innerText`,
         );
         assert.match(card, /payment provider timed out after 3000 ms/);
         assert.match(card, /app\s+shop/);

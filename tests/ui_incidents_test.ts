@@ -13,7 +13,7 @@ Deno.test({
     const page = await v.page();
 
     await t.step(
-      "home shows the server's groups, each linked to its incidents",
+      "home shows the server's groups, each linked to its page and its incidents",
       async () => {
         assert.equal((await v.get("/v1/groups")).status, 200);
         await page.waitForSelector("tr.group");
@@ -21,7 +21,13 @@ Deno.test({
         const href = await page.evaluate<string>(
           `document.querySelector("tr.group a").getAttribute("href")`,
         );
-        assert.match(href, /^\/incidents\?group=[0-9a-f]{16}$/);
+        assert.match(href, /^\/groups\/[0-9a-f]{16}$/);
+        assert.match(
+          await page.evaluate<string>(
+            `document.querySelector("tr.group td.num a").getAttribute("href")`,
+          ),
+          /^\/incidents\?group=[0-9a-f]{16}$/,
+        );
         await v.shot(page, "home-groups");
       },
     );

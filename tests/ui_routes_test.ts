@@ -65,7 +65,7 @@ Deno.test("uiRoutes /?token= sets the session cookie and drops the token", async
     const cookie = res.headers.get("set-cookie")!;
     assert.match(
       cookie,
-      /^flightlog_session=[0-9a-f]{64}; Path=\/; HttpOnly; SameSite=Strict/,
+      /^flightlog_session_7477=[0-9a-f]{64}; Path=\/; HttpOnly; SameSite=Strict/,
     );
     assert.doesNotMatch(cookie, /Secure/);
     const list = await call(api, "/v1/incidents", {
@@ -166,7 +166,7 @@ Deno.test("Api still takes the bearer token, and 401 without either", async () =
     const none = await call(api, "/v1/incidents");
     assert.equal(none.res.status, 401);
     const forged = await call(api, "/v1/incidents", {
-      headers: { cookie: `flightlog_session=${"a".repeat(64)}` },
+      headers: { cookie: `flightlog_session_7477=${"a".repeat(64)}` },
     });
     assert.equal(forged.res.status, 401);
   });

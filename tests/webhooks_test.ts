@@ -1,9 +1,15 @@
 // Webhooks: one delivery per alert and receiver, signed, durable, retried
 // with the same id, filtered; ignored groups never alert.
 import assert from "node:assert/strict";
-import { hmac, type Webhook, Webhooks } from "../gather/webhooks.ts";
+import { DatabaseSync } from "node:sqlite";
+import {
+  hmac,
+  type Webhook,
+  type WebhookOptions,
+  Webhooks,
+} from "../gather/webhooks.ts";
 import { IncidentStore } from "../store/sqlite/store.ts";
-import { NodeState } from "../store/sqlite/node_state.ts";
+import { NODE_FILE, NodeState } from "../store/sqlite/node_state.ts";
 import { MemoryStore } from "../store/memory/store.ts";
 import type { Store } from "../store/store.ts";
 import { deadline, freePort, tempDir } from "./_util.ts";
@@ -93,6 +99,7 @@ async function hooks(
   s: Store,
   list: Webhook[],
   onError: (m: string) => void = () => {},
+  options: Partial<WebhookOptions> = {},
 ) {
   // The node owns its state; here the webhooks' closing closes it too.
   const state = await NodeState.open(stateDirs.get(s)!);
@@ -102,6 +109,7 @@ async function hooks(
     baseDelayMs: 20,
     maxDelayMs: 50,
     onError,
+    ...options,
   });
   await w.start();
   const close = w.close.bind(w);
@@ -129,7 +137,7 @@ Deno.test("Webhooks POST one new_group per group, signed with the secret", async
     assert.equal(r.signature, `sha256=${await hmac("k3y", r.body)}`);
     assert.match(
       r.alert.url!,
-      /^http:\/\/gatherer\.example\/v1\/incidents\/incident-/,
+      /^http:\/\/gatherer\.example\/groups\/[0-9a-f]{16}$/,
     );
   }
 });
@@ -149,6 +157,24 @@ Deno.test("Webhooks send a regression when a resolved group recurs", async () =>
     "regression",
   ]);
   assert.equal(rx.got[1].signature, null, "no secret: unsigned");
+});
+
+Deno.test("Webhooks send a regression only for a release at or after the fix", async () => {
+  await using dir = await tempDir();
+  await using rx = receiver();
+  await using s = await store(dir.path);
+  await using _w = await hooks(s, [{ url: rx.url }]);
+  await add(s, dir.path, { template: "boom", release: "1.9.0" });
+  await rx.until(1);
+  s.groups.setStatus(s.groups.list()[0].id, "resolved", { inRelease: "2.0.0" });
+  await add(s, dir.path, { template: "boom", release: "1.9.0" });
+  await add(s, dir.path, { template: "boom", release: "2.0.0" });
+  await rx.until(2);
+  assert.deepEqual(rx.got.map((r) => r.alert.type), [
+    "new_group",
+    "regression",
+  ]);
+  assert.equal(s.groups.list()[0].olderReleases, 1);
 });
 
 Deno.test("Webhooks retry a refused delivery with the same id", async () => {
@@ -267,6 +293,117 @@ Deno.test("Webhooks filter by type, app and level, and speak slack", async () =>
   const slack = JSON.parse(rx.got[0].body);
   assert.match(
     slack.text,
-    /^New problem: bank bug \[unknown\] in bank, seen 1×\nhttp:\/\/gatherer\.example\/v1\/incidents\//,
+    /^New problem: bank bug \[unknown\] in bank, seen 1×\nhttp:\/\/gatherer\.example\/groups\//,
   );
 });
+
+Deno.test("Webhooks deliver to a healthy receiver while another never answers", async () => {
+  await using dir = await tempDir();
+  await using rx = receiver();
+  // A receiver that takes the connection and never answers.
+  using hung = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of hung) held.push(conn);
+  })().catch(() => {});
+  await using s = store(dir.path);
+  const w = await hooks(
+    s,
+    [
+      { url: `http://127.0.0.1:${hung.addr.port}/hook` },
+      { url: rx.url },
+    ],
+    () => {},
+    {
+      timeoutMs: 600_000, // the hung receiver's attempt outlasts the test
+    },
+  );
+  try {
+    for (let i = 0; i < 30; i++) {
+      await add(s, dir.path, { template: `bug ${i}` });
+    }
+    await rx.until(30);
+  } finally {
+    await w.close();
+    for (const c of held) c.close();
+    hung.close();
+    await accepting;
+  }
+  assert.equal(new Set(rx.got.map((r) => r.alert.group.title)).size, 30);
+});
+
+Deno.test("Webhooks send at most maxAlertsPerMinute, then one digest summing the rest", async () => {
+  await using dir = await tempDir();
+  await using rx = receiver();
+  await using s = store(dir.path);
+  const w = await hooks(s, [{ url: rx.url, maxAlertsPerMinute: 3 }], () => {}, {
+    alertWindowMs: 1000,
+  });
+  try {
+    for (let i = 0; i < 10; i++) {
+      await add(s, dir.path, { template: `flood ${i}` });
+    }
+    const told = () =>
+      rx.got.reduce(
+        (n, r) =>
+          n + (r.alert.type === "digest"
+            ? (r.alert as unknown as { held: { new_group: number } }).held
+              .new_group
+            : 1),
+        0,
+      );
+    for (let n = 1; told() < 10; n++) await rx.until(n);
+    assert.equal(told(), 10, "each alert sent or summed once");
+    assert.ok(w.stats.heldBack >= 7 - 3, "held back, counted");
+  } finally {
+    await w.close();
+  }
+  const digests = rx.got.filter((r) => r.alert.type === "digest");
+  assert.ok(digests.length >= 1);
+  for (const d of digests) {
+    assert.match(
+      (d.alert as unknown as { text: string }).text,
+      /^and \d+ more new groups?$/,
+    );
+  }
+});
+
+Deno.test("Webhooks prune given-up deliveries past keepGivenUpMs, keeping their count", async () => {
+  await using dir = await tempDir();
+  await using s = store(dir.path);
+  const gaveUp = Promise.withResolvers<void>();
+  const w = await hooks(
+    s,
+    [{ url: `http://127.0.0.1:${freePort()}/hook` }],
+    (m) => m.includes("gave up") && gaveUp.resolve(),
+    { giveUpAfterMs: 0, keepGivenUpMs: 0 },
+  );
+  try {
+    await add(s, dir.path, { template: "lost" });
+    await deadline(gaveUp.promise, "giving up", 10_000);
+    await add(s, dir.path, { template: "lost" }); // no alert; the loop prunes
+    await deadline(
+      (async () => {
+        while (givenUpRows(dir.path) > 0) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })(),
+      "the pruning",
+      10_000,
+    );
+    assert.ok(w.stats.givenUp >= 1, "still counted");
+  } finally {
+    await w.close();
+  }
+});
+
+function givenUpRows(dir: string): number {
+  const db = new DatabaseSync(`${dir}/node/${NODE_FILE}`);
+  try {
+    return (db.prepare(
+      "select count(*) as n from deliveries where state = 'given_up'",
+    ).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}

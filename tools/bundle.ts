@@ -4,7 +4,7 @@
  * and the rule worker, that runs with
  *
  * ```sh
- * deno run --allow-read --allow-write --allow-net --allow-sys=hostname flightlog.js COMMAND
+ * deno run --allow-read --allow-write --allow-net --allow-sys=hostname --unstable-worker-options flightlog.js COMMAND
  * ```
  *
  * `deno bundle` cannot follow `new Worker(url)`, so the worker's entry

@@ -21,6 +21,8 @@ export const COMPILE_PERMISSIONS = [
   "--allow-write",
   "--allow-net",
   "--allow-sys=hostname",
+  // The .ts rules' worker may read its rules folder and nothing else.
+  "--unstable-worker-options",
 ];
 
 /** Compiles the binary to `output`; returns deno compile's exit code and output. */

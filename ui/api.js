@@ -20,10 +20,15 @@ export class ApiError extends Error {
   }
 }
 
+/** The login form's address, coming back to this page afterwards. */
+export function loginHref() {
+  const next = location.pathname + location.search + location.hash;
+  return `/login?next=${encodeURIComponent(next)}`;
+}
+
 /** Sends the user to the login form, coming back here afterwards. */
 export function toLogin() {
-  const next = location.pathname + location.search + location.hash;
-  location.assign(`/login?next=${encodeURIComponent(next)}`);
+  location.assign(loginHref());
 }
 
 /**
@@ -82,6 +87,8 @@ export function stream(path, types, onEvent, onState = () => {}) {
   source.onerror = () => {
     if (source.readyState === EventSource.CLOSED) {
       onState("unavailable");
+      // EventSource hides the status: a 401 (logged out) goes to the login.
+      api("/v1/incidents?limit=1").catch(() => {});
     } else onState("reconnecting");
   };
   for (const type of types) {

@@ -7,7 +7,9 @@
  * @module
  */
 
-import { note, replace } from "./dom.js";
+import { ApiError, loginHref } from "./api.js";
+import { h, note, replace } from "./dom.js";
+import { mountGroup } from "./group.js";
 import { mountGroups } from "./groups.js";
 import { mountIncidents } from "./incidents.js";
 import { mountIncident } from "./incident.js";
@@ -23,6 +25,11 @@ import { mountTail } from "./tail.js";
 /** @type {[RegExp, string, (ctx: PageContext, m: RegExpExecArray) => PageHandle | Promise<PageHandle>][]} */
 const ROUTES = [
   [/^\/$/, "groups", (ctx) => mountGroups(ctx)],
+  [
+    /^\/groups\/([^/]+)$/,
+    "groups",
+    (ctx, m) => mountGroup(ctx, decodeURIComponent(m[1])),
+  ],
   [/^\/incidents\/?$/, "incidents", (ctx) => mountIncidents(ctx)],
   [
     /^\/incidents\/([^/]+)$/,
@@ -68,6 +75,20 @@ async function route() {
     if (!controller.signal.aborted) handle = h;
   } catch (e) {
     if (controller.signal.aborted) return;
+    if (e instanceof ApiError && e.status === 401) {
+      // On the way to the login form; a link, should it not get there.
+      replace(
+        main,
+        h(
+          "p",
+          { class: "note logged-out" },
+          "You are logged out. ",
+          h("a", { href: loginHref() }, "Log in"),
+          " to come back to this page.",
+        ),
+      );
+      return;
+    }
     replace(main, note(String(/** @type {Error} */ (e).message), "error"));
   }
 }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { api, query, send, stream } from "./api.js";
+import { api, send, stream } from "./api.js";
 import { ago, h, highlight, listKeys, note, replace, when } from "./dom.js";
 import { liveBadge } from "./incidents.js";
 
@@ -106,7 +106,7 @@ function groupRow(g, q, act) {
     "daily",
     "days",
   ]);
-  const href = `/incidents${query({ group: id })}`;
+  const href = `/groups/${encodeURIComponent(id)}`;
   return h(
     "tr",
     { class: `group status-${status}`, "data-id": id },
@@ -119,7 +119,15 @@ function groupRow(g, q, act) {
         : null,
     ),
     h("td", {}, String(pick(g, ["category"]) ?? "")),
-    h("td", { class: "num" }, String(pick(g, ["count", "incidents"]) ?? "")),
+    h(
+      "td",
+      { class: "num" },
+      h(
+        "a",
+        { href: `/incidents?group=${encodeURIComponent(id)}`, tabindex: -1 },
+        String(pick(g, ["count", "incidents"]) ?? ""),
+      ),
+    ),
     h("td", {}, Array.isArray(counts) ? sparkline(counts.map(Number)) : ""),
     h("td", { class: "when", title: when(first) }, ago(first)),
     h("td", { class: "when", title: when(last) }, ago(last)),

@@ -21,6 +21,7 @@ import {
   replace,
 } from "./dom.js";
 import { eventDetail, eventText } from "./event_detail.js";
+import { failureCard, failureIndex } from "./failure.js";
 import { headerCard } from "./incident_header.js";
 import { VirtualList } from "./timeline.js";
 
@@ -50,6 +51,21 @@ export function triggerIndex(events, header) {
     if (best < 0 || r.d.level >= events[best].d.level) best = i;
   });
   return best;
+}
+
+/**
+ * A link to the incident's group page, when the answer names its group.
+ * @param {Record<string, any>} data
+ */
+function groupLink(data) {
+  const g = data.incident?.group ?? data.group;
+  return typeof g === "string"
+    ? h(
+      "p",
+      { class: "group-link" },
+      h("a", { href: `/groups/${g}` }, "the group's page →"),
+    )
+    : null;
 }
 
 /**
@@ -187,7 +203,16 @@ export async function mountIncident(ctx, name) {
       h("h1", {}, "Incident"),
       h("a", { href: "/incidents" }, "← all incidents"),
     ),
+    (() => {
+      // The failure first: no click needed to see what went wrong.
+      const fi = failureIndex(events, trig);
+      return fi < 0 ? null : failureCard(events[fi], {
+        isTrigger: fi === trig,
+        isolated: header.isolated,
+      });
+    })(),
     headerCard(name, header, events[trig]),
+    groupLink(data),
     chips,
     form,
     h("div", { class: "split" }, viewport, detail),

@@ -200,6 +200,11 @@ export async function mountIncidents(ctx) {
       },
       `group ${f.group} ✕`,
     ),
+    f.group === "" ? null : h(
+      "a",
+      { class: "group-page", href: `/groups/${encodeURIComponent(f.group)}` },
+      "the group's page",
+    ),
   );
   replace(
     ctx.root,

@@ -16,6 +16,8 @@ import { HttpError } from "../http_error.ts";
 import { type ApiContext, json, type Route } from "../route.ts";
 import type { SseStreams } from "../sse.ts";
 import { resume } from "../_resumable.ts";
+import { checkRelease } from "../../store/releases.ts";
+import { actor } from "../actor.ts";
 import { intParam, lastEventId, publicIncident, timeParam } from "./_params.ts";
 
 /** Most groups one list answer holds. */
@@ -42,6 +44,20 @@ function groupId(rest: string): string {
     );
   }
   return rest;
+}
+
+/** `inRelease` of a PATCH: a release, and only with `resolved`. */
+function releaseParam(status: GroupStatus, v: unknown): string | undefined {
+  if (v === undefined || v === null || v === "") return undefined;
+  if (status !== "resolved") {
+    throw new HttpError(400, "inRelease goes only with status resolved");
+  }
+  try {
+    return checkRelease(v);
+  } catch (e) {
+    if (e instanceof TypeError) throw new HttpError(400, e.message);
+    throw e;
+  }
 }
 
 /** The routes of `/v1/groups`, on `ctx.store`. */
@@ -109,11 +125,12 @@ export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
           if (group === undefined) throw new HttpError(404, `no group ${id}`);
           const incidents = (await store.list({ group: id, limit: LATEST }))
             .map(publicIncident);
-          return json({ group, incidents });
+          const detail = await store.groups.detail(id);
+          return json({ group, incidents, ...detail });
         },
-        PATCH: async (_req, { rest, body }) => {
+        PATCH: async (req, { rest, body }) => {
           const id = groupId(rest);
-          let patch: { status?: unknown };
+          let patch: { status?: unknown; inRelease?: unknown };
           try {
             patch = JSON.parse(new TextDecoder().decode(await body()));
           } catch {
@@ -125,7 +142,11 @@ export function groupRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
           const status = statusParam(
             typeof patch?.status === "string" ? patch.status : "?",
           )!;
-          const group = await store.groups.setStatus(id, status);
+          const inRelease = releaseParam(status, patch.inRelease);
+          const group = await store.groups.setStatus(id, status, {
+            ...(inRelease === undefined ? {} : { inRelease }),
+            by: await actor(req),
+          });
           if (group === undefined) throw new HttpError(404, `no group ${id}`);
           return json({ group });
         },

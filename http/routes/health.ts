@@ -1,11 +1,12 @@
 /**
- * The monitoring routes: `/healthz` (open, for liveness probes) and
- * `/metrics` (Prometheus text).
+ * The monitoring routes: `/healthz` (open, for liveness probes: `{"ok":
+ * true}`; its detail with a `read` token) and `/metrics` (Prometheus text).
  *
  * @module
  */
 
 import { json } from "../route.ts";
+import { grants } from "../scopes.ts";
 import type { ApiContext, Route } from "../route.ts";
 
 /** `GET /healthz` and `GET /metrics`, served from `ctx`. */
@@ -14,7 +15,13 @@ export function healthRoutes(ctx: ApiContext): Route[] {
     {
       path: "/healthz",
       public: true,
-      methods: { GET: async () => json(await ctx.health()) },
+      // Open: liveness only. The detail (sources, counts) needs `read`.
+      methods: {
+        GET: async (_req, { scope }) =>
+          json(
+            grants(scope, "read") ? await ctx.health() : { ok: true },
+          ),
+      },
     },
     {
       path: "/metrics",

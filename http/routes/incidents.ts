@@ -5,6 +5,7 @@
  * @module
  */
 
+import { SHA256_HEADER, streamSha256 } from "../../store/incident_identity.ts";
 import { readFlog } from "../../lib/flogfile.ts";
 import { renderMessage } from "../../lib/format.ts";
 import { HttpError, noIncident } from "../http_error.ts";
@@ -141,7 +142,18 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
           if (s === undefined || bytes === undefined) {
             throw new HttpError(404, noIncident(name));
           }
-          if (req.method === "HEAD") await bytes.cancel();
+          if (req.method === "HEAD") {
+            // What a pusher compares its own copy with (a name is tied to
+            // its content): the SHA-256 of the stored bytes.
+            return new Response(null, {
+              headers: {
+                "content-type": "application/gzip",
+                "content-disposition": `attachment; filename="${name}"`,
+                "content-length": String(s.bytes),
+                [SHA256_HEADER]: await streamSha256(bytes),
+              },
+            });
+          }
           if (url.searchParams.get("format") === "json") {
             const records = await Array.fromAsync(readFlog(bytes, { name }));
             // The viewer asks for the text rendered here, as `dump` does.
@@ -150,14 +162,13 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
                 if ("d" in r) Object.assign(r, { text: renderMessage(r.d) });
               }
             }
-            return json({ name, records });
+            return json({ name, group: s.group, records });
           }
           const headers = {
             "content-type": "application/gzip",
             "content-disposition": `attachment; filename="${name}"`,
             "content-length": String(s.bytes),
           };
-          if (req.method === "HEAD") return new Response(null, { headers });
           return new Response(bytes, { headers });
         },
       },

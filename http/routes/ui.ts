@@ -10,7 +10,7 @@ import { ASSETS } from "../../ui/_assets.ts";
 import { HttpError } from "../http_error.ts";
 import type { ApiContext, Route, RouteRequest } from "../route.ts";
 import { sameOrigin, type Sessions } from "../session.ts";
-import { tokenMatches } from "../token.ts";
+import { scopeOfToken } from "../scopes.ts";
 
 /** Nothing from elsewhere, no inline script or style, no framing. */
 const SECURITY_HEADERS = {
@@ -44,12 +44,22 @@ function asset(req: Request, name: string, status = 200): Response {
   return new Response(a.body, { status, headers });
 }
 
-/** A local path to go to after login (never another site). */
-function localPath(next: string | null): string {
-  return next !== null && next.startsWith("/") && !next.startsWith("//") &&
-      !next.includes("\\")
-    ? next
-    : "/";
+/**
+ * A local path to go to after login (never another site): one `/`, no
+ * backslash or control character (a TAB or CR that a browser drops would
+ * make `/\t/host` another site), and staying on this origin once parsed
+ * (percent-encoded when it is not ASCII); anything else is `/`.
+ */
+export function localPath(next: string | null): string {
+  if (
+    next === null || next.length > 2048 || !/^\/(?![/\\])/.test(next) ||
+    /[\\\p{Cc}]/u.test(next)
+  ) return "/";
+  const base = "http://local.invalid";
+  const u = new URL(next, base);
+  if (u.origin !== base) return "/";
+  // Beyond ASCII: as parsed (percent-encoded), to fit a Location header.
+  return /^[\x20-\x7e]*$/.test(next) ? next : u.pathname + u.search + u.hash;
 }
 
 const escapeHtml = (s: string) =>
@@ -91,22 +101,27 @@ function redirect(location: string, cookie?: string): Response {
  * load from `/v1` needs the session.
  */
 export function uiRoutes(ctx: ApiContext, sessions: Sessions): Route[] {
-  const secure = (url: URL) => url.protocol === "https:";
+  /** The scope of a session logged in with `token` (a push token cannot). */
+  const viewerScope = (token: string) => {
+    const scope = scopeOfToken(token, ctx.token, ctx.tokens);
+    return scope === "push" ? undefined : scope;
+  };
   const page = (req: Request, { url }: RouteRequest) => {
     const token = url.searchParams.get("token");
     if (token === null) return asset(req, "index.html");
-    if (!tokenMatches(token, ctx.token)) {
+    const scope = viewerScope(token);
+    if (scope === undefined) {
       return loginPage(401, "/", "That link's token is wrong or old.");
     }
     url.searchParams.delete("token");
     return redirect(
       url.pathname + url.search,
-      sessions.cookie(sessions.create(), secure(url)),
+      sessions.cookie(sessions.create(scope), url),
     );
   };
   const logout = (req: Request, { url }: RouteRequest) => {
     sessions.end(req);
-    return redirect("/login", sessions.clearCookie(secure(url)));
+    return redirect("/login", sessions.clearCookie(url));
   };
   return [
     ...PAGES.map((path) => ({
@@ -115,6 +130,7 @@ export function uiRoutes(ctx: ApiContext, sessions: Sessions): Route[] {
       methods: { GET: page },
     })),
     { path: "/incidents/", prefix: true, public: true, methods: { GET: page } },
+    { path: "/groups/", prefix: true, public: true, methods: { GET: page } },
     {
       path: "/ui/",
       prefix: true,
@@ -135,12 +151,13 @@ export function uiRoutes(ctx: ApiContext, sessions: Sessions): Route[] {
             new TextDecoder().decode(await body()),
           );
           const next = localPath(form.get("next"));
-          if (!tokenMatches(form.get("token") ?? "", ctx.token)) {
+          const scope = viewerScope(form.get("token") ?? "");
+          if (scope === undefined) {
             return loginPage(401, next, "Wrong token.");
           }
           return redirect(
             next,
-            sessions.cookie(sessions.create(), secure(url)),
+            sessions.cookie(sessions.create(scope), url),
           );
         },
       },

@@ -13,10 +13,13 @@
 import type { GroupBackend } from "../store.ts";
 import type {
   Group,
+  GroupChange,
+  GroupDetail,
   GroupEvent,
   GroupEventType,
   GroupFilter,
   GroupStatus,
+  StatusChange,
 } from "../groups.ts";
 import { GROUP_STATUSES } from "../groups.ts";
 import { StoreInputError } from "../errors.ts";
@@ -143,7 +146,16 @@ export class ClickHouseGroups implements GroupBackend {
   }
 
   /** Records a status; the group after, or undefined when there is none. */
-  async setStatus(id: string, status: GroupStatus): Promise<Group | undefined> {
+  async setStatus(
+    id: string,
+    status: GroupStatus,
+    change: StatusChange = {},
+  ): Promise<Group | undefined> {
+    if (change.inRelease !== undefined) {
+      throw new StoreInputError(
+        "resolving in a release is not supported by the ClickHouse store yet; resolve without inRelease",
+      );
+    }
     if (!GROUP_STATUSES.includes(status)) {
       throw new StoreInputError(
         `status must be one of ${GROUP_STATUSES.join(", ")}`,
@@ -162,6 +174,30 @@ export class ClickHouseGroups implements GroupBackend {
       this.#l.insertSettings,
     );
     return await this.get(id);
+  }
+
+  /** A group's apps and hosts with counts, and its status history. */
+  async detail(id: string): Promise<GroupDetail | undefined> {
+    const { incidents, groupStatus, ch } = this.#l;
+    const counted = async (column: "app" | "host") =>
+      (await ch.query<{ k: string; n: number }>(
+        `SELECT k, count() AS n FROM (
+           SELECT name, any(${column}) AS k, argMin(group_id, seq) AS g
+           FROM ${incidents} GROUP BY name
+         ) WHERE g = ${sqlString(id)} AND k != ''
+         GROUP BY k ORDER BY n DESC, k LIMIT 50`,
+      )).map((r) => [r.k, Number(r.n)] as [string, number]);
+    const apps = await counted("app");
+    if (apps.length === 0 && await this.get(id) === undefined) return undefined;
+    const history = (await ch.query<{ status: string; changed: number }>(
+      `SELECT status, changed FROM ${groupStatus}
+       WHERE group_id = ${sqlString(id)} ORDER BY seq DESC LIMIT 50`,
+    )).map((r): GroupChange => ({
+      time: Number(r.changed),
+      type: "status",
+      status: r.status as GroupStatus,
+    }));
+    return { apps, hosts: await counted("host"), history };
   }
 
   /** Calls `fn` with each group event as the store's poller sees it. */

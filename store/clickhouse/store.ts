@@ -21,7 +21,12 @@ import { errorMessage, InvalidIncidentError } from "../errors.ts";
 import { clickhouseStatus } from "./_status.ts";
 import { checkPushedIncident } from "../push_check.ts";
 import { type ImportOptions, STORED_NAME } from "../store.ts";
-import type { ListFilter, StoredIncident } from "../_store_rows.ts";
+import {
+  type ListFilter,
+  searchWords,
+  type StoredIncident,
+} from "../_store_rows.ts";
+import { arrivedAgain, conflictsMetric } from "../incident_identity.ts";
 import { notify, Observers } from "../../lib/_observers.ts";
 import { sleep } from "../../lib/_sleep.ts";
 import { ClickHouseGroups } from "./groups.ts";
@@ -72,6 +77,7 @@ export class ClickHouseStore implements Store, AsyncDisposable {
   #lastError: string | undefined;
   #classifier: Classifier | undefined;
   readonly #importing = new Set<Promise<unknown>>();
+  #conflicts = 0;
 
   private constructor(l: Layout, spool: Spool, o: ClickHouseStoreOptions) {
     this.#l = l;
@@ -118,7 +124,18 @@ export class ClickHouseStore implements Store, AsyncDisposable {
 
   /** The counts, the spool, and whether ClickHouse answered last time. */
   async status(): Promise<StoreStatus> {
-    return await clickhouseStatus(this, this.#spool.stats, this.lastError);
+    const status = await clickhouseStatus(
+      this,
+      this.#spool.stats,
+      this.lastError,
+    );
+    status.metrics.push(conflictsMetric(this.#conflicts));
+    return status;
+  }
+
+  /** Arrivals refused because their name was stored with other content. */
+  get conflicts(): number {
+    return this.#conflicts;
   }
 
   /** The spool's counters (the backlog while ClickHouse is away). */
@@ -152,8 +169,7 @@ export class ClickHouseStore implements Store, AsyncDisposable {
     if (filter.category !== undefined) {
       where.push(`category = ${sqlString(filter.category)}`);
     }
-    const words = (filter.q ?? "").split(/\s+/).filter((w) => w !== "")
-      .slice(0, 16);
+    const words = searchWords(filter.q ?? "");
     if (filter.q !== undefined && words.length === 0) return [];
     for (const w of words) {
       where.push(
@@ -201,7 +217,8 @@ export class ClickHouseStore implements Store, AsyncDisposable {
 
   /**
    * Takes an incident: checked, classified, and in the spool (on disk) when
-   * this resolves; in ClickHouse soon after. Once by name.
+   * this resolves; in ClickHouse soon after. Once by name; a name stored
+   * with other content throws an `IncidentConflictError` (counted).
    */
   import(
     name: string,
@@ -226,8 +243,19 @@ export class ClickHouseStore implements Store, AsyncDisposable {
     }
     // ClickHouse away: the spool takes it, and the tables replace by name.
     const known = await this.get(name).catch(() => undefined);
-    if (known !== undefined) return { incident: known, created: false };
-    await checkPushedIncident(name, bytes, options.limits);
+    if (known !== undefined) {
+      const stored = await this.read(name);
+      return await arrivedAgain(
+        known,
+        name,
+        stored,
+        bytes,
+        () => this.#conflicts++,
+      );
+    }
+    await checkPushedIncident(name, bytes, options.limits, {
+      nameTime: options.origin !== "local",
+    });
     const tmp = await Deno.makeTempDir({ prefix: "flightlog-ch-" });
     try {
       const path = `${tmp}/${name}`;

@@ -9,14 +9,23 @@ import { notify, Observers } from "../../lib/_observers.ts";
 import { StoreInputError } from "../errors.ts";
 import { HOUR, HOURS, MAX_SEEN } from "../_group_rows.ts";
 import {
+  countRelease,
+  NEXT_RELEASE,
+  type Resolution,
+  verdict,
+} from "../releases.ts";
+import {
   type Group,
   GROUP_STATUSES,
+  type GroupChange,
+  type GroupDetail,
   type GroupEvent,
   type GroupEventType,
   type GroupFilter,
   type GroupStatus,
   type GroupView,
   type SpikeRule,
+  type StatusChange,
 } from "../groups.ts";
 
 /** One incident joining its group. */
@@ -38,6 +47,25 @@ interface Kept {
   /** Trigger times of its incidents (for spikes). */
   times: number[];
   spikeAt?: number;
+  /** Incidents per app and per host. */
+  apps: Map<string, number>;
+  hosts: Map<string, number>;
+  /** A resolve in a release, while it holds. */
+  resolution?: Resolution;
+  /** Its history, oldest first. */
+  history: GroupChange[];
+}
+
+/** `counts` with one more of `key`. */
+function bump(counts: Map<string, number>, key: string | undefined): void {
+  if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+/** A count map as `[key, n]` pairs, most first. */
+function ranked(counts: Map<string, number>): [string, number][] {
+  return [...counts].sort((a, b) =>
+    b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)
+  );
 }
 
 function seen(list: string[], value: string | undefined): string[] {
@@ -61,6 +89,7 @@ export class MemoryGroups implements GroupView {
   join(j: MemoryJoining, now: number): void {
     const k = this.#groups.get(j.group);
     const types: GroupEventType[] = [];
+    const release = j.version;
     if (k === undefined) {
       this.#groups.set(j.group, {
         group: {
@@ -76,14 +105,27 @@ export class MemoryGroups implements GroupView {
           apps: seen([], j.app),
           hosts: seen([], j.host),
           versions: seen([], j.version),
+          ...(release === undefined ? {} : { firstRelease: release }),
+          releases: countRelease([], release, MAX_SEEN),
+          olderReleases: 0,
         },
         hours: new Map(),
         times: [],
+        apps: new Map(),
+        hosts: new Map(),
+        history: [],
       });
       types.push("new_group");
     } else {
       const g = k.group;
-      const regression = g.status === "resolved";
+      const releases = g.releases ?? [];
+      const v = verdict(
+        g.status,
+        k.resolution,
+        release,
+        releases.map(([r]) => r),
+      );
+      const regression = v === "regression";
       g.count++;
       g.category = j.category;
       g.firstSeen = Math.min(g.firstSeen, j.time);
@@ -92,14 +134,32 @@ export class MemoryGroups implements GroupView {
       g.apps = seen(g.apps, j.app);
       g.hosts = seen(g.hosts, j.host);
       g.versions = seen(g.versions, j.version);
+      g.releases = countRelease(releases, release, MAX_SEEN);
+      g.firstRelease ??= release;
+      if (v === "older") g.olderReleases = (g.olderReleases ?? 0) + 1;
       if (regression) {
         g.status = "open";
         g.statusChanged = now;
         g.regressions++;
+        if (release !== undefined) g.regressedIn = release;
+        delete g.resolvedIn;
+        k.resolution = undefined;
       }
       types.push(regression ? "regression" : "count");
     }
     const kept = this.#groups.get(j.group)!;
+    bump(kept.apps, j.app);
+    bump(kept.hosts, j.host);
+    for (const type of types) {
+      if (type === "new_group" || type === "regression") {
+        kept.history.push({
+          time: now,
+          type,
+          incident: j.incident,
+          ...(release === undefined ? {} : { release }),
+        });
+      }
+    }
     const hour = Math.floor(j.time / HOUR);
     kept.hours.set(hour, (kept.hours.get(hour) ?? 0) + 1);
     kept.times.push(j.time);
@@ -173,8 +233,15 @@ export class MemoryGroups implements GroupView {
     return this.#groups.size;
   }
 
-  /** Sets a group's status (a `status` event when it changes). */
-  setStatus(id: string, status: GroupStatus): Group | undefined {
+  /**
+   * Sets a group's status (a `status` event when it changes, or when a
+   * resolve names another release); `inRelease` with `resolved`.
+   */
+  setStatus(
+    id: string,
+    status: GroupStatus,
+    change: StatusChange = {},
+  ): Group | undefined {
     if (!GROUP_STATUSES.includes(status)) {
       throw new StoreInputError(
         `status must be one of ${GROUP_STATUSES.join(", ")}`,
@@ -182,13 +249,40 @@ export class MemoryGroups implements GroupView {
     }
     const k = this.#groups.get(id);
     if (k === undefined) return undefined;
-    if (k.group.status !== status) {
+    const inRelease = status === "resolved" ? change.inRelease : undefined;
+    if (k.group.status !== status || k.group.resolvedIn !== inRelease) {
       const now = Date.now();
       k.group.status = status;
       k.group.statusChanged = now;
+      k.resolution = inRelease === undefined ? undefined : {
+        inRelease,
+        ...(inRelease === NEXT_RELEASE
+          ? { known: (k.group.releases ?? []).map(([r]) => r) }
+          : {}),
+      };
+      if (inRelease === undefined) delete k.group.resolvedIn;
+      else k.group.resolvedIn = inRelease;
+      k.history.push({
+        time: now,
+        type: "status",
+        status,
+        ...(inRelease === undefined ? {} : { inRelease }),
+        ...(change.by === undefined ? {} : { by: change.by }),
+      });
       this.#tell("status", id, undefined, now);
     }
     return this.#view(k);
+  }
+
+  /** A group's apps and hosts with counts, and its history, latest first. */
+  detail(id: string): GroupDetail | undefined {
+    const k = this.#groups.get(id);
+    if (k === undefined) return undefined;
+    return structuredClone({
+      apps: ranked(k.apps),
+      hosts: ranked(k.hosts),
+      history: k.history.slice(-50).reverse(),
+    });
   }
 
   /** Calls `fn` with each group event as it happens; returns an unsubscribe. */

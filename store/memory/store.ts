@@ -7,6 +7,7 @@
  * @module
  */
 
+import { arrivedAgain, conflictsMetric } from "../incident_identity.ts";
 import { notify, Observers } from "../../lib/_observers.ts";
 import { withDefaults } from "../../lib/_options.ts";
 import { type Classifier, classifyIncident } from "../classify.ts";
@@ -67,6 +68,7 @@ export class MemoryStore implements Store, AsyncDisposable {
   readonly #cursors = new Map<string, number>();
   readonly #listeners = new Observers<(s: StoredIncident) => void>();
   readonly #importing = new Set<Promise<unknown>>();
+  #conflicts = 0;
   readonly #groups: MemoryGroups;
   #classifier: Classifier | undefined;
 
@@ -123,6 +125,29 @@ export class MemoryStore implements Store, AsyncDisposable {
     return p;
   }
 
+  /**
+   * A name stored already, arriving again: the same incident when its bytes
+   * are the same, else a conflict (counted, thrown).
+   */
+  async #again(
+    known: StoredIncident,
+    bytes: Uint8Array,
+  ): Promise<{ incident: StoredIncident; created: false }> {
+    const stored = await this.read(known.name);
+    return await arrivedAgain(
+      known,
+      known.name,
+      stored,
+      bytes,
+      () => this.#conflicts++,
+    );
+  }
+
+  /** Arrivals refused because their name was stored with other content. */
+  get conflicts(): number {
+    return this.#conflicts;
+  }
+
   async #import(
     name: string,
     bytes: Uint8Array<ArrayBuffer>,
@@ -134,8 +159,10 @@ export class MemoryStore implements Store, AsyncDisposable {
       );
     }
     const known = this.get(name);
-    if (known !== undefined) return { incident: known, created: false };
-    await checkPushedIncident(name, bytes, options.limits);
+    if (known !== undefined) return await this.#again(known, bytes);
+    await checkPushedIncident(name, bytes, options.limits, {
+      nameTime: (options.origin ?? "peer") === "peer",
+    });
     const copy = bytes.slice();
     // Classifying reads a file: a private copy, gone at once.
     const tmp = await Deno.makeTempDir({ prefix: "flightlog-mem-" });
@@ -149,7 +176,7 @@ export class MemoryStore implements Store, AsyncDisposable {
     }
     // Another import of the same name may have finished meanwhile.
     const raced = this.get(name);
-    if (raced !== undefined) return { incident: raced, created: false };
+    if (raced !== undefined) return await this.#again(raced, bytes);
     const origin = options.origin ?? "peer";
     const s: StoredIncident = {
       ...c.summary,
@@ -229,6 +256,7 @@ export class MemoryStore implements Store, AsyncDisposable {
       backend: "memory",
       health: {},
       metrics: [
+        conflictsMetric(this.#conflicts),
         {
           name: "flightlog_incidents_stored",
           type: "gauge",

@@ -15,18 +15,28 @@ import {
   HOUR,
   type HourRow,
   HOURS,
+  MAX_SEEN,
   type Row,
   seen,
 } from "../_group_rows.ts";
 import {
+  countRelease,
+  NEXT_RELEASE,
+  type ReleaseCounts,
+  verdict,
+} from "../releases.ts";
+import { groupDetail, resolutionOf } from "./_group_detail.ts";
+import {
   type Group,
   GROUP_STATUSES,
+  type GroupDetail,
   type GroupEvent,
   type GroupEventType,
   type GroupFilter,
   type GroupStatus,
   type GroupView,
   type SpikeRule,
+  type StatusChange,
 } from "../groups.ts";
 
 /** How long the group log keeps events (for stream resumption and alerts). */
@@ -76,11 +86,13 @@ export class Groups implements GroupView {
       | Row
       | undefined;
     const events: GroupEventType[] = [];
+    const release = j.version;
     if (row === undefined) {
       stmt(
         db,
         `insert into groups (id, title, category, count, first_seen, last_seen,
-           last_incident, apps, hosts, versions) values (?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`,
+           last_incident, apps, hosts, versions, first_release, releases)
+         values (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         j.group,
         j.title,
@@ -91,19 +103,33 @@ export class Groups implements GroupView {
         seen("[]", j.app),
         seen("[]", j.host),
         seen("[]", j.version),
+        release ?? null,
+        JSON.stringify(countRelease([], release, MAX_SEEN)),
       );
       events.push("new_group");
     } else {
-      const regression = row.status === "resolved";
+      const releases = JSON.parse(row.releases as string) as ReleaseCounts;
+      const v = verdict(
+        row.status as string,
+        resolutionOf(row),
+        release,
+        releases.map(([r]) => r),
+      );
+      const regression = v === "regression";
       stmt(
         db,
         `update groups set count = count + 1, category = ?,
            first_seen = min(first_seen, ?), last_seen = max(last_seen, ?),
            last_incident = iif(? >= last_seen, ?, last_incident),
-           apps = ?, hosts = ?, versions = ?,
+           apps = ?, hosts = ?, versions = ?, releases = ?,
+           first_release = coalesce(first_release, ?),
            status = iif(?, 'open', status),
            status_changed = iif(?, ?, status_changed),
-           regressions = regressions + ?
+           regressions = regressions + ?,
+           regressed_in = iif(?, ?, regressed_in),
+           resolved_in = iif(?, null, resolved_in),
+           resolved_known = iif(?, null, resolved_known),
+           older = older + ?
          where id = ?`,
       ).run(
         j.category,
@@ -114,10 +140,17 @@ export class Groups implements GroupView {
         seen(row.apps as string, j.app),
         seen(row.hosts as string, j.host),
         seen(row.versions as string, j.version),
+        JSON.stringify(countRelease(releases, release, MAX_SEEN)),
+        release ?? null,
         regression ? 1 : 0,
         regression ? 1 : 0,
         now,
         regression ? 1 : 0,
+        regression ? 1 : 0,
+        release ?? null,
+        regression ? 1 : 0,
+        regression ? 1 : 0,
+        v === "older" ? 1 : 0,
         j.group,
       );
       events.push(regression ? "regression" : "count");
@@ -127,7 +160,8 @@ export class Groups implements GroupView {
     if (this.#spiking(j, row?.spike_at as number | null | undefined)) {
       events.push("spike");
     }
-    return events.map((type) => this.log(type, j.group, j.incident, now));
+    const data = release === undefined ? undefined : { release };
+    return events.map((type) => this.log(type, j.group, j.incident, now, data));
   }
 
   /** Takes an incident out of its group (it was classified again); an emptied group goes. */
@@ -144,11 +178,14 @@ export class Groups implements GroupView {
     group: string,
     incident: string | undefined,
     now: number,
+    data: Record<string, string> = {},
   ): GroupEvent {
     const { id } = stmt(
       this.#db,
-      "insert into group_events (time, type, group_id, incident, data) values (?, ?, ?, ?, '{}') returning id",
-    ).get(now, type, group, incident ?? null) as { id: number };
+      "insert into group_events (time, type, group_id, incident, data) values (?, ?, ?, ?, ?) returning id",
+    ).get(now, type, group, incident ?? null, JSON.stringify(data)) as {
+      id: number;
+    };
     return {
       id,
       time: now,
@@ -193,24 +230,61 @@ export class Groups implements GroupView {
   }
 
   /**
-   * Sets a group's status (a `status` event when it changes); the group
-   * after, or undefined when there is none.
+   * Sets a group's status (a `status` event when it changes, or when a
+   * resolve names another release); the group after, or undefined when
+   * there is none. `inRelease` (with `resolved`) is the release the fix is
+   * in, or `"next"`; `by` says who did it.
    */
-  setStatus(id: string, status: GroupStatus): Group | undefined {
+  setStatus(
+    id: string,
+    status: GroupStatus,
+    change: StatusChange = {},
+  ): Group | undefined {
     const now = Date.now();
     if (!GROUP_STATUSES.includes(status)) {
       throw new StoreInputError(
         `status must be one of ${GROUP_STATUSES.join(", ")}`,
       );
     }
+    const inRelease = status === "resolved" ? change.inRelease : undefined;
+    const row = stmt(this.#db, "select * from groups where id = ?").get(id) as
+      | Row
+      | undefined;
+    if (row === undefined) return undefined;
+    const known = inRelease === NEXT_RELEASE
+      ? JSON.stringify(
+        (JSON.parse(row.releases as string) as ReleaseCounts).map(([r]) => r),
+      )
+      : null;
     const changed = stmt(
       this.#db,
-      "update groups set status = ?, status_changed = ? where id = ? and status != ?",
-    ).run(status, now, id, status);
+      `update groups set status = ?, status_changed = ?, resolved_in = ?,
+         resolved_known = ?
+       where id = ? and (status != ? or coalesce(resolved_in, '') != ?)`,
+    ).run(
+      status,
+      now,
+      inRelease ?? null,
+      known,
+      id,
+      status,
+      inRelease ?? "",
+    );
     if (Number(changed.changes) > 0) {
-      this.tell([this.log("status", id, undefined, now)]);
+      this.tell([
+        this.log("status", id, undefined, now, {
+          status,
+          ...(inRelease === undefined ? {} : { inRelease }),
+          ...(change.by === undefined ? {} : { by: change.by }),
+        }),
+      ]);
     }
     return this.get(id);
+  }
+
+  /** A group's breakdown and history, for its page. */
+  detail(id: string): GroupDetail | undefined {
+    return groupDetail(this.#db, id);
   }
 
   /** One group. */

@@ -137,8 +137,25 @@ function moveNodeTables(dir: string): (db: DatabaseSync) => void {
   };
 }
 
+/**
+ * Index version 2 to 3: a group's releases (the first seen, each with its
+ * count `[[release, n], ...]` in the order first seen, the last
+ * regression's, a resolve's release and for "next" the releases known
+ * then, and incidents of older releases), and the viewer's sessions.
+ */
+const RELEASES_AND_SESSIONS = `
+  alter table groups add column first_release text;
+  alter table groups add column releases text not null default '[]';
+  alter table groups add column regressed_in text;
+  alter table groups add column resolved_in text;
+  alter table groups add column resolved_known text;
+  alter table groups add column older integer not null default 0;
+  create index group_events_by_group on group_events (group_id, id);
+  create table sessions (key text primary key, until integer not null, scope text not null);
+`;
+
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = MIGRATIONS.length + 1;
+export const SCHEMA_VERSION = MIGRATIONS.length + 2;
 
 /**
  * Opens (creating it if needed) the index of the store in `dir`, migrated to
@@ -147,7 +164,7 @@ export const SCHEMA_VERSION = MIGRATIONS.length + 1;
 export function openIndex(dir: string): DatabaseSync {
   return openDb(
     `${dir}/${INDEX_FILE}`,
-    [...MIGRATIONS, moveNodeTables(dir)],
+    [...MIGRATIONS, moveNodeTables(dir), RELEASES_AND_SESSIONS],
     ", or rebuild it with `flightlog reindex`",
   );
 }

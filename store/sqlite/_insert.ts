@@ -14,6 +14,7 @@ import { insertIncident } from "../_store_rows.ts";
 import { InvalidIncidentError } from "../errors.ts";
 import { checkPushedIncident, type PushLimits } from "../push_check.ts";
 import { type ImportOptions, STORED_NAME } from "../store.ts";
+import { arrivedAgain } from "../incident_identity.ts";
 import type { StoredIncident } from "../_store_rows.ts";
 import type { Groups } from "./_groups.ts";
 import { stmt, transaction } from "./_sqlite.ts";
@@ -45,8 +46,9 @@ export async function stage(
   name: string,
   bytes: Uint8Array<ArrayBuffer>,
   limits: PushLimits | undefined,
+  check: { nameTime?: boolean } = {},
 ): Promise<string> {
-  await checkPushedIncident(name, bytes, limits);
+  await checkPushedIncident(name, bytes, limits, check);
   const staged = `${dir}/${STAGED}${crypto.randomUUID()}`;
   await writeSynced(staged, bytes);
   return staged;
@@ -102,6 +104,10 @@ export interface ImportTarget {
   get(name: string): StoredIncident | undefined;
   serial<T>(fn: () => Promise<T>): Promise<T>;
   insert(path: string, meta: InsertMeta): Promise<StoredIncident>;
+  /** The stored bytes of `name` (to compare with those arriving again). */
+  read(name: string): Promise<ReadableStream<Uint8Array> | undefined>;
+  /** Counts a name arriving again with other bytes. */
+  conflict(): void;
 }
 
 /**
@@ -120,13 +126,15 @@ export async function importIncident(
   const source = options.source ?? (origin === "local" ? "local" : "push");
   checkName(name);
   const known = store.get(name);
-  if (known !== undefined) return { incident: known, created: false };
-  const staged = await stage(store.dir, name, bytes, options.limits);
+  if (known !== undefined) return await again(store, known, bytes);
+  const staged = await stage(store.dir, name, bytes, options.limits, {
+    nameTime: origin === "peer",
+  });
   let renamed = false;
   try {
     return await store.serial(async () => {
       const known = store.get(name);
-      if (known !== undefined) return { incident: known, created: false };
+      if (known !== undefined) return await again(store, known, bytes);
       const path = `${store.dir}/${name}`;
       await Deno.rename(staged, path);
       renamed = true;
@@ -148,4 +156,20 @@ export async function importIncident(
   } finally {
     if (!renamed) await Deno.remove(staged).catch(() => {});
   }
+}
+
+/** A name stored already, arriving again: the same bytes, or a conflict. */
+async function again(
+  store: ImportTarget,
+  known: StoredIncident,
+  bytes: Uint8Array,
+): Promise<{ incident: StoredIncident; created: false }> {
+  const stored = await store.read(known.name);
+  return await arrivedAgain(
+    known,
+    known.name,
+    stored,
+    bytes,
+    () => store.conflict(),
+  );
 }

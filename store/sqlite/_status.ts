@@ -7,12 +7,15 @@
 
 import type { StoreMetric, StoreStatus } from "../store.ts";
 import type { ReclassifyProgress } from "./_reclassify.ts";
+import { conflictsMetric } from "../incident_identity.ts";
 
 /** What the samples are read from. */
 export interface SqliteCounts {
   totals: { count: number; bytes: number };
   groups: number;
   reclassifying: ReclassifyProgress;
+  /** Arrivals refused: their name was stored with other content. */
+  conflicts: number;
 }
 
 /** The store's samples: incidents kept, their bytes, groups, reclassifying. */
@@ -36,6 +39,7 @@ export function sqliteMetrics(c: SqliteCounts): StoreMetric[] {
       help: "Groups of incidents (one per fingerprint).",
       value: c.groups,
     },
+    conflictsMetric(c.conflicts),
     {
       name: "flightlog_reclassify_pending",
       type: "gauge",
@@ -50,8 +54,9 @@ export function sqliteStatus(
   totals: SqliteCounts["totals"],
   groups: number,
   reclassifying: ReclassifyProgress,
+  conflicts: number,
 ): StoreStatus {
-  const c = { totals, groups, reclassifying };
+  const c = { totals, groups, reclassifying, conflicts };
   return {
     backend: "sqlite",
     health: { reclassifying: c.reclassifying.pending },

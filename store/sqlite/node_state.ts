@@ -14,6 +14,9 @@ import { openNodeDb } from "./_node_db.ts";
 
 export { NODE_FILE } from "./_node_db.ts";
 
+/** How many given-up deliveries were pruned (their count stays). */
+const PRUNED_GIVEN_UP = "webhook_given_up_pruned";
+
 /** An alert delivery to make. */
 export interface NewDelivery {
   /** Unique: a second one with this id is ignored. */
@@ -128,6 +131,71 @@ export class NodeState implements Disposable {
     return next.at ?? Infinity;
   }
 
+  /** Deliveries to `webhook` due at `now`, oldest first, at most `limit`. */
+  dueDeliveriesTo(webhook: string, now: number, limit: number): DueDelivery[] {
+    return stmt(
+      this.#db,
+      `select id, webhook, body, created, attempts from deliveries
+       where state = 'pending' and webhook = ? and next_at <= ?
+       order by next_at, created, id limit ?`,
+    ).all(webhook, now, limit) as unknown as DueDelivery[];
+  }
+
+  /** When the next pending delivery to `webhook` is due (Infinity when none is). */
+  nextDeliveryTo(webhook: string): number {
+    const next = stmt(
+      this.#db,
+      "select min(next_at) as at from deliveries where state = 'pending' and webhook = ?",
+    ).get(webhook) as { at: number | null };
+    return next.at ?? Infinity;
+  }
+
+  /**
+   * Gives up, with `error`, the pending deliveries to receivers not in
+   * `webhooks`; returns them.
+   */
+  giveUpUnlisted(webhooks: string[], error: string): DueDelivery[] {
+    const gone = stmt(
+      this.#db,
+      `select id, webhook, body, created, attempts from deliveries
+       where state = 'pending' and webhook not in (${
+        webhooks.map(() => "?").join(", ")
+      })`,
+    ).all(...webhooks) as unknown as DueDelivery[];
+    for (const d of gone) {
+      stmt(
+        this.#db,
+        "update deliveries set state = 'given_up', last_error = ? where id = ?",
+      ).run(error, d.id);
+    }
+    return gone;
+  }
+
+  /**
+   * Forgets deliveries done before `doneBefore` and given up before
+   * `givenUpBefore`; the given-up ones stay counted in
+   * {@linkcode countDeliveries}.
+   */
+  pruneDeliveries(doneBefore: number, givenUpBefore: number): void {
+    transaction(this.#db, () => {
+      stmt(
+        this.#db,
+        "delete from deliveries where state = 'done' and created < ?",
+      )
+        .run(doneBefore);
+      const pruned = Number(
+        stmt(
+          this.#db,
+          "delete from deliveries where state = 'given_up' and created < ?",
+        ).run(givenUpBefore).changes,
+      );
+      if (pruned > 0) {
+        const before = Number(this.get(PRUNED_GIVEN_UP) ?? 0);
+        this.set(PRUNED_GIVEN_UP, String(before + pruned));
+      }
+    });
+  }
+
   /** Marks a delivery done. */
   delivered(id: string): void {
     stmt(
@@ -153,12 +221,18 @@ export class NodeState implements Disposable {
     );
   }
 
-  /** How many deliveries are in `state` (`pending`, `done`, `given_up`). */
+  /**
+   * How many deliveries are in `state` (`pending`, `done`, `given_up`); the
+   * given-up ones pruned since count too.
+   */
   countDeliveries(state: "pending" | "done" | "given_up"): number {
-    return (stmt(
+    const n = (stmt(
       this.#db,
       "select count(*) as n from deliveries where state = ?",
     ).get(state) as { n: number }).n;
+    return state === "given_up"
+      ? n + Number(this.get(PRUNED_GIVEN_UP) ?? 0)
+      : n;
   }
 
   /** Closes the file. */

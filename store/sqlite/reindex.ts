@@ -48,7 +48,8 @@ function keep(
     db = openIndex(dir);
     return {
       groups: db.prepare(
-        "select id, status, status_changed from groups where status != 'open'",
+        `select id, status, status_changed, resolved_in, resolved_known
+         from groups where status != 'open'`,
       ).all() as Row[],
       sources: db.prepare("select url, cursor, updated from sources")
         .all() as Row[],
@@ -110,8 +111,15 @@ export async function reindex(
       for (const g of kept.groups) {
         statuses += Number(
           db.prepare(
-            "update groups set status = ?, status_changed = ? where id = ?",
-          ).run(g.status, g.status_changed, g.id).changes,
+            `update groups set status = ?, status_changed = ?, resolved_in = ?,
+               resolved_known = ? where id = ?`,
+          ).run(
+            g.status,
+            g.status_changed,
+            g.resolved_in,
+            g.resolved_known,
+            g.id,
+          ).changes,
         );
       }
       for (const s of kept.sources) {

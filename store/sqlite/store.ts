@@ -22,6 +22,8 @@ import * as q from "./_queries.ts";
 import { untilAborted } from "../_until_aborted.ts";
 import { type Classifier, classifyIncident } from "../classify.ts";
 import type { GroupView } from "../groups.ts";
+import type { SessionKeeper } from "../sessions.ts";
+import { sqliteSessions } from "./_sessions.ts";
 import { Groups } from "./_groups.ts";
 import { dropExpired, type Retention } from "./retention.ts";
 import {
@@ -77,6 +79,9 @@ export class IncidentStore implements AsyncDisposable, Store {
   readonly #onError: (message: string) => void;
   readonly #importing = new Set<Promise<unknown>>();
   readonly #lock: StoreLock;
+  /** The viewer's sessions, kept in the index across restarts. */
+  readonly sessions: SessionKeeper;
+  #conflicts = 0;
 
   private constructor(
     dir: string,
@@ -91,6 +96,7 @@ export class IncidentStore implements AsyncDisposable, Store {
     this.#retention = o.retention;
     this.#classifier = o.classifier;
     this.#onError = o.onError;
+    this.sessions = sqliteSessions(db);
     this.#groups = new Groups(
       db,
       withDefaults(STORE_DEFAULTS.spike, options.spike ?? {}),
@@ -227,9 +233,11 @@ export class IncidentStore implements AsyncDisposable, Store {
    * Stores an incident pushed or pulled from a peer, or written by the app
    * itself (`{ origin: "local" }`), from its `.flog.gz` bytes, after
    * checking the name and that the bytes are a gzipped flogfile with a
-   * header. Idempotent by name: `created` is false when it was there.
-   * Throws an {@linkcode InvalidIncidentError} (a `TypeError`) with the
-   * reason when the input is bad.
+   * header. Idempotent by name and content: `created` is false when it was
+   * there with the same bytes; with other bytes it throws an
+   * `IncidentConflictError` (counted in `conflicts`). Throws an
+   * {@linkcode InvalidIncidentError} (a `TypeError`) with the reason when
+   * the input is bad.
    */
   async import(
     name: string,
@@ -244,6 +252,8 @@ export class IncidentStore implements AsyncDisposable, Store {
         get: (n) => this.get(n),
         serial: (fn) => this.#serial(fn),
         insert: (path, meta) => this.#insert(path, meta),
+        read: (n) => this.read(n),
+        conflict: () => this.#conflicts++,
       },
       name,
       bytes,
@@ -338,6 +348,11 @@ export class IncidentStore implements AsyncDisposable, Store {
     return this.#reclassifier.progress;
   }
 
+  /** Arrivals refused because their name was stored with other content. */
+  get conflicts(): number {
+    return this.#conflicts;
+  }
+
   /** Nothing to keep up (retention runs as incidents arrive) until aborted. */
   maintain(signal: AbortSignal): Promise<void> {
     return untilAborted(signal);
@@ -349,6 +364,7 @@ export class IncidentStore implements AsyncDisposable, Store {
       this.totals(),
       this.#groups.count(),
       this.reclassifying,
+      this.#conflicts,
     ] as const;
     return Promise.resolve(sqliteStatus(...c));
   }
