@@ -7,6 +7,7 @@
  */
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { flagProblem } from "./_did_you_mean.ts";
 
 /**
  * Parses `args` of `flightlog COMMAND` with `options` (plus `-h`/`--help`)
@@ -31,7 +32,8 @@ export function commandArgs<O extends ParseArgsOptionsConfig>(
         & { help: { type: "boolean"; short: "h" } },
     });
   } catch (e) {
-    console.error(`flightlog ${command}: ${(e as Error).message}\n\n${usage}`);
+    const problem = flagProblem((e as Error).message, usage);
+    console.error(`flightlog ${command}: ${problem}\n\n${usage}`);
     return 2;
   }
   if ((parsed.values as { help?: boolean }).help) {

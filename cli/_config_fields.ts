@@ -6,6 +6,8 @@
  * @module
  */
 
+import { flagProblem } from "./_did_you_mean.ts";
+
 /** A flag or config field with a bad value; its message names which. */
 export class ConfigError extends Error {}
 
@@ -17,6 +19,15 @@ export function num(where: string, v: unknown): number | undefined {
     throw new ConfigError(
       `${where}: expected a number >= 0, got ${JSON.stringify(v)}`,
     );
+  }
+  return n;
+}
+
+/** A number > 0 from a flag or field (undefined when absent). */
+export function positive(where: string, v: unknown): number | undefined {
+  const n = num(where, v);
+  if (n === 0) {
+    throw new ConfigError(`${where}: expected a number > 0, got 0`);
   }
   return n;
 }
@@ -230,7 +241,8 @@ export async function serverOptions<T>(
   try {
     return await parse(args);
   } catch (e) {
-    console.error(`flightlog ${command}: ${(e as Error).message}\n\n${usage}`);
+    const problem = flagProblem((e as Error).message, usage);
+    console.error(`flightlog ${command}: ${problem}\n\n${usage}`);
     return 2;
   }
 }

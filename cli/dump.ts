@@ -5,6 +5,7 @@
  * @module
  */
 
+import { flagProblem } from "./_did_you_mean.ts";
 import { parseArgs } from "node:util";
 import { dumpLines, type TimestampMode } from "../lib/dump.ts";
 import { encodeJSON } from "../lib/event.ts";
@@ -60,7 +61,8 @@ export async function dump(args: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    console.error(`flightlog dump: ${(e as Error).message}\n\n${DUMP_USAGE}`);
+    const problem = flagProblem((e as Error).message, DUMP_USAGE);
+    console.error(`flightlog dump: ${problem}\n\n${DUMP_USAGE}`);
     return 2;
   }
   const { values, positionals } = parsed;
@@ -118,7 +120,7 @@ export async function dump(args: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof Deno.errors.BrokenPipe) return 0;
     console.error(`flightlog dump: ${(e as Error).message}`);
-    return 2;
+    return 1;
   } finally {
     out.releaseLock();
   }

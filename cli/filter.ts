@@ -6,6 +6,7 @@
  * @module
  */
 
+import { flagProblem } from "./_did_you_mean.ts";
 import { parseArgs } from "node:util";
 import { matchFacility } from "../lib/facility.ts";
 import type { FlogEvent } from "../lib/flog_event.ts";
@@ -133,7 +134,8 @@ export async function filter(args: string[]): Promise<number> {
     [input, output] = positionals;
     keep = eventFilter(values as Record<string, string | undefined>);
   } catch (e) {
-    console.error(`flightlog filter: ${(e as Error).message}\n\n${USAGE}`);
+    const problem = flagProblem((e as Error).message, USAGE);
+    console.error(`flightlog filter: ${problem}\n\n${USAGE}`);
     return 2;
   }
   const records = readFlog(input === "-" ? Deno.stdin.readable : input, {
@@ -158,7 +160,7 @@ export async function filter(args: string[]): Promise<number> {
     if (damaged && writer !== undefined) await writer.close();
     else await writer?.abort();
     console.error(`flightlog filter: ${(e as Error).message}`);
-    return damaged && writer !== undefined ? 1 : 2;
+    return 1;
   }
   console.error(`flightlog filter: ${kept} events written to ${output}`);
   return 0;

@@ -12,6 +12,7 @@
 
 import { VERSION } from "../lib/version.ts";
 import { versionText } from "./_version.ts";
+import { nearest } from "./_did_you_mean.ts";
 import { runGather } from "./gather.ts";
 import { runSidecar } from "./sidecar.ts";
 import { classify } from "./classify.ts";
@@ -126,7 +127,13 @@ export async function main(args: string[]): Promise<number> {
       console.log(USAGE);
       return command === undefined ? 2 : 0;
     default:
-      console.error(`flightlog: unknown command "${command}"\n\n${USAGE}`);
+      {
+        const guess = nearest(command, Object.keys(COMMANDS));
+        const hint = guess === undefined ? "" : `; did you mean ${guess}?`;
+        console.error(
+          `flightlog: unknown command "${command}"${hint}\n\n${USAGE}`,
+        );
+      }
       return 2;
   }
 }

@@ -28,6 +28,8 @@ import {
   untilSignal,
 } from "./_config_fields.ts";
 import { Gatherer, type GathererOptions } from "../gather/gatherer.ts";
+import { EXIT, startupProblem, viewerLine } from "./_startup.ts";
+import { announceIncidents } from "./_gather_lines.ts";
 import type { Source } from "../gather/source.ts";
 import {
   ALERT_TYPES,
@@ -378,11 +380,12 @@ export async function runGather(args: string[]): Promise<number> {
   try {
     gatherer = await Gatherer.start(options);
   } catch (e) {
-    console.error(`flightlog gather: ${(e as Error).message}`);
-    return 1;
+    console.error(startupProblem("gather", e, options.listen, 7478));
+    return EXIT.failure;
   }
+  const stopped = untilSignal();
   console.log(`flightlog gather listening on ${gatherer.url}`);
-  console.log(`viewer: ${gatherer.url}/ (log in with the token)`);
+  console.log(viewerLine(gatherer.url, gatherer.token));
   console.log(`token file: ${options.tokenFile ?? `${options.dir}/token`}`);
   for (const s of options.sources ?? []) console.log(`pulling from ${s.url}`);
   console.log(
@@ -390,10 +393,12 @@ export async function runGather(args: string[]): Promise<number> {
       ? `incidents in ${options.dir}`
       : `incidents in ClickHouse at ${options.clickhouse.url} (spool in ${options.dir}/spool)`,
   );
-  const sig = await untilSignal();
+  const stopAnnouncing = announceIncidents(gatherer.store);
+  const sig = await stopped;
   console.log(`${sig}: stopping`);
+  stopAnnouncing();
   await gatherer.close();
-  return 0;
+  return EXIT.ok;
 }
 
 if (import.meta.main) Deno.exit(await runGather(Deno.args));

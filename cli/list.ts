@@ -1,6 +1,6 @@
 /**
  * `flightlog list DIR`: the incidents in a folder, newest first, one line
- * each (time, level, app, events, summary), or JSON lines.
+ * each (time, level, app, events, file name, summary), or JSON lines.
  *
  * @module
  */
@@ -12,16 +12,16 @@ import { levelName } from "../lib/levels.ts";
 const USAGE = `Usage: flightlog list [--json] DIR
 
 Lists the incidents in DIR, newest first: time (UTC), trigger level, app,
-number of events and the trigger's text. Incomplete ones (being written, or
-left by a crash) are marked.
+number of events, file name (for dump, filter, web) and the trigger's text.
+Incomplete ones (being written, or left by a crash) are marked.
 
   --json      one JSON object per incident
   -h, --help  this help
 `;
 
 /**
- * Runs `flightlog list ARGS`; returns the exit code (2 on bad usage or an
- * unreadable folder).
+ * Runs `flightlog list ARGS`; returns the exit code (1 for a folder that
+ * cannot be read, 2 for bad usage).
  *
  * @example
  * ```ts
@@ -38,10 +38,13 @@ export async function list(args: string[]): Promise<number> {
   const { values, positionals } = parsed;
   const dir = positionals[0];
   try {
-    if (!(await Deno.stat(dir)).isDirectory) throw new Error("not a folder");
+    if (!(await Deno.stat(dir)).isDirectory) {
+      console.error(`flightlog list: ${dir}: not a folder\n\n${USAGE}`);
+      return 2;
+    }
   } catch (e) {
     console.error(`flightlog list: ${dir}: ${(e as Error).message}`);
-    return 2;
+    return 1;
   }
   const incidents = (await listIncidents(dir)).reverse();
   for (const i of incidents) {
@@ -55,7 +58,7 @@ export async function list(args: string[]): Promise<number> {
     console.log(
       `${time}  ${level.padEnd(11)} ${(i.app ?? "-").padEnd(12)} ${
         String(i.events).padStart(6)
-      }  ${i.summary}${mark}`,
+      }  ${i.name}  ${i.summary}${mark}`,
     );
   }
   return 0;

@@ -28,6 +28,7 @@ import {
   configKeys,
   num,
   parseListen,
+  positive,
   readConfig,
   readText,
   serverOptions,
@@ -42,6 +43,7 @@ import {
   otlpOf,
   traceUrlOf,
 } from "./_otlp_flags.ts";
+import { EXIT, startupProblem, viewerLine } from "./_startup.ts";
 
 /**
  * The usage text of `flightlog sidecar`.
@@ -369,15 +371,6 @@ export async function parseSidecarArgs(
   };
 }
 
-/** A number > 0 from a flag or field (undefined when absent). */
-function positive(where: string, v: unknown): number | undefined {
-  const n = num(where, v);
-  if (n === 0) {
-    throw new ConfigError(`${where}: expected a number > 0, got 0`);
-  }
-  return n;
-}
-
 function logFormat(where: string, v: unknown): "text" | "json" {
   if (v === undefined || v === "text" || v === "json") return v ?? "text";
   throw new ConfigError(
@@ -404,16 +397,25 @@ export async function runSidecar(args: string[]): Promise<number> {
     parseSidecarArgs,
   );
   if (typeof options === "number") return options;
-  const sidecar = await Sidecar.start(options);
+  let sidecar: Sidecar;
+  try {
+    sidecar = await Sidecar.start(options);
+  } catch (e) {
+    console.error(startupProblem("sidecar", e, options.listen, 7477));
+    return EXIT.failure;
+  }
+  // Listened for before anything is printed: a stop right after start is
+  // a clean stop too.
+  const stopped = untilSignal();
   console.log(`flightlog sidecar listening on ${sidecar.url}`);
-  console.log(`viewer: ${sidecar.url}/ (log in with the token)`);
+  console.log(viewerLine(sidecar.url, sidecar.token));
   if (sidecar.tokenFile) console.log(`token file: ${sidecar.tokenFile}`);
   if (options.socketPath) console.log(`tailing ${options.socketPath}`);
   console.log(`incidents in ${options.dir}`);
-  const sig = await untilSignal();
+  const sig = await stopped;
   console.log(`${sig}: finishing incidents and stopping`);
   await sidecar.close();
-  return 0;
+  return EXIT.ok;
 }
 
 if (import.meta.main) Deno.exit(await runSidecar(Deno.args));

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { flagProblem } from "./_did_you_mean.ts";
 import { parseArgs } from "node:util";
 import { jsonLine, prettyLine } from "../lib/console_sink.ts";
 import { matchFacility } from "../lib/facility.ts";
@@ -99,7 +100,8 @@ export async function tail(args: string[]): Promise<number> {
       tokenFile: values["token-file"],
     };
   } catch (e) {
-    console.error(`flightlog tail: ${(e as Error).message}\n\n${USAGE}`);
+    const problem = flagProblem((e as Error).message, USAGE);
+    console.error(`flightlog tail: ${problem}\n\n${USAGE}`);
     return 2;
   }
   const abort = new AbortController();

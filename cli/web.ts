@@ -12,6 +12,8 @@ import { incidentBaseName } from "../lib/_incident_name.ts";
 import { summarizeIncident } from "../lib/incidents.ts";
 import { STORED_NAME } from "../store/store.ts";
 import { parseListen } from "./_config_fields.ts";
+import { flagProblem } from "./_did_you_mean.ts";
+import { startupProblem } from "./_startup.ts";
 import { Sidecar } from "../sidecar/sidecar.ts";
 import { traceUrlOf } from "./_otlp_flags.ts";
 
@@ -83,7 +85,8 @@ export async function web(args: string[]): Promise<number> {
     parseListen("--listen", values.listen);
     traceUrlOf("--trace-url", values["trace-url"]);
   } catch (e) {
-    console.error(`flightlog web: ${(e as Error).message}\n\n${WEB_USAGE}`);
+    const problem = flagProblem((e as Error).message, WEB_USAGE);
+    console.error(`flightlog web: ${problem}\n\n${WEB_USAGE}`);
     return 2;
   }
   let files: string[];
@@ -96,13 +99,19 @@ export async function web(args: string[]): Promise<number> {
   const dir = await Deno.makeTempDir({ prefix: "flightlog-web-" });
   const token = randomHex(32);
   let sidecar: Sidecar | undefined;
+  const listen = parseListen("--listen", values.listen);
   try {
-    sidecar = await Sidecar.start({
-      dir,
-      listen: parseListen("--listen", values.listen),
-      token,
-      traceUrl: values["trace-url"],
-    });
+    try {
+      sidecar = await Sidecar.start({
+        dir,
+        listen,
+        token,
+        traceUrl: values["trace-url"],
+      });
+    } catch (e) {
+      console.error(startupProblem("web", e, listen, 0));
+      return 1;
+    }
     const shown: [string, string][] = [];
     for (const file of files) {
       try {

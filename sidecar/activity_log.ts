@@ -35,6 +35,7 @@ export type Activity =
   | "app died"
   | "app stopped"
   | "incident written"
+  | "waiting for the app"
   | "bad input";
 
 /** Writes activity lines; bad input is counted and rate-limited per kind. */
@@ -63,6 +64,17 @@ export class ActivityLog {
       `${k}=${typeof v === "string" && !/\s/.test(v) ? v : JSON.stringify(v)}`
     ).join(" ");
     this.#write(`${time} ${event}${details ? `: ${details}` : ""}`);
+  }
+
+  /** One line: the app's socket at `path` has not appeared yet. */
+  waiting(path: string): void {
+    if (this.#opts.quiet) return;
+    if (this.#opts.format === "json") {
+      this.report("waiting for the app", { path });
+      return;
+    }
+    const time = new Date().toISOString();
+    this.#write(`${time} waiting for ${path}, no app has created it yet`);
   }
 
   /** Counts bad input of `kind`; a line at most once per window per kind. */

@@ -81,6 +81,9 @@ export interface TailOptions {
   activity?: ActivityLog;
 }
 
+/** A socket missing this long is told of (once), in ms. */
+const MISSING_MS = 3000;
+
 /** Catch-up after a reconnect resends events; this many incarnations are remembered. */
 const SEEN_INCARNATIONS = 16;
 
@@ -162,11 +165,18 @@ export class AppTail {
     const maxMs = this.#opts.reconnect?.maxMs ?? 2000;
     const signal = this.#abort.signal;
     let delay = minMs;
+    // Since when the socket is missing; told once, after a few seconds.
+    let missing: number | undefined = Date.now();
     while (!signal.aborted) {
       let conn: Deno.Conn;
       try {
         conn = await Deno.connect({ transport: "unix", path });
-      } catch {
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) missing = undefined;
+        else if (missing !== undefined && Date.now() - missing >= MISSING_MS) {
+          this.#opts.activity?.waiting(path);
+          missing = undefined;
+        }
         await waitForPath(path, { ms: delay, signal });
         delay = Math.min(maxMs, delay * 2);
         continue;

@@ -28,6 +28,12 @@ export {
 } from "./store.ts";
 export { openStore, type StoreConfig } from "./open.ts";
 export {
+  LOCK_FILE,
+  type LockOwner,
+  StoreLock,
+  StoreLockedError,
+} from "./lock.ts";
+export {
   type DueDelivery,
   type NewDelivery,
   NodeState,

@@ -43,3 +43,20 @@ Deno.test("ActivityLog.bad() prints once per window per kind and counts the rest
   assert.match(lines[2], /suppressed=2/);
   assert.equal(log.badInput.get("not json"), 4);
 });
+
+Deno.test("ActivityLog.waiting() says a socket has not appeared, as text or JSON", () => {
+  const text = capture();
+  text.log.waiting("/run/shop.sock");
+  assert.match(
+    text.lines[0],
+    /^\S+Z waiting for \/run\/shop\.sock, no app has created it yet$/,
+  );
+  const json = capture({ format: "json" });
+  json.log.waiting("/run/shop.sock");
+  const obj = JSON.parse(json.lines[0]);
+  assert.equal(obj.event, "waiting for the app");
+  assert.equal(obj.path, "/run/shop.sock");
+  const quiet = capture({ quiet: true });
+  quiet.log.waiting("/run/shop.sock");
+  assert.deepEqual(quiet.lines, []);
+});

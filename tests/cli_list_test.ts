@@ -20,8 +20,29 @@ Deno.test("flightlog list prints incidents newest first with level, app, events 
   assert.equal(out.code, 0, out.stderr);
   const lines = out.stdout.trim().split("\n");
   assert.equal(lines.length, 2);
-  assert.match(lines[0], /SCARY\s+shop\s+\d+\s+second$/);
-  assert.match(lines[1], /WEIRD\s+shop\s+2\s+first 1$/);
+  assert.match(lines[0], /SCARY\s+shop\s+\d+\s+incident-\S+\s+second$/);
+  assert.match(lines[1], /WEIRD\s+shop\s+2\s+incident-\S+\s+first 1$/);
+});
+
+Deno.test("flightlog list shows each incident's file name, which dump opens", async () => {
+  await using dir = await tempDir();
+  const log = createLogger({ incidentDir: dir.path, trailingMs: 0 });
+  log.bad("boom");
+  await log.close();
+  const out = await runDeno(["run", "-A", CLI, "list", dir.path]);
+  const name = /(incident-\S+\.flog\.gz)/.exec(out.stdout)?.[1];
+  assert.ok(name, out.stdout);
+  const files = [...Deno.readDirSync(dir.path)].map((e) => e.name);
+  assert.ok(files.includes(name), `${name} not in ${files}`);
+  const dumped = await runDeno([
+    "run",
+    "-A",
+    CLI,
+    "dump",
+    `${dir.path}/${name}`,
+  ]);
+  assert.equal(dumped.code, 0, dumped.stderr);
+  assert.match(dumped.stdout, /boom/);
 });
 
 Deno.test("flightlog list --json prints one summary object per incident", async () => {
@@ -35,8 +56,8 @@ Deno.test("flightlog list --json prints one summary object per incident", async 
   assert.equal(summary.complete, true);
 });
 
-Deno.test("flightlog list exits 2 naming a folder it cannot read", async () => {
+Deno.test("flightlog list exits 1 naming a folder it cannot read", async () => {
   const out = await runDeno(["run", "-A", CLI, "list", "/nonexistent/x"]);
-  assert.equal(out.code, 2);
+  assert.equal(out.code, 1);
   assert.match(out.stderr, /\/nonexistent\/x/);
 });

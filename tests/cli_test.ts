@@ -81,7 +81,7 @@ Deno.test("flightlog dump exits 1 on damage after the good events, 2 on bad usag
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /expected one FILE/);
   const missing = await dump([`${dir.path}/none.flog`]);
-  assert.equal(missing.code, 2);
+  assert.equal(missing.code, 1);
   assert.match(missing.stderr, /none\.flog: cannot open/);
 });
 

@@ -14,6 +14,7 @@ import { writeFileSynced } from "../../lib/_io.ts";
 import { sleep } from "../../lib/_sleep.ts";
 import { errorMessage, StoreBusyError } from "../errors.ts";
 import type { Layout } from "./schema.ts";
+import { StoreLock } from "../lock.ts";
 import type { IncidentRows } from "./rows.ts";
 
 /**
@@ -108,6 +109,7 @@ export class Spool {
   #wake = () => {};
   #running: Promise<void> = Promise.resolve();
   #sending: Promise<void> = Promise.resolve();
+  #lock: StoreLock | undefined;
 
   private constructor(layout: Layout, options: SpoolOptions) {
     this.#layout = layout;
@@ -121,18 +123,28 @@ export class Spool {
     };
   }
 
-  /** Opens the spool in `options.dir` (files left there are sent first) and starts sending. */
+  /**
+   * Opens the spool in `options.dir` (files left there are sent first) and
+   * starts sending; a {@linkcode StoreLockedError} when another spool has
+   * that folder.
+   */
   static async open(layout: Layout, options: SpoolOptions): Promise<Spool> {
     await Deno.mkdir(options.dir, { recursive: true });
     const spool = new Spool(layout, options);
-    for await (const e of Deno.readDir(options.dir)) {
-      if (e.isFile && e.name.endsWith(".rows")) {
-        const { size } = await Deno.stat(`${options.dir}/${e.name}`);
-        spool.#files.set(e.name, size);
-        spool.#bytes += size;
-      } else if (e.name.endsWith(".tmp")) {
-        await Deno.remove(`${options.dir}/${e.name}`).catch(() => {});
+    spool.#lock = await StoreLock.take(options.dir);
+    try {
+      for await (const e of Deno.readDir(options.dir)) {
+        if (e.isFile && e.name.endsWith(".rows")) {
+          const { size } = await Deno.stat(`${options.dir}/${e.name}`);
+          spool.#files.set(e.name, size);
+          spool.#bytes += size;
+        } else if (e.name.endsWith(".tmp")) {
+          await Deno.remove(`${options.dir}/${e.name}`).catch(() => {});
+        }
       }
+    } catch (e) {
+      spool.#lock.release();
+      throw e;
     }
     spool.#running = spool.#loop();
     return spool;
@@ -263,5 +275,6 @@ export class Spool {
     this.#abort.abort();
     this.#wake();
     await this.#running;
+    this.#lock?.release();
   }
 }

@@ -10,6 +10,7 @@
 
 import type { DatabaseSync } from "node:sqlite";
 import { INDEX_FILE, openIndex, transaction } from "./_index_db.ts";
+import { StoreLock } from "../lock.ts";
 import { NodeState } from "./node_state.ts";
 import type { Classifier } from "../classify.ts";
 import { IncidentStore } from "./store.ts";
@@ -82,18 +83,27 @@ export async function reindex(
   classifier?: Classifier,
 ): Promise<ReindexResult> {
   const path = `${dir}/${INDEX_FILE}`;
-  const hadIndex = await exists(path);
-  const kept = hadIndex ? keep(dir) : { groups: [], sources: [] };
-  for (const suffix of ["", "-wal", "-shm"]) {
-    if (await exists(path + suffix)) {
-      await Deno.rename(path + suffix, `${path}.old${suffix}`);
+  // Nothing is moved while a server has the store open: refused here.
+  const before = await StoreLock.take(dir);
+  let kept;
+  let hadIndex;
+  try {
+    hadIndex = await exists(path);
+    kept = hadIndex ? keep(dir) : { groups: [], sources: [] };
+    for (const suffix of ["", "-wal", "-shm"]) {
+      if (await exists(path + suffix)) {
+        await Deno.rename(path + suffix, `${path}.old${suffix}`);
+      }
     }
+  } finally {
+    before.release(); // handed to the store, which takes it at once
   }
   const store = await IncidentStore.open(dir, { classifier });
   const incidents = store.totals().count;
   const groups = store.groups.count();
   const lastEvent = store.groups.lastEventId();
   await store.close();
+  using _after = await StoreLock.take(dir);
   const db = openIndex(dir);
   let statuses = 0;
   try {

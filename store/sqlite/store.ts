@@ -18,7 +18,6 @@ import {
 } from "../store.ts";
 import { STORE_DEFAULTS, type StoreOptions } from "./options.ts";
 import { sqliteStatus } from "./_status.ts";
-import { arrivedAgain } from "../incident_identity.ts";
 import * as q from "./_queries.ts";
 import { untilAborted } from "../_until_aborted.ts";
 import { type Classifier, classifyIncident } from "../classify.ts";
@@ -33,17 +32,16 @@ import {
   type StoredIncident,
 } from "../_store_rows.ts";
 import { notify, Observers } from "../../lib/_observers.ts";
-import { syncFolderOf } from "../../lib/_io.ts";
 import {
-  checkName,
+  importIncident,
   indexClassified,
   type InsertMeta,
   removeStaged,
-  stage,
 } from "./_insert.ts";
 import { withDefaults } from "../../lib/_options.ts";
 import { folderUntouched, markFolder } from "./_folder_state.ts";
 import { Reclassifier, type ReclassifyProgress } from "./_reclassify.ts";
+import { StoreLock } from "../lock.ts";
 
 export type { ListFilter, StoredIncident } from "../_store_rows.ts";
 export { type ImportOptions, STORED_NAME } from "../store.ts";
@@ -80,14 +78,21 @@ export class IncidentStore implements AsyncDisposable, Store {
   #closed = false;
   readonly #onError: (message: string) => void;
   readonly #importing = new Set<Promise<unknown>>();
+  readonly #lock: StoreLock;
   /** The viewer's sessions, kept in the index across restarts. */
   readonly sessions: SessionKeeper;
   #conflicts = 0;
 
-  private constructor(dir: string, db: DatabaseSync, options: StoreOptions) {
+  private constructor(
+    dir: string,
+    db: DatabaseSync,
+    options: StoreOptions,
+    lock: StoreLock,
+  ) {
     const o = withDefaults(STORE_DEFAULTS, options);
     this.#dir = dir;
     this.#db = db;
+    this.#lock = lock;
     this.#retention = o.retention;
     this.#classifier = o.classifier;
     this.#onError = o.onError;
@@ -113,18 +118,21 @@ export class IncidentStore implements AsyncDisposable, Store {
    * Opens (creating it if needed) the store in `dir`: migrates an old
    * `index.jsonl`, drops rows whose file is gone, indexes files it does not
    * list, applies retention, and starts classifying again in the
-   * background the incidents that older rules classified.
+   * background the incidents that older rules classified. Throws a
+   * {@linkcode StoreLockedError} when another store has `dir` open.
    */
   static async open(
     dir: string,
     options: StoreOptions = {},
   ): Promise<IncidentStore> {
     await Deno.mkdir(dir, { recursive: true });
-    // Untouched since this store last closed: no need to read the folder.
-    const untouched = await folderUntouched(dir);
-    const db = openIndex(dir);
-    const store = new IncidentStore(dir, db, options);
+    const lock = await StoreLock.take(dir);
+    let db: DatabaseSync | undefined;
     try {
+      // Untouched since this store last closed: no need to read the folder.
+      const untouched = await folderUntouched(dir);
+      db = openIndex(dir);
+      const store = new IncidentStore(dir, db, options, lock);
       if (!untouched) {
         await removeStaged(dir);
         await reconcile({
@@ -136,12 +144,13 @@ export class IncidentStore implements AsyncDisposable, Store {
       }
       store.#recount();
       await store.#applyRetention();
+      store.#reclassifier.start();
+      return store;
     } catch (e) {
-      db.close();
+      db?.close();
+      lock.release();
       throw e;
     }
-    store.#reclassifier.start();
-    return store;
   }
 
   /** The store's folder. */
@@ -237,56 +246,24 @@ export class IncidentStore implements AsyncDisposable, Store {
   ): Promise<{ incident: StoredIncident; created: boolean }> {
     if (this.#closed) throw new Error(`the store ${this.#dir} is closed`);
     // close() waits for it (its staged file included).
-    const run = this.#import(name, bytes, options);
+    const run = importIncident(
+      {
+        dir: this.#dir,
+        get: (n) => this.get(n),
+        serial: (fn) => this.#serial(fn),
+        insert: (path, meta) => this.#insert(path, meta),
+        read: (n) => this.read(n),
+        conflict: () => this.#conflicts++,
+      },
+      name,
+      bytes,
+      options,
+    );
     this.#importing.add(run);
     try {
       return await run;
     } finally {
       this.#importing.delete(run);
-    }
-  }
-
-  async #import(
-    name: string,
-    bytes: Uint8Array<ArrayBuffer>,
-    options: ImportOptions,
-  ): Promise<{ incident: StoredIncident; created: boolean }> {
-    const origin = options.origin ?? "peer";
-    const source = options.source ?? (origin === "local" ? "local" : "push");
-    checkName(name);
-    const known = this.get(name);
-    if (known !== undefined) return await this.#again(known, bytes);
-    // Checked, written and synced before taking the store's turn: a big
-    // push holds up no other, and imports wait for the disk side by side.
-    // Synced before it counts as taken: a pusher drops its copy on 201.
-    const staged = await stage(this.#dir, name, bytes, options.limits, {
-      nameTime: origin === "peer",
-    });
-    let renamed = false;
-    try {
-      return await this.#serial(async () => {
-        const known = this.get(name);
-        if (known !== undefined) return await this.#again(known, bytes);
-        const path = `${this.#dir}/${name}`;
-        await Deno.rename(staged, path);
-        renamed = true;
-        try {
-          await syncFolderOf(path);
-          return {
-            incident: await this.#insert(path, { origin, source }),
-            created: true,
-          };
-        } catch (e) {
-          // Refused whole (not indexed): the sender keeps its copy, sends
-          // it again later.
-          if (this.get(name) === undefined) {
-            await Deno.remove(path).catch(() => {});
-          }
-          throw e;
-        }
-      });
-    } finally {
-      if (!renamed) await Deno.remove(staged).catch(() => {});
     }
   }
 
@@ -371,24 +348,6 @@ export class IncidentStore implements AsyncDisposable, Store {
     return this.#reclassifier.progress;
   }
 
-  /**
-   * A name stored already, arriving again: the same incident when its bytes
-   * are the same, else a conflict (counted, thrown).
-   */
-  async #again(
-    known: StoredIncident,
-    bytes: Uint8Array,
-  ): Promise<{ incident: StoredIncident; created: false }> {
-    const stored = await this.read(known.name);
-    return await arrivedAgain(
-      known,
-      known.name,
-      stored,
-      bytes,
-      () => this.#conflicts++,
-    );
-  }
-
   /** Arrivals refused because their name was stored with other content. */
   get conflicts(): number {
     return this.#conflicts;
@@ -425,6 +384,7 @@ export class IncidentStore implements AsyncDisposable, Store {
     await this.flush();
     this.#db.close();
     await markFolder(this.#dir);
+    this.#lock.release();
   }
 
   /** Same as {@linkcode close}. */
