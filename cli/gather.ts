@@ -12,7 +12,6 @@
 
 import { scopedTokensOf, TOKEN_FLAGS, TOKEN_USAGE } from "./_token_flags.ts";
 import { parseArgs } from "node:util";
-import { parseLevel } from "../lib/levels.ts";
 import {
   checkUrl,
   CLICKHOUSE_FLAGS,
@@ -31,11 +30,12 @@ import { Gatherer, type GathererOptions } from "../gather/gatherer.ts";
 import { EXIT, startupProblem, viewerLine } from "./_startup.ts";
 import { announceIncidents } from "./_gather_lines.ts";
 import type { Source } from "../gather/source.ts";
+import type { Webhook } from "../gather/webhooks.ts";
 import {
-  ALERT_TYPES,
-  type AlertType,
-  type Webhook,
-} from "../gather/webhooks.ts";
+  type WebhookConfig,
+  webhookFormat,
+  webhookOf,
+} from "./_webhook_config.ts";
 import {
   OTLP_FLAGS,
   OTLP_USAGE,
@@ -110,17 +110,6 @@ interface ConfigFile {
   traceUrl?: string;
 }
 
-interface WebhookConfig {
-  url: string;
-  secretFile?: string;
-  format?: string;
-  types?: string[];
-  categories?: string[];
-  apps?: string[];
-  minLevel?: string | number;
-  maxAlertsPerMinute?: number;
-}
-
 const CONFIG_KEYS = configKeys<ConfigFile>()([
   "dir",
   "listen",
@@ -146,74 +135,6 @@ const CONFIG_KEYS = configKeys<ConfigFile>()([
   "otlp",
   "traceUrl",
 ]);
-
-function format(where: string, v: unknown): "json" | "slack" | undefined {
-  if (v === undefined || v === "json" || v === "slack") return v;
-  throw new ConfigError(
-    `${where}: expected json or slack, got ${JSON.stringify(v)}`,
-  );
-}
-
-/** `{ [key]: value }`, or nothing when `value` is undefined. */
-function optional<K extends string, V>(key: K, value: V | undefined) {
-  return (value === undefined ? {} : { [key]: value }) as { [k in K]?: V };
-}
-
-function alertLimit(where: string, v: unknown): number | undefined {
-  if (v === undefined || (Number.isInteger(v) && (v as number) > 0)) {
-    return v as number | undefined;
-  }
-  throw new ConfigError(`${where}: expected a whole number above 0`);
-}
-
-function strings(where: string, v: unknown): string[] | undefined {
-  if (v === undefined) return undefined;
-  if (!Array.isArray(v) || !v.every((s) => typeof s === "string")) {
-    throw new ConfigError(`${where}: expected a list of strings`);
-  }
-  return v;
-}
-
-async function webhookOf(
-  where: string,
-  w: string | WebhookConfig,
-  shared: { secret?: string; format?: "json" | "slack" },
-): Promise<Webhook> {
-  const c: WebhookConfig = typeof w === "string" ? { url: w } : w;
-  const types = strings(`${where}.types`, c.types);
-  for (const t of types ?? []) {
-    if (!(ALERT_TYPES as string[]).includes(t)) {
-      throw new ConfigError(
-        `${where}.types: ${JSON.stringify(t)} is not one of ${
-          ALERT_TYPES.join(", ")
-        }`,
-      );
-    }
-  }
-  let minLevel: number | undefined;
-  if (c.minLevel !== undefined) {
-    try {
-      minLevel = parseLevel(c.minLevel);
-    } catch (e) {
-      throw new ConfigError(`${where}.minLevel: ${(e as Error).message}`);
-    }
-  }
-  return {
-    url: checkUrl(`${where}.url`, c.url),
-    secret: c.secretFile === undefined
-      ? shared.secret
-      : (await readText(`${where}.secretFile`, c.secretFile)).trim(),
-    format: format(`${where}.format`, c.format) ?? shared.format,
-    types: types as AlertType[] | undefined,
-    categories: strings(`${where}.categories`, c.categories),
-    apps: strings(`${where}.apps`, c.apps),
-    minLevel,
-    ...optional(
-      "maxAlertsPerMinute",
-      alertLimit(`${where}.maxAlertsPerMinute`, c.maxAlertsPerMinute),
-    ),
-  };
-}
 
 /**
  * Turns `flightlog gather` arguments (and the `--config` file they name)
@@ -292,7 +213,7 @@ export async function parseGatherArgs(
         : field("webhookSecretFile"),
       values["webhook-secret-file"] ?? cfg.webhookSecretFile,
     ),
-    format: format(
+    format: webhookFormat(
       values["webhook-format"] ? "--webhook-format" : field("webhookFormat"),
       values["webhook-format"] ?? cfg.webhookFormat,
     ),

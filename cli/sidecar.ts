@@ -11,14 +11,14 @@
 import { scopedTokensOf, TOKEN_FLAGS, TOKEN_USAGE } from "./_token_flags.ts";
 import { parseArgs } from "node:util";
 import type { BufferSizes } from "../lib/event_buffers.ts";
-import { parseLevel } from "../lib/levels.ts";
 import {
-  atLeast,
-  byFacility,
-  never,
-  type Qualifier,
-} from "../lib/qualifier.ts";
-import type { RedactOptions } from "../lib/redact.ts";
+  levelQualifier,
+  logFormat,
+  type QualifierConfig,
+  qualifierOf,
+  type RedactConfig,
+  redactOf,
+} from "./_recorder_fields.ts";
 import {
   checkUrl,
   CLICKHOUSE_FLAGS,
@@ -102,10 +102,7 @@ interface ConfigFile {
   peerCaFile?: string;
   cert?: string;
   key?: string;
-  qualifier?: {
-    atLeast?: string | number;
-    facilities?: Record<string, string | number>;
-  };
+  qualifier?: QualifierConfig;
   bufferSizes?: BufferSizes;
   maxBufferedBytes?: number;
   maxEventBytes?: number;
@@ -116,7 +113,7 @@ interface ConfigFile {
   retention?: { maxCount?: number; maxAgeDays?: number; maxBytes?: number };
   heartbeatTimeoutMs?: number;
   maxBodyBytes?: number;
-  redact?: false | { keys?: string[]; patterns?: string[]; replace?: string };
+  redact?: RedactConfig;
   quiet?: boolean;
   logFormat?: "text" | "json";
   maxConnections?: number;
@@ -125,54 +122,6 @@ interface ConfigFile {
   clickhouse?: Parameters<typeof clickhouseOf>[1];
   otlp?: OtlpConfig;
   traceUrl?: string;
-}
-
-function levelQualifier(where: string, v: string | number): Qualifier {
-  if (v === "never") return never;
-  try {
-    return atLeast(parseLevel(v));
-  } catch (e) {
-    throw new ConfigError(`${where}: ${(e as Error).message}`);
-  }
-}
-
-function qualifierOf(
-  where: string,
-  q: ConfigFile["qualifier"],
-): Qualifier | undefined {
-  if (q === undefined) return undefined;
-  const base = q.atLeast === undefined
-    ? undefined
-    : levelQualifier(`${where}.atLeast`, q.atLeast);
-  if (q.facilities === undefined) return base;
-  const table: Record<string, Qualifier> = {};
-  for (const [f, v] of Object.entries(q.facilities)) {
-    table[f] = levelQualifier(`${where}.facilities.${f}`, v);
-  }
-  return byFacility(table, base);
-}
-
-function redactOf(
-  where: string,
-  r: ConfigFile["redact"],
-  extraKeys: string[] | undefined,
-): RedactOptions | false {
-  if (r === false) return false;
-  if (r !== undefined && (typeof r !== "object" || r === null)) {
-    throw new ConfigError(`${where}: expected false or an object`);
-  }
-  const patterns = (r?.patterns ?? []).map((p, i) => {
-    try {
-      return new RegExp(p, "g");
-    } catch (e) {
-      throw new ConfigError(`${where}.patterns[${i}]: ${(e as Error).message}`);
-    }
-  });
-  return {
-    keys: [...(r?.keys ?? []), ...(extraKeys ?? [])],
-    patterns,
-    replace: r?.replace,
-  };
 }
 
 /** The fields of a sidecar's `--config` file. */
@@ -369,13 +318,6 @@ export async function parseSidecarArgs(
       ),
     },
   };
-}
-
-function logFormat(where: string, v: unknown): "text" | "json" {
-  if (v === undefined || v === "text" || v === "json") return v ?? "text";
-  throw new ConfigError(
-    `${where}: expected text or json, got ${JSON.stringify(v)}`,
-  );
 }
 
 /**

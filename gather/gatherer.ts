@@ -7,21 +7,15 @@
  * @module
  */
 
-import type { ScopedTokens } from "../http/scopes.ts";
 import { createLogger } from "../lib/create_logger.ts";
 import type { Logger } from "../lib/logger.ts";
 import { withDefaults } from "../lib/_options.ts";
 import { sleep } from "../lib/_sleep.ts";
 import { NodeServer, nodeToken } from "../http/node_server.ts";
-import type { SpikeRule } from "../store/groups.ts";
-import type { Retention } from "../store/sqlite/retention.ts";
 import { openStore } from "../store/open.ts";
 import { NodeState } from "../store/sqlite/node_state.ts";
 import type { Store } from "../store/store.ts";
 import { errorMessage } from "../store/errors.ts";
-import { MAX_INCIDENT_BYTES } from "../store/push_check.ts";
-import type { ClickHouseOptions } from "../store/clickhouse/client.ts";
-import type { SpoolOptions } from "../store/clickhouse/spool.ts";
 import {
   countGroupEvents,
   type GathererParts,
@@ -29,130 +23,17 @@ import {
   health,
   metrics,
 } from "./_status.ts";
-import { OtlpExport, type OtlpExportOptions } from "../otlp/export.ts";
+import { OtlpExport } from "../otlp/export.ts";
 import { Rules, rulesHash } from "./rules.ts";
-import {
-  Pull,
-  type PullOptions,
-  type Source,
-  type SourceStats,
-} from "./source.ts";
-import {
-  type Webhook,
-  type WebhookOptions,
-  Webhooks,
-  type WebhookStats,
-} from "./webhooks.ts";
+import { Pull, type SourceStats } from "./source.ts";
+import { Webhooks, type WebhookStats } from "./webhooks.ts";
 
-/**
- * Settings of a {@linkcode Gatherer}.
- *
- * @example
- * ```ts
- * import type { GathererOptions } from "@flightlog/flightlog/gather";
- * const options: GathererOptions = {
- *   dir: "/var/lib/flightlog-gatherer",
- *   listen: { hostname: "0.0.0.0", port: 7478 },
- *   sources: [{ url: "http://10.0.0.7:7477", token: "…" }],
- *   rules: "/etc/flightlog/rules",
- *   webhooks: [{ url: "https://hooks.example.com/x", secret: "…" }],
- * };
- * ```
- */
-export interface GathererOptions {
-  /** The store (incidents, `index.sqlite`, `token`). */
-  dir: string;
-  /**
-   * Where the HTTP API listens; port 0 picks a free one.
-   * @default {{ hostname: "127.0.0.1", port: 7478 }}
-   */
-  listen?: { hostname?: string; port?: number };
-  /** The bearer token; default: read from `tokenFile`, generated if absent. */
-  token?: string;
-  /**
-   * Where the token is kept (mode 0600).
-   * @default {`${dir}/token`}
-   */
-  tokenFile?: string;
-  /**
-   * Tokens of narrower scope beside the `admin` one: `read` (GET, the
-   * viewer) and `push` (`POST /v1/incidents` only, for sidecars).
-   */
-  tokens?: ScopedTokens;
-  /** PEM certificate and key: serve HTTPS. */
-  tls?: { cert: string; key: string };
-  /** Servers to pull incidents from. */
-  sources?: Source[];
-  /** How pulls retry. */
-  pull?: Omit<PullOptions, "onError">;
-  /** A folder of `*.ts` and `*.json` classification rules. */
-  rules?: string;
-  /**
-   * Most time one `.ts` rule may take on one incident, in ms.
-   * @default {1000}
-   */
-  ruleTimeoutMs?: number;
-  /**
-   * How often the rules folder is looked at for changes, in ms; changed
-   * rules are loaded and the stored incidents classified again.
-   * @default {5000}
-   */
-  rulesPollMs?: number;
-  /** Where alerts go. */
-  webhooks?: Webhook[];
-  /** How alerts are delivered. */
-  webhookOptions?: Omit<WebhookOptions, "publicUrl" | "onError">;
-  /**
-   * The base of links in alerts.
-   * @default {this gatherer's URL}
-   */
-  publicUrl?: string;
-  /** When a group spikes. */
-  spike?: SpikeRule;
-  /** Bounds of the store (with ClickHouse: `maxAgeMs` only, by day partitions). */
-  retention?: Retention;
-  /**
-   * Keep everything in ClickHouse instead of `dir` (which then holds the
-   * spool and alert deliveries only): gatherers on one ClickHouse serve the
-   * same data.
-   */
-  clickhouse?: ClickHouseOptions;
-  /** The spool's bounds and timing (with `clickhouse`). */
-  spool?: Omit<SpoolOptions, "dir">;
-  /** Also export every new incident as OTLP logs (checkpoint in `dir/node.sqlite`). */
-  otlp?: OtlpExportOptions;
-  /** A link template with `{trace_id}`: the viewer links trace ids there. */
-  traceUrl?: string;
-  /**
-   * HTTP connections open at once, at most.
-   * @default {256}
-   */
-  maxConnections?: number;
-  /**
-   * An HTTP connection idle this long is closed, in ms.
-   * @default {60_000}
-   */
-  idleTimeoutMs?: number;
-  /**
-   * Largest accepted request body (a pushed incident), in bytes.
-   * @default {64 MiB}
-   */
-  maxBodyBytes?: number;
-  /**
-   * Where problems (a source down, a rule failing, a webhook refusing) are
-   * told, one line each.
-   * @default {console.error}
-   */
-  report?: (line: string) => void;
-}
+import {
+  GATHERER_DEFAULTS as DEFAULTS,
+  type GathererOptions,
+} from "./gatherer_options.ts";
 
-const DEFAULTS = {
-  listen: { hostname: "127.0.0.1", port: 7478 },
-  ruleTimeoutMs: 1000,
-  rulesPollMs: 5000,
-  maxBodyBytes: MAX_INCIDENT_BYTES,
-  report: (line: string) => console.error(`flightlog gather: ${line}`),
-};
+export type { GathererOptions };
 
 /**
  * A running gatherer. Start one with {@linkcode Gatherer.start}; close it to
