@@ -5,22 +5,18 @@
  * @module
  */
 
-import { currentContext } from "./context.ts";
-import { toFoolscapFormat } from "./event.ts";
 import type { Fields, FlogEvent, Incarnation } from "./flog_event.ts";
 import type { FacilityBuffers } from "./event_buffers.ts";
-import type { FieldShape } from "./_fields.ts";
 import { LOGGED_EVENT_BYTES } from "./_event_bytes.ts";
 import { Level } from "./levels.ts";
 import { type Threshold, thresholdFor } from "./threshold.ts";
-import { activeSpan } from "./trace_context.ts";
 import type { FlightRecorder } from "./recorder.ts";
 import type { RecorderStats } from "./recorder_options.ts";
 import type { IncidentInfo } from "./reporter.ts";
 import { warnClosed } from "./_closed_warning.ts";
 import { errorCall } from "./_failures.ts";
-import { withCallStack } from "./_call_stack.ts";
 import { discardCurrent, flushCurrent } from "./_context_lifecycle.ts";
+import { EventBuilder } from "./_event_builder.ts";
 
 /** What a {@linkcode Logger} is for, besides its recorder. */
 export interface LoggerSettings {
@@ -73,16 +69,8 @@ export class Logger implements AsyncDisposable {
   readonly #buffers: FacilityBuffers;
   readonly #thresholdSpec: Threshold | undefined;
   readonly #bound: Fields | undefined;
-  readonly #mergedByContext = new WeakMap<object, Fields>();
   readonly #children = new Map<string, Logger>();
-  // One-entry cache of the last template's conversion (saves a map lookup).
-  #lastTemplate: unknown = undefined;
-  #lastFormat = "";
-  #lastShape: FieldShape | undefined;
-  // The bound fields, prepared once; the last context's merge with them.
-  #boundPrepared: Fields | undefined;
-  #lastContext: Readonly<Fields> | undefined;
-  #lastMerged: Fields = NO_FIELDS;
+  readonly #builder: EventBuilder;
 
   /** Use {@linkcode createLogger}; this is for sharing a recorder. */
   constructor(recorder: FlightRecorder, options: LoggerSettings = {}) {
@@ -92,6 +80,7 @@ export class Logger implements AsyncDisposable {
     this.#threshold = thresholdFor(options.threshold, options.facility);
     this.#buffers = recorder.buffers.facility(options.facility);
     this.#bound = options.bindings;
+    this.#builder = new EventBuilder(recorder, this.facility, this.#bound);
   }
 
   /** The incarnation of this logger's events. */
@@ -121,7 +110,7 @@ export class Logger implements AsyncDisposable {
         }
         template = String(template);
       }
-      const event = this.#event(level, template, fields);
+      const event = this.#builder.build(level, template, fields);
       // The walk that prepared the fields estimated their size.
       const bytes = fields === undefined ? 0 : rec.prepare.bytes;
       rec.recordIn(this.#buffers, event, true, LOGGED_EVENT_BYTES + bytes);
@@ -130,86 +119,6 @@ export class Logger implements AsyncDisposable {
       rec.reportOnce("log call", e);
       return -1;
     }
-  }
-
-  #event(level: number, template: string, fields: Fields | undefined) {
-    const rec = this.recorder;
-    let format = this.#lastFormat;
-    if (template !== this.#lastTemplate) {
-      format = toFoolscapFormat(rec.prepare.template(template));
-      this.#lastTemplate = template;
-      this.#lastFormat = format;
-      this.#lastShape = rec.prepare.shape(template);
-    }
-    const own = fields === undefined ? NO_FIELDS : rec.prepare.fields(
-      fields.stacktrace === true ? withCallStack(fields) : fields,
-      this.#lastShape,
-    );
-    const context = currentContext();
-    // Deno's active span, when OTEL_DENO is on (undefined, cheaply, if not).
-    const span = activeSpan();
-    if (context === undefined && this.#bound === undefined) {
-      // A plain identifier spread first is V8's fast object clone (an
-      // expression there, such as `a ?? b`, is not): keep this literal apart.
-      if (span === undefined) {
-        return {
-          ...own,
-          num: rec.nextNum(),
-          time: rec.now() / 1000,
-          incarnation: rec.incarnation,
-          level,
-          facility: this.facility,
-          format,
-        } as FlogEvent;
-      }
-      return {
-        ...own,
-        num: rec.nextNum(),
-        time: rec.now() / 1000,
-        incarnation: rec.incarnation,
-        level,
-        facility: this.facility,
-        format,
-        trace_id: span.trace_id,
-        span_id: span.span_id,
-      } as FlogEvent;
-    }
-    // Context and bound fields are prepared and merged once per context; a
-    // second spread is slow, so the call's own fields are copied after.
-    const merged = this.#merged(context);
-    const event: FlogEvent = {
-      ...merged,
-      num: rec.nextNum(),
-      time: rec.now() / 1000,
-      incarnation: rec.incarnation,
-      level,
-      facility: this.facility,
-      format,
-    };
-    for (const key in own) event[key] = own[key];
-    if (span !== undefined) {
-      event.trace_id = span.trace_id;
-      event.span_id = span.span_id;
-    }
-    return event;
-  }
-
-  /** The context's and bound fields, prepared and merged (cached). */
-  #merged(context: Readonly<Fields> | undefined): Fields {
-    const prepare = this.recorder.prepare;
-    const bound = this.#boundPrepared ??= this.#bound === undefined
-      ? NO_FIELDS
-      : prepare.shared(this.#bound);
-    if (context === undefined) return bound;
-    if (context === this.#lastContext) return this.#lastMerged;
-    let merged = this.#mergedByContext.get(context);
-    if (merged === undefined) {
-      merged = { ...prepare.shared(context), ...bound };
-      this.#mergedByContext.set(context, merged);
-    }
-    this.#lastContext = context;
-    this.#lastMerged = merged;
-    return merged;
   }
 
   /**
@@ -236,7 +145,7 @@ export class Logger implements AsyncDisposable {
       return -1;
     }
     try {
-      const event = this.#event(Level.WEIRD, String(template), fields);
+      const event = this.#builder.build(Level.WEIRD, String(template), fields);
       rec.trigger(event);
       return event.num;
     } catch (e) {
@@ -421,5 +330,3 @@ export class Logger implements AsyncDisposable {
     return this.close();
   }
 }
-
-const NO_FIELDS: Fields = Object.freeze({});

@@ -7,15 +7,14 @@
  * @module
  */
 
-import { isAbsolute, resolve } from "node:path";
-import { encodeJSON, jsonableEvent } from "./event.ts";
+import { encodeJSON } from "./event.ts";
 import type { FlogEvent } from "./flog_event.ts";
 import { ReusedEncoder, writeAll } from "./_io.ts";
 import type { Logger } from "./logger.ts";
-import { PROTOCOL_VERSION, type PublishMessage } from "./protocol.ts";
-import { batchLines, PROTOCOL_VERSIONS } from "./protocol_v2.ts";
-import { VERSION } from "./version.ts";
+import { batchLines } from "./protocol_v2.ts";
 import { Subscriber } from "./_reader_queue.ts";
+import { listenForPick } from "./_version_pick.ts";
+import { eventLines, helloLine } from "./_publish_lines.ts";
 import { claimSocketPath } from "./_unix_socket.ts";
 import { withDefaults } from "./_options.ts";
 import { waitAtMost } from "./_sleep.ts";
@@ -198,7 +197,7 @@ export class Publisher implements AsyncDisposable {
         this.#subs.add(sub);
         this.stats.accepted++;
         this.stats.connections++;
-        const listening = this.#listen(sub);
+        const listening = listenForPick(sub);
         const loop = this.#serve(sub, history).finally(async () => {
           sub.release();
           this.#subs.delete(sub);
@@ -222,30 +221,8 @@ export class Publisher implements AsyncDisposable {
     const bytes = new ReusedEncoder();
     const write = (text: string) => writeAll(sub.conn, bytes.encode(text));
     try {
-      await write(
-        encodeJSON(
-          {
-            t: "hello",
-            v: PROTOCOL_VERSION,
-            speaks: [...PROTOCOL_VERSIONS],
-            app: rec.options.app,
-            pid: Deno.pid,
-            incarnation: rec.incarnation,
-            versions: {
-              flightlog: VERSION,
-              deno: Deno.version.deno,
-              ...rec.options.versions,
-            },
-            host: rec.host,
-            bufferSizes: rec.options.bufferSizes,
-            heartbeatMs: this.#opts.heartbeatMs,
-            writesIncidents: rec.options.incidentDir !== undefined,
-            incidentDir: absolute(rec.options.incidentDir),
-            time: Date.now() / 1000,
-          } satisfies PublishMessage,
-        ) + "\n",
-      );
-      await write(this.#eventLines(history, true));
+      await write(helloLine(rec, this.#opts.heartbeatMs));
+      await write(eventLines(history, this.#opts.batchSize, true));
       this.stats.sent += history.length;
       this.#greeted.resolve();
       for (;;) {
@@ -261,7 +238,7 @@ export class Publisher implements AsyncDisposable {
         sub.dropped = 0;
         let text = sub.version === 2
           ? batchLines(events, rec.incarnation, this.#opts.batchSize, false)
-          : this.#eventLines(events, false);
+          : eventLines(events, this.#opts.batchSize, false);
         if (dropped > 0) {
           text += encodeJSON({
             t: "dropped",
@@ -279,54 +256,6 @@ export class Publisher implements AsyncDisposable {
     } catch {
       // The reader went away (or the publisher closed the connection).
     }
-  }
-
-  /**
-   * Reads what the reader says: its `pick` of a version (the only message
-   * a reader sends), taken from the next write on. A reader that never
-   * answers stays on v1; what is not a pick is ignored.
-   */
-  async #listen(sub: Subscriber): Promise<void> {
-    const buffer = new Uint8Array(256);
-    const decoder = new TextDecoder();
-    let text = "";
-    try {
-      for (;;) {
-        const n = await sub.conn.read(buffer);
-        if (n === null) return;
-        text += decoder.decode(buffer.subarray(0, n), { stream: true });
-        for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n")) {
-          const version = pickedVersion(text.slice(0, nl));
-          if (version !== undefined) sub.version = version;
-          text = text.slice(nl + 1);
-        }
-        // Longer than any answer: not one.
-        if (text.length > MAX_ANSWER) text = "";
-      }
-    } catch {
-      // The connection closed.
-    }
-  }
-
-  #eventLines(events: FlogEvent[], history: boolean): string {
-    let text = "";
-    const size = this.#opts.batchSize;
-    if (history && events.length === 0) {
-      // An empty catch-up still says so: readers know where live events start.
-      return encodeJSON({ t: "events", events: [], history: true }) + "\n";
-    }
-    for (let i = 0; i < events.length; i += size) {
-      const batch = new Array(Math.min(size, events.length - i));
-      for (let j = 0; j < batch.length; j++) {
-        batch[j] = jsonableEvent(events[i + j]);
-      }
-      text += encodeJSON(
-        history
-          ? { t: "events", events: batch, history: true }
-          : { t: "events", events: batch },
-      ) + "\n";
-    }
-    return text;
   }
 
   /**
@@ -376,33 +305,6 @@ export class Publisher implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-/** `dir` as an absolute path; undefined without one (or without `cwd`). */
-function absolute(dir: string | undefined): string | undefined {
-  if (dir === undefined || isAbsolute(dir)) return dir;
-  try {
-    return resolve(dir);
-  } catch {
-    return undefined; // no permission to read the working directory
-  }
-}
-
-/** The longest line a reader's answer can be, in characters. */
-const MAX_ANSWER = 1024;
-
-/** The version a reader's answer line picks, if it is a valid pick. */
-function pickedVersion(line: string): number | undefined {
-  let m: unknown;
-  try {
-    m = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  const { t, v } = (m ?? {}) as { t?: unknown; v?: unknown };
-  return t === "pick" && typeof v === "number" && PROTOCOL_VERSIONS.includes(v)
-    ? v
-    : undefined;
 }
 
 /**

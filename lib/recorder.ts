@@ -7,12 +7,14 @@
  */
 
 import { coarseNow } from "./_clock.ts";
-import { hostname, incidentHeader } from "./_incident_header.ts";
+import { hostname } from "./_incident_header.ts";
+import { openIncident } from "./_open_incident.ts";
+import { IncidentTracker } from "./_incident_tracker.ts";
 import { withDefaults } from "./_options.ts";
 import { randomHex } from "./_random.ts";
 import { RateLimiter } from "./_rate_limit.ts";
 import { toFailure } from "./event.ts";
-import { ContextBuffers, type Selection } from "./context_buffers.ts";
+import { ContextBuffers } from "./context_buffers.ts";
 import { notify, Observers } from "./_observers.ts";
 import { EventBuffers, type FacilityBuffers } from "./event_buffers.ts";
 import { EVENT_BASE, eventBytes } from "./_event_bytes.ts";
@@ -34,7 +36,7 @@ import { recoverIncidents } from "./recovery.ts";
 import { redactionRules } from "./redact.ts";
 import { type AddSource, sourceContext } from "./source_context.ts";
 import { type FieldPreparer, fieldPreparer } from "./_fields.ts";
-import { type IncidentInfo, IncidentReporter } from "./reporter.ts";
+import type { IncidentInfo, IncidentReporter } from "./reporter.ts";
 
 /**
  * Buffers, qualifier and reporters for one stream of events.
@@ -87,14 +89,10 @@ export class FlightRecorder implements AsyncDisposable {
   #closed = false;
   #closing: Promise<void> | undefined;
   readonly #qualify: (e: FlogEvent) => boolean;
-  readonly #reporters = new Set<IncidentReporter>();
-  #active: IncidentReporter | undefined;
-  #activeTakes: Selection | undefined; // isolated: which events go in it
+  readonly #incidents = new IncidentTracker();
   readonly #eventObservers = new Observers<(e: FlogEvent) => void>();
   readonly #incidentObservers = new Observers<(i: IncidentInfo) => void>();
   readonly #closeHooks = new Observers<() => Promise<void> | void>();
-  static readonly #RECENT = 100;
-  readonly #recent: IncidentInfo[] = [];
   readonly #rateLimit: RateLimiter;
   #suppressedSinceLast = 0;
   readonly #reported = new Set<string>();
@@ -140,12 +138,12 @@ export class FlightRecorder implements AsyncDisposable {
 
   /** Recent incidents (up to 100), oldest first, once finished. */
   get incidents(): readonly IncidentInfo[] {
-    return this.#recent;
+    return this.#incidents.recent;
   }
 
   /** The incident being recorded now, if any. */
   get activeIncident(): IncidentInfo | undefined {
-    return this.#active?.info;
+    return this.#incidents.active?.info;
   }
 
   /** Every buffered event, oldest first. */
@@ -188,10 +186,7 @@ export class FlightRecorder implements AsyncDisposable {
       if (bytes > all.maxEventBytes) [event, bytes] = all.cut(event);
       buffers.push(event, bytes);
       this.isolation?.offer(event, bytes);
-      const active = this.#active;
-      if (active !== undefined && (this.#activeTakes?.(event) ?? true)) {
-        active.add(event);
-      }
+      this.#incidents.feed(event);
       const observers = this.#eventObservers.list;
       for (let i = 0; i < observers.length; i++) {
         try {
@@ -270,9 +265,10 @@ export class FlightRecorder implements AsyncDisposable {
   }
 
   #trigger(trigger: FlogEvent): void {
-    if (this.#active?.recording) {
+    const active = this.#incidents.active;
+    if (active?.recording) {
       this.stats.extraTriggers++;
-      this.#active.info.extraTriggers++;
+      active.info.extraTriggers++;
       this.note(
         Level.UNUSUAL,
         "another trigger while this incident was recorded: event #%(trigger_num)d (level %(trigger_level)d)",
@@ -290,35 +286,13 @@ export class FlightRecorder implements AsyncDisposable {
     const takes = this.isolation?.takes(trigger);
     let reporter: IncidentReporter;
     try {
-      // The events before it (see `history` for isolation), with source lines.
-      const all = this.snapshot();
-      const src = this.#addSource(
+      reporter = openIncident(this, {
         trigger,
-        takes === undefined
-          ? all.filter((e) => e !== trigger)
-          : this.isolation!.history(all, trigger, takes),
-      );
-      const header = incidentHeader(src.trigger, {
-        app: this.options.app,
-        host: this.host,
-        versions: this.options.versions,
-        release: this.options.release,
-        suppressed: this.#suppressedSinceLast,
-        hook: this.options.header,
-        onHookError: (e) => this.reportOnce("header hook", e),
-      });
-      if (takes !== undefined) {
-        header.isolated = { key: this.isolation!.key, value: takes.value };
-      }
-      reporter = new IncidentReporter({
+        takes,
         dir,
-        header,
-        history: src.history,
-        from: (e) =>
-          e.incarnation === this.incarnation ? "local" : this.options.from,
-        trailingEvents: this.options.trailingEvents,
-        trailingMs: this.options.trailingMs,
-        onFinish: (info) => this.#finished(reporter, info),
+        addSource: this.#addSource,
+        suppressed: this.#suppressedSinceLast,
+        onFinish: (r, info) => this.#finished(r, info),
       });
     } catch (e) {
       this.stats.failedIncidents++;
@@ -327,19 +301,11 @@ export class FlightRecorder implements AsyncDisposable {
     }
     this.stats.incidents++;
     this.#suppressedSinceLast = 0;
-    this.#reporters.add(reporter);
-    if (reporter.recording) {
-      this.#active = reporter;
-      this.#activeTakes = takes;
-    }
+    this.#incidents.started(reporter, takes);
   }
 
   #finished(reporter: IncidentReporter, info: IncidentInfo): void {
-    this.#reporters.delete(reporter);
-    if (this.#active === reporter) {
-      this.#active = undefined;
-      this.#activeTakes = undefined;
-    }
+    this.#incidents.finished(reporter, info);
     if (!info.complete) {
       this.stats.failedIncidents++;
       this.reportOnce(
@@ -347,8 +313,6 @@ export class FlightRecorder implements AsyncDisposable {
         new Error(`${info.error ?? "not finished"} (the plain file is kept)`),
       );
     }
-    this.#recent.push(info);
-    if (this.#recent.length > FlightRecorder.#RECENT) this.#recent.shift();
     notify(
       this.#incidentObservers,
       info,
@@ -397,7 +361,7 @@ export class FlightRecorder implements AsyncDisposable {
         }
       }
       await this.ready;
-      await Promise.all([...this.#reporters].map((r) => r.finish("close")));
+      await this.#incidents.finishAll();
       this.buffers.clear();
       this.isolation?.clear();
       this.#eventObservers.clear();

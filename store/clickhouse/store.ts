@@ -17,7 +17,6 @@ import type {
 } from "../store.ts";
 import { isTraceId } from "../../lib/trace_context.ts";
 import type { Classifier } from "../classify.ts";
-import type { GroupEvent } from "../groups.ts";
 import { errorMessage, InvalidIncidentError } from "../errors.ts";
 import { clickhouseStatus } from "./_status.ts";
 import { checkPushedIncident } from "../push_check.ts";
@@ -28,22 +27,18 @@ import {
   type StoredIncident,
 } from "../_store_rows.ts";
 import { arrivedAgain, conflictsMetric } from "../incident_identity.ts";
-import { notify, Observers } from "../../lib/_observers.ts";
 import { sleep } from "../../lib/_sleep.ts";
 import { ClickHouseGroups } from "./groups.ts";
 import { sqlInt, sqlString } from "./client.ts";
 import { fromBase64, incidentFromRow, incidentRows } from "./rows.ts";
 import { dropOldPartitions, type Layout, openSchema } from "./schema.ts";
 import { searchEvents } from "./_search.ts";
+import { ClusterPoller, LOOKBACK } from "./_poll.ts";
 import { SeqClock, Spool, type SpoolStats } from "./spool.ts";
 import type { ClickHouseStoreOptions } from "./options.ts";
 
 export type { ClickHouseStoreOptions } from "./options.ts";
 
-/** Rows read per page by the streams' polls. */
-const PAGE = 1000;
-/** How far back each poll looks again, for rows that became visible late. */
-const LOOKBACK = 30_000 * 1000;
 /** The columns of an incident row but its body. */
 const COLUMNS = `name, seq, source, app, host, version, pid, time, level,
   facility, summary, trigger_id, category, group_id, title, rule, events,
@@ -71,11 +66,7 @@ export class ClickHouseStore implements Store, AsyncDisposable {
   readonly groups: GroupBackend;
   /** Ids are stamped by each gatherer's clock: streams look back this far. */
   readonly lookback: number = LOOKBACK;
-  readonly #abort = new AbortController();
-  readonly #listeners = new Observers<(s: StoredIncident) => void>();
-  readonly #groupListeners = new Observers<(e: GroupEvent) => void>();
-  #polling: Promise<void> | undefined;
-  #lastError: string | undefined;
+  readonly #poller: ClusterPoller;
   #classifier: Classifier | undefined;
   readonly #importing = new Set<Promise<unknown>>();
   #conflicts = 0;
@@ -85,11 +76,13 @@ export class ClickHouseStore implements Store, AsyncDisposable {
     this.#spool = spool;
     this.#o = o;
     this.#classifier = o.classifier;
-    this.groups = new ClickHouseGroups(l, this.#seq, (fn) => {
-      const off = this.#groupListeners.add(fn);
-      this.#poll();
-      return off;
-    }, o.spike);
+    this.#poller = new ClusterPoller(this, o.pollMs);
+    this.groups = new ClickHouseGroups(
+      l,
+      this.#seq,
+      (fn) => this.#poller.onGroupEvent(fn),
+      o.spike,
+    );
   }
 
   /** Creates or migrates the tables, opens the spool, and serves. */
@@ -146,7 +139,7 @@ export class ClickHouseStore implements Store, AsyncDisposable {
 
   /** The latest failure to reach ClickHouse from a stream, if any. */
   get lastError(): string | undefined {
-    return this.#lastError ?? this.#spool.stats.lastError;
+    return this.#poller.lastError ?? this.#spool.stats.lastError;
   }
 
   async #one(where: string): Promise<StoredIncident | undefined> {
@@ -313,9 +306,7 @@ export class ClickHouseStore implements Store, AsyncDisposable {
 
   /** Calls `fn` with each incident stored anywhere on the cluster, as polled. */
   subscribe(fn: (s: StoredIncident) => void): () => void {
-    const off = this.#listeners.add(fn);
-    this.#poll();
-    return off;
+    return this.#poller.onIncident(fn);
   }
 
   /** Where pulling `source` got to, as any gatherer left it. */
@@ -341,67 +332,6 @@ export class ClickHouseStore implements Store, AsyncDisposable {
     return searchEvents(this.#l, s);
   }
 
-  /** Starts polling while anyone listens. */
-  #poll(): void {
-    this.#polling ??= this.#pollLoop().finally(() => this.#polling = undefined);
-  }
-
-  async #pollLoop(): Promise<void> {
-    const signal = this.#abort.signal;
-    const pollMs = this.#o.pollMs ?? 1000;
-    let incidentsFrom = await this.latestId().catch(() => 0);
-    let groupsFrom = await Promise.resolve(this.groups.lastEventId()).catch(
-      () => 0,
-    );
-    const seen = new Map<string, number>();
-    const fresh = (key: string, id: number, floor: number) => {
-      for (const [k, v] of seen) if (v < floor - LOOKBACK) seen.delete(k);
-      if (seen.has(key)) return false;
-      seen.set(key, id);
-      return true;
-    };
-    while (
-      !signal.aborted &&
-      (this.#listeners.list.length > 0 || this.#groupListeners.list.length > 0)
-    ) {
-      try {
-        // Page through the whole window: a burst larger than a page must
-        // not hide what comes after it.
-        if (this.#listeners.list.length > 0) {
-          let from = incidentsFrom - LOOKBACK;
-          for (let page = 0; page < 1000; page++) {
-            const rows = await this.after(from, PAGE);
-            for (const s of rows) {
-              if (!fresh(`i:${s.name}`, s.id, incidentsFrom)) continue;
-              incidentsFrom = Math.max(incidentsFrom, s.id);
-              notify(this.#listeners, s);
-            }
-            if (rows.length < PAGE) break;
-            from = rows.at(-1)!.id;
-          }
-        }
-        if (this.#groupListeners.list.length > 0) {
-          let from = groupsFrom - LOOKBACK;
-          for (let page = 0; page < 1000; page++) {
-            const events = await this.groups.eventsAfter(from, PAGE);
-            for (const e of events) {
-              const key = `g:${e.id}:${e.type}:${e.group}`;
-              if (!fresh(key, e.id, groupsFrom)) continue;
-              groupsFrom = Math.max(groupsFrom, e.id);
-              notify(this.#groupListeners, e);
-            }
-            if (events.length < PAGE) break;
-            from = events.at(-1)!.id;
-          }
-        }
-        this.#lastError = undefined;
-      } catch (e) {
-        this.#lastError = errorMessage(e);
-      }
-      await sleep(pollMs, signal);
-    }
-  }
-
   /** Drops the day partitions past `maxAgeMs` (the gatherer runs it hourly). */
   async applyRetention(): Promise<number> {
     if (this.#o.maxAgeMs === undefined) return 0;
@@ -415,8 +345,7 @@ export class ClickHouseStore implements Store, AsyncDisposable {
 
   /** Stops polling and sending; the spool keeps what is left. */
   async close(): Promise<void> {
-    this.#abort.abort();
-    await this.#polling;
+    await this.#poller.close();
     await this.#spool.close();
   }
 
