@@ -267,10 +267,11 @@ export class AppTail {
             if (version > 1) {
               // Answered before anything else is read: the app switches at
               // its next write, and v1 events until then are read as such.
-              await writeAll(
-                conn,
-                new TextEncoder().encode(`{"t":"pick","v":${version}}\n`),
-              );
+              // An app that hung up first (often with all said, goodbye
+              // included) never switched: what it sent is read on, as v1.
+              const pick = `{"t":"pick","v":${version}}\n`;
+              await writeAll(conn, new TextEncoder().encode(pick))
+                .catch(() => version = 1);
             }
             this.#onHello(hello);
             if (hello.writesIncidents) {

@@ -247,3 +247,47 @@ Deno.test("AppTail picks v2 from a hello that speaks it, and records batches as 
   );
   assert.equal(app.tail.stats.eventsRefused, 1); // the event that does not fit
 });
+
+Deno.test("AppTail reads on to the goodbye when the app hung up before its v2 answer went out", async () => {
+  await using dir = await tempDir();
+  // The interleaving of a loaded machine, forced: the app sends all (hello,
+  // events, goodbye) and closes before the tail writes its pick.
+  const hungUp = Promise.withResolvers<void>();
+  const realConnect = Deno.connect;
+  const held = async (options: Deno.UnixConnectOptions) => {
+    const conn = await realConnect(options);
+    return {
+      readable: conn.readable,
+      close: () => conn.close(),
+      write: async (p: Uint8Array) => {
+        await hungUp.promise;
+        return await conn.write(p);
+      },
+    } as unknown as Deno.UnixConn;
+  };
+  Object.defineProperty(Deno, "connect", { value: held, configurable: true });
+  let app: Awaited<ReturnType<typeof fakeApp>>;
+  try {
+    app = await fakeApp(dir.path);
+  } finally {
+    Object.defineProperty(Deno, "connect", {
+      value: realConnect,
+      configurable: true,
+    });
+  }
+  await using _app = app;
+  const end = app.noted(
+    (e) => e.app_died === true || formatStarts("app said goodbye")(e),
+    "the goodbye or the death",
+  );
+  await app.send(
+    hello({ speaks: [1, 2] }),
+    { t: "events", events: [event({ num: 0 }), event({ num: 1, level: 23 })] },
+    { t: "goodbye", reason: "bye" },
+  );
+  app.hangUp();
+  hungUp.resolve();
+  assert.equal(String((await end).format), "app said goodbye: %(reason)s");
+  assert.deepEqual(appEvents(app).map((e) => e.num), [0, 1]);
+  assert.equal(app.tail.stats.appDeaths, 0);
+});
