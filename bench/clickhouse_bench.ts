@@ -31,6 +31,7 @@ async function bigIncident(dir: string, i: number, n: number) {
     incidentDir: dir,
     trailingMs: 0,
     rateLimit: false,
+    announce: false, // thousands of incidents: no line each
     app: ["shop", "bank", "search", "mail"][i % 4],
     console: false,
     bufferSizes: { default: n, total: n * 2 },

@@ -35,6 +35,7 @@ async function sampleIncidents(n: number): Promise<Uint8Array[]> {
       incidentDir: dir,
       trailingMs: 0,
       rateLimit: false,
+      announce: false, // thousands of incidents: no line each
       app: apps[i % apps.length],
       console: false,
     });
@@ -45,21 +46,26 @@ async function sampleIncidents(n: number): Promise<Uint8Array[]> {
       ms: 100 + i,
     });
     await log.close();
-    out.push(await Deno.readFile(log.incidents[0].path));
+    const path = log.incidents[0].path;
+    out.push(await Deno.readFile(path));
+    // "incident-<its trigger's time>Z-": a store checks a name's time.
+    stamps.push(/incident-[^/]*Z-/.exec(path)![0]);
   }
   await Deno.remove(dir, { recursive: true });
   return out;
 }
 
+/** Each sample's name up to its random part (its trigger's time). */
+const stamps: string[] = [];
 let counter = 0;
-/** A fresh incident file name (unique, valid). */
-function freshName(): string {
+/** A fresh incident file name for sample `i` (unique, valid). */
+function freshName(i: number): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz234567";
   let id = "";
   for (let n = counter++; id.length < 7; n = Math.floor(n / 32)) {
     id = alphabet[n % 32] + id;
   }
-  return `incident-2026-11-25--00-00-00Z-${id}.flog.gz`;
+  return `${stamps[i]}${id}.flog.gz`;
 }
 
 async function ingest(samples: Uint8Array[]) {
@@ -71,7 +77,7 @@ async function ingest(samples: Uint8Array[]) {
     });
     for (let i = 0; i < PER_SOURCE; i++) {
       await sidecar.store.import(
-        freshName(),
+        freshName((s * PER_SOURCE + i) % samples.length),
         samples[(s * PER_SOURCE + i) % samples.length] as Uint8Array<
           ArrayBuffer
         >,
@@ -144,7 +150,7 @@ async function ingest(samples: Uint8Array[]) {
     db.exec("create table t (name text primary key, bytes int)");
     const insert = db.prepare("insert into t values (?, ?)");
     for (let i = 0; i < total; i++) {
-      const name = freshName();
+      const name = freshName(i % samples.length);
       const bytes = samples[i % samples.length];
       await writeFileSynced(`${floorDir}/${name}`, bytes);
       insert.run(name, bytes.length);
@@ -175,7 +181,10 @@ async function bigStore(samples: Uint8Array[], n: number): Promise<string> {
   await Deno.mkdir(dir);
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
-    await Deno.writeFile(`${dir}/${freshName()}`, samples[i % samples.length]);
+    await Deno.writeFile(
+      `${dir}/${freshName(i % samples.length)}`,
+      samples[i % samples.length],
+    );
   }
   const t1 = performance.now();
   const { IncidentStore } = await import("../store/sqlite/store.ts");
