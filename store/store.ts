@@ -130,6 +130,8 @@ export interface EventSearch {
   app?: string;
   /** Only events of this facility or below it. */
   facility?: string;
+  /** Only events whose `trace_id` field is this trace id (lowercase hex). */
+  trace?: string;
   /** Only events at or above this level. */
   level?: number;
   /** Only events at or after this time (ms). */

@@ -185,3 +185,41 @@ Deno.test("gatherers on one ClickHouse alert with the same delivery id, for rece
   assert.deepEqual(got.map((g) => g.type), ["new_group", "new_group"]);
   assert.equal(got[0].id, got[1].id, "the same delivery id");
 });
+
+Deno.test("a fleet search with trace= finds the events whose trace_id is that id, and refuses a bad id", async () => {
+  await using ch = await startClickHouse();
+  await using dir = await tempDir();
+  const token = "fleet-token-0123456789";
+  await using g = await gatherer(`${dir.path}/g`, { url: ch.url }, token);
+  const trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const bugs = [
+    { app: "shop", template: "charge failed", fields: { trace_id: trace } },
+    // The id in its text, but not as its trace: not found by trace=.
+    { app: "bank", template: "saw {other}", fields: { other: trace } },
+    {
+      app: "mail",
+      template: "other trace",
+      fields: { trace_id: "0af7651916cd43dd8448eb211c80319c" },
+    },
+  ];
+  for (const bug of bugs) {
+    const p = await makeIncident(`${dir.path}/src-${bug.app}`, bug);
+    await g.store.import(baseName(p), await Deno.readFile(p));
+  }
+  await g.store.flush();
+  type Found = { events: { app: string; text: string }[] };
+  const found = await get<Found>(g, `/v1/events?trace=${trace}`);
+  assert.deepEqual(found.events.map((e) => [e.app, e.text]), [[
+    "shop",
+    "charge failed",
+  ]]);
+  const upper = await get<Found>(g, `/v1/events?trace=${trace.toUpperCase()}`);
+  assert.deepEqual(upper.events.map((e) => e.app), ["shop"]);
+  for (const bad of ["4bf92f35", "0".repeat(32), `${trace.slice(1)}g`]) {
+    const res = await fetch(`${g.url}/v1/events?trace=${bad}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(res.status, 400, bad);
+    assert.match(await res.text(), /trace: not a trace id/);
+  }
+});

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { isTraceId } from "../../lib/trace_context.ts";
 import { HttpError } from "../http_error.ts";
 import type { StoredIncident } from "../../store/sqlite/store.ts";
 
@@ -33,6 +34,22 @@ export function timeParam(url: URL, name: string): number | undefined {
     );
   }
   return n;
+}
+
+/**
+ * The trace id in `?trace=` (32 hex digits, not all zero), lowercased; a
+ * bad one is a 400 naming the parameter.
+ */
+export function traceParam(url: URL): string | undefined {
+  const v = url.searchParams.get("trace");
+  if (v === null || v === "") return undefined;
+  if (!isTraceId(v)) {
+    throw new HttpError(
+      400,
+      `trace: not a trace id (32 hex digits): ${JSON.stringify(v)}`,
+    );
+  }
+  return v.toLowerCase();
 }
 
 /** The `Last-Event-ID` header (or `?lastEventId=`), when a whole number. */

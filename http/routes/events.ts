@@ -13,7 +13,7 @@ import { matchFacility } from "../../lib/facility.ts";
 import { parseLevel } from "../../lib/levels.ts";
 import { HttpError } from "../http_error.ts";
 import { type ApiContext, json, type Route } from "../route.ts";
-import { intParam, timeParam } from "./_params.ts";
+import { intParam, timeParam, traceParam } from "./_params.ts";
 import type { SseStreams } from "../sse.ts";
 
 function levelOf(v: string | null): number | undefined {
@@ -26,7 +26,7 @@ function levelOf(v: string | null): number | undefined {
 }
 
 /**
- * `GET /v1/events?q=&app=&facility=&level=&since=&until=&limit=` on
+ * `GET /v1/events?q=&app=&facility=&trace=&level=&since=&until=&limit=` on
  * `ctx.store`, and `GET /v1/events/stream?level=&facility=` on
  * `ctx.recorder`.
  */
@@ -47,6 +47,7 @@ export function eventRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
           q: p.get("q") || undefined,
           app: p.get("app") || undefined,
           facility: p.get("facility") || undefined,
+          trace: traceParam(url),
           level: levelOf(p.get("level")),
           since: timeParam(url, "since"),
           until: timeParam(url, "until"),

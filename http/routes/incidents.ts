@@ -8,14 +8,19 @@
 import { SHA256_HEADER, streamSha256 } from "../../store/incident_identity.ts";
 import { readFlog } from "../../lib/flogfile.ts";
 import { renderMessage } from "../../lib/format.ts";
-import { isTraceId } from "../../lib/trace_context.ts";
 import { HttpError, noIncident } from "../http_error.ts";
 import { type ApiContext, json, type Route } from "../route.ts";
 import type { SseStreams } from "../sse.ts";
 import { STORED_NAME } from "../../store/store.ts";
 import type { StoredIncident } from "../../store/_store_rows.ts";
 import { resume } from "../_resumable.ts";
-import { intParam, lastEventId, publicIncident, timeParam } from "./_params.ts";
+import {
+  intParam,
+  lastEventId,
+  publicIncident,
+  timeParam,
+  traceParam,
+} from "./_params.ts";
 
 /** Most incidents one list answer holds. */
 const MAX_LIMIT = 1000;
@@ -39,15 +44,9 @@ export function incidentRoutes(ctx: ApiContext, streams: SseStreams): Route[] {
           const after = intParam(url, "after");
           const text = (name: string) =>
             url.searchParams.get(name) || undefined;
-          const trace = text("trace");
-          if (trace !== undefined && !isTraceId(trace)) {
-            throw new HttpError(
-              400,
-              `trace: not a trace id (32 hex digits): ${JSON.stringify(trace)}`,
-            );
-          }
+          const trace = traceParam(url);
           // A trace id is a word of the event text the index holds.
-          const q = [text("q"), trace?.toLowerCase()].filter((w) => w)
+          const q = [text("q"), trace].filter((w) => w)
             .join(" ") || undefined;
           const incidents = (await store.list({
             since,

@@ -1,6 +1,6 @@
 /**
- * A fleet search over ClickHouse: events by text, app, facility, level and
- * time, newest first, one row per event.
+ * A fleet search over ClickHouse: events by text, app, facility, trace id,
+ * level and time, newest first, one row per event.
  *
  * @module
  */
@@ -25,6 +25,15 @@ export async function searchEvents(
       `(facility = ${sqlString(s.facility)} OR startsWith(facility, ${
         sqlString(s.facility + "/")
       }))`,
+    );
+  }
+  if (s.trace !== undefined) {
+    // `fields` is the event's other fields as JSON text (18.16 has no JSON
+    // type): the string value of its `trace_id` key.
+    where.push(
+      `lower(visitParamExtractString(fields, 'trace_id')) = ${
+        sqlString(s.trace.toLowerCase())
+      }`,
     );
   }
   if (s.level !== undefined) where.push(`level >= ${sqlInt(s.level)}`);
