@@ -14,6 +14,7 @@ import {
   ConfigError,
   num,
   parseListen,
+  readConfig,
   readText,
   serverOptions,
   untilSignal,
@@ -70,6 +71,26 @@ export interface ServeConfig {
   clickhouse?: Parameters<typeof clickhouseOf>[1];
   otlp?: OtlpConfig;
   traceUrl?: string;
+}
+
+/**
+ * The `--config` file (empty without one), how its fields are named in
+ * errors, and the store directory, which `--dir` or the file must give.
+ */
+export async function serveConfig<C extends ServeConfig & { dir?: string }>(
+  values: { config?: string; dir?: string },
+  keys: ReadonlySet<string>,
+): Promise<{ cfg: C; field: (name: string) => string; dir: string }> {
+  const src = values.config ?? "";
+  const cfg = values.config === undefined
+    ? {} as C
+    : await readConfig(values.config, keys) as C;
+  const field = (name: string) => `${src}: field "${name}"`;
+  const dir = values.dir ?? cfg.dir;
+  if (dir === undefined) {
+    throw new ConfigError('--dir is required (or "dir" in --config)');
+  }
+  return { cfg, field, dir };
 }
 
 /**

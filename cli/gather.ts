@@ -15,16 +15,15 @@ import { parseArgs } from "node:util";
 import {
   checkUrl,
   CLICKHOUSE_USAGE,
-  ConfigError,
   configKeys,
   num,
-  readConfig,
   readText,
 } from "./_config_fields.ts";
 import { Gatherer, type GathererOptions } from "../gather/gatherer.ts";
 import {
   SERVE_FLAGS,
   type ServeConfig,
+  serveConfig,
   serveFields,
   serveUntilSignal,
 } from "./_serve_main.ts";
@@ -152,15 +151,10 @@ export async function parseGatherArgs(
       "spike-minutes": { type: "string" },
     },
   });
-  const src = values.config ?? "";
-  const cfg: ConfigFile = values.config === undefined
-    ? {}
-    : await readConfig(values.config, CONFIG_KEYS);
-  const field = (name: string) => `${src}: field "${name}"`;
-  const dir = values.dir ?? cfg.dir;
-  if (dir === undefined) {
-    throw new ConfigError('--dir is required (or "dir" in --config)');
-  }
+  const { cfg, field, dir } = await serveConfig<ConfigFile>(
+    values,
+    CONFIG_KEYS,
+  );
   const tokenOf = async (where: string, file: string | undefined) =>
     file === undefined ? undefined : (await readText(where, file)).trim();
   const sharedToken = await tokenOf(

@@ -22,11 +22,9 @@ import {
 import {
   checkUrl,
   CLICKHOUSE_USAGE,
-  ConfigError,
   configKeys,
   num,
   positive,
-  readConfig,
   readText,
 } from "./_config_fields.ts";
 import type { Peer } from "../http/outbox.ts";
@@ -35,6 +33,7 @@ import { OTLP_USAGE } from "./_otlp_flags.ts";
 import {
   SERVE_FLAGS,
   type ServeConfig,
+  serveConfig,
   serveFields,
   serveUntilSignal,
 } from "./_serve_main.ts";
@@ -183,15 +182,10 @@ export async function parseSidecarArgs(
       "log-format": { type: "string" },
     },
   });
-  const src = values.config ?? "";
-  const cfg: ConfigFile = values.config === undefined
-    ? {}
-    : await readConfig(values.config, CONFIG_KEYS);
-  const field = (name: string) => `${src}: field "${name}"`;
-  const dir = values.dir ?? cfg.dir;
-  if (dir === undefined) {
-    throw new ConfigError('--dir is required (or "dir" in --config)');
-  }
+  const { cfg, field, dir } = await serveConfig<ConfigFile>(
+    values,
+    CONFIG_KEYS,
+  );
   const peerToken = values["peer-token-file"] ?? cfg.peerTokenFile;
   const sharedToken = peerToken === undefined ? undefined : (await readText(
     values["peer-token-file"] ? "--peer-token-file" : field("peerTokenFile"),
