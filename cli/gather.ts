@@ -10,24 +10,23 @@
  * @module
  */
 
-import { scopedTokensOf, TOKEN_FLAGS, TOKEN_USAGE } from "./_token_flags.ts";
+import { TOKEN_USAGE } from "./_token_flags.ts";
 import { parseArgs } from "node:util";
 import {
   checkUrl,
-  CLICKHOUSE_FLAGS,
   CLICKHOUSE_USAGE,
-  clickhouseOf,
-  ConfigError,
   configKeys,
   num,
-  parseListen,
-  readConfig,
   readText,
-  serverOptions,
-  untilSignal,
 } from "./_config_fields.ts";
 import { Gatherer, type GathererOptions } from "../gather/gatherer.ts";
-import { EXIT, startupProblem, viewerLine } from "./_startup.ts";
+import {
+  SERVE_FLAGS,
+  type ServeConfig,
+  serveConfig,
+  serveFields,
+  serveUntilSignal,
+} from "./_serve_main.ts";
 import { announceIncidents } from "./_gather_lines.ts";
 import type { Source } from "../gather/source.ts";
 import type { Webhook } from "../gather/webhooks.ts";
@@ -36,13 +35,7 @@ import {
   webhookFormat,
   webhookOf,
 } from "./_webhook_config.ts";
-import {
-  OTLP_FLAGS,
-  OTLP_USAGE,
-  type OtlpConfig,
-  otlpOf,
-  traceUrlOf,
-} from "./_otlp_flags.ts";
+import { OTLP_USAGE } from "./_otlp_flags.ts";
 
 /**
  * The usage text of `flightlog gather`.
@@ -84,12 +77,8 @@ Sidecars push here with: flightlog sidecar --peer URL --peer-token-file F
 `;
 
 /** The JSON config file, as docs/gather.md documents it. */
-interface ConfigFile {
+interface ConfigFile extends ServeConfig {
   dir?: string;
-  listen?: string;
-  tokenFile?: string;
-  readTokenFile?: string;
-  pushTokenFile?: string;
   sources?: (string | { url: string; tokenFile?: string })[];
   sourceTokenFile?: string;
   rules?: string;
@@ -99,15 +88,9 @@ interface ConfigFile {
   webhookFormat?: string;
   publicUrl?: string;
   spike?: { count?: number; minutes?: number };
-  retention?: { maxCount?: number; maxAgeDays?: number; maxBytes?: number };
-  cert?: string;
-  key?: string;
   maxConnections?: number;
   idleTimeoutMs?: number;
   maxBodyBytes?: number;
-  clickhouse?: Parameters<typeof clickhouseOf>[1];
-  otlp?: OtlpConfig;
-  traceUrl?: string;
 }
 
 const CONFIG_KEYS = configKeys<ConfigFile>()([
@@ -155,10 +138,7 @@ export async function parseGatherArgs(
   const { values } = parseArgs({
     args,
     options: {
-      dir: { type: "string" },
-      listen: { type: "string" },
-      "token-file": { type: "string" },
-      ...TOKEN_FLAGS,
+      ...SERVE_FLAGS,
       source: { type: "string", multiple: true },
       "source-token-file": { type: "string" },
       rules: { type: "string" },
@@ -169,25 +149,12 @@ export async function parseGatherArgs(
       "public-url": { type: "string" },
       "spike-count": { type: "string" },
       "spike-minutes": { type: "string" },
-      "retention-count": { type: "string" },
-      "retention-days": { type: "string" },
-      "retention-bytes": { type: "string" },
-      cert: { type: "string" },
-      key: { type: "string" },
-      config: { type: "string" },
-      ...CLICKHOUSE_FLAGS,
-      ...OTLP_FLAGS,
     },
   });
-  const src = values.config ?? "";
-  const cfg: ConfigFile = values.config === undefined
-    ? {}
-    : await readConfig(values.config, CONFIG_KEYS);
-  const field = (name: string) => `${src}: field "${name}"`;
-  const dir = values.dir ?? cfg.dir;
-  if (dir === undefined) {
-    throw new ConfigError('--dir is required (or "dir" in --config)');
-  }
+  const { cfg, field, dir } = await serveConfig<ConfigFile>(
+    values,
+    CONFIG_KEYS,
+  );
   const tokenOf = async (where: string, file: string | undefined) =>
     file === undefined ? undefined : (await readText(where, file)).trim();
   const sharedToken = await tokenOf(
@@ -196,7 +163,6 @@ export async function parseGatherArgs(
       : field("sourceTokenFile"),
     values["source-token-file"] ?? cfg.sourceTokenFile,
   );
-  const tokens = await scopedTokensOf(values, cfg, field);
   const sources: Source[] = [];
   for (const [i, s] of (values.source ?? cfg.sources ?? []).entries()) {
     const where = values.source ? "--source" : field(`sources[${i}]`);
@@ -223,24 +189,13 @@ export async function parseGatherArgs(
     const where = values.webhook ? "--webhook" : field(`webhooks[${i}]`);
     webhooks.push(await webhookOf(where, w, shared));
   }
-  const cert = values.cert ?? cfg.cert;
-  const key = values.key ?? cfg.key;
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new ConfigError("--cert and --key go together");
-  }
-  const listenText = values.listen ?? cfg.listen;
-  const days = num("--retention-days", values["retention-days"]) ??
-    num(field("retention.maxAgeDays"), cfg.retention?.maxAgeDays);
+  const served = await serveFields(values, cfg, field);
   const minutes = num("--spike-minutes", values["spike-minutes"]) ??
     num(field("spike.minutes"), cfg.spike?.minutes);
   const publicUrl = values["public-url"] ?? cfg.publicUrl;
   return {
     dir,
-    listen: listenText === undefined
-      ? undefined
-      : parseListen(values.listen ? "--listen" : field("listen"), listenText),
-    tokenFile: values["token-file"] ?? cfg.tokenFile,
-    ...(tokens === undefined ? {} : { tokens }),
+    ...served,
     sources,
     rules: values.rules ?? cfg.rules,
     ruleTimeoutMs: num("--rule-timeout-ms", values["rule-timeout-ms"]) ??
@@ -255,26 +210,9 @@ export async function parseGatherArgs(
         num(field("spike.count"), cfg.spike?.count),
       windowMs: minutes === undefined ? undefined : minutes * 60_000,
     },
-    retention: {
-      maxCount: num("--retention-count", values["retention-count"]) ??
-        num(field("retention.maxCount"), cfg.retention?.maxCount),
-      maxAgeMs: days === undefined ? undefined : days * 86_400_000,
-      maxBytes: num("--retention-bytes", values["retention-bytes"]) ??
-        num(field("retention.maxBytes"), cfg.retention?.maxBytes),
-    },
-    tls: cert === undefined ? undefined : {
-      cert: await readText("--cert", cert),
-      key: await readText("--key", key!),
-    },
     maxConnections: num(field("maxConnections"), cfg.maxConnections),
     idleTimeoutMs: num(field("idleTimeoutMs"), cfg.idleTimeoutMs),
     maxBodyBytes: num(field("maxBodyBytes"), cfg.maxBodyBytes),
-    clickhouse: await clickhouseOf(values, cfg.clickhouse, field),
-    otlp: await otlpOf(values, cfg.otlp, field),
-    traceUrl: traceUrlOf(
-      values["trace-url"] ? "--trace-url" : field("traceUrl"),
-      values["trace-url"] ?? cfg.traceUrl,
-    ),
   };
 }
 
@@ -289,37 +227,27 @@ export async function parseGatherArgs(
  * assert.equal(await runGather(["--help"]), 0);
  * ```
  */
-export async function runGather(args: string[]): Promise<number> {
-  const options = await serverOptions(
-    "gather",
-    GATHER_USAGE,
-    args,
-    parseGatherArgs,
-  );
-  if (typeof options === "number") return options;
-  let gatherer: Gatherer;
-  try {
-    gatherer = await Gatherer.start(options);
-  } catch (e) {
-    console.error(startupProblem("gather", e, options.listen, 7478));
-    return EXIT.failure;
-  }
-  const stopped = untilSignal();
-  console.log(`flightlog gather listening on ${gatherer.url}`);
-  console.log(viewerLine(gatherer.url, gatherer.token));
-  console.log(`token file: ${options.tokenFile ?? `${options.dir}/token`}`);
-  for (const s of options.sources ?? []) console.log(`pulling from ${s.url}`);
-  console.log(
-    options.clickhouse === undefined
-      ? `incidents in ${options.dir}`
-      : `incidents in ClickHouse at ${options.clickhouse.url} (spool in ${options.dir}/spool)`,
-  );
-  const stopAnnouncing = announceIncidents(gatherer.store);
-  const sig = await stopped;
-  console.log(`${sig}: stopping`);
-  stopAnnouncing();
-  await gatherer.close();
-  return EXIT.ok;
+export function runGather(args: string[]): Promise<number> {
+  return serveUntilSignal(args, {
+    command: "gather",
+    usage: GATHER_USAGE,
+    parse: parseGatherArgs,
+    start: (options: GathererOptions) => Gatherer.start(options),
+    defaultPort: 7478,
+    report: (gatherer: Gatherer, options: GathererOptions) => {
+      console.log(`token file: ${options.tokenFile ?? `${options.dir}/token`}`);
+      for (const s of options.sources ?? []) {
+        console.log(`pulling from ${s.url}`);
+      }
+      console.log(
+        options.clickhouse === undefined
+          ? `incidents in ${options.dir}`
+          : `incidents in ClickHouse at ${options.clickhouse.url} (spool in ${options.dir}/spool)`,
+      );
+      return announceIncidents(gatherer.store);
+    },
+    stopping: "stopping",
+  });
 }
 
 if (import.meta.main) Deno.exit(await runGather(Deno.args));

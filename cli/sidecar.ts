@@ -8,7 +8,7 @@
  * @module
  */
 
-import { scopedTokensOf, TOKEN_FLAGS, TOKEN_USAGE } from "./_token_flags.ts";
+import { TOKEN_USAGE } from "./_token_flags.ts";
 import { parseArgs } from "node:util";
 import type { BufferSizes } from "../lib/event_buffers.ts";
 import {
@@ -21,29 +21,22 @@ import {
 } from "./_recorder_fields.ts";
 import {
   checkUrl,
-  CLICKHOUSE_FLAGS,
   CLICKHOUSE_USAGE,
-  clickhouseOf,
-  ConfigError,
   configKeys,
   num,
-  parseListen,
   positive,
-  readConfig,
   readText,
-  serverOptions,
-  untilSignal,
 } from "./_config_fields.ts";
 import type { Peer } from "../http/outbox.ts";
 import { Sidecar, type SidecarOptions } from "../sidecar/sidecar.ts";
+import { OTLP_USAGE } from "./_otlp_flags.ts";
 import {
-  OTLP_FLAGS,
-  OTLP_USAGE,
-  type OtlpConfig,
-  otlpOf,
-  traceUrlOf,
-} from "./_otlp_flags.ts";
-import { EXIT, startupProblem, viewerLine } from "./_startup.ts";
+  SERVE_FLAGS,
+  type ServeConfig,
+  serveConfig,
+  serveFields,
+  serveUntilSignal,
+} from "./_serve_main.ts";
 
 /**
  * The usage text of `flightlog sidecar`.
@@ -90,18 +83,12 @@ ${OTLP_USAGE.trimEnd()}
 `;
 
 /** The JSON config file, as README documents it. */
-interface ConfigFile {
+interface ConfigFile extends ServeConfig {
   dir?: string;
   socket?: string;
-  listen?: string;
-  tokenFile?: string;
-  readTokenFile?: string;
-  pushTokenFile?: string;
   peers?: (string | { url: string; tokenFile?: string })[];
   peerTokenFile?: string;
   peerCaFile?: string;
-  cert?: string;
-  key?: string;
   qualifier?: QualifierConfig;
   bufferSizes?: BufferSizes;
   maxBufferedBytes?: number;
@@ -110,7 +97,6 @@ interface ConfigFile {
   trailingEvents?: number;
   trailingMs?: number;
   rateLimit?: { max: number; windowMs: number } | false;
-  retention?: { maxCount?: number; maxAgeDays?: number; maxBytes?: number };
   heartbeatTimeoutMs?: number;
   maxBodyBytes?: number;
   redact?: RedactConfig;
@@ -119,9 +105,6 @@ interface ConfigFile {
   maxConnections?: number;
   idleTimeoutMs?: number;
   isolateBy?: string;
-  clickhouse?: Parameters<typeof clickhouseOf>[1];
-  otlp?: OtlpConfig;
-  traceUrl?: string;
 }
 
 /** The fields of a sidecar's `--config` file. */
@@ -178,22 +161,14 @@ export async function parseSidecarArgs(
   const { values } = parseArgs({
     args,
     options: {
-      dir: { type: "string" },
+      ...SERVE_FLAGS,
       socket: { type: "string" },
-      listen: { type: "string" },
-      "token-file": { type: "string" },
-      ...TOKEN_FLAGS,
       peer: { type: "string", multiple: true },
       "peer-token-file": { type: "string" },
       "peer-ca": { type: "string" },
-      cert: { type: "string" },
-      key: { type: "string" },
       qualify: { type: "string" },
       "trailing-events": { type: "string" },
       "trailing-ms": { type: "string" },
-      "retention-count": { type: "string" },
-      "retention-days": { type: "string" },
-      "retention-bytes": { type: "string" },
       "heartbeat-timeout-ms": { type: "string" },
       "redact-key": { type: "string", multiple: true },
       "isolate-by": { type: "string" },
@@ -205,22 +180,12 @@ export async function parseSidecarArgs(
       "max-connections": { type: "string" },
       "idle-timeout-ms": { type: "string" },
       "log-format": { type: "string" },
-      config: { type: "string" },
-      ...CLICKHOUSE_FLAGS,
-      ...OTLP_FLAGS,
     },
   });
-  const src = values.config ?? "";
-  const cfg: ConfigFile = values.config === undefined
-    ? {}
-    : await readConfig(values.config, CONFIG_KEYS);
-  const field = (name: string) => `${src}: field "${name}"`;
-  const dir = values.dir ?? cfg.dir;
-  if (dir === undefined) {
-    throw new ConfigError('--dir is required (or "dir" in --config)');
-  }
-  const listenText = values.listen ?? cfg.listen;
-  const tokens = await scopedTokensOf(values, cfg, field);
+  const { cfg, field, dir } = await serveConfig<ConfigFile>(
+    values,
+    CONFIG_KEYS,
+  );
   const peerToken = values["peer-token-file"] ?? cfg.peerTokenFile;
   const sharedToken = peerToken === undefined ? undefined : (await readText(
     values["peer-token-file"] ? "--peer-token-file" : field("peerTokenFile"),
@@ -244,29 +209,15 @@ export async function parseSidecarArgs(
       peerCa,
     ),
   ];
-  const cert = values.cert ?? cfg.cert;
-  const key = values.key ?? cfg.key;
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new ConfigError("--cert and --key go together");
-  }
+  const served = await serveFields(values, cfg, field);
   const qualifier = values.qualify !== undefined
     ? levelQualifier("--qualify", values.qualify)
     : qualifierOf(field("qualifier"), cfg.qualifier);
-  const days = num("--retention-days", values["retention-days"]) ??
-    num(field("retention.maxAgeDays"), cfg.retention?.maxAgeDays);
   return {
     dir,
     socketPath: values.socket ?? cfg.socket,
-    listen: listenText === undefined
-      ? undefined
-      : parseListen(values.listen ? "--listen" : field("listen"), listenText),
-    tokenFile: values["token-file"] ?? cfg.tokenFile,
-    ...(tokens === undefined ? {} : { tokens }),
+    ...served,
     peers,
-    tls: cert === undefined ? undefined : {
-      cert: await readText("--cert", cert),
-      key: await readText("--key", key!),
-    },
     recorder: {
       qualifier,
       bufferSizes: cfg.bufferSizes,
@@ -288,13 +239,6 @@ export async function parseSidecarArgs(
         ? false
         : redactOf(field("redact"), cfg.redact, values["redact-key"]),
     },
-    retention: {
-      maxCount: num("--retention-count", values["retention-count"]) ??
-        num(field("retention.maxCount"), cfg.retention?.maxCount),
-      maxAgeMs: days === undefined ? undefined : days * 86_400_000,
-      maxBytes: num("--retention-bytes", values["retention-bytes"]) ??
-        num(field("retention.maxBytes"), cfg.retention?.maxBytes),
-    },
     outbox: caCerts === undefined ? undefined : { caCerts },
     heartbeatTimeoutMs:
       num("--heartbeat-timeout-ms", values["heartbeat-timeout-ms"]) ??
@@ -304,12 +248,6 @@ export async function parseSidecarArgs(
       num(field("maxConnections"), cfg.maxConnections),
     idleTimeoutMs: num("--idle-timeout-ms", values["idle-timeout-ms"]) ??
       num(field("idleTimeoutMs"), cfg.idleTimeoutMs),
-    clickhouse: await clickhouseOf(values, cfg.clickhouse, field),
-    otlp: await otlpOf(values, cfg.otlp, field),
-    traceUrl: traceUrlOf(
-      values["trace-url"] ? "--trace-url" : field("traceUrl"),
-      values["trace-url"] ?? cfg.traceUrl,
-    ),
     activity: {
       quiet: values.quiet ?? cfg.quiet ?? false,
       format: logFormat(
@@ -331,33 +269,20 @@ export async function parseSidecarArgs(
  * assert.equal(await runSidecar(["--help"]), 0);
  * ```
  */
-export async function runSidecar(args: string[]): Promise<number> {
-  const options = await serverOptions(
-    "sidecar",
-    SIDECAR_USAGE,
-    args,
-    parseSidecarArgs,
-  );
-  if (typeof options === "number") return options;
-  let sidecar: Sidecar;
-  try {
-    sidecar = await Sidecar.start(options);
-  } catch (e) {
-    console.error(startupProblem("sidecar", e, options.listen, 7477));
-    return EXIT.failure;
-  }
-  // Listened for before anything is printed: a stop right after start is
-  // a clean stop too.
-  const stopped = untilSignal();
-  console.log(`flightlog sidecar listening on ${sidecar.url}`);
-  console.log(viewerLine(sidecar.url, sidecar.token));
-  if (sidecar.tokenFile) console.log(`token file: ${sidecar.tokenFile}`);
-  if (options.socketPath) console.log(`tailing ${options.socketPath}`);
-  console.log(`incidents in ${options.dir}`);
-  const sig = await stopped;
-  console.log(`${sig}: finishing incidents and stopping`);
-  await sidecar.close();
-  return EXIT.ok;
+export function runSidecar(args: string[]): Promise<number> {
+  return serveUntilSignal(args, {
+    command: "sidecar",
+    usage: SIDECAR_USAGE,
+    parse: parseSidecarArgs,
+    start: (options: SidecarOptions) => Sidecar.start(options),
+    defaultPort: 7477,
+    report: (sidecar: Sidecar, options: SidecarOptions) => {
+      if (sidecar.tokenFile) console.log(`token file: ${sidecar.tokenFile}`);
+      if (options.socketPath) console.log(`tailing ${options.socketPath}`);
+      console.log(`incidents in ${options.dir}`);
+    },
+    stopping: "finishing incidents and stopping",
+  });
 }
 
 if (import.meta.main) Deno.exit(await runSidecar(Deno.args));

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { PendingImports } from "../_pending_imports.ts";
 import type {
   EventHit,
   EventSearch,
@@ -68,7 +69,7 @@ export class ClickHouseStore implements Store, AsyncDisposable {
   readonly lookback: number = LOOKBACK;
   readonly #poller: ClusterPoller;
   #classifier: Classifier | undefined;
-  readonly #importing = new Set<Promise<unknown>>();
+  readonly #importing = new PendingImports();
   #conflicts = 0;
 
   private constructor(l: Layout, spool: Spool, o: ClickHouseStoreOptions) {
@@ -99,7 +100,7 @@ export class ClickHouseStore implements Store, AsyncDisposable {
    */
   async setClassifier(classifier: Classifier | undefined): Promise<void> {
     this.#classifier = classifier;
-    await Promise.allSettled(this.#importing);
+    await this.#importing.settled();
   }
 
   /** Drops the day partitions past `maxAgeMs`, hourly, until `signal` aborts. */
@@ -222,10 +223,7 @@ export class ClickHouseStore implements Store, AsyncDisposable {
     bytes: Uint8Array<ArrayBuffer>,
     options: ImportOptions = {},
   ): Promise<{ incident: StoredIncident; created: boolean }> {
-    const p = this.#import(name, bytes, options);
-    this.#importing.add(p);
-    p.finally(() => this.#importing.delete(p)).catch(() => {});
-    return p;
+    return this.#importing.track(this.#import(name, bytes, options));
   }
 
   async #import(

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { PendingImports } from "../_pending_imports.ts";
 import { arrivedAgain, conflictsMetric } from "../incident_identity.ts";
 import { notify, Observers } from "../../lib/_observers.ts";
 import { withDefaults } from "../../lib/_options.ts";
@@ -67,7 +68,7 @@ export class MemoryStore implements Store, AsyncDisposable {
   readonly #byId: StoredIncident[] = [];
   readonly #cursors = new Map<string, number>();
   readonly #listeners = new Observers<(s: StoredIncident) => void>();
-  readonly #importing = new Set<Promise<unknown>>();
+  readonly #importing = new PendingImports();
   #conflicts = 0;
   readonly #groups: MemoryGroups;
   #classifier: Classifier | undefined;
@@ -119,10 +120,7 @@ export class MemoryStore implements Store, AsyncDisposable {
     bytes: Uint8Array<ArrayBuffer>,
     options: ImportOptions = {},
   ): Promise<{ incident: StoredIncident; created: boolean }> {
-    const p = this.#import(name, bytes, options);
-    this.#importing.add(p);
-    p.finally(() => this.#importing.delete(p)).catch(() => {});
-    return p;
+    return this.#importing.track(this.#import(name, bytes, options));
   }
 
   /**
@@ -241,7 +239,7 @@ export class MemoryStore implements Store, AsyncDisposable {
   /** Classifies new incidents with `classifier` (stored ones keep theirs). */
   async setClassifier(classifier: Classifier | undefined): Promise<void> {
     this.#classifier = classifier;
-    await Promise.allSettled(this.#importing);
+    await this.#importing.settled();
   }
 
   /** Nothing to keep up: resolves when `signal` aborts. */
@@ -281,7 +279,7 @@ export class MemoryStore implements Store, AsyncDisposable {
 
   /** Waits for imports under way. */
   async flush(): Promise<void> {
-    await Promise.allSettled(this.#importing);
+    await this.#importing.settled();
   }
 
   /** Waits for imports under way; the incidents go with the store. */

@@ -8,6 +8,7 @@
  * @module
  */
 
+import { PendingImports } from "../_pending_imports.ts";
 import type { DatabaseSync } from "node:sqlite";
 import { openIndex } from "./_index_db.ts";
 import {
@@ -77,7 +78,7 @@ export class IncidentStore implements AsyncDisposable, Store {
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   readonly #onError: (message: string) => void;
-  readonly #importing = new Set<Promise<unknown>>();
+  readonly #importing = new PendingImports();
   readonly #lock: StoreLock;
   /** The viewer's sessions, kept in the index across restarts. */
   readonly sessions: SessionKeeper;
@@ -259,12 +260,7 @@ export class IncidentStore implements AsyncDisposable, Store {
       bytes,
       options,
     );
-    this.#importing.add(run);
-    try {
-      return await run;
-    } finally {
-      this.#importing.delete(run);
-    }
+    return await this.#importing.track(run);
   }
 
   /** The incident called `name`, if stored. */
@@ -380,7 +376,7 @@ export class IncidentStore implements AsyncDisposable, Store {
     if (this.#closed) return;
     this.#closed = true;
     this.#reclassifier.stop();
-    await Promise.allSettled(this.#importing);
+    await this.#importing.settled();
     await this.flush();
     this.#db.close();
     await markFolder(this.#dir);
