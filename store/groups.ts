@@ -163,6 +163,21 @@ export interface GroupEvent {
 }
 
 /**
+ * One incident joining its group, as a store counts it in (every store's
+ * groups take the same).
+ */
+export interface Joining {
+  group: string;
+  title: string;
+  category: string;
+  incident: string;
+  time: number;
+  app?: string;
+  host?: string;
+  version?: string;
+}
+
+/**
  * When a group spikes: `count` incidents within `windowMs`, alerted once per
  * window.
  *

@@ -17,7 +17,7 @@ import { traceLink } from "./trace.js";
  */
 
 /** Keys of the event itself, shown in the panel's header, not as fields. */
-const OWN = new Set([
+export const OWN = new Set([
   "num",
   "time",
   "incarnation",

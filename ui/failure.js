@@ -10,6 +10,7 @@
  */
 
 import { h } from "./dom.js";
+import { OWN } from "./event_detail.js"; // the event's own keys, not context
 
 /** @typedef {import("./event_detail.js").EventRecord} EventRecord */
 
@@ -18,21 +19,6 @@ import { h } from "./dom.js";
  * @typedef {{ fn: string, file: string, line: number, column: number,
  *   inApp: boolean, source?: { start: number, lines: string[] } }} Frame
  */
-
-/** Event keys that are not context. */
-const OWN = new Set([
-  "num",
-  "time",
-  "incarnation",
-  "level",
-  "facility",
-  "format",
-  "message",
-  "args",
-  "parent",
-  "isError",
-  "failure",
-]);
 
 /**
  * Whether `v` is a recorded failure.

@@ -24,21 +24,10 @@ import {
   type GroupFilter,
   type GroupStatus,
   type GroupView,
+  type Joining,
   type SpikeRule,
   type StatusChange,
 } from "../groups.ts";
-
-/** One incident joining its group. */
-export interface MemoryJoining {
-  group: string;
-  title: string;
-  category: string;
-  incident: string;
-  time: number;
-  app?: string;
-  host?: string;
-  version?: string;
-}
 
 interface Kept {
   group: Omit<Group, "hourly">;
@@ -86,7 +75,7 @@ export class MemoryGroups implements GroupView {
   }
 
   /** Counts an incident into its group, creating or reopening it; tells. */
-  join(j: MemoryJoining, now: number): void {
+  join(j: Joining, now: number): void {
     const k = this.#groups.get(j.group);
     const types: GroupEventType[] = [];
     const release = j.version;

@@ -35,24 +35,13 @@ import {
   type GroupFilter,
   type GroupStatus,
   type GroupView,
+  type Joining,
   type SpikeRule,
   type StatusChange,
 } from "../groups.ts";
 
 /** How long the group log keeps events (for stream resumption and alerts). */
 export const GROUP_LOG_MS = 7 * 86_400_000;
-
-/** One incident joining its group. */
-export interface Joining {
-  group: string;
-  title: string;
-  category: string;
-  incident: string;
-  time: number;
-  app?: string;
-  host?: string;
-  version?: string;
-}
 
 /**
  * The groups of one store's index. The store counts each new incident in,
